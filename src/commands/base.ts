@@ -1,0 +1,44 @@
+import {Command, Flags, Errors} from '@oclif/core'
+import {createLogger, LOG_LEVELS, type LogLevel} from '../util/log.js'
+import {InputError, UsageError} from '../util/errors.js'
+
+/**
+ * Shared behaviour of every probediff command: --log-level, and the error contract —
+ * bad input or usage is one line on stderr (`probediff: file:line: message`) and exit code 2,
+ * never a stack trace.
+ */
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    'log-level': Flags.option({
+      description: 'Log level for diagnostics on stderr',
+      options: LOG_LEVELS,
+      default: 'warn' as LogLevel,
+      helpGroup: 'GLOBAL',
+    })(),
+  }
+
+  protected async initLogging(level: LogLevel): Promise<void> {
+    createLogger(level)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof InputError || err instanceof UsageError) {
+      this.logToStderr(`probediff: ${sanitizeForTerminal(err.message)}`)
+      return this.exit(2)
+    }
+    if (err instanceof Errors.ExitError) throw err
+    // oclif's own parse errors (unknown flag, missing arg) are usage errors: exit 2, one message.
+    if (err.oclif?.exit === 2 || (err as {code?: string}).code?.startsWith?.('FAILED_')) {
+      this.logToStderr(`probediff: ${sanitizeForTerminal(err.message.split('\n')[0] ?? '')}`)
+      this.logToStderr(`See more help with --help`)
+      return this.exit(2)
+    }
+    return super.catch(err)
+  }
+}
+
+/** Strips terminal control sequences from text that came from inputs (device names, kernel text). */
+export function sanitizeForTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}

@@ -1,0 +1,147 @@
+/**
+ * Evidence about one PCI function, built from whatever inputs the user gave: the config space as the
+ * guest saw it (byte by byte, with provenance), its BARs, what the driver touched, the virtio status
+ * progression and the kernel's messages. Nothing here is guessed: unknown stays unknown, and inferred
+ * facts say so.
+ */
+import type {KernelMessageRecord} from '../ingest/records.js'
+import type {InputWarning} from '../util/errors.js'
+import type {PciAddress} from '../util/pci-address.js'
+import type {SourceRef} from '../util/source.js'
+
+/** How a config byte became known. */
+export type ByteOrigin =
+  /** read by the guest with an access width we know (pci-conf-data / MMCONFIG pairing, CSV size) */
+  | 'read'
+  /** read by the guest, width not known: the byte lies inside the smallest width that fits the value */
+  | 'read-narrowest'
+  /** read by the guest, width not known: the byte is assumed 0 because the value did not reach it
+   * and the widest aligned access (4 at dword offsets, 2 at word offsets) would have covered it */
+  | 'inferred'
+  /** from a static dump (lspci, sysfs config) */
+  | 'dump'
+  /** written by the guest (kept in history; a write alone does not say what the device holds) */
+  | 'write'
+
+export interface ByteFact {
+  readonly value: number
+  readonly origin: ByteOrigin
+  readonly src: SourceRef
+  /** Order of observation across the whole input, for history. */
+  readonly seq: number
+}
+
+/** A config-space byte: the value the guest saw last (reads and dumps only) and, if it ever changed
+ * or was written, the whole history in order. */
+export interface ConfigByte {
+  readonly current: ByteFact
+  readonly history?: readonly ByteFact[]
+}
+
+/** The config space as the guest saw it. Bytes never read are `undefined` (unknown, shown `??`). */
+export interface ConfigImageView {
+  /** 256 for conventional, 4096 when any extended (>= 0x100) byte is known. */
+  readonly size: number
+  byte(offset: number): ConfigByte | undefined
+  /** Count of bytes with a known current value. */
+  readonly knownCount: number
+}
+
+export type BarKind = 'io' | 'mem'
+
+/** A BAR as the guest's PCI core would see it (pci_resource_* of index). */
+export interface BarEvidence {
+  readonly index: number
+  /** undefined: we cannot tell. */
+  readonly kind?: BarKind
+  readonly is64?: boolean
+  readonly prefetchable?: boolean
+  /** Length in bytes; 0 = not implemented / empty resource (known); undefined = unknown. */
+  readonly size?: number
+  /** Assigned address; undefined = unknown or unassigned. */
+  readonly addr?: number
+  /** Set on the upper dword of a 64-bit BAR: its resource is empty in Linux (len 0, no flags). */
+  readonly upperHalfOf?: number
+  /** How each fact was learnt, e.g. sizing writes/reads, pci_update_mappings_add, sysfs resource. */
+  readonly sources: readonly SourceRef[]
+  /** Human-readable how: 'sizing', 'mapping', 'resource', 'dmesg', 'register'. */
+  readonly how: readonly string[]
+}
+
+/** Which virtio-pci register block an access went to. */
+export type VirtioRegion = 'common' | 'isr' | 'device' | 'notify' | 'notify-pio' | 'legacy' | 'msix-table' | 'msix-pba'
+
+export interface RegionAccess {
+  readonly region: VirtioRegion
+  readonly op: 'read' | 'write'
+  /** Offset inside the region (BAR offset for the legacy I/O BAR). */
+  readonly offset: number
+  readonly size: number
+  readonly value: number
+  readonly src: SourceRef
+}
+
+export interface RegionSummary {
+  readonly region: VirtioRegion
+  reads: number
+  writes: number
+  readonly first: SourceRef
+}
+
+export interface StatusChange {
+  readonly val: number
+  readonly src: SourceRef
+  readonly time?: number
+}
+
+export interface DeviceEvidence {
+  readonly address: PciAddress
+  /** `0000:00:03.0` */
+  readonly bdf: string
+  /** QEMU's QOM type name (pci_cfg_* `dev`), if a trace named it. */
+  readonly qemuDevice?: string
+  readonly config: ConfigImageView
+  /** Always six entries, index 0..5. */
+  readonly bars: readonly BarEvidence[]
+  /** Every access the driver made to the device's virtio regions, in order. */
+  readonly regionAccesses: readonly RegionAccess[]
+  readonly regionSummary: readonly RegionSummary[]
+  /** virtio_set_status values tied to this device, in order. */
+  readonly status: readonly StatusChange[]
+  /** ACKNOWLEDGE (1) was set at some point: the virtio-pci probe succeeded and registered the device. */
+  readonly acknowledged: boolean
+  /** DRIVER_OK (4) was set: a virtio driver bound and finished its probe. */
+  readonly driverOk: boolean
+  /** Kernel messages naming this device. */
+  readonly messages: readonly KernelMessageRecord[]
+  /** Whether there is a trace of the guest's accesses (false for static dumps). */
+  readonly traced: boolean
+}
+
+export interface KernelInfo {
+  /** `6.1.0-28-amd64` as in `Linux version 6.1.0-28-amd64 (...)`. */
+  readonly release: string
+  /** The whole `Linux version ...` line. */
+  readonly banner: string
+  readonly src: SourceRef
+}
+
+export interface InputSummary {
+  readonly file: string
+  readonly format: string
+  readonly bytes: number
+  readonly records: number
+  /** Lines/records of events we do not use, by event name. */
+  readonly unknownEvents: Readonly<Record<string, number>>
+}
+
+export interface EvidenceSet {
+  readonly devices: readonly DeviceEvidence[]
+  readonly kernel?: KernelInfo
+  /** The kernel command line from dmesg, if seen. */
+  readonly cmdline?: {readonly text: string; readonly src: SourceRef}
+  /** Kernel messages that name no PCI device (kept for context). */
+  readonly otherMessages: readonly KernelMessageRecord[]
+  readonly inputs: readonly InputSummary[]
+  readonly warnings: readonly InputWarning[]
+}

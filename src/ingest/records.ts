@@ -1,0 +1,133 @@
+/**
+ * The typed records every ingest parser produces. Parsers stream: they yield records in input order
+ * and never hold the whole input. Each record carries where it came from (SourceRef) and, when the
+ * input has one, a timestamp in seconds (QEMU's TID@EPOCH.MICROS or ISO prefix, simpletrace ns / 1e9).
+ */
+import type {SourceRef} from '../util/source.js'
+
+interface RecordBase {
+  readonly src: SourceRef
+  /** Seconds; absolute epoch for QEMU log prefixes, monotonic for simpletrace. Absent if unknown. */
+  readonly time?: number
+}
+
+/** QEMU pci_cfg_read / pci_cfg_write (hw/pci/trace-events). The access width is NOT in the event. */
+export interface CfgAccessRecord extends RecordBase {
+  readonly kind: 'cfg'
+  readonly op: 'read' | 'write'
+  /** QOM type name of the device, e.g. `virtio-net-pci`; `empty` for absent functions (QEMU >= 8.0). */
+  readonly dev: string
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  /** PCI domain when the input says (CSV, sysfs); QEMU traces have none and mean 0. */
+  readonly domain?: number
+  readonly offset: number
+  readonly value: number
+  /** Access width in bytes when the input states it (CSV exports, pairing done by the parser). */
+  readonly size?: 1 | 2 | 4
+}
+
+/** QEMU pci_update_mappings_add / _del: a BAR region mapped into / removed from an address space. */
+export interface MappingRecord extends RecordBase {
+  readonly kind: 'mapping'
+  readonly op: 'add' | 'del'
+  readonly dev: string
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  /** 0..5 BARs, 6 expansion ROM. */
+  readonly bar: number
+  /** Guest address; exact integer (physical addresses stay below 2^53). */
+  readonly addr: number
+  readonly size: number
+}
+
+/** QEMU memory_region_ops_read / _write. `addr` is the absolute address QEMU prints. */
+export interface MemOpRecord extends RecordBase {
+  readonly kind: 'mem'
+  readonly op: 'read' | 'write'
+  readonly cpu: number
+  /** The MemoryRegion pointer as printed (identifies the region instance). */
+  readonly mr: string
+  readonly addr: number
+  /** Exact when below 2^53; otherwise NaN and `value64` holds the exact value. */
+  readonly value: number
+  readonly value64?: bigint
+  readonly size: number
+  /** Region name, e.g. `pci-conf-data`, `virtio-pci-common-virtio-net`, `virtio-pci`. */
+  readonly name: string
+}
+
+/** QEMU virtio_set_status: every status write (legacy, modern common cfg, reset). */
+export interface SetStatusRecord extends RecordBase {
+  readonly kind: 'status'
+  /** The VirtIODevice pointer as printed. */
+  readonly vdev: string
+  readonly val: number
+}
+
+/** QEMU virtio_queue_notify. */
+export interface QueueNotifyRecord extends RecordBase {
+  readonly kind: 'queue_notify'
+  readonly vdev: string
+  readonly queue: number
+  readonly vq: string
+}
+
+/** QEMU virtio_pci_notify_write / virtio_pci_notify_write_pio. */
+export interface NotifyWriteRecord extends RecordBase {
+  readonly kind: 'notify_write'
+  readonly pio: boolean
+  readonly addr: number
+  readonly value: number
+  readonly size: number
+}
+
+export type TraceRecord =
+  | CfgAccessRecord
+  | MappingRecord
+  | MemOpRecord
+  | SetStatusRecord
+  | QueueNotifyRecord
+  | NotifyWriteRecord
+
+/** One kernel log line, its printk prefix removed, with what it was recognised as. */
+export interface KernelMessageRecord extends RecordBase {
+  readonly kind: 'kmsg'
+  /** The message text without timestamp/facility prefixes, e.g. `virtio-pci 0000:00:03.0: virtio_pci: ...`. */
+  readonly text: string
+  /** Device the line is about, if it names one (`0000:00:03.0`). */
+  readonly bdf?: string
+  /** Kernel-relative seconds from `[ sec.usec]`, if present. */
+  readonly kernelTime?: number
+}
+
+/** A config-space dump of one function (lspci -x/-xxx/-xxxx, sysfs config). */
+export interface ConfigDumpRecord extends RecordBase {
+  readonly kind: 'dump'
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  /** Header line text (lspci), or the sysfs path. */
+  readonly title?: string
+  /** The dumped bytes from offset 0; bytes beyond `bytes.length` are unknown. */
+  readonly bytes: Uint8Array
+  /** Source of each 16-byte row (lspci line), for provenance; sysfs uses byte offsets. */
+  readonly rowSources: SourceRef[]
+}
+
+/** One line of a sysfs `resource` file: a resource's start, end and flags (IORESOURCE_*). */
+export interface ResourceRecord extends RecordBase {
+  readonly kind: 'resource'
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  /** Resource index: 0..5 BARs, 6 ROM, further entries bridge windows. */
+  readonly index: number
+  readonly start: number
+  readonly end: number
+  readonly flags: number
+}

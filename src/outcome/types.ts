@@ -1,0 +1,116 @@
+/**
+ * The probe outcome: what a given Linux kernel's virtio-pci driver does with one PCI function.
+ * This is a stable, documented schema (docs/outcome-schema.md); hex values are strings ("0x1af4").
+ * Keys listed in the README's --json contract must not change; new keys may be added.
+ */
+
+export type Transport = 'modern' | 'legacy' | 'none'
+
+/**
+ * The return code of virtio_pci_probe as an errno name ("0" for success), or:
+ * - "hang": the real kernel would never return (a cyclic capability list the PCI core walks forever);
+ * - "undetermined": the outcome depends on config bytes or BAR facts the evidence does not have.
+ */
+export type ProbeRc = '0' | 'ENODEV' | 'EINVAL' | 'ENOMEM' | 'EIO' | 'EBUSY' | 'ENOENT' | 'hang' | 'undetermined'
+
+export type KernelLogLevel = 'err' | 'warn' | 'info' | 'debug'
+
+/** A kernel message the model predicts, exactly as dmesg would show it (device prefix included). */
+export interface PredictedMessage {
+  readonly level: KernelLogLevel
+  readonly text: string
+}
+
+/** A value the model read, and where the evidence for it came from. */
+export interface ReadFact {
+  /** What was read, in kernel terms: `PCI_VENDOR_ID`, `cap@0x40.cfg_type`, `pci_resource_len(4)`. */
+  readonly what: string
+  /** Config-space offset, for config reads (hex string). */
+  readonly offset?: string
+  readonly width?: 1 | 2 | 4
+  /** The value read (hex string), or "unknown". */
+  readonly value: string
+  /** file:line of each evidence line the value rests on. */
+  readonly sources: readonly string[]
+  /** True if any byte of it was inferred rather than seen. */
+  readonly inferred?: boolean
+}
+
+/** One step of the decision path, in the kernel's own terms. */
+export interface DecisionStep {
+  /** Kernel function, e.g. `vp_modern_map_capability`. */
+  readonly fn: string
+  /** The rule, e.g. `length - start < minlen` or `device id outside 0x1000..0x107f`. */
+  readonly rule: string
+  /** pass: the check let the probe go on; fail: it ended this probe attempt; info: a choice. */
+  readonly result: 'pass' | 'fail' | 'info'
+  readonly detail?: string
+  readonly reads: readonly ReadFact[]
+}
+
+export interface CapabilityFinding {
+  /** Config-space offset of the capability (hex). */
+  readonly offset: string
+  /** Which lookup saw it: `common`, `isr`, `notify`, `device`. */
+  readonly lookup: string
+  readonly cfgType: number
+  readonly bar: number
+  readonly decision: 'chosen' | 'skipped' | 'other-type'
+  readonly reason?: string
+}
+
+export interface MappingResult {
+  /** Which structure: `common`, `isr`, `notify`, `device`, `legacy-bar0`. */
+  readonly what: string
+  readonly capOffset?: string
+  readonly bar: number
+  readonly offset: string
+  readonly length: string
+  readonly minlen?: number
+  readonly align?: number
+  /** Requested maximum size. */
+  readonly size?: string
+  /** Length actually mapped (hex), absent if the mapping failed or was deferred. */
+  readonly mappedLength?: string
+  readonly ok: boolean
+}
+
+export interface PredictedOutcome {
+  readonly transport: Transport
+  readonly rc: ProbeRc
+  /** Virtio device id (hex) and its name, when the probe got far enough to know it. */
+  readonly virtioDeviceId?: string
+  readonly virtioType?: string
+  /** Exact kernel messages, in order, as strings (see `messageDetails` for levels). */
+  readonly messages: readonly string[]
+  readonly messageDetails: readonly PredictedMessage[]
+  readonly path: readonly DecisionStep[]
+  readonly capabilities: readonly CapabilityFinding[]
+  readonly mappings: readonly MappingResult[]
+  readonly notify?: {readonly multiplier: string; readonly mode: 'whole' | 'per-queue'}
+  readonly configOps?: 'virtio_pci_config_ops' | 'virtio_pci_config_nodev_ops'
+  readonly modernBars?: string
+  /** Config offsets (hex) whose unknown bytes made the outcome undetermined. */
+  readonly undeterminedOffsets?: readonly string[]
+  /** BAR indexes whose unknown facts made the outcome undetermined. */
+  readonly undeterminedBars?: readonly number[]
+  /** True if any decision rested on inferred bytes. */
+  readonly usesInferred?: boolean
+}
+
+export interface ObservedOutcome {
+  /** Transport the driver actually used: modern regions touched, legacy BAR touched, or neither. */
+  readonly transport: Transport | 'unknown'
+  readonly acknowledged: boolean
+  readonly driverOk: boolean
+  /** Kernel messages naming this device that the virtio-pci probe could print. */
+  readonly messages: readonly string[]
+}
+
+export type VerdictKind = 'agree' | 'disagree' | 'undetermined'
+
+export interface Verdict {
+  readonly kind: VerdictKind
+  /** For disagree: the first difference; for undetermined: why. */
+  readonly reason?: string
+}

@@ -1,0 +1,28 @@
+/** A PCI function address, domain:bus:device.function. */
+export interface PciAddress {
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+}
+
+/** `0000:00:03.0`, the form the kernel prints (dev_name of a PCI device). */
+export function formatBdf(a: PciAddress): string {
+  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0')
+  return `${hex(a.domain, 4)}:${hex(a.bus, 2)}:${hex(a.slot, 2)}.${a.func.toString(16)}`
+}
+
+const BDF_RE = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/
+
+/** Parses `0000:00:03.0` or `00:03.0` (domain 0). Returns undefined if it is not a BDF. */
+export function parseBdf(text: string): PciAddress | undefined {
+  const m = BDF_RE.exec(text.trim())
+  if (!m) return undefined
+  const slot = Number.parseInt(m[3]!, 16)
+  if (slot > 0x1f) return undefined
+  return {domain: m[1] ? Number.parseInt(m[1], 16) : 0, bus: Number.parseInt(m[2]!, 16), slot, func: Number(m[4])}
+}
+
+export function bdfKey(a: PciAddress): string {
+  return formatBdf(a)
+}
