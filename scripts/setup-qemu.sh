@@ -45,19 +45,8 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found af
 
 [ "$fetch_kernels" = 1 ] || { say "host packages ready (kernels skipped)"; exit 0; }
 
-# --- Debian kernels through a private apt configuration ------------------------------------------
-# The archive URI is taken from the system's own apt configuration, so no host is hard-coded here.
-archive_uri() {
-  local uri=""
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-  fi
-  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-    uri=$(awk '$1=="deb" && $2 !~ /security/ {print ($2 ~ /^\[/ ? $3 : $2); exit}' /etc/apt/sources.list)
-  fi
-  [ -n "$uri" ] || die "cannot find the Debian archive URI in /etc/apt"
-  printf '%s' "$uri"
-}
+# --- Debian kernels, through scripts/debian-apt.sh (a private apt configuration) ------------------
+here="$(cd "$(dirname "$0")" && pwd)"
 
 suite_of() {
   case "$1" in
@@ -68,7 +57,6 @@ suite_of() {
   esac
 }
 
-uri=$(archive_uri)
 for series in $series_list; do
   suite=$(suite_of "$series")
   dest="$cache/kernels/$series"
@@ -76,27 +64,17 @@ for series in $series_list; do
     say "kernel $series cached: $(cat "$dest/version")"
     continue
   fi
-  aptdir="$cache/apt/$suite"
-  mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial" "$cache/debs"
-  : > "$aptdir/status"
-  printf 'deb %s %s main\n' "$uri" "$suite" > "$aptdir/sources.list"
-  opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State::Lists=$aptdir/lists" -o "Dir::State::status=$aptdir/status"
-        -o "Dir::Cache=$aptdir" -o "Dir::Cache::archives=$aptdir/archives" -o APT::Architecture=amd64
-        -o Acquire::Languages=none)
-  say "updating package lists for $suite"
-  apt-get "${opts[@]}" update -qq >&2 || die "apt-get update for $suite failed"
+  mkdir -p "$cache/debs"
   # linux-image-amd64 depends on exactly one versioned image package: that is the suite's kernel.
-  pkg=$(apt-cache "${opts[@]}" depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-  [ -n "$pkg" ] || die "no linux-image package found for $suite"
+  pkg=$("$here/debian-apt.sh" "$suite" resolve linux-image-amd64)
+  case "$pkg" in linux-image-[0-9]*) ;; *) die "no linux-image package found for $suite (got '$pkg')" ;; esac
   say "downloading $pkg ($suite)"
-  (cd "$cache/debs" && apt-get "${opts[@]}" download "$pkg" >&2) || die "apt-get download $pkg failed"
+  (cd "$cache/debs" && "$here/debian-apt.sh" "$suite" apt-get download "$pkg" >&2) || die "apt-get download $pkg failed"
   deb=$(ls -t "$cache/debs/${pkg}_"*.deb | head -1)
   tmp="$dest.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
   dpkg-deb -x "$deb" "$tmp"
   ls "$tmp"/boot/vmlinuz-* >/dev/null 2>&1 || die "$deb has no /boot/vmlinuz-*"
-  # Keep only what a capture needs: the kernel and the virtio/PCI-related modules.
   printf '%s %s\n' "$pkg" "$(dpkg-deb -f "$deb" Version)" > "$tmp/version"
   rm -rf "$dest"; mv "$tmp" "$dest"
   rm -f "$deb"
