@@ -1,6 +1,7 @@
 import {Command, Flags, Errors} from '@oclif/core'
 import {createLogger, LOG_LEVELS, type LogLevel} from '../util/log.js'
 import {InputError, UsageError} from '../util/errors.js'
+import {sanitizeForTerminal} from '../util/terminal.js'
 
 /**
  * Shared behaviour of every probediff command: --log-level, and the error contract —
@@ -35,10 +36,4 @@ export abstract class BaseCommand extends Command {
     }
     return super.catch(err)
   }
-}
-
-/** Strips terminal control sequences from text that came from inputs (device names, kernel text). */
-export function sanitizeForTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

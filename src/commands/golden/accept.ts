@@ -1,0 +1,22 @@
+import {Args} from '@oclif/core'
+import {corpusPaths} from '../../golden/corpus.js'
+import {acceptPending} from '../../golden/pending.js'
+import {BaseCommand} from '../base.js'
+import {rootFlag} from './shared.js'
+
+export default class GoldenAccept extends BaseCommand {
+  static override summary = 'Accept pending golden changes (golden/<case>.json.new replaces golden/<case>.json)'
+  static override examples = ['<%= config.bin %> golden accept k6.1-pc-transitional']
+  static override strict = false
+  static override args = {case: Args.string({required: true, description: 'case names'})}
+  static override flags = {root: rootFlag}
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(GoldenAccept)
+    const paths = corpusPaths(flags.root)
+    for (const name of argv as string[]) {
+      await acceptPending(paths, name)
+      this.log(`accepted golden/${name}.json`)
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import {Args} from '@oclif/core'
+import {corpusPaths} from '../../golden/corpus.js'
+import {pendingDiff} from '../../golden/pending.js'
+import {sanitizeForTerminal, useColor} from '../../util/terminal.js'
+import {BaseCommand} from '../base.js'
+import {rootFlag} from './shared.js'
+
+export default class GoldenDiff extends BaseCommand {
+  static override summary = 'Show the diff of a pending golden change'
+  static override examples = ['<%= config.bin %> golden diff k6.1-pc-transitional']
+  static override args = {case: Args.string({required: true})}
+  static override flags = {root: rootFlag}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(GoldenDiff)
+    const color = useColor(process.stdout)
+    const diff = await pendingDiff(corpusPaths(flags.root), args.case, color)
+    this.log(diff === undefined ? `no pending change for ${args.case}` : sanitizeForTerminal(diff, {keepSgr: color}))
+  }
+}

@@ -1,0 +1,16 @@
+import {corpusPaths} from '../../golden/corpus.js'
+import {pruneObsolete} from '../../golden/pending.js'
+import {BaseCommand} from '../base.js'
+import {rootFlag} from './shared.js'
+
+export default class GoldenPrune extends BaseCommand {
+  static override summary = 'Remove golden and pending files whose case no longer exists in traces/'
+  static override examples = ['<%= config.bin %> golden prune']
+  static override flags = {root: rootFlag}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(GoldenPrune)
+    const removed = await pruneObsolete(corpusPaths(flags.root))
+    this.log(removed.length === 0 ? 'no obsolete goldens' : removed.map((f) => `removed ${f}`).join('\n'))
+  }
+}

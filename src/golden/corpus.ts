@@ -1,0 +1,163 @@
+/**
+ * The corpus on disk: traces/<case>/ (inputs + case.json) and golden/<case>.json (+ pending .json.new).
+ * Case names are validated before any path is built from them, so nothing outside traces/ and golden/
+ * is ever read or written.
+ */
+import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import {readdir, readFile, stat} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import {type ParseError, parse as parseTolerant, printParseErrorCode} from 'jsonc-parser'
+import {InputError, UsageError} from '../util/errors.js'
+
+export const CASE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
+export const GOLDEN_SUFFIX = '.json'
+export const PENDING_SUFFIX = '.json.new'
+
+export interface CorpusPaths {
+  readonly root: string
+  readonly tracesDir: string
+  readonly goldenDir: string
+}
+
+export function corpusPaths(root: string): CorpusPaths {
+  const abs = resolve(root)
+  return {root: abs, tracesDir: join(abs, 'traces'), goldenDir: join(abs, 'golden')}
+}
+
+export function validateCaseName(name: string): string {
+  if (!CASE_NAME_PATTERN.test(name) || name.includes('..')) {
+    throw new UsageError(`invalid case name ${JSON.stringify(name)}: use lower-case letters, digits, '.', '_' and '-' (max 64)`)
+  }
+  return name
+}
+
+export const caseDir = (p: CorpusPaths, name: string) => join(p.tracesDir, validateCaseName(name))
+export const goldenPath = (p: CorpusPaths, name: string) => join(p.goldenDir, validateCaseName(name) + GOLDEN_SUFFIX)
+export const pendingPath = (p: CorpusPaths, name: string) => join(p.goldenDir, validateCaseName(name) + PENDING_SUFFIX)
+
+/** Cases: directories of traces/ holding a case.json, sorted by name. */
+export async function listCases(p: CorpusPaths): Promise<string[]> {
+  const entries = await readdir(p.tracesDir, {withFileTypes: true}).catch(() => [])
+  const names: string[] = []
+  for (const e of entries) {
+    if (!e.isDirectory() || !CASE_NAME_PATTERN.test(e.name)) continue
+    const meta = await stat(join(p.tracesDir, e.name, 'case.json')).catch(() => undefined)
+    if (meta?.isFile()) names.push(e.name)
+  }
+  return names.sort()
+}
+
+/** Golden and pending files by case name. Files with other names in golden/ are ignored. */
+export async function listGoldenFiles(p: CorpusPaths): Promise<{goldens: string[]; pending: string[]}> {
+  const entries = await readdir(p.goldenDir).catch(() => [] as string[])
+  const goldens: string[] = []
+  const pending: string[] = []
+  for (const f of entries) {
+    if (f.endsWith(PENDING_SUFFIX)) {
+      const name = f.slice(0, -PENDING_SUFFIX.length)
+      if (CASE_NAME_PATTERN.test(name)) pending.push(name)
+    } else if (f.endsWith(GOLDEN_SUFFIX)) {
+      const name = f.slice(0, -GOLDEN_SUFFIX.length)
+      if (CASE_NAME_PATTERN.test(name)) goldens.push(name)
+    }
+  }
+  return {goldens: goldens.sort(), pending: pending.sort()}
+}
+
+/** What a case says about itself (traces/<case>/case.json). Unknown keys are kept. */
+export interface CaseMeta {
+  readonly name: string
+  readonly kind: 'capture' | 'fault' | string
+  /** Input files relative to the case directory, in replay order; defaults to every file but case.json. */
+  readonly inputs?: readonly (string | {readonly file: string; readonly format?: string})[]
+  /** For hand-made fault cases: the kernel check the case exercises. */
+  readonly kernelCheck?: string
+  /** Kernel profile override for the replay (otherwise from dmesg's `Linux version`). */
+  readonly kernelProfile?: string
+  readonly forceLegacy?: boolean
+  readonly [key: string]: unknown
+}
+
+export interface CaseInput {
+  readonly path: string
+  /** Name used in provenance: relative to the case directory, so goldens hold no absolute paths. */
+  readonly displayName: string
+  readonly format?: string
+}
+
+export async function readCaseMeta(p: CorpusPaths, name: string): Promise<CaseMeta> {
+  const file = join(caseDir(p, name), 'case.json')
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new InputError(`case ${name} has no readable case.json`, {file})
+  })
+  const parsed = parseJsonWithLine(text, file)
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InputError('case.json must hold a JSON object', {file, line: 1})
+  }
+  return {...(parsed as Record<string, unknown>), name} as CaseMeta
+}
+
+/** Input files of a case, in replay order: traces and dumps first, then dmesg. */
+export async function caseInputs(p: CorpusPaths, meta: CaseMeta): Promise<CaseInput[]> {
+  const dir = caseDir(p, meta.name)
+  if (meta.inputs) {
+    return meta.inputs.map((entry) => {
+      const spec = typeof entry === 'string' ? {file: entry} : entry
+      if (spec.file.includes('/') || spec.file.startsWith('.')) {
+        throw new InputError(`case input ${JSON.stringify(spec.file)} must be a file name inside the case`, {file: join(dir, 'case.json')})
+      }
+      return {path: join(dir, spec.file), displayName: spec.file, format: spec.format}
+    })
+  }
+  const files = (await readdir(dir, {withFileTypes: true}))
+    .filter((e) => e.name !== 'case.json' && !e.name.startsWith('.') && (e.isFile() || e.isDirectory()))
+    .map((e) => e.name)
+    .sort((a, b) => inputRank(a) - inputRank(b) || a.localeCompare(b))
+  return files.map((f) => ({path: join(dir, f), displayName: f}))
+}
+
+function inputRank(name: string): number {
+  return /dmesg|console|kmsg/i.test(name) ? 1 : 0
+}
+
+/** sha256 over every input of a case (name and bytes; directories recursively), as a hex string. */
+export async function hashInputs(inputs: readonly CaseInput[]): Promise<string> {
+  const outer = createHash('sha256')
+  for (const input of inputs) {
+    outer.update(`${input.displayName}\0`)
+    await hashPath(input.path, outer)
+  }
+  return outer.digest('hex')
+}
+
+async function hashPath(path: string, into: ReturnType<typeof createHash>): Promise<void> {
+  const s = await stat(path)
+  if (s.isDirectory()) {
+    for (const entry of (await readdir(path)).sort()) {
+      into.update(`${entry}/\0`)
+      await hashPath(join(path, entry), into)
+    }
+    return
+  }
+  const inner = createHash('sha256')
+  for await (const chunk of createReadStream(path)) inner.update(chunk as Buffer)
+  into.update(inner.digest('hex'))
+}
+
+/**
+ * JSON.parse with errors turned into InputError at the right line. V8's messages do not always carry
+ * a position, so on failure jsonc-parser (strict mode) locates the first error.
+ */
+export function parseJsonWithLine(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    const errors: ParseError[] = []
+    parseTolerant(text, errors, {disallowComments: true, allowTrailingComma: false})
+    const first = errors[0]
+    const line = first ? text.slice(0, first.offset).split('\n').length : 1
+    const what = first ? printParseErrorCode(first.error) : (error as Error).message
+    throw new InputError(`malformed JSON: ${what}`, {file, line})
+  }
+}

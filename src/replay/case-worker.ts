@@ -1,0 +1,9 @@
+/** Worker thread body: replays the cases it is sent, one at a time. */
+import {parentPort} from 'node:worker_threads'
+import {corpusPaths} from '../golden/corpus.js'
+import {replayCaseSafely, type WorkerRequest} from './pool.js'
+
+parentPort?.on('message', async (req: WorkerRequest) => {
+  const outcome = await replayCaseSafely(corpusPaths(req.root), req.name, req.opts)
+  parentPort?.postMessage({name: req.name, outcome})
+})

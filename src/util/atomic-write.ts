@@ -1,0 +1,26 @@
+import {randomBytes} from 'node:crypto'
+import {mkdir, rename, rm, writeFile, open} from 'node:fs/promises'
+import {dirname, basename, join} from 'node:path'
+
+/**
+ * Writes a file so that readers see either the old or the new content, never a half-written one:
+ * write a temp file in the same directory, fsync it, then rename over the target.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path)
+  await mkdir(dir, {recursive: true})
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    await writeFile(tmp, data)
+    const fh = await open(tmp, 'r')
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, path)
+  } catch (error) {
+    await rm(tmp, {force: true})
+    throw error
+  }
+}
