@@ -36,6 +36,8 @@ export interface ByteFact {
 export interface ConfigByte {
   readonly current: ByteFact
   readonly history?: readonly ByteFact[]
+  /** History entries dropped after the per-byte cap (memory stays bounded on long traces). */
+  readonly historyOmitted?: number
 }
 
 /** The config space as the guest saw it. Bytes never read are `undefined` (unknown, shown `??`). */
@@ -66,6 +68,8 @@ export interface BarEvidence {
   readonly sources: readonly SourceRef[]
   /** Human-readable how: 'sizing', 'mapping', 'resource', 'dmesg', 'register'. */
   readonly how: readonly string[]
+  /** True if a fact rests on config bytes whose access width was inferred (see ConfigImage). */
+  readonly inferred?: boolean
 }
 
 /** Which virtio-pci register block an access went to. */
@@ -79,6 +83,10 @@ export interface RegionAccess {
   readonly size: number
   readonly value: number
   readonly src: SourceRef
+  /** Absolute address as QEMU printed it (guest-physical, or I/O port). */
+  readonly addr: number
+  /** The BAR the address fell in. */
+  readonly bar: number
 }
 
 export interface RegionSummary {
@@ -92,6 +100,9 @@ export interface StatusChange {
   readonly val: number
   readonly src: SourceRef
   readonly time?: number
+  /** What made QEMU set it: a guest write of the status register (modern device_status or legacy
+   * VIRTIO_PCI_STATUS), a PCI command write (bus-master clear), or QEMU itself (reset, VM stop). */
+  readonly cause?: 'status-write' | 'command-write' | 'qemu'
 }
 
 export interface DeviceEvidence {
@@ -116,6 +127,10 @@ export interface DeviceEvidence {
   readonly messages: readonly KernelMessageRecord[]
   /** Whether there is a trace of the guest's accesses (false for static dumps). */
   readonly traced: boolean
+  /** Region accesses not kept in `regionAccesses` (per-device cap); they are counted in regionSummary. */
+  readonly omittedRegionAccesses?: number
+  /** Config reads whose access width was recovered exactly vs. had to be inferred. */
+  readonly cfgReadWidths?: {readonly exact: number; readonly inferred: number}
 }
 
 export interface KernelInfo {

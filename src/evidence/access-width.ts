@@ -1,0 +1,144 @@
+/**
+ * Recovers the width of each pci_cfg_read/write from the memory_region_ops event of the same guest
+ * access, when the trace has them.
+ *
+ * Order, from QEMU's memory.c accessors (7.2 .. 10.1): memory_region_read_accessor calls the region's
+ * read op first and traces memory_region_ops_read after it, so a config read shows as
+ *   pci-conf-idx write (0xcf8) / pci_cfg_read / pci-conf-data read (0xcfc + offset%4, with size);
+ * memory_region_write_accessor traces before calling the write op, so a config write shows as
+ *   pci-conf-idx write / pci-conf-data write (with size) / pci_cfg_write.
+ * The PCIe MMCONFIG window (`pcie-mmcfg-mmio` on q35) follows the same order, its address being
+ * base + (bus << 20 | devfn << 12 | offset). Both orders were checked on QEMU 7.2 traces.
+ *
+ * A pairing is accepted only if bus, devfn, offset and value all agree; otherwise the width stays
+ * unknown (and the config image falls back to its inference rule).
+ */
+import type {CfgAccessRecord, MemOpRecord} from '../ingest/records.js'
+import type {AccessWidth} from './config-image.js'
+
+export type WidthHow = 'stated' | 'cf8' | 'mmcfg'
+
+export interface ResolvedCfgAccess {
+  readonly record: CfgAccessRecord
+  /** The record's position in the input (reads are emitted one record late). */
+  readonly seq: number
+  readonly width?: AccessWidth
+  readonly how?: WidthHow
+}
+
+const CONF_IDX = 'pci-conf-idx'
+const CONF_DATA = 'pci-conf-data'
+const CF8_ENABLE = 0x80000000
+
+export function isConfigPathRegion(name: string): boolean {
+  return name === CONF_IDX || name === CONF_DATA || isMmcfgRegion(name)
+}
+
+function isMmcfgRegion(name: string): boolean {
+  return name.startsWith('pcie-mmcfg')
+}
+
+function asWidth(size: number): AccessWidth | undefined {
+  return size === 1 || size === 2 || size === 4 ? size : undefined
+}
+
+interface DataAccess {
+  readonly mem: MemOpRecord
+  readonly how: 'cf8' | 'mmcfg'
+}
+
+export class CfgWidthPairer {
+  private confIdx: number | undefined
+  private pendingRead: {readonly record: CfgAccessRecord; readonly seq: number} | undefined
+  private pendingDataWrite: DataAccess | undefined
+  /** Set once any config-path memory event was seen: from then on an unpaired access is notable. */
+  private memoryEventsSeen = false
+  unpaired = 0
+
+  constructor(private readonly emit: (access: ResolvedCfgAccess) => void) {}
+
+  get tracesMemoryEvents(): boolean {
+    return this.memoryEventsSeen
+  }
+
+  cfg(record: CfgAccessRecord, seq: number): void {
+    this.flushRead()
+    if (record.size !== undefined) {
+      this.pendingDataWrite = undefined
+      this.emit({record, seq, width: record.size, how: 'stated'})
+      return
+    }
+    if (record.op === 'read') {
+      this.pendingDataWrite = undefined
+      this.pendingRead = {record, seq}
+      return
+    }
+    const data = this.pendingDataWrite
+    this.pendingDataWrite = undefined
+    const width = data ? this.matchingWidth(record, data) : undefined
+    if (width === undefined) this.noteUnpaired()
+    this.emit(width !== undefined && data ? {record, seq, width, how: data.how} : {record, seq})
+  }
+
+  mem(record: MemOpRecord): void {
+    if (record.name === CONF_IDX) {
+      this.memoryEventsSeen = true
+      if (record.op === 'write') {
+        this.flushRead()
+        this.confIdx = record.value
+      }
+      return
+    }
+    const how = record.name === CONF_DATA ? 'cf8' : isMmcfgRegion(record.name) ? 'mmcfg' : undefined
+    if (!how) return
+    this.memoryEventsSeen = true
+    if (record.op === 'write') {
+      this.flushRead()
+      this.pendingDataWrite = {mem: record, how}
+      return
+    }
+    const read = this.pendingRead
+    if (!read) return // a read of an absent function: QEMU returns all-ones without a pci_cfg_read
+    this.pendingRead = undefined
+    const width = this.matchingWidth(read.record, {mem: record, how})
+    if (width === undefined) this.noteUnpaired()
+    this.emit(width !== undefined ? {...read, width, how} : read)
+  }
+
+  /** End of input (or of one file): a read still waiting for its data access has no width. */
+  finish(): void {
+    this.flushRead()
+    this.pendingDataWrite = undefined
+  }
+
+  private flushRead(): void {
+    const read = this.pendingRead
+    if (!read) return
+    this.pendingRead = undefined
+    this.noteUnpaired()
+    this.emit(read)
+  }
+
+  private noteUnpaired(): void {
+    if (this.memoryEventsSeen) this.unpaired++
+  }
+
+  private matchingWidth(cfg: CfgAccessRecord, data: DataAccess): AccessWidth | undefined {
+    const width = asWidth(data.mem.size)
+    if (width === undefined || data.mem.value !== cfg.value) return undefined
+    const devfn = (cfg.slot << 3) | cfg.func
+    if (data.how === 'cf8') {
+      const idx = this.confIdx
+      if (idx === undefined || idx < CF8_ENABLE) return undefined
+      const reg = (idx & 0xfc) | (data.mem.addr & 3)
+      // Before QEMU 7.0 the event had no bus number: only devfn and offset can be compared.
+      const busOk = cfg.busUnknown === true || ((idx >>> 16) & 0xff) === cfg.bus
+      const ok = busOk && ((idx >>> 8) & 0xff) === devfn && reg === cfg.offset
+      return ok ? width : undefined
+    }
+    const offsetInWindow = cfg.bus * 2 ** 20 + devfn * 2 ** 12 + cfg.offset
+    const base = data.mem.addr - offsetInWindow
+    // The window base is at least 1 MiB aligned, so the low 20 bits must be devfn << 12 | offset.
+    return base >= 0 && base % 2 ** 20 === 0 ? width : undefined
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Streams ingested records (in input order) into per-function evidence. Holds per-device facts only,
+ * never the records themselves, so memory is bounded by the number of functions, not the input size.
+ */
+import {parseCommandLine, parseLinuxVersion, parsePciBarLine} from '../ingest/kmsg-lines.js'
+import type {
+  CfgAccessRecord,
+  ConfigDumpRecord,
+  KernelMessageRecord,
+  MappingRecord,
+  MemOpRecord,
+  ResourceRecord,
+  TraceRecord,
+} from '../ingest/records.js'
+import type {RecordSink} from '../ingest/sink.js'
+import type {WarningSink} from '../util/errors.js'
+import {formatBdf, parseBdf, type PciAddress} from '../util/pci-address.js'
+import {formatSource, type SourceRef} from '../util/source.js'
+import {CfgWidthPairer, isConfigPathRegion, type ResolvedCfgAccess} from './access-width.js'
+import {DeviceState} from './device-state.js'
+import {RegionAttributor, regionOfName} from './regions.js'
+import {readOnlyCapabilityChanges} from './readonly-check.js'
+import {StatusTracker} from './status.js'
+import type {EvidenceSet, InputSummary, KernelInfo} from './types.js'
+
+/** Kernel messages naming no device that are kept for context. */
+export const OTHER_MESSAGE_CAP = 20_000
+/** QEMU >= 8.0 traces config reads of absent functions under this device name. */
+const ABSENT_FUNCTION = 'empty'
+
+const hex = (n: number) => `0x${n.toString(16)}`
+
+export class EvidenceBuilder implements RecordSink {
+  private seq = 0
+  private readonly devices = new Map<string, DeviceState>()
+  private readonly pairer = new CfgWidthPairer((access) => this.cfgAccess(access))
+  private readonly regions = new RegionAttributor()
+  private readonly status: StatusTracker
+  private kernel: KernelInfo | undefined
+  private cmdline: {text: string; src: SourceRef} | undefined
+  private readonly otherMessages: KernelMessageRecord[] = []
+  private omittedOtherMessages = 0
+  private readonly inputs: InputSummary[] = []
+
+  constructor(private readonly warnings: WarningSink) {
+    this.status = new StatusTracker(warnings)
+  }
+
+  trace(r: TraceRecord): void {
+    const seq = ++this.seq
+    switch (r.kind) {
+      case 'cfg':
+        this.status.accessSeen()
+        this.pairer.cfg(r, seq)
+        return
+      case 'mem':
+        this.status.accessSeen()
+        if (isConfigPathRegion(r.name)) this.pairer.mem(r)
+        else this.regionAccess(r)
+        return
+      case 'mapping':
+        this.mapping(r)
+        return
+      case 'status':
+        this.status.status(r, seq)
+        return
+      case 'queue_notify':
+      case 'notify_write':
+        // Queue activity is not evidence about the probe; notify writes that reach a region are
+        // already seen as memory_region_ops events.
+        return
+    }
+  }
+
+  kmsg(r: KernelMessageRecord): void {
+    this.seq++
+    const version = parseLinuxVersion(r.text)
+    if (version) {
+      if (!this.kernel) this.kernel = {release: version.release, banner: version.banner, src: r.src}
+      else if (this.kernel.release !== version.release) {
+        this.warnings.warn('kernel-changed', `a second kernel (${version.release}) after ${this.kernel.release}: logs of two boots?`, r.src)
+      }
+    }
+    const cmdline = parseCommandLine(r.text)
+    if (cmdline !== undefined && !this.cmdline) this.cmdline = {text: cmdline, src: r.src}
+
+    const address = r.bdf === undefined ? undefined : parseBdf(r.bdf)
+    if (!address) {
+      if (this.otherMessages.length < OTHER_MESSAGE_CAP) this.otherMessages.push(r)
+      else this.omittedOtherMessages++
+      return
+    }
+    const device = this.device(address)
+    device.addMessage(r)
+    const bar = parsePciBarLine(r.text)
+    // Only lines stating the BAR as it is (enumeration, assignment), not conflicts or releases.
+    if (bar && bar.bar < 6 && (bar.note === undefined || bar.note === 'assigned')) {
+      device.bars.onKernelBar(bar.bar, {kind: bar.kind, is64: bar.is64, prefetchable: bar.prefetchable, size: bar.size, start: bar.start}, r.src)
+    }
+  }
+
+  dump(r: ConfigDumpRecord): void {
+    const seq = ++this.seq
+    const device = this.device(r)
+    const sourceOf = (offset: number): SourceRef => r.rowSources[Math.floor(offset / 16)] ?? r.src
+    device.image.observeDump(r.bytes, sourceOf, seq)
+    device.bars.onDump(r.bytes, sourceOf)
+  }
+
+  resource(r: ResourceRecord): void {
+    this.seq++
+    this.device(r).bars.onResource(r.index, r.start, r.end, r.flags, r.src)
+  }
+
+  /** Ends one input file: an access still waiting for its pair does not pair across files. */
+  endInput(summary?: InputSummary): void {
+    this.pairer.finish()
+    if (summary) this.inputs.push(summary)
+  }
+
+  finish(): EvidenceSet {
+    this.pairer.finish()
+    this.status.finish()
+    if (this.pairer.unpaired > 0) {
+      this.warnings.warn(
+        'cfg-width-unpaired',
+        `${this.pairer.unpaired} config accesses had no matching pci-conf-data/MMCONFIG event: their widths are inferred`,
+      )
+    }
+    if (this.omittedOtherMessages > 0) {
+      this.warnings.warn('messages-capped', `kept ${OTHER_MESSAGE_CAP} kernel messages naming no device, ${this.omittedOtherMessages} more not kept`)
+    }
+    const devices = [...this.devices.values()].sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0))
+    for (const device of devices) {
+      for (const change of readOnlyCapabilityChanges(device.image)) {
+        this.warnings.warn(
+          'config-readonly-changed',
+          `${device.bdf}: capability byte ${hex(change.offset)} read as ${hex(change.before.value)} and later ${hex(change.after.value)}`,
+          change.after.src,
+        )
+      }
+    }
+    return {
+      devices: devices.map((d) => d.toEvidence(this.warnings)),
+      ...(this.kernel ? {kernel: this.kernel} : {}),
+      ...(this.cmdline ? {cmdline: this.cmdline} : {}),
+      otherMessages: this.otherMessages,
+      inputs: this.inputs,
+      warnings: this.warnings.warnings,
+    }
+  }
+
+  private device(address: Omit<PciAddress, 'domain'> & {readonly domain?: number}): DeviceState {
+    const full: PciAddress = {domain: address.domain ?? 0, bus: address.bus, slot: address.slot, func: address.func}
+    const key = formatBdf(full)
+    let device = this.devices.get(key)
+    if (!device) {
+      device = new DeviceState(full, (offset, before, after) =>
+        this.warnings.warn(
+          'config-readonly-changed',
+          `${key}: read-only config byte ${hex(offset)} was ${hex(before.value)} (${formatSource(before.src)}), now ${hex(after.value)}`,
+          after.src,
+        ),
+      )
+      this.devices.set(key, device)
+    }
+    return device
+  }
+
+  /** The device a QEMU event names, checking its QOM name against earlier events. */
+  private namedDevice(r: CfgAccessRecord | MappingRecord): DeviceState {
+    const device = this.device(r)
+    if (r.dev === '') return device // pre-7.0 mapping events print a pointer, not the name
+    if (device.qemuDevice === undefined) device.qemuDevice = r.dev
+    else if (device.qemuDevice !== r.dev) {
+      this.warnings.warn(
+        'machine-changed',
+        `${device.bdf} is ${r.dev} here but was ${device.qemuDevice} before: traces of different machines in one input?`,
+        r.src,
+      )
+    }
+    return device
+  }
+
+  private cfgAccess({record: r, seq, width}: ResolvedCfgAccess): void {
+    if (r.dev === ABSENT_FUNCTION) return
+    if (r.busUnknown) {
+      this.warnings.warn('cfg-bus-unknown', 'QEMU before 7.0 printed no bus number: functions are assumed to be on bus 0', r.src)
+    }
+    const device = this.namedDevice(r)
+    device.traced = true
+    if (r.op === 'read') {
+      if (width === undefined) device.cfgReadWidths.inferred++
+      else device.cfgReadWidths.exact++
+      device.image.observeRead(r.offset, r.value, width, r.src, seq)
+      device.bars.onCfgRead(r.offset, r.value, width, r.src)
+    } else {
+      device.image.observeWrite(r.offset, r.value, width, r.src, seq)
+      device.bars.onCfgWrite(r.offset, r.value, width)
+      this.status.cfgWrite(device, r.offset, width)
+    }
+  }
+
+  private mapping(r: MappingRecord): void {
+    const device = this.namedDevice(r)
+    device.bars.onMapping(r.bar, r.op, r.addr, r.size, r.src)
+    this.regions.mapped(device, r.bar, r.op, r.addr, r.size)
+  }
+
+  private regionAccess(r: MemOpRecord): void {
+    const region = regionOfName(r.name)
+    if (!region) return
+    const result = this.regions.attribute(r, region)
+    if (result === 'unmapped' || result === 'ambiguous') {
+      const why = result === 'unmapped' ? 'lies in no BAR mapped so far' : 'lies in more than one mapped BAR'
+      this.warnings.warn(`region-${result}`, `access to '${r.name}' at ${hex(r.addr)} ${why}: not attributed to a device`, r.src)
+      return
+    }
+    result.device.addRegionAccess(result.access)
+    if (r.op === 'write') this.status.regionWrite(result.device, result.access)
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * One function's config space as the guest saw it: every byte that some input showed, with where it
+ * came from; every other byte unknown.
+ *
+ * Width rule (QEMU's pci_cfg_* events carry no access width). When the width is known (paired with a
+ * pci-conf-data / MMCONFIG access, or stated by the input) the read covers exactly `width` bytes:
+ * origin 'read'. When it is not known:
+ *  - the bytes inside the narrowest width that holds the value (1 if value <= 0xff, 2 if <= 0xffff,
+ *    else 4) were certainly read: origin 'read-narrowest';
+ *  - the bytes from there up to the widest access the offset's alignment allows (4 at offset%4 == 0,
+ *    2 at offset%4 == 2, 1 otherwise) MAY have been read as 0: origin 'inferred', value 0.
+ * Any later certain observation (read, read-narrowest, dump) replaces an inferred byte; an inferred
+ * byte never replaces a certain one. Inferences that disagree would make the byte unknown, but every
+ * inference is 0, so two of them never disagree. The model sees the `inferred` flag on every read
+ * that touches such a byte.
+ */
+import type {SourceRef} from '../util/source.js'
+import type {ByteFact, ConfigByte, ConfigImageView} from './types.js'
+
+export type AccessWidth = 1 | 2 | 4
+
+/** Per-byte history cap: BAR sizing and command toggles repeat on every enumeration. */
+const HISTORY_CAP = 64
+const CONVENTIONAL_SIZE = 256
+const EXTENDED_SIZE = 4096
+
+/** Header bytes that no guest write can change: vendor/device, revision/class, header type,
+ * subsystem ids, capability pointer, interrupt pin. A changed read value means a different device. */
+const READ_ONLY_HEADER = new Set([0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x0e, 0x2c, 0x2d, 0x2e, 0x2f, 0x34, 0x3d])
+
+export function isReadOnlyHeaderByte(offset: number): boolean {
+  return READ_ONLY_HEADER.has(offset)
+}
+
+/** Smallest access width that can carry `value`. */
+export function narrowestWidth(value: number): AccessWidth {
+  if (value <= 0xff) return 1
+  if (value <= 0xffff) return 2
+  return 4
+}
+
+/** Widest naturally aligned access that can start at `offset`. */
+export function widestAlignedWidth(offset: number): AccessWidth {
+  if (offset % 4 === 0) return 4
+  if (offset % 4 === 2) return 2
+  return 1
+}
+
+interface ByteState {
+  current?: ByteFact
+  history?: ByteFact[]
+  historyOmitted: number
+}
+
+/** Reports a read-only byte whose value changed (the caller turns it into a warning). */
+export type ReadOnlyConflictHandler = (offset: number, before: ByteFact, after: ByteFact) => void
+
+export class ConfigImage implements ConfigImageView {
+  private readonly bytes: (ByteState | undefined)[] = []
+  private known = 0
+  private extended = false
+
+  constructor(private readonly onReadOnlyConflict?: ReadOnlyConflictHandler) {}
+
+  get size(): number {
+    return this.extended ? EXTENDED_SIZE : CONVENTIONAL_SIZE
+  }
+
+  get knownCount(): number {
+    return this.known
+  }
+
+  byte(offset: number): ConfigByte | undefined {
+    const state = this.bytes[offset]
+    if (!state?.current) return undefined
+    const view: {current: ByteFact; history?: readonly ByteFact[]; historyOmitted?: number} = {current: state.current}
+    if (state.history) view.history = state.history
+    if (state.historyOmitted > 0) view.historyOmitted = state.historyOmitted
+    return view
+  }
+
+  /** A guest read of `value` at `offset`; `width` undefined when the input does not say. */
+  observeRead(offset: number, value: number, width: AccessWidth | undefined, src: SourceRef, seq: number): void {
+    if (width !== undefined) {
+      this.eachByte(offset, width, value, (off, v) => this.applyCertain(off, {value: v, origin: 'read', src, seq}))
+      return
+    }
+    const certainWidth = narrowestWidth(value)
+    const reach = Math.max(certainWidth, widestAlignedWidth(offset))
+    this.eachByte(offset, certainWidth, value, (off, v) => this.applyCertain(off, {value: v, origin: 'read-narrowest', src, seq}))
+    for (let i = certainWidth; i < reach; i++) this.applyInferred(offset + i, {value: 0, origin: 'inferred', src, seq})
+  }
+
+  /** A guest write: history only. Without a width, only the bytes the value certainly spans. */
+  observeWrite(offset: number, value: number, width: AccessWidth | undefined, src: SourceRef, seq: number): void {
+    const span = width ?? narrowestWidth(value)
+    this.eachByte(offset, span, value, (off, v) => this.appendHistory(this.state(off), {value: v, origin: 'write', src, seq}))
+  }
+
+  /** A static dump of bytes [0, bytes.length). */
+  observeDump(bytes: Uint8Array, sourceOf: (offset: number) => SourceRef, seq: number): void {
+    for (let off = 0; off < bytes.length && off < EXTENDED_SIZE; off++) {
+      this.applyCertain(off, {value: bytes[off]!, origin: 'dump', src: sourceOf(off), seq})
+    }
+  }
+
+  private eachByte(offset: number, width: number, value: number, fn: (offset: number, byteValue: number) => void): void {
+    for (let i = 0; i < width; i++) {
+      const off = offset + i
+      if (off < 0 || off >= EXTENDED_SIZE) continue
+      // value can exceed 2^31: use division, not >>> on the whole number.
+      fn(off, Math.floor(value / 2 ** (8 * i)) & 0xff)
+    }
+  }
+
+  private state(offset: number): ByteState {
+    let state = this.bytes[offset]
+    if (!state) {
+      state = {historyOmitted: 0}
+      this.bytes[offset] = state
+    }
+    if (offset >= CONVENTIONAL_SIZE) this.extended = true
+    return state
+  }
+
+  private applyCertain(offset: number, fact: ByteFact): void {
+    const state = this.state(offset)
+    const cur = state.current
+    if (!cur) {
+      this.known++
+      state.current = fact
+      if (state.history) this.appendHistory(state, fact)
+      return
+    }
+    if (cur.origin === 'inferred') {
+      // The inference was a stand-in for this very observation: replace it, no change to record.
+      state.current = fact
+      if (state.history) this.appendHistory(state, fact)
+      return
+    }
+    const lastInHistory = state.history?.[state.history.length - 1]
+    if (cur.value === fact.value) {
+      // Same value again: only worth recording after a write (the write did not change it).
+      if (lastInHistory && lastInHistory.origin === 'write') this.appendHistory(state, fact)
+      return
+    }
+    if (!state.history) state.history = [cur]
+    this.appendHistory(state, fact)
+    state.current = fact
+    if (READ_ONLY_HEADER.has(offset)) this.onReadOnlyConflict?.(offset, cur, fact)
+  }
+
+  /** Only fills a byte nobody has seen; a known byte (certain or already inferred) stays as it is. */
+  private applyInferred(offset: number, fact: ByteFact): void {
+    if (offset >= EXTENDED_SIZE) return
+    const state = this.state(offset)
+    if (state.current) return
+    this.known++
+    state.current = fact
+  }
+
+  private appendHistory(state: ByteState, fact: ByteFact): void {
+    state.history ??= []
+    if (state.history.length >= HISTORY_CAP) {
+      state.historyOmitted++
+      return
+    }
+    state.history.push(fact)
+  }
+}

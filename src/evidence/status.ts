@@ -1,0 +1,113 @@
+/**
+ * Ties virtio_set_status events (which name only a VirtIODevice pointer) to PCI functions.
+ *
+ * QEMU calls virtio_set_status right inside the guest access that caused it, so the event follows
+ * that access in the trace (memory_region_ops_write is traced before the write op runs):
+ *  - a write of the modern common-config device_status (offset 0x14) or the legacy VIRTIO_PCI_STATUS
+ *    (offset 0x12 of the I/O BAR): the status written must equal the event's value;
+ *  - a pci_cfg_write covering PCI_COMMAND (virtio_write_config calls virtio_set_status to clear
+ *    DRIVER_OK when bus mastering is off), possibly with pci_update_mappings_* events in between:
+ *    the event's value must then be the vdev's previous status without DRIVER_OK.
+ * Only the next cfg/memory access ends that window. Once a pointer is tied it stays tied; events for
+ * a pointer not yet tied are held (bounded) and attributed when it is.
+ */
+import type {SetStatusRecord} from '../ingest/records.js'
+import type {WarningSink} from '../util/errors.js'
+import type {DeviceState, SequencedStatus} from './device-state.js'
+import type {RegionAccess} from './types.js'
+
+const PCI_COMMAND = 0x04
+const COMMON_DEVICE_STATUS = 0x14
+const LEGACY_STATUS = 0x12
+const HELD_PER_VDEV = 256
+const STATUS_DRIVER_OK = 4
+
+interface Trigger {
+  readonly device: DeviceState
+  readonly cause: 'status-write' | 'command-write'
+  /** For status-register writes: the value the event must carry. */
+  readonly expected?: number
+}
+
+export class StatusTracker {
+  private readonly byVdev = new Map<string, DeviceState>()
+  private readonly held = new Map<string, {changes: SequencedStatus[]; dropped: number}>()
+  /** Last status of each vdev (QEMU's vdev->status after the event). */
+  private readonly lastVal = new Map<string, number>()
+  private trigger: Trigger | undefined
+
+  constructor(private readonly warnings: WarningSink) {}
+
+  /** Any cfg or memory access ends the window of the previous trigger. */
+  accessSeen(): void {
+    this.trigger = undefined
+  }
+
+  /** A config write; `width` undefined when unknown (the write then covers at least `offset`). */
+  cfgWrite(device: DeviceState, offset: number, width: number | undefined): void {
+    const coversCommand = offset === PCI_COMMAND || (width !== undefined && offset < PCI_COMMAND && offset + width > PCI_COMMAND)
+    if (coversCommand) this.trigger = {device, cause: 'command-write'}
+  }
+
+  regionWrite(device: DeviceState, access: RegionAccess): void {
+    const isStatus =
+      (access.region === 'common' && access.offset === COMMON_DEVICE_STATUS) || (access.region === 'legacy' && access.offset === LEGACY_STATUS)
+    if (isStatus && access.op === 'write') this.trigger = {device, cause: 'status-write', expected: access.value & 0xff}
+  }
+
+  status(record: SetStatusRecord, seq: number): void {
+    const trigger = this.trigger
+    const previous = this.lastVal.get(record.vdev)
+    this.lastVal.set(record.vdev, record.val)
+    const expected = trigger?.expected ?? (previous === undefined ? undefined : previous & ~STATUS_DRIVER_OK)
+    const fits = trigger !== undefined && (expected === undefined || expected === record.val)
+    let device = this.byVdev.get(record.vdev)
+    if (fits) {
+      if (!device) {
+        device = trigger.device
+        this.tie(record.vdev, device)
+      } else if (device !== trigger.device) {
+        this.warnings.warn(
+          'status-vdev-conflict',
+          `virtio_set_status vdev ${record.vdev} follows an access to ${trigger.device.bdf} but was tied to ${device.bdf} before`,
+          record.src,
+        )
+      }
+    }
+    const change: SequencedStatus = {
+      val: record.val,
+      src: record.src,
+      ...(record.time !== undefined ? {time: record.time} : {}),
+      cause: fits && device === trigger.device ? trigger.cause : 'qemu',
+      seq,
+    }
+    if (device) {
+      device.addStatus(change)
+      return
+    }
+    const held = this.held.get(record.vdev) ?? {changes: [], dropped: 0}
+    this.held.set(record.vdev, held)
+    if (held.changes.length < HELD_PER_VDEV) held.changes.push(change)
+    else held.dropped++
+  }
+
+  /** Warns about status events whose device never became known. */
+  finish(): void {
+    for (const [vdev, held] of this.held) {
+      const count = held.changes.length + held.dropped
+      this.warnings.warn('status-untied', `${count} virtio_set_status events of vdev ${vdev} could not be tied to a PCI function`, held.changes[0]?.src)
+    }
+    this.held.clear()
+  }
+
+  private tie(vdev: string, device: DeviceState): void {
+    this.byVdev.set(vdev, device)
+    const held = this.held.get(vdev)
+    if (!held) return
+    this.held.delete(vdev)
+    for (const change of held.changes) device.addStatus(change)
+    if (held.dropped > 0) {
+      this.warnings.warn('status-held-dropped', `${device.bdf}: ${held.dropped} early virtio_set_status events of vdev ${vdev} were not kept`)
+    }
+  }
+}
