@@ -46,6 +46,8 @@ export interface DecisionStep {
   readonly result: 'pass' | 'fail' | 'info'
   readonly detail?: string
   readonly reads: readonly ReadFact[]
+  /** Kernel source file the rule comes from, for the profile's version. */
+  readonly kernelSource?: string
 }
 
 export interface CapabilityFinding {
@@ -72,6 +74,9 @@ export interface MappingResult {
   readonly size?: string
   /** Length actually mapped (hex), absent if the mapping failed or was deferred. */
   readonly mappedLength?: string
+  /** The length the kernel records for the structure (common_len, notify_len, device_len): the
+   * capability length capped at `size`, NOT clipped to the BAR (hex). */
+  readonly kernelLength?: string
   readonly ok: boolean
 }
 
@@ -96,6 +101,30 @@ export interface PredictedOutcome {
   readonly undeterminedBars?: readonly number[]
   /** True if any decision rested on inferred bytes. */
   readonly usesInferred?: boolean
+  /** False when virtio-pci's id table (vendor 0x1af4, any device) does not match: the probe never runs. */
+  readonly driverMatched?: boolean
+  /** The kernel profile the outcome was computed for. */
+  readonly kernel?: {readonly profile: string; readonly version: string; readonly selection?: string}
+}
+
+/** A virtio-spec rule the device breaks that Linux does not enforce (reported apart from the outcome). */
+export interface SpecLint {
+  /** Stable identifier, e.g. `cap-len-short`, `notify-multiplier`. */
+  readonly code: string
+  readonly severity: 'error' | 'warning' | 'info'
+  /** The spec rule, in short. */
+  readonly rule: string
+  /** Config offset of the capability concerned (hex), if any. */
+  readonly capOffset?: string
+  readonly detail: string
+  /** What Linux does about it. */
+  readonly linux: string
+}
+
+/** What the model returns for one PCI function. */
+export interface ProbeResult {
+  readonly predicted: PredictedOutcome
+  readonly lints: readonly SpecLint[]
 }
 
 export interface ObservedOutcome {
@@ -105,6 +134,11 @@ export interface ObservedOutcome {
   readonly driverOk: boolean
   /** Kernel messages naming this device that the virtio-pci probe could print. */
   readonly messages: readonly string[]
+  /** virtio-pci probe messages printed without a device name (the legacy ABI-version printk of
+   * kernels up to 5.15): they cannot be tied to one device, so they are compared by presence only. */
+  readonly unattributedMessages?: readonly string[]
+  /** Which evidence the transport was read from (region names, or why it is unknown). */
+  readonly transportEvidence?: string
 }
 
 export type VerdictKind = 'agree' | 'disagree' | 'undetermined'

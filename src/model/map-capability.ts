@@ -1,0 +1,129 @@
+/**
+ * vp_modern_map_capability (map_capability up to 5.11): map part of the structure a virtio capability
+ * describes. It reads bar (byte at cap+4), offset (dword at cap+8) and length (dword at cap+12), then
+ * applies these checks in this order, each ending the map with a dev_err and NULL:
+ *  0. (5.19+) bar >= PCI_STD_NUM_BARS || !(modern_bars & 1 << bar)  "bar unexpectedly changed to %u"
+ *  1. length <= start                                  "bad capability len %u (>%u expected)"
+ *  2. length - start < minlen                          "bad capability len %u (>=%zu expected)" (raw length)
+ *  3. (length -= start) start + offset wraps in u32    "map wrap-around %u+%u"
+ *  4. (offset += start) offset & (align - 1)           "offset %u not aligned to %u"
+ *  5. length = min(length, size); *len = length
+ *  6. minlen + offset > pci_resource_len(bar)          "map virtio %zu@%u out of range on bar %i length %lu"
+ *  7. pci_iomap_range(bar, offset, length) is NULL     "unable to map virtio %u@%u on bar %i"
+ * Only minlen is tested against the BAR: a longer structure is clipped silently by the iomap.
+ */
+import type {MappingResult} from '../outcome/types.js'
+import {CAP_BAR, CAP_LENGTH, CAP_OFFSET, type ModernBars, PCI_STD_NUM_BARS} from './find-capability.js'
+import {pciIomapRange} from './pci-iomap.js'
+import type {KernelProfile} from './profiles.js'
+import type {ProbeRecorder} from './recorder.js'
+import {hex} from './recorder.js'
+
+export interface MapRequest {
+  /** `common`, `isr`, `notify`, `device`. */
+  readonly what: string
+  /** Config offset of the capability. */
+  readonly off: number
+  readonly minlen: number
+  readonly align: number
+  readonly start: number
+  readonly size: number
+}
+
+export interface MapContext {
+  readonly rec: ProbeRecorder
+  readonly profile: KernelProfile
+  readonly modernBars: ModernBars
+}
+
+export type MapOutcome = {readonly ok: true; readonly len: number; readonly mapped: number} | {readonly ok: false}
+
+/** A check either lets the map go on (undefined) or fails with the kernel's message (no prefix). */
+type CheckFailure = string | undefined
+
+const u32 = (n: number): number => n >>> 0
+
+export function checkBarUnchanged(bar: number, modernBars: number): CheckFailure {
+  return bar >= PCI_STD_NUM_BARS || !(modernBars & (1 << bar)) ? `virtio_pci: bar unexpectedly changed to ${bar}` : undefined
+}
+
+export function checkLengthAboveStart(length: number, start: number): CheckFailure {
+  return length <= start ? `virtio_pci: bad capability len ${length} (>${start} expected)` : undefined
+}
+
+export function checkLengthCoversMinlen(length: number, start: number, minlen: number): CheckFailure {
+  return length - start < minlen ? `virtio_pci: bad capability len ${length} (>=${minlen} expected)` : undefined
+}
+
+export function checkNoWrap(start: number, offset: number): CheckFailure {
+  return u32(start + offset) < offset ? `virtio_pci: map wrap-around ${start}+${offset}` : undefined
+}
+
+export function checkAligned(offset: number, align: number): CheckFailure {
+  return offset & (align - 1) ? `virtio_pci: offset ${offset} not aligned to ${align}` : undefined
+}
+
+/** size_t arithmetic: minlen + offset cannot wrap on a 64-bit kernel for a u32 offset. */
+export function checkInBar(minlen: number, offset: number, bar: number, barLen: number): CheckFailure {
+  return minlen + offset > barLen ? `virtio_pci: map virtio ${minlen}@${offset} out of range on bar ${bar} length ${barLen}` : undefined
+}
+
+export function vpModernMapCapability(ctx: MapContext, req: MapRequest): MapOutcome {
+  const {rec, profile} = ctx
+  const fn = profile.rules.mapCapabilityFn
+  const file = profile.rules.modernFile
+  const at = `cap@${hex(req.off)}`
+  const bar = rec.config(`${at}.bar`, req.off + CAP_BAR, 1)
+  let offset = rec.config(`${at}.offset`, req.off + CAP_OFFSET, 4)
+  let length = rec.config(`${at}.length`, req.off + CAP_LENGTH, 4)
+  const rawLength = length
+  const mapping = (extra: Partial<MappingResult>): MappingResult => ({
+    what: req.what,
+    capOffset: hex(req.off),
+    bar,
+    offset: hex(offset),
+    length: hex(rawLength),
+    minlen: req.minlen,
+    align: req.align,
+    size: hex(req.size),
+    ok: false,
+    ...extra,
+  })
+  const fail = (rule: string, message: string): MapOutcome => {
+    rec.step(fn, `${req.what}: ${rule}`, 'fail', message, file)
+    rec.devMessage('err', message)
+    rec.mappings.push(mapping({}))
+    return {ok: false}
+  }
+  const pass = (rule: string, detail?: string) => rec.step(fn, `${req.what}: ${rule}`, 'pass', detail, file)
+
+  if (profile.rules.mapBarRecheck) {
+    const f = checkBarUnchanged(bar, ctx.modernBars.value)
+    if (f) return fail('bar >= PCI_STD_NUM_BARS || !(modern_bars & (1 << bar))', f)
+    pass('bar >= PCI_STD_NUM_BARS || !(modern_bars & (1 << bar))', `bar ${bar}, modern_bars ${hex(ctx.modernBars.value)}`)
+  }
+  let f = checkLengthAboveStart(length, req.start)
+  if (f) return fail('length <= start', f)
+  pass('length <= start', `length ${length}, start ${req.start}`)
+  f = checkLengthCoversMinlen(length, req.start, req.minlen)
+  if (f) return fail('length - start < minlen', f)
+  pass('length - start < minlen', `minlen ${req.minlen}`)
+  length = u32(length - req.start)
+  f = checkNoWrap(req.start, offset)
+  if (f) return fail('start + offset < offset (u32 wrap)', f)
+  pass('start + offset < offset (u32 wrap)', `offset ${offset}`)
+  offset = u32(offset + req.start)
+  f = checkAligned(offset, req.align)
+  if (f) return fail('offset & (align - 1)', f)
+  pass('offset & (align - 1)', `offset ${offset}, align ${req.align}`)
+  if (length > req.size) length = req.size
+  const barLen = rec.resourceLen(bar)
+  f = checkInBar(req.minlen, offset, bar, barLen)
+  if (f) return fail('minlen + offset > pci_resource_len(bar)', f)
+  pass('minlen + offset > pci_resource_len(bar)', `${req.minlen} + ${offset} <= ${barLen}`)
+  const io = pciIomapRange(rec, bar, offset, length)
+  if (!io.ok) return fail(`pci_iomap_range returns NULL (${io.why})`, `virtio_pci: unable to map virtio ${length}@${offset} on bar ${bar}`)
+  pass('pci_iomap_range', `${hex(io.mapped)} bytes mapped at BAR ${bar} + ${hex(offset)}`)
+  rec.mappings.push(mapping({offset: hex(offset), ok: true, mappedLength: hex(io.mapped), kernelLength: hex(length)}))
+  return {ok: true, len: length, mapped: io.mapped}
+}

@@ -1,0 +1,128 @@
+/**
+ * The modern (virtio 1) probe: vp_modern_probe (virtio_pci_modern_dev.c, 5.12+) with its caller
+ * virtio_pci_modern_probe (virtio_pci_modern.c), or the single inline virtio_pci_modern_probe of 5.10.
+ * In kernel order:
+ *  1. device id outside 0x1000..0x107f -> -ENODEV, silent; virtio id = subsystem device id below
+ *     0x1040 (transitional), else device id - 0x1040;
+ *  2. no usable common capability -> dev_info "virtio_pci: leaving for legacy driver", -ENODEV;
+ *  3. isr and notify looked up (both, always); either missing -> dev_err
+ *     "virtio_pci: missing capabilities %i/%i/%i" (config offsets, 0 for missing), -EINVAL;
+ *  4. DMA mask 64 then 32 bits (assumed to succeed on the targets modelled);
+ *  5. optional device capability looked up;
+ *  6. pci_request_selected_regions(modern_bars) (assumed free: the model knows no other resources);
+ *  7. map common (minlen 56, align 4, size per profile), isr (1, 1, 1);
+ *  8. notify: notify_off_multiplier (dword cap+16), length (cap+12), offset (cap+8), unvalidated;
+ *     length + offset % PAGE_SIZE <= PAGE_SIZE -> map it whole (minlen 2, align 2, size length),
+ *     else notify_map_cap: each queue is mapped at setup_vq time;
+ *  9. device capability, if any: map (minlen 0, align 4, size PAGE_SIZE);
+ * 10. any map failure -> -EINVAL; modern_bars released on that path from 5.19.
+ * Config ops: virtio_pci_config_ops with a device capability, virtio_pci_config_nodev_ops without.
+ */
+import {type DeviceContext, type ProbeReturn} from './device-context.js'
+import {type CapLookup, type ModernBars, NOTIFY_CAP_MULT, CAP_LENGTH, CAP_OFFSET, virtioPciFindCapability} from './find-capability.js'
+import {vpModernMapCapability} from './map-capability.js'
+import {hex} from './recorder.js'
+
+export const PAGE_SIZE = 4096
+/** sizeof(struct virtio_pci_common_cfg): the minlen of the common map in every profile. */
+export const VIRTIO_PCI_COMMON_CFG_SIZE = 56
+
+export interface ModernResult {
+  readonly ret: ProbeReturn
+  readonly modernBars: number
+  readonly notify?: {readonly multiplier: number; readonly mode: 'whole' | 'per-queue'}
+  readonly configOps?: 'virtio_pci_config_ops' | 'virtio_pci_config_nodev_ops'
+}
+
+export function modernProbe(ctx: DeviceContext): ModernResult {
+  const {rec, profile, dev} = ctx
+  const rules = profile.rules
+  const fn = rules.modernProbeFn
+  const file = rules.modernFile
+  const modernBars: ModernBars = {value: 0}
+  const result = (ret: ProbeReturn, extra: Partial<ModernResult> = {}): ModernResult => ({ret, modernBars: modernBars.value, ...extra})
+
+  if (dev.device < 0x1000 || dev.device > 0x107f) {
+    rec.step(fn, 'device id outside 0x1000..0x107f', 'fail', `device ${hex(dev.device)}: -ENODEV, silent`, file)
+    return result({rc: 'ENODEV'})
+  }
+  rec.step(fn, 'device id outside 0x1000..0x107f', 'pass', hex(dev.device), file)
+  let virtioId: number
+  if (dev.device < 0x1040) {
+    virtioId = ctx.subsystemDevice()
+    rec.step(fn, 'device id < 0x1040 (transitional): virtio id = subsystem device id', 'info', hex(virtioId), file)
+  } else {
+    virtioId = dev.device - 0x1040
+    rec.step(fn, 'device id >= 0x1040: virtio id = device id - 0x1040', 'info', hex(virtioId), file)
+  }
+
+  const find = (lookup: CapLookup) => virtioPciFindCapability({rec, profile, hdrType: dev.hdrType, modernBars}, lookup)
+  const common = find('common')
+  if (!common) {
+    rec.step(fn, 'no common capability: leave the device to the legacy driver', 'fail', '-ENODEV', file)
+    rec.devMessage('info', 'virtio_pci: leaving for legacy driver')
+    return result({rc: 'ENODEV', virtioId})
+  }
+  const isr = find('isr')
+  const notify = find('notify')
+  if (!isr || !notify) {
+    const text = `virtio_pci: missing capabilities ${common}/${isr}/${notify}`
+    rec.step(fn, '!isr || !notify', 'fail', `${text}: -EINVAL`, file)
+    rec.devMessage('err', text)
+    return result({rc: 'EINVAL', virtioId})
+  }
+  rec.step(fn, '!isr || !notify', 'pass', `common ${hex(common)}, isr ${hex(isr)}, notify ${hex(notify)}`, file)
+  rec.step(fn, 'dma_set_mask_and_coherent(64) or (32)', 'info', 'assumed to succeed (no "Failed to enable 64-bit or 32-bit DMA")', file)
+  const device = find('device')
+  rec.step(
+    fn,
+    'pci_request_selected_regions(modern_bars, "virtio-pci-modern")',
+    'info',
+    `modern_bars ${hex(modernBars.value)}; assumed free (a conflict would print "BAR n: can't reserve" and return -EBUSY)`,
+    file,
+  )
+
+  const mapCtx = {rec, profile, modernBars}
+  const mapFailed = (what: string): ModernResult => {
+    const release = rules.releaseRegionsOnMapError
+      ? 'pci_release_selected_regions(modern_bars)'
+      : 'modern_bars stay requested (no release on this error path)'
+    rec.step(fn, `${what} map failed: -EINVAL`, 'fail', release, file)
+    return result({rc: 'EINVAL', virtioId})
+  }
+  const commonMap = vpModernMapCapability(mapCtx, {
+    what: 'common',
+    off: common,
+    minlen: VIRTIO_PCI_COMMON_CFG_SIZE,
+    align: 4,
+    start: 0,
+    size: rules.commonMapSize,
+  })
+  if (!commonMap.ok) return mapFailed('common')
+  if (!vpModernMapCapability(mapCtx, {what: 'isr', off: isr, minlen: 1, align: 1, start: 0, size: 1}).ok) return mapFailed('isr')
+
+  const at = `cap@${hex(notify)}`
+  const multiplier = rec.config(`${at}.notify_off_multiplier`, notify + NOTIFY_CAP_MULT, 4)
+  const notifyLength = rec.config(`${at}.length`, notify + CAP_LENGTH, 4)
+  const notifyOffset = rec.config(`${at}.offset`, notify + CAP_OFFSET, 4)
+  const whole = notifyLength + (notifyOffset % PAGE_SIZE) <= PAGE_SIZE
+  rec.step(
+    fn,
+    'notify_length + notify_offset % PAGE_SIZE <= PAGE_SIZE: map the whole notify structure now',
+    'info',
+    whole
+      ? `${notifyLength} + ${notifyOffset % PAGE_SIZE} <= ${PAGE_SIZE}: whole`
+      : `${notifyLength} + ${notifyOffset % PAGE_SIZE} > ${PAGE_SIZE}: notify_map_cap = ${hex(notify)}, queues mapped one by one at setup_vq`,
+    file,
+  )
+  const notifyInfo = {multiplier, mode: whole ? ('whole' as const) : ('per-queue' as const)}
+  if (whole && !vpModernMapCapability(mapCtx, {what: 'notify', off: notify, minlen: 2, align: 2, start: 0, size: notifyLength}).ok) {
+    return {...mapFailed('notify'), notify: notifyInfo}
+  }
+  if (device && !vpModernMapCapability(mapCtx, {what: 'device', off: device, minlen: 0, align: 4, start: 0, size: PAGE_SIZE}).ok) {
+    return {...mapFailed('device'), notify: notifyInfo}
+  }
+  const configOps = device ? 'virtio_pci_config_ops' : 'virtio_pci_config_nodev_ops'
+  rec.step('virtio_pci_modern_probe', 'config ops: with a device capability or without', 'info', configOps, 'drivers/virtio/virtio_pci_modern.c')
+  return result({rc: 0, virtioId}, {notify: notifyInfo, configOps})
+}

@@ -1,0 +1,168 @@
+/**
+ * Kernel profiles: which Linux the model imitates. A profile is a version plus the rules derived from
+ * it; each rule is a small function of the version, so a stable kernel carrying a backport (6.1.61+
+ * has the 60-byte common map) is handled by the same table. Adding a profile (say 6.6) is one entry in
+ * KNOWN_PROFILES.
+ *
+ * Where each rule was checked (kernel sources read for this model):
+ *  - Debian linux-source-5.10 5.10.223-1, linux-source-6.1 6.1.192-2, linux-source-6.12 6.12.117-1:
+ *    drivers/virtio/virtio_pci_{common,modern,modern_dev,legacy,legacy_dev}.c, drivers/pci/pci.c,
+ *    drivers/pci/pci.h, drivers/base/dd.c, lib/pci_iomap.c / drivers/pci/iomap.c;
+ *  - Debian's 6.1 changelog: "virtio_pci: fix the common cfg map size" entered with stable 6.1.61;
+ *  - the driver-core pull for 6.9-rc1 carries "driver: core: Log probe failure as error and with device
+ *    metadata" (the dd.c message change);
+ *  - the virtio pull merged for 5.16-rc1 carries "virtio-pci: introduce legacy device module", whose
+ *    vp_legacy_probe has a silent revision check;
+ *  - PCI core walk of 6.18 (PCI_FIND_NEXT_CAP macro): same reads and stops as before.
+ * Boundaries taken from the shared reference without a source at the boundary itself are marked
+ * "(reference)" below.
+ */
+import {UsageError} from '../util/errors.js'
+import {type KernelVersion, compareSeries, formatVersion, hasChange, kv, parseDebianBanner, parseRelease} from './kernel-version.js'
+
+export type ProbeFailureReport = 'pr_warn' | 'dev_err'
+
+export interface ProfileRules {
+  /** Modern probe: inline virtio_pci_modern_probe in virtio_pci_modern.c up to 5.11, vp_modern_probe
+   * in virtio_pci_modern_dev.c from 5.12 (reference; 5.10 and 6.1 checked). */
+  readonly modernProbeFn: 'virtio_pci_modern_probe' | 'vp_modern_probe'
+  readonly mapCapabilityFn: 'map_capability' | 'vp_modern_map_capability'
+  readonly modernFile: string
+  /** Legacy probe: virtio_pci_legacy_probe in virtio_pci_legacy.c up to 5.15, vp_legacy_probe in
+   * virtio_pci_legacy_dev.c from 5.16. */
+  readonly legacyProbeFn: 'virtio_pci_legacy_probe' | 'vp_legacy_probe'
+  readonly legacyFile: string
+  /** How virtio_pci_find_capability spells the reserved-BAR skip (same effect). 5.19 (reference). */
+  readonly reservedBarRule: 'bar > 0x5' | 'bar >= PCI_STD_NUM_BARS'
+  /** vp_modern_map_capability re-checks the BAR against modern_bars first. 5.19 (reference). */
+  readonly mapBarRecheck: boolean
+  /** The `size` argument of the common-config map: 56, 60 (6.6, and 6.1 from 6.1.61), 64 (6.8). */
+  readonly commonMapSize: number
+  /** mdev->common_len is recorded (6.7, reference). */
+  readonly recordsCommonLen: boolean
+  /** Legacy revision mismatch is reported by printk(KERN_ERR) without a device prefix (up to 5.15). */
+  readonly legacyAbiMessage: boolean
+  /** Errno when pci_iomap of BAR0 fails in the legacy probe: -ENOMEM up to 5.16, -EIO from 5.17
+   * (reference; 5.10 and 6.1 checked). */
+  readonly legacyIomapErrno: 'ENOMEM' | 'EIO'
+  /** vp_modern_probe releases modern_bars when a map fails (5.19, 5.15.100; reference). */
+  readonly releaseRegionsOnMapError: boolean
+  /** dd.c call_driver_probe on a failed probe: pr_warn up to 6.8, dev_err from 6.9. */
+  readonly probeFailureReport: ProbeFailureReport
+  /** Name of the PCI core routine that walks the list (macro from 6.18; same reads and stops). */
+  readonly capWalkFn: '__pci_find_next_cap_ttl' | 'PCI_FIND_NEXT_CAP'
+  /** The dd.c function that reports the probe's return: really_probe in 5.10, call_driver_probe in
+   * 6.1 (split out in 5.14 by the "Better distinguish probe errors" series; boundary not checked). */
+  readonly driverCoreFn: 'really_probe' | 'call_driver_probe'
+}
+
+export interface KernelProfile {
+  /** Profile name: `5.10`, `6.1`, `6.12`, `mainline`. */
+  readonly name: string
+  /** The version the rules are evaluated at. */
+  readonly version: KernelVersion
+  /** Which sources the profile was checked against. */
+  readonly basis: string
+  /** How a release string was mapped to this profile, when it was. */
+  readonly selection?: string
+  readonly rules: ProfileRules
+}
+
+/** The rules at a version: one small function per difference. */
+export function rulesAt(v: KernelVersion): ProfileRules {
+  const modernDev = hasChange(v, kv(5, 12))
+  const legacyDev = hasChange(v, kv(5, 16))
+  const common64 = hasChange(v, kv(6, 8))
+  const common60 = hasChange(v, kv(6, 6), [kv(6, 1, 61)])
+  return {
+    modernProbeFn: modernDev ? 'vp_modern_probe' : 'virtio_pci_modern_probe',
+    mapCapabilityFn: modernDev ? 'vp_modern_map_capability' : 'map_capability',
+    modernFile: modernDev ? 'drivers/virtio/virtio_pci_modern_dev.c' : 'drivers/virtio/virtio_pci_modern.c',
+    legacyProbeFn: legacyDev ? 'vp_legacy_probe' : 'virtio_pci_legacy_probe',
+    legacyFile: legacyDev ? 'drivers/virtio/virtio_pci_legacy_dev.c' : 'drivers/virtio/virtio_pci_legacy.c',
+    reservedBarRule: hasChange(v, kv(5, 19)) ? 'bar >= PCI_STD_NUM_BARS' : 'bar > 0x5',
+    mapBarRecheck: hasChange(v, kv(5, 19)),
+    commonMapSize: common64 ? 64 : common60 ? 60 : 56,
+    recordsCommonLen: hasChange(v, kv(6, 7)),
+    legacyAbiMessage: !legacyDev,
+    legacyIomapErrno: hasChange(v, kv(5, 17)) ? 'EIO' : 'ENOMEM',
+    releaseRegionsOnMapError: hasChange(v, kv(5, 19), [kv(5, 15, 100)]),
+    probeFailureReport: hasChange(v, kv(6, 9)) ? 'dev_err' : 'pr_warn',
+    capWalkFn: hasChange(v, kv(6, 18)) ? 'PCI_FIND_NEXT_CAP' : '__pci_find_next_cap_ttl',
+    driverCoreFn: hasChange(v, kv(5, 14)) ? 'call_driver_probe' : 'really_probe',
+  }
+}
+
+interface KnownProfile {
+  readonly name: string
+  readonly version: KernelVersion
+  readonly basis: string
+}
+
+/** Known profiles, oldest first. The sublevel is the one whose sources were read. */
+const KNOWN_PROFILES: readonly KnownProfile[] = [
+  {name: '5.10', version: kv(5, 10, 223), basis: 'Debian linux-source-5.10 5.10.223-1 (bullseye)'},
+  {name: '6.1', version: kv(6, 1, 192), basis: 'Debian linux-source-6.1 6.1.192-2 (bookworm)'},
+  {name: '6.12', version: kv(6, 12, 117), basis: 'Debian linux-source-6.12 6.12.117-1 (trixie)'},
+  {
+    name: 'mainline',
+    version: kv(7, 1),
+    basis:
+      'rules of 6.12.117 (read) carried forward; PCI core walk and dd.c of 6.18 read; virtio-pci functions unchanged up to 7.1.5 per the shared reference',
+  },
+]
+
+export const PROFILE_NAMES: readonly string[] = KNOWN_PROFILES.map((p) => p.name)
+
+function build(known: KnownProfile, version: KernelVersion = known.version, selection?: string): KernelProfile {
+  const profile = {name: known.name, version, basis: known.basis, rules: rulesAt(version)}
+  return selection === undefined ? profile : {...profile, selection}
+}
+
+/** A profile by its name (`--kernel 6.1`), or undefined. */
+export function profileByName(name: string): KernelProfile | undefined {
+  const known = KNOWN_PROFILES.find((p) => p.name === name)
+  return known ? build(known) : undefined
+}
+
+/**
+ * The profile for a running kernel, from its release (`6.1.0-28-amd64`, `6.12.117+deb13-amd64`,
+ * `6.6.9`) and, if given, the whole `Linux version` banner, whose `Debian 6.1.176-1` gives the stable
+ * sublevel Debian's release string hides. The nearest known profile at or below the version is
+ * chosen; on its own series the rules are evaluated at the exact sublevel when one is known.
+ * `selection` says what was done. Returns undefined if the release has no version in it.
+ */
+export function profileFor(release: string, banner?: string): KernelProfile | undefined {
+  const parsed = parseRelease(release)
+  if (!parsed) return undefined
+  const fromBanner = banner ? parseDebianBanner(banner) : undefined
+  const version = fromBanner && compareSeries(fromBanner, parsed) === 0 ? fromBanner : parsed
+  const shown = formatVersion(version)
+  const series = KNOWN_PROFILES.filter((p) => p.name !== 'mainline')
+  const lower = [...series].reverse().find((p) => compareSeries(p.version, version) <= 0)
+  const newest = series[series.length - 1]!
+  if (!lower) {
+    const oldest = series[0]!
+    return build(oldest, oldest.version, `${release}: older than every known profile; using ${oldest.name}`)
+  }
+  if (compareSeries(lower.version, version) === 0) {
+    const exact = version.sublevel === undefined ? lower.version : version
+    const how =
+      version.sublevel === undefined
+        ? `${release}: profile ${lower.name}, stable sublevel unknown, rules at ${formatVersion(lower.version)}`
+        : `${release}: profile ${lower.name}, rules at ${shown}`
+    return build(lower, exact, how)
+  }
+  if (lower === newest && compareSeries(version, newest.version) > 0) {
+    const mainline = KNOWN_PROFILES.find((p) => p.name === 'mainline')!
+    if (compareSeries(version, mainline.version) >= 0) return build(mainline, mainline.version, `${release}: mainline profile`)
+  }
+  return build(lower, lower.version, `${release}: no ${version.major}.${version.minor} profile; nearest lower known profile ${lower.name}`)
+}
+
+/** `--kernel V`: a profile name, or a release string mapped as profileFor does. */
+export function resolveKernelOption(spec: string): KernelProfile {
+  const profile = profileByName(spec) ?? profileFor(spec)
+  if (!profile) throw new UsageError(`--kernel ${spec}: not a kernel profile (${PROFILE_NAMES.join(', ')}) or release`)
+  return profile
+}

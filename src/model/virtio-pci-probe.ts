@@ -1,0 +1,167 @@
+/**
+ * virtio_pci_probe (drivers/virtio/virtio_pci_common.c, same logic 5.10 -> mainline) and the driver
+ * core's report of its return (drivers/base/dd.c). The entry point of the model: probe().
+ *
+ *  - The id table is PCI_DEVICE(0x1af4, PCI_ANY_ID): any device id of vendor 0x1af4 is probed.
+ *  - kzalloc and pci_enable_device are assumed to succeed. pci_enable_device may print
+ *    "enabling device (old -> new)"; that depends on the COMMAND register before the probe, which the
+ *    last-seen config space does not give, so it is not predicted (and the verdict ignores it).
+ *  - force_legacy: legacy probe first, modern probe if it returned -ENODEV or -ENOMEM;
+ *    otherwise: modern probe first, legacy probe if it returned -ENODEV.
+ *  - rc 0: register_virtio_device resets the device and sets ACKNOWLEDGE (assumed to succeed).
+ *  - The driver core: -ENODEV and -ENXIO are reported at debug level only; any other error is printed,
+ *    `virtio-pci: probe of BDF failed with error -N` (pr_warn) up to 6.8,
+ *    `virtio-pci BDF: probe with driver virtio-pci failed with error -N` (dev_err) from 6.9.
+ */
+import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from '../outcome/types.js'
+import {type Errno, ERRNO_VALUE, type ProbeReturn, deviceContext} from './device-context.js'
+import type {ProbeInput} from './input.js'
+import {legacyProbe} from './legacy-probe.js'
+import {type ModernResult, modernProbe} from './modern-probe.js'
+import {readPciDevFields} from './pci-dev.js'
+import {type KernelProfile} from './profiles.js'
+import {formatVersion} from './kernel-version.js'
+import {DRIVER_NAME, ProbeRecorder, hex} from './recorder.js'
+import {specLints} from './spec-lints.js'
+import {ProbeHangs, UnknownEvidence} from './unknown.js'
+import {virtioTypeName} from './virtio-ids.js'
+
+export const PCI_VENDOR_ID_REDHAT_QUMRANET = 0x1af4
+const COMMON_FILE = 'drivers/virtio/virtio_pci_common.c'
+const FN = 'virtio_pci_probe'
+
+interface Run {
+  readonly transport: Transport
+  readonly rc: ProbeRc
+  readonly virtioId?: number
+  readonly modern?: ModernResult
+  readonly configOps?: PredictedOutcome['configOps']
+  readonly driverMatched: boolean
+}
+
+/** The model: what `profile`'s virtio-pci driver does with this PCI function. Pure. */
+export function probe(input: ProbeInput, profile: KernelProfile): ProbeResult {
+  return {predicted: predict(input, profile), lints: specLints(input)}
+}
+
+export function predict(input: ProbeInput, profile: KernelProfile): PredictedOutcome {
+  const rec = new ProbeRecorder(input)
+  const kernel = {
+    profile: profile.name,
+    version: formatVersion(profile.version),
+    ...(profile.selection === undefined ? {} : {selection: profile.selection}),
+  }
+  let run: Run
+  const stopped: Partial<PredictedOutcome> = {}
+  try {
+    run = virtioPciProbe(rec, profile, input.forceLegacy)
+  } catch (e) {
+    if (e instanceof UnknownEvidence) {
+      rec.step('evidence', `${e.what} is needed and the evidence does not have it`, 'fail', 'outcome undetermined')
+      const last = rec.path[rec.path.length - 1]!
+      rec.path[rec.path.length - 1] = {...last, reads: [...last.reads, ...rec.takePendingReads()]}
+      run = {transport: 'none', rc: 'undetermined', driverMatched: true}
+      if (e.offsets.length > 0) Object.assign(stopped, {undeterminedOffsets: e.offsets.map(hex)})
+      if (e.bars.length > 0) Object.assign(stopped, {undeterminedBars: [...e.bars]})
+    } else if (e instanceof ProbeHangs) {
+      run = {transport: 'none', rc: 'hang', driverMatched: true}
+    } else {
+      throw e
+    }
+  }
+  return assemble(rec, run, kernel, stopped)
+}
+
+function assemble(rec: ProbeRecorder, run: Run, kernel: PredictedOutcome['kernel'], stopped: Partial<PredictedOutcome>): PredictedOutcome {
+  const path: readonly DecisionStep[] = rec.path
+  const outcome: PredictedOutcome = {
+    transport: run.transport,
+    rc: run.rc,
+    ...(run.virtioId === undefined ? {} : {virtioDeviceId: hex(run.virtioId), virtioType: virtioTypeName(run.virtioId)}),
+    messages: rec.messages.map((m) => m.text),
+    messageDetails: rec.messages,
+    path,
+    capabilities: rec.capabilities,
+    mappings: rec.mappings,
+    ...(run.modern?.notify ? {notify: {multiplier: hex(run.modern.notify.multiplier), mode: run.modern.notify.mode}} : {}),
+    ...(run.configOps ? {configOps: run.configOps} : {}),
+    ...(run.modern ? {modernBars: hex(run.modern.modernBars)} : {}),
+    ...stopped,
+    ...(rec.usesInferred ? {usesInferred: true} : {}),
+    driverMatched: run.driverMatched,
+    kernel,
+  }
+  return outcome
+}
+
+function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy: boolean): Run {
+  const dev = readPciDevFields(rec)
+  if (dev.vendor !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
+    rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'fail', `vendor ${hex(dev.vendor)}: virtio-pci never probes it`, 'drivers/pci/pci-driver.c')
+    return {transport: 'none', rc: 'ENODEV', driverMatched: false}
+  }
+  rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'pass', `${hex(dev.vendor)}:${hex(dev.device)}`, 'drivers/pci/pci-driver.c')
+  rec.step(FN, 'kzalloc, pci_enable_device', 'info', 'assumed to succeed; "enabling device (...)" is not predicted', COMMON_FILE)
+  const ctx = deviceContext(rec, profile, dev)
+  const state: {transport: Transport; modern?: ModernResult} = {transport: 'none'}
+  let ret: ProbeReturn
+  const runModern = (): ProbeReturn => {
+    const m = modernProbe(ctx)
+    state.modern = m
+    if (m.ret.rc === 0) state.transport = 'modern'
+    return m.ret
+  }
+  const runLegacy = (): ProbeReturn => {
+    const r = legacyProbe(ctx)
+    if (r.rc === 0) state.transport = 'legacy'
+    return r
+  }
+  if (forceLegacy) {
+    rec.step(FN, 'force_legacy: legacy probe first', 'info', 'virtio_pci.force_legacy=1', COMMON_FILE)
+    ret = runLegacy()
+    const fallback = ret.rc === 'ENODEV' || ret.rc === 'ENOMEM'
+    rec.step(FN, 'legacy rc == -ENODEV || rc == -ENOMEM: try the modern probe', fallback ? 'info' : ret.rc === 0 ? 'pass' : 'fail', rcText(ret), COMMON_FILE)
+    if (fallback) ret = withEarlierId(runModern(), ret)
+  } else {
+    ret = runModern()
+    const fallback = ret.rc === 'ENODEV'
+    rec.step(FN, 'modern rc == -ENODEV: try the legacy probe', fallback ? 'info' : ret.rc === 0 ? 'pass' : 'fail', rcText(ret), COMMON_FILE)
+    if (fallback) ret = withEarlierId(runLegacy(), ret)
+  }
+  const {transport, modern} = state
+  const configOps = transport === 'legacy' ? 'virtio_pci_config_ops' : transport === 'modern' ? modern?.configOps : undefined
+  const base = {virtioId: ret.virtioId, modern, configOps, driverMatched: true}
+  if (ret.rc === 0) {
+    rec.step(FN, 'pci_set_master, register_virtio_device', 'pass', `${transport} transport; the device is reset and ACKNOWLEDGE set`, COMMON_FILE)
+    return {...base, transport, rc: '0'}
+  }
+  reportFailure(rec, profile, ret.rc)
+  return {...base, transport: 'none', rc: ret.rc}
+}
+
+/** Keeps the virtio id an earlier attempt computed when the later one did not get that far. */
+function withEarlierId(later: ProbeReturn, earlier: ProbeReturn): ProbeReturn {
+  return later.virtioId === undefined && earlier.virtioId !== undefined ? {...later, virtioId: earlier.virtioId} : later
+}
+
+function rcText(ret: ProbeReturn): string {
+  return ret.rc === 0 ? 'rc 0' : `rc -${ret.rc}`
+}
+
+/** dd.c: how the driver core reports a failed probe. */
+function reportFailure(rec: ProbeRecorder, profile: KernelProfile, errno: Errno): void {
+  const fn = profile.rules.driverCoreFn
+  const file = 'drivers/base/dd.c'
+  const n = -ERRNO_VALUE[errno]
+  if (errno === 'ENODEV') {
+    rec.step(fn, '-ENODEV / -ENXIO: "rejects match" at debug level only', 'fail', `rc ${n}: nothing printed at the default log level`, file)
+    return
+  }
+  if (profile.rules.probeFailureReport === 'pr_warn') {
+    rec.step(fn, 'other errors: pr_warn "%s: probe of %s failed with error %d"', 'fail', `rc ${n}`, file)
+    rec.plainMessage('warn', `${DRIVER_NAME}: probe of ${rec.bdf} failed with error ${n}`)
+  } else {
+    rec.step(fn, 'other errors: dev_err "probe with driver %s failed with error %d"', 'fail', `rc ${n}`, file)
+    rec.devMessage('err', `probe with driver ${DRIVER_NAME} failed with error ${n}`)
+  }
+}
