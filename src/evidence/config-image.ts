@@ -94,7 +94,12 @@ export class ConfigImage implements ConfigImageView {
   /** A guest write: history only. Without a width, only the bytes the value certainly spans. */
   observeWrite(offset: number, value: number, width: AccessWidth | undefined, src: SourceRef, seq: number): void {
     const span = width ?? narrowestWidth(value)
-    this.eachByte(offset, span, value, (off, v) => this.appendHistory(this.state(off), {value: v, origin: 'write', src, seq}))
+    this.eachByte(offset, span, value, (off, v) => {
+      const state = this.state(off)
+      // The history starts with what was known before the first write.
+      if (!state.history && state.current) state.history = [state.current]
+      this.appendHistory(state, {value: v, origin: 'write', src, seq})
+    })
   }
 
   /** A static dump of bytes [0, bytes.length). */

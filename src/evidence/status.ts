@@ -93,9 +93,15 @@ export class StatusTracker {
 
   /** Warns about status events whose device never became known. */
   finish(): void {
-    for (const [vdev, held] of this.held) {
-      const count = held.changes.length + held.dropped
-      this.warnings.warn('status-untied', `${count} virtio_set_status events of vdev ${vdev} could not be tied to a PCI function`, held.changes[0]?.src)
+    if (this.held.size > 0) {
+      const held = [...this.held.values()]
+      const events = held.reduce((n, h) => n + h.changes.length + h.dropped, 0)
+      const vdevs = [...this.held.keys()].join(', ')
+      this.warnings.warn(
+        'status-untied',
+        `${events} virtio_set_status events could not be tied to a PCI function (no status or command write before them; vdev ${vdevs})`,
+        held[0]?.changes[0]?.src,
+      )
     }
     this.held.clear()
   }
