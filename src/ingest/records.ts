@@ -26,13 +26,18 @@ export interface CfgAccessRecord extends RecordBase {
   readonly value: number
   /** Access width in bytes when the input states it (CSV exports, pairing done by the parser). */
   readonly size?: 1 | 2 | 4
+  /** Pre-7.0 QEMU printed no bus number (`%02u:%u`): `bus` is 0 but not known. */
+  readonly busUnknown?: boolean
 }
 
 /** QEMU pci_update_mappings_add / _del: a BAR region mapped into / removed from an address space. */
 export interface MappingRecord extends RecordBase {
   readonly kind: 'mapping'
   readonly op: 'add' | 'del'
+  /** QOM type name; empty before QEMU 7.0, which printed the device pointer instead (`devPtr`). */
   readonly dev: string
+  /** Pre-7.0 `d=%p`: the PCIDevice pointer as printed. */
+  readonly devPtr?: string
   readonly bus: number
   readonly slot: number
   readonly func: number
@@ -101,7 +106,33 @@ export interface KernelMessageRecord extends RecordBase {
   readonly bdf?: string
   /** Kernel-relative seconds from `[ sec.usec]`, if present. */
   readonly kernelTime?: number
+  /** What kind of line this is, when recognised (see src/ingest/kmsg-lines.ts for typed parsers). */
+  readonly tag?: KernelMessageTag
 }
+
+/** Kernel lines probediff recognises. */
+export type KernelMessageTag =
+  /** `Linux version 6.1.0-28-amd64 (...)` */
+  | 'linux-version'
+  /** `Command line: ...` / `Kernel command line: ...` */
+  | 'cmdline'
+  /** `pci 0000:00:03.0: [1af4:1000] type 00 class 0x020000 ...` */
+  | 'pci-enum'
+  /** `reg 0x10: [io  0xc000-0xc03f]` (up to 6.x) or `BAR 0 [io  0xc000-0xc03f]` / `ROM [mem ...]` (6.6+) */
+  | 'pci-bar'
+  /** `BAR 4: assigned [mem ...]` / `BAR 4 [mem ...]: assigned` */
+  | 'pci-bar-assign'
+  /** `BAR 0: can't reserve [io ...]` and other resource conflicts */
+  | 'pci-bar-conflict'
+  /** `enabling device (0000 -> 0003)` */
+  | 'pci-enable'
+  /** virtio-pci transport messages (drivers/virtio/virtio_pci_*.c) */
+  | 'virtio-pci'
+  /** messages of a virtio device (`virtio: device uses modern interface ...`) */
+  | 'virtio'
+  /** `virtio-pci: probe of BDF failed with error -22` / `BDF: probe with driver X failed with error -22` */
+  | 'probe-failed'
+
 
 /** A config-space dump of one function (lspci -x/-xxx/-xxxx, sysfs config). */
 export interface ConfigDumpRecord extends RecordBase {

@@ -1,0 +1,42 @@
+/**
+ * Turns byte ranges into strings, decoding each distinct value only once: dev names, region names
+ * and pointers repeat millions of times in a big trace, so the hot path hashes bytes instead of
+ * allocating a new string per line.
+ */
+interface Entry {
+  readonly bytes: Buffer
+  readonly text: string
+  next: Entry | undefined
+}
+
+export class ByteInterner {
+  private readonly table = new Map<number, Entry>()
+  private count = 0
+
+  constructor(private readonly limit = 100_000) {}
+
+  intern(buf: Buffer, start: number, end: number): string {
+    let h = 0x811c9dc5
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193)
+    const len = end - start
+    let e = this.table.get(h)
+    const first = e
+    for (; e !== undefined; e = e.next) if (sameBytes(e.bytes, buf, start, len)) return e.text
+    return this.add(buf, start, end, h, first)
+  }
+
+  private add(buf: Buffer, start: number, end: number, hash: number, chain: Entry | undefined): string {
+    const text = buf.toString('latin1', start, end)
+    // Garbage input could hold endless distinct values: stop remembering past the limit.
+    if (this.count >= this.limit) return text
+    this.count++
+    this.table.set(hash, {bytes: Buffer.from(buf.subarray(start, end)), text, next: chain})
+    return text
+  }
+}
+
+function sameBytes(a: Buffer, buf: Buffer, start: number, len: number): boolean {
+  if (a.length !== len) return false
+  for (let i = 0; i < len; i++) if (a[i] !== buf[start + i]) return false
+  return true
+}

@@ -1,0 +1,115 @@
+/**
+ * Ingest entry point: sniff (or take) an input's format and stream its records, in input order,
+ * into a RecordSink. Unusable input throws InputError with file:line; oddities we can go past are
+ * reported once per kind to the WarningSink.
+ */
+import {stat} from 'node:fs/promises'
+import type {InputSummary} from '../evidence/types.js'
+import {InputError, type WarningSink} from '../util/errors.js'
+import {log} from '../util/log.js'
+import {SimpletraceParser} from './simpletrace.js'
+import {byteChunks, ioError, isGzip, readHead} from './byte-source.js'
+import {ingestCsv} from './csv.js'
+import {DmesgParser} from './dmesg.js'
+import {IngestContext} from './ingest-context.js'
+import {LspciParser} from './lspci.js'
+import type {MemRegionFilter} from './qemu-log-events.js'
+import {QemuLogParser} from './qemu-log.js'
+import {type InputFormat, sniffFormat as sniffWithName} from './sniff.js'
+import type {RecordSink} from './sink.js'
+import {ingestSysfsConfig, ingestSysfsDir} from './sysfs.js'
+import {feedTextFile} from './text-input.js'
+
+export type {InputFormat} from './sniff.js'
+export {INPUT_FORMATS} from './sniff.js'
+export type {RecordSink} from './sink.js'
+export {SKIPPED_MEMOPS_KEY} from './qemu-log.js'
+export type {MemRegionFilter} from './qemu-log-events.js'
+
+export interface IngestOptions {
+  format?: InputFormat
+  /** CSV: our field name -> the header name in the file, e.g. {offset: 'Address'}. */
+  csvColumns?: Record<string, string>
+  warnings: WarningSink
+  /** Name used in every SourceRef and message (default: the path). */
+  displayName?: string
+  /** sysfs config/dir: the device's address when the path does not name it. */
+  bdf?: string
+  /** QEMU log: which memory_region_ops to keep (default `pci`: the PCI/virtio-related regions). */
+  memRegions?: MemRegionFilter
+}
+
+/** Ingests taking at least this long log their throughput at info level. */
+const REPORT_AFTER_SECONDS = 1
+
+export async function sniffFormat(path: string): Promise<InputFormat> {
+  return sniffWithName(path)
+}
+
+export async function ingestFile(path: string, sink: RecordSink, opts: IngestOptions): Promise<InputSummary> {
+  const file = opts.displayName ?? path
+  const format = opts.format ?? (await sniffWithName(path, file))
+  const ctx = new IngestContext(file, sink, opts.warnings)
+  const started = performance.now()
+  const bytes = await ingestAs(format, path, ctx, opts)
+  const seconds = (performance.now() - started) / 1000
+  reportThroughput(file, bytes, seconds)
+  return {file, format, bytes, records: ctx.records, unknownEvents: ctx.unknownEventsObject()}
+}
+
+async function ingestAs(format: InputFormat, path: string, ctx: IngestContext, opts: IngestOptions): Promise<number> {
+  if (format === 'sysfs-dir') return ingestSysfsDir(path, ctx, opts.bdf)
+  await assertFile(path, ctx.file, format)
+  if (format === 'sysfs-config') return ingestSysfsConfig(path, ctx, opts.bdf)
+  const gzip = isGzip(await readHead(path, ctx.file, 2))
+  switch (format) {
+    case 'qemu-log': {
+      const parser = new QemuLogParser(ctx, opts.memRegions)
+      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      parser.finish()
+      return bytes
+    }
+    case 'dmesg': {
+      const parser = new DmesgParser(ctx)
+      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      parser.finish()
+      return bytes
+    }
+    case 'lspci': {
+      const parser = new LspciParser(ctx)
+      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      parser.finish()
+      if (ctx.records === 0) throw new InputError('no lspci hex dump found (run lspci with -x, -xxx or -xxxx)', {file: ctx.file})
+      return bytes
+    }
+    case 'csv':
+      return ingestCsv(path, gzip, ctx, opts.csvColumns)
+    case 'simpletrace': {
+      const parser = new SimpletraceParser(ctx)
+      let bytes = 0
+      for await (const chunk of byteChunks(path, ctx.file, gzip)) {
+        bytes += chunk.length
+        parser.push(chunk)
+      }
+      parser.end()
+      return bytes
+    }
+  }
+}
+
+async function assertFile(path: string, file: string, format: InputFormat): Promise<void> {
+  let isDir: boolean
+  try {
+    isDir = (await stat(path)).isDirectory()
+  } catch (error) {
+    throw ioError(error, file)
+  }
+  if (isDir) throw new InputError(`is a directory (a ${format} input is a file)`, {file})
+}
+
+function reportThroughput(file: string, bytes: number, seconds: number): void {
+  const mb = bytes / 1e6
+  const line = `${file}: ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s (${(mb / Math.max(seconds, 1e-6)).toFixed(1)} MB/s)`
+  if (seconds >= REPORT_AFTER_SECONDS) log().info(line)
+  else log().debug(line)
+}

@@ -1,0 +1,257 @@
+/**
+ * The QEMU log trace backend as it lands in a file: events with no prefix, with the
+ * `TID@EPOCH.MICROS:` prefix of `-msg timestamp=on` (6.0-10.0) or the ISO-8601 `...Z ` prefix
+ * (10.1+), interleaved with QEMU's other stderr output and often with the guest's serial console.
+ * Kernel lines (`[    0.123456] ...`) become kmsg records; events glued to the end of other
+ * output (no newline in between) are still found. Hot path: bytes only, no regex, no split.
+ */
+import type {SourceRef} from '../util/source.js'
+import {ByteInterner} from './byte-interner.js'
+import {kernelRecord} from './dmesg.js'
+import type {IngestContext} from './ingest-context.js'
+import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
+import {EventStatus, type MemRegionFilter, QemuEventParser, isPciRegionName, regionNameQuote} from './qemu-log-events.js'
+
+/** InputSummary.unknownEvents key for memory_region_ops lines of regions unrelated to PCI. */
+export const SKIPPED_MEMOPS_KEY = 'memory_region_ops_* (non-PCI regions)'
+import type {TraceRecord} from './records.js'
+
+/** Seconds back in time that mean "another trace starts here" (threads' clocks jitter by ms). */
+const TIME_BACKWARDS_LIMIT = 1
+
+const enum Prefix {
+  None,
+  Tid,
+  Iso,
+}
+
+/** Where a glued event may start inside a line of other output. */
+const EMBEDDED_NEEDLES = ['pci_cfg_', 'pci_update_mappings_', 'memory_region_ops_', 'virtio_set_status', 'virtio_queue_notify', 'virtio_pci_notify_write'].map(
+  (s) => Buffer.from(s, 'latin1'),
+)
+
+export class QemuLogParser {
+  private readonly events: QemuEventParser
+  private time: number | undefined
+  private tid = 0
+  private prefixStyle: Prefix | undefined
+  private lastTime: number | undefined
+  private readonly devAt = new Map<number, string>()
+  private otherLines = 0
+  private isoDayKey = -1
+  private isoDayEpoch = 0
+  sawLegacyFormat = false
+  private readonly filterMemOps: boolean
+  private skippedMemOps = 0
+
+  constructor(
+    private readonly ctx: IngestContext,
+    memRegions: MemRegionFilter = 'pci',
+  ) {
+    this.events = new QemuEventParser(new ByteInterner(), memRegions)
+    this.filterMemOps = memRegions === 'pci'
+  }
+
+  line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    if (start === end) return
+    // Fast path for the bulk of a big trace: memory_region_ops of regions we filter out, decided
+    // from the region name at the end of the line before looking at anything else.
+    if (this.filterMemOps && buf[end - 1] === 39) {
+      const q = regionNameQuote(buf, start, end)
+      if (q >= 0 && !isPciRegionName(buf, q + 1)) {
+        this.skippedMemOps++
+        return
+      }
+    }
+    const p = this.prefix(buf, start, end)
+    const src: SourceRef = {file: this.ctx.file, line: lineNo}
+    if (p >= 0) {
+      const status = this.events.parse(buf, p, end, src, this.time)
+      if (status === EventStatus.Record) return this.emit(this.events.record!, p === start ? Prefix.None : this.prefixOf(buf, start), lineNo)
+      if (status === EventStatus.Unknown) return this.ctx.countUnknown(this.events.unknownName)
+      if (status === EventStatus.Malformed) return this.malformed(src)
+      if (status === EventStatus.Skipped) return
+    }
+    this.otherLine(buf, start, end, src)
+  }
+
+  finish(): void {
+    const skipped = this.skippedMemOps + this.events.skippedMemOps
+    if (skipped > 0) this.ctx.unknownEvents.set(SKIPPED_MEMOPS_KEY, skipped)
+    if (this.ctx.records === 0 && this.ctx.unknownEvents.size === 0 && this.otherLines > 0) {
+      this.ctx.warnings.warn('no-trace-events', `no QEMU trace events found (${this.otherLines} other lines)`, {file: this.ctx.file})
+    }
+  }
+
+  /** Reads a TID@ or ISO prefix at `start`; returns where the event name starts, or -1. */
+  private prefix(buf: Buffer, start: number, end: number): number {
+    this.time = undefined
+    const c0 = buf[start]!
+    if (c0 < 48 || c0 > 57) return start
+    // ISO-8601: 2025-07-21T18:43:28.089797Z<space>
+    if (start + 28 <= end && buf[start + 4] === 45 && buf[start + 10] === 84) return this.isoPrefix(buf, start, end)
+    // TID@SECONDS.MICROS:
+    let p = start
+    let tid = 0
+    while (p < end && buf[p]! >= 48 && buf[p]! <= 57) tid = tid * 10 + buf[p++]! - 48
+    if (p >= end || buf[p] !== 64) return start
+    p++
+    let sec = 0
+    const secStart = p
+    while (p < end && buf[p]! >= 48 && buf[p]! <= 57) sec = sec * 10 + buf[p++]! - 48
+    if (p === secStart || p >= end || buf[p] !== 46) return start
+    p++
+    let frac = 0
+    let scale = 1
+    while (p < end && buf[p]! >= 48 && buf[p]! <= 57 && scale < 1e9) {
+      frac = frac * 10 + buf[p++]! - 48
+      scale *= 10
+    }
+    if (p >= end || buf[p] !== 58) return start
+    this.tid = tid
+    this.time = sec + frac / scale
+    return p + 1
+  }
+
+  private isoPrefix(buf: Buffer, start: number, end: number): number {
+    const d = (i: number, n: number) => {
+      let v = 0
+      for (let k = 0; k < n; k++) {
+        const ch = buf[start + i + k]! - 48
+        if (ch < 0 || ch > 9) return Number.NaN
+        v = v * 10 + ch
+      }
+      return v
+    }
+    const year = d(0, 4)
+    const month = d(5, 2)
+    const day = d(8, 2)
+    const hh = d(11, 2)
+    const mm = d(14, 2)
+    const ss = d(17, 2)
+    if (buf[start + 13] !== 58 || buf[start + 16] !== 58 || buf[start + 19] !== 46) return -1
+    let p = start + 20
+    let frac = 0
+    let scale = 1
+    while (p < end && buf[p]! >= 48 && buf[p]! <= 57 && scale < 1e9) {
+      frac = frac * 10 + buf[p++]! - 48
+      scale *= 10
+    }
+    if (p + 1 >= end || buf[p] !== 90 || buf[p + 1] !== 32) return -1
+    const key = year * 10000 + month * 100 + day
+    if (Number.isNaN(key + hh + mm + ss)) return -1
+    if (key !== this.isoDayKey) {
+      this.isoDayKey = key
+      this.isoDayEpoch = Date.UTC(year, month - 1, day) / 1000
+    }
+    this.time = this.isoDayEpoch + hh * 3600 + mm * 60 + ss + frac / scale
+    return p + 2
+  }
+
+  private prefixOf(buf: Buffer, start: number): Prefix {
+    return buf[start + 4] === 45 && buf[start + 10] === 84 ? Prefix.Iso : Prefix.Tid
+  }
+
+  private emit(r: TraceRecord, style: Prefix, lineNo: number): void {
+    this.checkContinuity(r, style, lineNo)
+    if (r.kind === 'cfg' && r.busUnknown) this.sawLegacyFormat = true
+    this.ctx.records++
+    this.ctx.sink.trace(r)
+  }
+
+  /** Two captures in one file: the clock jumps back, the prefix style changes, or a slot changes device. */
+  private checkContinuity(r: TraceRecord, style: Prefix, lineNo: number): void {
+    const t = this.time
+    if (t !== undefined) {
+      if (this.lastTime !== undefined && t < this.lastTime - TIME_BACKWARDS_LIMIT) {
+        this.concatenated(lineNo, `time goes back by ${(this.lastTime - t).toFixed(3)} s`)
+      }
+      this.lastTime = t
+    }
+    if (this.prefixStyle !== style) {
+      if (this.prefixStyle !== undefined) this.concatenated(lineNo, 'the line prefix format changes')
+      this.prefixStyle = style
+    }
+    if (r.kind === 'cfg' && r.dev !== 'empty') {
+      const key = (r.bus << 8) | (r.slot << 3) | r.func
+      const before = this.devAt.get(key)
+      if (before !== r.dev) {
+        if (before !== undefined) this.concatenated(lineNo, `${hex2(r.bus)}:${hex2(r.slot)}.${r.func} was ${before}, now ${r.dev}`)
+        this.devAt.set(key, r.dev)
+      }
+    }
+  }
+
+  private concatenated(lineNo: number, why: string): void {
+    this.ctx.warnings.warn('concatenated-traces', `${why}: two traces (different machines or runs) concatenated?`, {file: this.ctx.file, line: lineNo})
+    this.devAt.clear()
+  }
+
+  private malformed(src: SourceRef): void {
+    this.ctx.warnings.warn('malformed-event', 'a trace event line does not parse (truncated, or a QEMU version with another format); skipped', src)
+  }
+
+  /** Not an event at its start: a kernel console line, an event glued to other output, or other output. */
+  private otherLine(buf: Buffer, start: number, end: number, src: SourceRef): void {
+    let textEnd = end
+    const glued = this.gluedEvent(buf, start, end, src)
+    if (glued >= 0) textEnd = glued
+    if (textEnd > start && this.kernelLine(buf, start, textEnd, src)) return
+    if (glued < 0) this.otherLines++
+  }
+
+  private gluedEvent(buf: Buffer, start: number, end: number, src: SourceRef): number {
+    let best = -1
+    for (const needle of EMBEDDED_NEEDLES) {
+      const at = buf.indexOf(needle, start + 1)
+      if (at > start && at < end && (best < 0 || at < best)) best = at
+    }
+    if (best < 0) return -1
+    // Take the prefix glued in front of the event, when there is one.
+    let eventStart = best
+    let time: number | undefined
+    if (buf[best - 1] === 58) {
+      // `...TID@SECONDS.MICROS:event`: walk back over the time, the '@' and the TID digits.
+      let q = best - 2
+      while (q > start && (isDigit(buf[q]!) || buf[q] === 46)) q--
+      if (buf[q] === 64) {
+        q--
+        while (q >= start && isDigit(buf[q]!)) q--
+        q++
+        if (this.prefix(buf, q, best) === best) {
+          time = this.time
+          eventStart = q
+        }
+      }
+    } else if (best - start >= 28 && buf[best - 1] === 32 && buf[best - 2] === 90) {
+      if (this.prefix(buf, best - 28, end) === best) {
+        time = this.time
+        eventStart = best - 28
+      }
+    }
+    const status = this.events.parse(buf, best, end, src, time)
+    if (status !== EventStatus.Record) return -1
+    this.time = time
+    this.emit(this.events.record!, time === undefined ? Prefix.None : this.prefixOf(buf, eventStart), src.line!)
+    return eventStart
+  }
+
+  private kernelLine(buf: Buffer, start: number, end: number, src: SourceRef): boolean {
+    // Cheap pre-check: a printk time stamp `[` within the first bytes (after console escapes).
+    const bracket = buf.indexOf(91, start)
+    if (bracket < 0 || bracket >= end || bracket - start > 64) return false
+    const line = splitKernelPrefix(cleanConsoleText(buf.toString('utf8', start, end)))
+    if (line.prefix !== 'printk-time' || line.text.length === 0) return false
+    this.ctx.records++
+    this.ctx.sink.kmsg(kernelRecord(line, src))
+    return true
+  }
+}
+
+function isDigit(b: number): boolean {
+  return b >= 48 && b <= 57
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0')
+}

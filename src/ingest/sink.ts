@@ -1,0 +1,9 @@
+import type {ConfigDumpRecord, KernelMessageRecord, ResourceRecord, TraceRecord} from './records.js'
+
+/** Receives records synchronously, in input order. */
+export interface RecordSink {
+  trace(r: TraceRecord): void
+  kmsg(r: KernelMessageRecord): void
+  dump(r: ConfigDumpRecord): void
+  resource(r: ResourceRecord): void
+}

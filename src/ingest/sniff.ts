@@ -1,0 +1,111 @@
+/**
+ * Tells an input's format from its first MiB (gunzipped if needed): simpletrace by its magic,
+ * sysfs config by being small and binary, and text formats by what their lines look like. QEMU
+ * events win over kernel lines, since a QEMU log often carries the guest's console too.
+ */
+import {stat, readdir} from 'node:fs/promises'
+import {basename} from 'node:path'
+import {InputError} from '../util/errors.js'
+import {byteChunks, ioError, isGzip, readHead} from './byte-source.js'
+import {classifyKernelText} from './kmsg-lines.js'
+import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
+import {isSimpletraceHeader} from './simpletrace.js'
+
+export type InputFormat = 'qemu-log' | 'simpletrace' | 'csv' | 'dmesg' | 'lspci' | 'sysfs-config' | 'sysfs-dir'
+export const INPUT_FORMATS: readonly InputFormat[] = ['qemu-log', 'simpletrace', 'csv', 'dmesg', 'lspci', 'sysfs-config', 'sysfs-dir']
+
+const SNIFF_BYTES = 1 << 20
+const SNIFF_LINES = 20_000
+
+const QEMU_EVENT_RE =
+  /(?:^|[^a-z_])(?:pci_cfg_(?:read|write) \S+ [0-9a-f]+:[0-9a-f]+|pci_update_mappings_(?:add|del) \S+ [0-9a-f]{2}:|memory_region_ops_(?:read|write) cpu -?\d+ mr |virtio_set_status vdev |virtio_queue_notify vdev |virtio_pci_notify_write(?:_pio)? 0x)/
+const LSPCI_HEADER_RE = /^(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7] \S/
+const LSPCI_ROW_RE = /^[0-9a-f]{2,3}: (?:[0-9a-f]{2} ){15}[0-9a-f]{2}$/
+
+export async function sniffFormat(path: string, displayName = path): Promise<InputFormat> {
+  let info
+  try {
+    info = await stat(path)
+  } catch (error) {
+    throw ioError(error, displayName)
+  }
+  if (info.isDirectory()) {
+    let entries: string[]
+    try {
+      entries = await readdir(path)
+    } catch (error) {
+      throw ioError(error, displayName)
+    }
+    if (entries.includes('config')) return 'sysfs-dir'
+    throw new InputError('a directory that is not a sysfs PCI device (no config file in it)', {file: displayName})
+  }
+  if (info.size === 0) throw new InputError('empty file', {file: displayName})
+  let head = await readHead(path, displayName, SNIFF_BYTES)
+  if (isGzip(head)) head = await gunzipHead(path, displayName)
+  if (head.length === 0) throw new InputError('empty file (after decompression)', {file: displayName})
+  if (isSimpletraceHeader(head)) return 'simpletrace'
+  const binary = looksBinary(head)
+  if (binary && (basename(path) === 'config' || info.size <= 4096)) return 'sysfs-config'
+  const format = sniffText(head)
+  if (format) return format
+  throw new InputError(
+    binary
+      ? 'binary data of no known format (not simpletrace, not a sysfs config file)'
+      : 'cannot tell the format (no QEMU trace events, kernel lines, lspci dump or CSV header found); use --format',
+    {file: displayName},
+  )
+}
+
+/** Text formats from the first lines; undefined if none fits. */
+export function sniffText(head: Buffer): InputFormat | undefined {
+  const lines = head.toString('latin1').split('\n', SNIFF_LINES)
+  let kernel = 0
+  let lspciHeader = false
+  let lspciRows = 0
+  let firstContent: string | undefined
+  for (const raw of lines) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (QEMU_EVENT_RE.test(line)) return 'qemu-log'
+    if (LSPCI_HEADER_RE.test(line)) lspciHeader = true
+    else if (lspciHeader && LSPCI_ROW_RE.test(line)) lspciRows++
+    if (firstContent === undefined && line.trim() !== '' && !line.startsWith('#')) firstContent = line
+    const k = splitKernelPrefix(cleanConsoleText(line))
+    if (k.prefix !== 'none') kernel++
+    else {
+      const c = classifyKernelText(k.text)
+      if (c.tag !== undefined || c.bdf !== undefined) kernel++
+    }
+  }
+  if (lspciRows > 0) return 'lspci'
+  if (firstContent !== undefined && isCsvHeader(firstContent)) return 'csv'
+  if (kernel > 0) return 'dmesg'
+  return undefined
+}
+
+function isCsvHeader(line: string): boolean {
+  const cells = line.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase())
+  return cells.length >= 3 && (cells.includes('bdf') || (cells.includes('offset') && cells.includes('value')))
+}
+
+/** NUL bytes, or many control bytes other than tab/CR/LF/ESC. */
+export function looksBinary(head: Buffer): boolean {
+  const n = Math.min(head.length, 8192)
+  let odd = 0
+  for (let i = 0; i < n; i++) {
+    const b = head[i]!
+    if (b === 0) return true
+    if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 27 && b !== 12 && b !== 8 && b !== 7) odd++
+  }
+  return odd > n / 10
+}
+
+async function gunzipHead(path: string, displayName: string): Promise<Buffer> {
+  const parts: Buffer[] = []
+  let total = 0
+  for await (const chunk of byteChunks(path, displayName, true)) {
+    parts.push(Buffer.from(chunk))
+    total += chunk.length
+    if (total >= SNIFF_BYTES) break
+  }
+  return Buffer.concat(parts)
+}

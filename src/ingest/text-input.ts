@@ -1,0 +1,28 @@
+/** Runs a line handler over a (possibly gzipped) text file, with the shared line-length cap. */
+import {byteChunks} from './byte-source.js'
+import type {IngestContext} from './ingest-context.js'
+import {DEFAULT_MAX_LINE, type LineConsumer, LineSplitter} from './line-splitter.js'
+
+export function lineSplitterFor(ctx: IngestContext, consumer: LineConsumer, maxLine = DEFAULT_MAX_LINE): LineSplitter {
+  return new LineSplitter(
+    consumer,
+    (line) =>
+      ctx.warnings.warn('line-too-long', `line longer than ${Math.round(maxLine / 1024)} KiB skipped (binary data or a broken capture?)`, {
+        file: ctx.file,
+        line,
+      }),
+    maxLine,
+  )
+}
+
+/** Feeds every line to `consumer`; returns the number of (decompressed) bytes read. */
+export async function feedTextFile(path: string, gzip: boolean, ctx: IngestContext, consumer: LineConsumer): Promise<number> {
+  const splitter = lineSplitterFor(ctx, consumer)
+  let bytes = 0
+  for await (const chunk of byteChunks(path, ctx.file, gzip)) {
+    bytes += chunk.length
+    splitter.push(chunk)
+  }
+  splitter.end()
+  return bytes
+}
