@@ -1,0 +1,77 @@
+/**
+ * case.json of a captured case: enough to know exactly what ran (QEMU argv with host paths replaced by
+ * placeholders, versions, kernel package) and to run it again.
+ */
+import type {EventSetName} from './events.js'
+import type {KernelPackage} from './kernel-source.js'
+import type {Accel, Machine} from './qemu-argv.js'
+
+export const CASE_FORMAT_VERSION = 1
+
+export interface CaptureCaseRecord {
+  readonly formatVersion: number
+  readonly name: string
+  readonly kind: 'capture'
+  readonly createdAt: string
+  readonly notes?: string
+  readonly machine: Machine
+  readonly devices: readonly {readonly type: string; readonly spec: string}[]
+  /** The kernel command line as booted (base + --append). */
+  readonly append: string
+  /** Only what the user added with --append. */
+  readonly appendExtra?: string
+  /** virtio_pci.force_legacy is set on the booted command line (read by the replay). */
+  readonly forceLegacy: boolean
+  readonly kernel: {
+    readonly package?: KernelPackage
+    readonly series?: string
+    /** File name of the image, e.g. vmlinuz-6.1.0-50-amd64. */
+    readonly image: string
+    /** From "Linux version ..." in the guest's dmesg. */
+    readonly release?: string
+  }
+  readonly initramfs:
+    | {readonly builtBy: 'probediff'; readonly busybox: string; readonly modules: readonly string[]; readonly builtinDrivers: readonly string[]; readonly missingDrivers: readonly string[]}
+    | {readonly builtBy: 'user'; readonly file: string}
+  readonly qemu: {
+    readonly version: string
+    readonly package?: string
+    readonly accel: Accel
+    readonly accelReason: string
+    /** Exactly as run, except $KERNEL, $INITRD and $TRACE stand for host paths. */
+    readonly argv: readonly string[]
+    readonly placeholders: Readonly<Record<string, string>>
+    readonly stderr: readonly string[]
+  }
+  readonly events: {
+    readonly set: EventSetName
+    readonly enabled: readonly string[]
+    readonly memoryRegionsKept: string
+  }
+  readonly run: {
+    readonly bootSeconds: number
+    readonly traceLinesKept: number
+    readonly traceLinesDropped: number
+    readonly insmodFailures: readonly string[]
+  }
+  readonly files: {readonly trace: string; readonly dmesg: string}
+  /** Replay inputs in order (the corpus reader's convention). */
+  readonly inputs: readonly string[]
+  /** A shell command that captures this case again (needs the same kernel package). */
+  readonly reproduce: string
+}
+
+/** POSIX shell quoting, only where needed. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** Whether a kernel command line sets virtio_pci.force_legacy true (kstrtobool: 1 y Y t T on). */
+export function forceLegacyIn(cmdline: string): boolean {
+  let result = false
+  for (const word of cmdline.split(/\s+/)) {
+    const m = /^virtio[_-]pci\.force[_-]legacy(?:=(.*))?$/.exec(word)
+    if (m) result = m[1] === undefined || /^([1yYtT]|[oO][nN])/.test(m[1])
+  }
+  return result
+}

@@ -1,0 +1,76 @@
+/**
+ * The little of ELF64 (little-endian) that capture needs: the strings of a kernel module's .modinfo
+ * section (name=, depends=, ...) and whether an executable is statically linked (no PT_INTERP).
+ */
+
+export class ElfFormatError extends Error {
+  override readonly name = 'ElfFormatError'
+}
+
+const PT_INTERP = 3
+
+function checkHeader(buf: Buffer): void {
+  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46) throw new ElfFormatError('not an ELF file')
+  if (buf[4] !== 2) throw new ElfFormatError('not a 64-bit ELF file')
+  if (buf[5] !== 1) throw new ElfFormatError('not a little-endian ELF file')
+}
+
+/** Returns the bytes of the named section, or undefined when the file has no such section. */
+export function elfSection(buf: Buffer, wanted: string): Buffer | undefined {
+  checkHeader(buf)
+  const shoff = Number(buf.readBigUInt64LE(0x28))
+  const shentsize = buf.readUInt16LE(0x3a)
+  const shnum = buf.readUInt16LE(0x3c)
+  const shstrndx = buf.readUInt16LE(0x3e)
+  if (shentsize < 64 || shoff + shnum * shentsize > buf.length || shstrndx >= shnum) {
+    throw new ElfFormatError('section header table out of bounds')
+  }
+  const section = (i: number) => {
+    const at = shoff + i * shentsize
+    return {
+      name: buf.readUInt32LE(at),
+      offset: Number(buf.readBigUInt64LE(at + 0x18)),
+      size: Number(buf.readBigUInt64LE(at + 0x20)),
+    }
+  }
+  const strtab = section(shstrndx)
+  for (let i = 0; i < shnum; i++) {
+    const s = section(i)
+    const nameStart = strtab.offset + s.name
+    const nameEnd = buf.indexOf(0, nameStart)
+    if (nameEnd < 0) continue
+    if (buf.toString('latin1', nameStart, nameEnd) !== wanted) continue
+    if (s.offset + s.size > buf.length) throw new ElfFormatError(`section ${wanted} out of bounds`)
+    return buf.subarray(s.offset, s.offset + s.size)
+  }
+  return undefined
+}
+
+/** The key=value strings of a module's .modinfo section; a key may repeat (alias=...). */
+export function moduleInfo(buf: Buffer): Map<string, string[]> {
+  const section = elfSection(buf, '.modinfo')
+  if (!section) throw new ElfFormatError('no .modinfo section (not a kernel module?)')
+  const info = new Map<string, string[]>()
+  for (const entry of section.toString('latin1').split('\0')) {
+    const eq = entry.indexOf('=')
+    if (eq <= 0) continue
+    const key = entry.slice(0, eq)
+    const values = info.get(key) ?? []
+    values.push(entry.slice(eq + 1))
+    info.set(key, values)
+  }
+  return info
+}
+
+/** True when the executable has no program interpreter, i.e. it runs without a dynamic loader. */
+export function isStaticExecutable(buf: Buffer): boolean {
+  checkHeader(buf)
+  const phoff = Number(buf.readBigUInt64LE(0x20))
+  const phentsize = buf.readUInt16LE(0x36)
+  const phnum = buf.readUInt16LE(0x38)
+  if (phentsize < 56 || phoff + phnum * phentsize > buf.length) throw new ElfFormatError('program header table out of bounds')
+  for (let i = 0; i < phnum; i++) {
+    if (buf.readUInt32LE(phoff + i * phentsize) === PT_INTERP) return false
+  }
+  return true
+}

@@ -1,0 +1,72 @@
+import {gzipSync} from 'node:zlib'
+import {type CpioEntry, newcArchive} from './cpio.js'
+import {DMESG_BEGIN, DMESG_END, INSMOD_FAILED_PREFIX} from './console.js'
+
+/**
+ * The capture initramfs: a static busybox, the modules to insmod (already in dependency order and
+ * decompressed) and an /init that loads them, prints the kernel log between markers and powers off.
+ */
+export interface InitramfsModule {
+  readonly name: string
+  readonly image: Uint8Array
+}
+
+const APPLETS = ['sh', 'mount', 'insmod', 'dmesg', 'sleep', 'poweroff', 'cat']
+
+/** Seconds /init waits after the last insmod, so asynchronous probes (hwrng, SCSI scan) finish. */
+export const SETTLE_SECONDS = 1
+
+export function initScript(moduleNames: readonly string[]): string {
+  const loads = moduleNames.map((m) => {
+    const patterns = [...new Set([m, m.replace(/_/g, '-')])].join(' ')
+    return `insmod /lib/modules/${m}.ko $(modparams ${patterns}) || echo "${INSMOD_FAILED_PREFIX}${m}"`
+  })
+  return [
+    '#!/bin/sh',
+    '# probediff capture: load the virtio drivers, print the kernel log between markers, power off.',
+    'export PATH=/bin',
+    'mount -t proc proc /proc',
+    'mount -t sysfs sysfs /sys',
+    'mount -t devtmpfs devtmpfs /dev 2>/dev/null',
+    '# insmod does not read the kernel command line (modprobe does): pass MODULE.param=value on.',
+    'modparams() {',
+    '  for word in $(cat /proc/cmdline); do',
+    '    for mod in "$@"; do',
+    '      case "$word" in "$mod".*) echo "${word#"$mod".}" ;; esac',
+    '    done',
+    '  done',
+    '}',
+    ...loads,
+    `sleep ${SETTLE_SECONDS}`,
+    '# Console messages would interleave with the dump: keep only emergencies on the console now.',
+    'dmesg -n 1',
+    `echo ${DMESG_BEGIN}`,
+    'dmesg',
+    `echo ${DMESG_END}`,
+    'poweroff -f',
+    '',
+  ].join('\n')
+}
+
+export function initramfsEntries(busybox: Uint8Array, modules: readonly InitramfsModule[]): CpioEntry[] {
+  const entries: CpioEntry[] = [
+    {kind: 'dir', path: '/'},
+    {kind: 'dir', path: 'bin'},
+    {kind: 'dir', path: 'dev'},
+    {kind: 'chardev', path: 'dev/console', major: 5, minor: 1},
+    {kind: 'dir', path: 'proc'},
+    {kind: 'dir', path: 'sys'},
+    {kind: 'dir', path: 'lib'},
+    {kind: 'dir', path: 'lib/modules'},
+    {kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755},
+    ...APPLETS.map((a): CpioEntry => ({kind: 'symlink', path: `bin/${a}`, target: 'busybox'})),
+    ...modules.map((m): CpioEntry => ({kind: 'file', path: `lib/modules/${m.name}.ko`, data: m.image})),
+    {kind: 'file', path: 'init', data: Buffer.from(initScript(modules.map((m) => m.name))), mode: 0o755},
+  ]
+  return entries
+}
+
+/** The gzip-compressed newc archive the kernel takes as -initrd. */
+export function buildInitramfs(busybox: Uint8Array, modules: readonly InitramfsModule[]): Buffer {
+  return gzipSync(newcArchive(initramfsEntries(busybox, modules)), {level: 6})
+}

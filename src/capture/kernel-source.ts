@@ -1,0 +1,65 @@
+import {readdir, readFile, stat} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import {basename, dirname, join} from 'node:path'
+import {UsageError} from '../util/errors.js'
+
+/**
+ * Where the guest kernel and its modules come from: an explicit --kernel (modules found next to it
+ * when it sits in a ROOT/boot/ tree) or a Debian kernel unpacked by scripts/setup-qemu.sh.
+ */
+export const KERNEL_SERIES = ['5.10', '6.1', '6.12'] as const
+export type KernelSeries = (typeof KERNEL_SERIES)[number]
+
+export interface KernelPackage {
+  readonly name: string
+  readonly version: string
+}
+
+export interface KernelChoice {
+  readonly vmlinuz: string
+  /** lib/modules/<release>, when there is one. */
+  readonly modulesDir?: string
+  readonly package?: KernelPackage
+  readonly series?: KernelSeries
+}
+
+export function kernelCacheDir(): string {
+  return join(process.env.PROBEDIFF_CACHE ?? join(homedir(), '.cache', 'probediff'), 'kernels')
+}
+
+export async function kernelFromSeries(series: KernelSeries, cacheDir = kernelCacheDir()): Promise<KernelChoice> {
+  const root = join(cacheDir, series)
+  const boot = join(root, 'boot')
+  const names = await readdir(boot).catch(() => [] as string[])
+  const vmlinuz = names.filter((n) => n.startsWith('vmlinuz-')).sort()[0]
+  if (!vmlinuz) {
+    throw new UsageError(`no cached Debian kernel ${series} in ${root} (run scripts/setup-qemu.sh --kernels ${series})`)
+  }
+  return {...(await kernelFromFile(join(boot, vmlinuz), undefined)), series}
+}
+
+/** A kernel image given by path; `modules` overrides the module directory found next to it. */
+export async function kernelFromFile(vmlinuz: string, modules: string | undefined): Promise<KernelChoice> {
+  const st = await stat(vmlinuz).catch(() => undefined)
+  if (!st?.isFile()) throw new UsageError(`kernel image not found: ${vmlinuz}`)
+  const root = basename(dirname(vmlinuz)) === 'boot' ? dirname(dirname(vmlinuz)) : undefined
+  const modulesDir = modules ?? (root ? await modulesNextTo(root, vmlinuz) : undefined)
+  const pkg = root ? await packageRecord(root) : undefined
+  return {vmlinuz, ...(modulesDir ? {modulesDir} : {}), ...(pkg ? {package: pkg} : {})}
+}
+
+/** ROOT/boot/vmlinuz-REL → ROOT/lib/modules/REL, or ROOT/usr/lib/modules/REL (usr-merged trees). */
+async function modulesNextTo(root: string, vmlinuz: string): Promise<string | undefined> {
+  const release = basename(vmlinuz).replace(/^vmlinuz-/, '')
+  for (const candidate of [join(root, 'lib', 'modules', release), join(root, 'usr', 'lib', 'modules', release)]) {
+    if ((await stat(candidate).catch(() => undefined))?.isDirectory()) return candidate
+  }
+  return undefined
+}
+
+/** The `version` file scripts/setup-qemu.sh writes: "linux-image-6.1.0-50-amd64 6.1.176-1". */
+async function packageRecord(root: string): Promise<KernelPackage | undefined> {
+  const text = await readFile(join(root, 'version'), 'utf8').catch(() => undefined)
+  const [name, version] = text?.trim().split(/\s+/) ?? []
+  return name && version ? {name, version} : undefined
+}

@@ -1,0 +1,90 @@
+import {Args, Flags} from '@oclif/core'
+import {runCapture} from '../capture/capture.js'
+import {CaptureFailure} from '../capture/errors.js'
+import {EVENT_SET_NAMES} from '../capture/events.js'
+import {KERNEL_SERIES, type KernelChoice, kernelFromFile, kernelFromSeries} from '../capture/kernel-source.js'
+import {MACHINES} from '../capture/qemu-argv.js'
+import {UsageError} from '../util/errors.js'
+import {sanitizeForTerminal} from '../util/terminal.js'
+import {BaseCommand} from './base.js'
+
+export default class Capture extends BaseCommand {
+  static override summary = 'Boot a kernel under QEMU with the given devices and record a case in traces/CASE'
+  static override description = `Builds a busybox initramfs that loads the virtio drivers (modules resolved from the kernel's
+module directory, dependencies included), boots it under qemu-system-x86_64 with the PCI/virtio trace events on,
+and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically. Everything after "--" is passed to QEMU
+(the devices under test). Exit 0 on success, 1 when the guest panics, hangs or stops early, 2 on usage errors.`
+  static override examples = [
+    '<%= config.bin %> capture my-net --kernel-series 6.1 -- -device virtio-net-pci',
+    '<%= config.bin %> capture legacy-blk --kernel /boot/vmlinuz-6.1.0-50-amd64 --append virtio_pci.force_legacy=1 -- -blockdev driver=null-co,node-name=d0 -device virtio-blk-pci,drive=d0',
+    '<%= config.bin %> capture q35-net --kernel-series 6.12 --machine q35 -- -device pcie-root-port,id=rp1,chassis=1 -device virtio-net-pci,bus=rp1',
+  ]
+  static override args = {case: Args.string({description: 'case name (a-z 0-9 . _ -), written to traces/CASE', required: true})}
+  static override flags = {
+    kernel: Flags.string({description: 'kernel image (vmlinuz) to boot', helpValue: 'VMLINUZ', exactlyOne: ['kernel', 'kernel-series']}),
+    'kernel-series': Flags.option({options: KERNEL_SERIES, description: 'a Debian kernel cached by scripts/setup-qemu.sh'})(),
+    modules: Flags.string({description: 'module directory (lib/modules/RELEASE); default: next to the kernel', helpValue: 'DIR', exclusive: ['initrd']}),
+    initrd: Flags.string({description: 'use this initramfs instead of building one', helpValue: 'FILE', exclusive: ['modules']}),
+    machine: Flags.option({options: MACHINES, default: 'pc' as const, description: 'QEMU machine type'})(),
+    append: Flags.string({description: 'extra kernel command-line arguments', helpValue: 'ARGS'}),
+    qemu: Flags.string({description: 'QEMU binary', default: 'qemu-system-x86_64', helpValue: 'PATH'}),
+    timeout: Flags.integer({description: 'seconds before a guest that has not powered off is killed', default: 180, min: 1}),
+    events: Flags.option({options: EVENT_SET_NAMES, default: 'full' as const, description: 'trace event set: full (with memory events) or cfg'})(),
+    notes: Flags.string({description: 'free text stored in case.json', helpValue: 'TEXT'}),
+    accel: Flags.option({options: ['auto', 'tcg', 'kvm'] as const, default: 'auto' as const, description: 'accelerator; auto uses KVM only when it really works'})(),
+    busybox: Flags.string({description: 'static busybox for the initramfs', default: '/bin/busybox', helpValue: 'PATH'}),
+    load: Flags.string({description: 'extra module to load in the guest (repeatable)', multiple: true, helpValue: 'MODULE'}),
+    memory: Flags.integer({description: 'guest memory in MiB', default: 512, min: 64}),
+    'traces-dir': Flags.string({description: 'where cases are written', default: 'traces', helpValue: 'DIR'}),
+    force: Flags.boolean({description: 'replace an existing case'}),
+  }
+
+  async run(): Promise<void> {
+    // Split at the first "--" ourselves: oclif would reorder repeated QEMU words like "-device".
+    const dashdash = this.argv.indexOf('--')
+    const ownArgv = dashdash < 0 ? this.argv : this.argv.slice(0, dashdash)
+    const deviceArgs = dashdash < 0 ? [] : this.argv.slice(dashdash + 1)
+    const {args, flags} = await this.parse(Capture, ownArgv)
+    await this.initLogging(flags['log-level'])
+
+    const kernel: KernelChoice = flags['kernel-series']
+      ? await kernelFromSeries(flags['kernel-series'])
+      : await kernelFromFile(requireFlag(flags.kernel, '--kernel'), flags.modules)
+    const withModules = flags['kernel-series'] && flags.modules ? {...kernel, modulesDir: flags.modules} : kernel
+
+    try {
+      const result = await runCapture({
+        name: args.case,
+        tracesDir: flags['traces-dir'],
+        kernel: withModules,
+        ...(flags.initrd ? {initrd: flags.initrd} : {}),
+        busybox: flags.busybox,
+        machine: flags.machine,
+        accel: flags.accel,
+        ...(flags.append ? {append: flags.append} : {}),
+        qemu: flags.qemu,
+        timeoutSeconds: flags.timeout,
+        eventSet: flags.events,
+        ...(flags.notes ? {notes: flags.notes} : {}),
+        extraModules: flags.load ?? [],
+        deviceArgs,
+        force: flags.force,
+        memoryMiB: flags.memory,
+      })
+      for (const w of result.warnings) this.warn(sanitizeForTerminal(w))
+      const r = result.record
+      this.log(`${result.dir}: ${r.kernel.release ?? '?'} on ${r.machine} (${r.qemu.accel}), ${r.devices.length} device(s), ` +
+        `${r.run.traceLinesKept} trace lines, booted in ${r.run.bootSeconds} s`)
+    } catch (error) {
+      if (!(error instanceof CaptureFailure)) throw error
+      const tail = error.tail.map((l) => `  | ${sanitizeForTerminal(l)}`).join('\n')
+      this.logToStderr(`probediff: capture failed: ${sanitizeForTerminal(error.message)}${tail ? `\n  last lines of ${error.kind === 'qemu-exit' ? "QEMU's stderr" : 'the serial console'}:\n${tail}` : ''}`)
+      this.exit(error.exitCode)
+    }
+  }
+}
+
+function requireFlag(value: string | undefined, name: string): string {
+  if (value === undefined) throw new UsageError(`${name} is required`)
+  return value
+}

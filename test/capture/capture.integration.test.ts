@@ -1,0 +1,90 @@
+/**
+ * A real capture: Debian 6.1 under qemu-system-x86_64 (TCG) with one small device. Needs QEMU,
+ * busybox-static and the kernel cached by scripts/setup-qemu.sh. Without them the tests are skipped
+ * with a notice — except in CI (CI env var set), where a missing prerequisite is a failure.
+ */
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {gunzipSync} from 'node:zlib'
+import {describe, expect, it} from 'vitest'
+import {type CaptureOptions, runCapture} from '../../src/capture/capture.js'
+import {CaptureFailure} from '../../src/capture/errors.js'
+import {kernelFromSeries} from '../../src/capture/kernel-source.js'
+
+const QEMU = 'qemu-system-x86_64'
+const inCi = Boolean(process.env.CI)
+
+async function missingPrerequisite(): Promise<string | undefined> {
+  try {
+    execFileSync(QEMU, ['--version'], {stdio: 'ignore'})
+  } catch {
+    return `${QEMU} not found (run scripts/setup-qemu.sh)`
+  }
+  if (!existsSync('/bin/busybox')) return '/bin/busybox not found (busybox-static)'
+  return kernelFromSeries('6.1').then(
+    () => undefined,
+    (error: Error) => error.message,
+  )
+}
+
+const missing = await missingPrerequisite()
+if (missing && !inCi) console.warn(`\n*** NOTICE: skipping real-QEMU capture tests: ${missing}\n`)
+
+describe.skipIf(missing !== undefined && !inCi)('probediff capture under real QEMU', () => {
+  const base = async (name: string, tracesDir: string): Promise<CaptureOptions> => ({
+    name,
+    tracesDir,
+    kernel: await kernelFromSeries('6.1'),
+    busybox: '/bin/busybox',
+    machine: 'pc',
+    accel: 'tcg',
+    qemu: QEMU,
+    timeoutSeconds: 50,
+    eventSet: 'full',
+    extraModules: [],
+    deviceArgs: ['-device', 'virtio-rng-pci'],
+    force: false,
+    memoryMiB: 256,
+  })
+
+  it('boots Debian 6.1 with a virtio-rng and writes a complete case', async () => {
+    if (missing) throw new Error(`CI is set but a prerequisite is missing: ${missing}`)
+    const traces = mkdtempSync(join(tmpdir(), 'capture-it-'))
+    const result = await runCapture(await base('it-rng', traces))
+    expect(readdirSync(traces)).toEqual(['it-rng'])
+    expect(readdirSync(result.dir).sort()).toEqual(['case.json', 'dmesg.txt', 'trace.log.gz'])
+
+    const record = JSON.parse(readFileSync(join(result.dir, 'case.json'), 'utf8'))
+    expect(record.kind).toBe('capture')
+    expect(record.kernel.release).toMatch(/^6\.1\./)
+    expect(record.qemu.argv).toContain('$KERNEL')
+    expect(record.initramfs.modules).toEqual(expect.arrayContaining(['virtio_pci', 'virtio_rng']))
+
+    const dmesg = readFileSync(join(result.dir, 'dmesg.txt'), 'utf8')
+    expect(dmesg).toMatch(/\[1af4:1005\]/)
+
+    const trace = gunzipSync(readFileSync(join(result.dir, 'trace.log.gz'))).toString('utf8')
+    expect(trace).toMatch(/:pci_cfg_read virtio-rng-pci 00:0\d\.0 @0x0 -> 0x(1005)?1af4/)
+    expect(trace).toMatch(/name 'pci-conf-data'/)
+    // The driver bound: the last status written to some device is DRIVER_OK|FEATURES_OK|DRIVER|ACK.
+    expect(trace).toMatch(/:virtio_set_status vdev 0x[0-9a-f]+ val 15/)
+    expect(trace).not.toMatch(/name 'serial'/)
+  })
+
+  it('reports a kernel panic with the console tail and leaves no case behind', async () => {
+    if (missing) throw new Error(`CI is set but a prerequisite is missing: ${missing}`)
+    const traces = mkdtempSync(join(tmpdir(), 'capture-it-'))
+    const junk = join(traces, '..', `not-an-initrd-${process.pid}`)
+    writeFileSync(junk, 'this is not a cpio archive\n')
+    const failure = await runCapture({...(await base('it-panic', traces)), initrd: junk}).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(failure).toBeInstanceOf(CaptureFailure)
+    expect((failure as CaptureFailure).kind).toBe('panic')
+    expect((failure as CaptureFailure).tail.join('\n')).toMatch(/Kernel panic/)
+    expect(readdirSync(traces)).toEqual([])
+  })
+})
