@@ -1,0 +1,39 @@
+/**
+ * Replays one corpus case (traces/<case>/) into the golden document it should match, plus the
+ * per-device model-vs-kernel verdicts.
+ */
+import type {CaseReplayResult, DeviceVerdict} from '../golden/check.js'
+import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../golden/corpus.js'
+import {GOLDEN_SCHEMA_VERSION, type GoldenDocument} from '../golden/golden-file.js'
+import type {InputFormat} from '../ingest/sniff.js'
+import {formatSource} from '../util/source.js'
+import {replayInputs} from './replay.js'
+
+export interface CaseReplayOptions {
+  /** Kernel-source oracle: a harness path or `auto`. */
+  readonly oracle?: string
+}
+
+export async function replayCase(paths: CorpusPaths, name: string, _opts: CaseReplayOptions = {}): Promise<CaseReplayResult> {
+  const meta = await readCaseMeta(paths, name)
+  const inputs = await caseInputs(paths, meta)
+  const [traceSha256, session] = await Promise.all([
+    hashInputs(inputs),
+    replayInputs(
+      inputs.map((i) => ({path: i.path, displayName: i.displayName, format: i.format as InputFormat | undefined})),
+      {kernel: meta.kernelProfile, forceLegacy: meta.forceLegacy},
+    ),
+  ])
+  const doc: GoldenDocument = {
+    header: {schema: GOLDEN_SCHEMA_VERSION, case: name, traceSha256, kernelProfile: session.profile.name},
+    devices: session.devices,
+  }
+  const devices: DeviceVerdict[] = session.devices.map((d) => ({
+    bdf: d.bdf,
+    ...(d.qemuDevice ? {qemuDevice: d.qemuDevice} : {}),
+    verdict: d.verdict,
+    ...(d.verdictReason ? {reason: d.verdictReason} : {}),
+  }))
+  const warnings = session.evidence.warnings.map((w) => `${w.source ? `${formatSource(w.source)}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`)
+  return {doc, devices, warnings}
+}

@@ -1,0 +1,188 @@
+/**
+ * The replay pipeline: inputs → evidence → (for every function virtio-pci would probe) the model's
+ * predicted outcome under one kernel profile → what the traced kernel did → verdict.
+ */
+import {buildEvidence} from '../evidence/build.js'
+import {toProbeInput} from '../evidence/probe-input.js'
+import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
+import type {InputFormat} from '../ingest/sniff.js'
+import {configReader} from '../evidence/probe-input.js'
+import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {probe, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
+import {observe} from '../outcome/observed.js'
+import type {ObservedOutcome, PredictedOutcome, SpecLint, VerdictKind} from '../outcome/types.js'
+import {verdict as decideVerdict} from '../outcome/verdict.js'
+import {UsageError} from '../util/errors.js'
+import {parseBdf, formatBdf} from '../util/pci-address.js'
+import {formatSource} from '../util/source.js'
+
+export interface ReplayInput {
+  readonly path: string
+  /** Name used in provenance (file:line); defaults to the path as given. */
+  readonly displayName?: string
+  readonly format?: InputFormat
+}
+
+export interface ReplayOptions {
+  /** Profile name or release (`--kernel`); otherwise from dmesg's `Linux version`, else mainline. */
+  readonly kernel?: string
+  /** `--force-legacy`; otherwise from `virtio_pci.force_legacy=` on the kernel command line. */
+  readonly forceLegacy?: boolean
+  /** Only this function (`0000:00:03.0` or `00:03.0`). */
+  readonly device?: string
+  readonly csvColumns?: Record<string, string>
+}
+
+/** The stable per-device result (`replay --json`). */
+export interface PciIds {
+  readonly vendorId: string
+  readonly deviceId: string
+  readonly revision: string
+  readonly subsystemVendorId: string
+  readonly subsystemId: string
+}
+
+export interface DeviceReplay {
+  readonly bdf: string
+  readonly qemuDevice?: string
+  readonly pci: PciIds
+  /** Kernel profile name. */
+  readonly kernel: string
+  readonly predicted: PredictedOutcome
+  readonly lints: readonly SpecLint[]
+  /** Absent for static dumps: nothing was observed. */
+  readonly observed?: ObservedOutcome
+  readonly verdict: VerdictKind
+  readonly verdictReason?: string
+}
+
+export interface ForceLegacySetting {
+  readonly value: boolean
+  readonly source: 'flag' | 'cmdline' | 'default'
+  /** file:line of the command line that set it. */
+  readonly where?: string
+}
+
+export interface ReplaySession {
+  readonly evidence: EvidenceSet
+  readonly profile: KernelProfile
+  /** How the profile was chosen, in words. */
+  readonly profileReason: string
+  readonly forceLegacy: ForceLegacySetting
+  readonly devices: readonly DeviceReplay[]
+  /** Functions seen that virtio-pci does not probe (vendor is not 0x1af4). */
+  readonly skipped: readonly {readonly bdf: string; readonly qemuDevice?: string; readonly vendorId: string}[]
+}
+
+export async function replayInputs(inputs: readonly ReplayInput[], opts: ReplayOptions = {}): Promise<ReplaySession> {
+  return replayEvidence(await buildEvidence(inputs, {csvColumns: opts.csvColumns}), opts)
+}
+
+export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}): ReplaySession {
+  const {profile, reason} = chooseProfile(evidence, opts.kernel)
+  const forceLegacy = chooseForceLegacy(evidence, opts.forceLegacy)
+  const devices: DeviceReplay[] = []
+  const skipped: ReplaySession['skipped'][number][] = []
+  for (const dev of selectDevices(evidence, opts.device)) {
+    const vendor = configReader(dev.config).read(0x00, 2)
+    if (vendor.known && vendor.value !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
+      skipped.push({bdf: dev.bdf, qemuDevice: dev.qemuDevice, vendorId: hex4(vendor.value)})
+      continue
+    }
+    devices.push(replayDevice(dev, profile, forceLegacy.value, evidence))
+  }
+  return {evidence, profile, profileReason: reason, forceLegacy, devices, skipped}
+}
+
+export function replayDevice(dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean, evidence: EvidenceSet): DeviceReplay {
+  const {predicted, lints} = probe(toProbeInput(dev, {forceLegacy}), profile)
+  const observed = dev.traced ? observe(dev, {kernelLog: hasKernelLog(evidence), otherMessages: evidence.otherMessages}) : undefined
+  const verdict = decideVerdict(predicted, observed)
+  return {
+    bdf: dev.bdf,
+    ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}),
+    pci: pciIds(dev),
+    kernel: profile.name,
+    predicted,
+    lints,
+    ...(observed ? {observed} : {}),
+    verdict: verdict.kind,
+    ...(verdict.reason ? {verdictReason: verdict.reason} : {}),
+  }
+}
+
+function pciIds(dev: DeviceEvidence): PciIds {
+  const reader = configReader(dev.config)
+  const field = (offset: number, width: 1 | 2) => {
+    const r = reader.read(offset, width)
+    return r.known ? `0x${r.value.toString(16).padStart(width * 2, '0')}` : 'unknown'
+  }
+  return {
+    vendorId: field(0x00, 2),
+    deviceId: field(0x02, 2),
+    revision: field(0x08, 1),
+    subsystemVendorId: field(0x2c, 2),
+    subsystemId: field(0x2e, 2),
+  }
+}
+
+/** Whether the inputs included the guest's kernel log (otherwise messages cannot be compared). */
+function hasKernelLog(evidence: EvidenceSet): boolean {
+  return evidence.kernel !== undefined || evidence.inputs.some((i) => i.format === 'dmesg')
+}
+
+const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
+
+function selectDevices(evidence: EvidenceSet, device: string | undefined): readonly DeviceEvidence[] {
+  if (device === undefined) return evidence.devices
+  const addr = parseBdf(device)
+  if (!addr) throw new UsageError(`--device ${device}: not a PCI address (use 0000:00:03.0 or 00:03.0)`)
+  const bdf = formatBdf(addr)
+  const found = evidence.devices.filter((d) => d.bdf === bdf)
+  if (found.length === 0) {
+    const known = evidence.devices.map((d) => d.bdf).join(', ') || 'none'
+    throw new UsageError(`--device ${bdf}: no such function in the inputs (functions: ${known})`)
+  }
+  return found
+}
+
+function chooseProfile(evidence: EvidenceSet, kernel: string | undefined): {profile: KernelProfile; reason: string} {
+  if (kernel !== undefined) {
+    const profile = resolveKernelOption(kernel)
+    return {profile, reason: `--kernel ${kernel}${profile.selection ? ` (${profile.selection})` : ''}`}
+  }
+  if (evidence.kernel) {
+    const profile = profileFor(evidence.kernel.release, evidence.kernel.banner)
+    if (profile) return {profile, reason: `${profile.selection ?? profile.name} (from ${formatSource(evidence.kernel.src)})`}
+  }
+  const profile = resolveKernelOption('mainline')
+  return {profile, reason: 'no `Linux version` line in the inputs and no --kernel: mainline'}
+}
+
+/**
+ * virtio_pci.force_legacy on the kernel command line. A bool module parameter with no value is true;
+ * otherwise kstrtobool decides: y/Y/t/T/1 or "on" set it, n/N/f/F/0 or "off" clear it, anything else
+ * is rejected by the kernel (the default, false, stays). The last occurrence wins.
+ */
+function chooseForceLegacy(evidence: EvidenceSet, flag: boolean | undefined): ForceLegacySetting {
+  if (flag !== undefined) return {value: flag, source: 'flag'}
+  const cmdline = evidence.cmdline
+  if (!cmdline) return {value: false, source: 'default'}
+  let value: boolean | undefined
+  for (const m of cmdline.text.matchAll(/(?:^|\s)virtio_pci\.force_legacy(?:=(\S*))?(?=\s|$)/g)) {
+    value = kstrtobool(m[1]) ?? value
+  }
+  if (value === undefined) return {value: false, source: 'default'}
+  return {value, source: 'cmdline', where: formatSource(cmdline.src)}
+}
+
+function kstrtobool(text: string | undefined): boolean | undefined {
+  if (text === undefined) return true
+  const first = text[0]?.toLowerCase()
+  if (first === 'y' || first === 't' || first === '1') return true
+  if (first === 'n' || first === 'f' || first === '0') return false
+  const two = text.slice(0, 2).toLowerCase()
+  if (two === 'on') return true
+  if (two === 'of') return false
+  return undefined
+}
