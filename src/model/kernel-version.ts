@@ -41,8 +41,15 @@ export function parseRelease(release: string): KernelVersion | undefined {
   return kv(major, minor, Number(m[3]))
 }
 
-/** The upstream version a Debian banner names: `... Debian 6.1.176-1 (2026-07-02)` -> 6.1.176. */
-export function parseDebianBanner(banner: string): KernelVersion | undefined {
-  const m = /\bDebian (\d+)\.(\d+)\.(\d+)[-+~]/.exec(banner)
-  return m ? kv(Number(m[1]), Number(m[2]), Number(m[3])) : undefined
+/**
+ * The upstream version a Debian banner names: `... #1 SMP PREEMPT_DYNAMIC Debian 6.1.176-1 (2026-07-02)`
+ * -> 6.1.176. The banner also names the compiler's Debian version (`gcc-12 (Debian 12.2.0-14...)`), so
+ * the match on the kernel's own series is taken.
+ */
+export function parseDebianBanner(banner: string, series: KernelVersion): KernelVersion | undefined {
+  for (const m of banner.matchAll(/\bDebian (\d+)\.(\d+)\.(\d+)[-+~]/g)) {
+    const v = kv(Number(m[1]), Number(m[2]), Number(m[3]))
+    if (compareSeries(v, series) === 0) return v
+  }
+  return undefined
 }

@@ -135,8 +135,8 @@ export function profileByName(name: string): KernelProfile | undefined {
 export function profileFor(release: string, banner?: string): KernelProfile | undefined {
   const parsed = parseRelease(release)
   if (!parsed) return undefined
-  const fromBanner = banner ? parseDebianBanner(banner) : undefined
-  const version = fromBanner && compareSeries(fromBanner, parsed) === 0 ? fromBanner : parsed
+  const fromBanner = banner ? parseDebianBanner(banner, parsed) : undefined
+  const version = fromBanner ?? parsed
   const shown = formatVersion(version)
   const series = KNOWN_PROFILES.filter((p) => p.name !== 'mainline')
   const lower = [...series].reverse().find((p) => compareSeries(p.version, version) <= 0)

@@ -2,8 +2,8 @@
  * Virtio 1.x rules ("Virtio Structure PCI Capabilities" and "PCI Device IDs" / "PCI Device
  * Discovery") that Linux does not enforce, checked on the config space as it is. Reported apart from
  * the Linux outcome: a device can probe fine under Linux and still break a stricter driver.
- * Bytes the evidence lacks are not guessed: the lint that needs them is not evaluated, and one
- * `not-evaluated` entry lists the offsets.
+ * Bytes the evidence lacks (or only infers) are not guessed: the lint that needs them is not
+ * evaluated, and one `not-evaluated` entry lists the offsets.
  */
 import type {SpecLint} from '../outcome/types.js'
 import type {ConfigSpaceReader, ProbeInput} from './input.js'
@@ -52,11 +52,13 @@ class Unknown extends Error {
 class LintReader {
   readonly missing = new Set<number>()
   constructor(private readonly config: ConfigSpaceReader) {}
+  /** A lint accuses the device, so it rests on seen bytes only: an inferred byte counts as unknown. */
   read(offset: number, width: 1 | 2 | 4): number {
     const r = this.config.read(offset, width)
-    if (r.known) return r.value
-    for (const o of r.missing) this.missing.add(o)
-    throw new Unknown(r.missing)
+    if (r.known && !r.inferred) return r.value
+    const offsets = r.known ? Array.from({length: width}, (_, i) => offset + i) : r.missing
+    for (const o of offsets) this.missing.add(o)
+    throw new Unknown(offsets)
   }
   /** Runs one lint; unknown bytes just skip it. */
   attempt(fn: () => void): void {
@@ -76,20 +78,21 @@ interface VendorCap {
 
 /** Every vendor capability in list order, into `caps` (the walk stops at a repeat or after 48 steps). */
 function vendorCaps(r: LintReader, caps: VendorCap[]): void {
-  if (!(r.read(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) return
+  // Lints read only the bytes they need (not the kernel's widths): fewer inferred bytes get in the way.
+  if (!(r.read(PCI_STATUS, 1) & PCI_STATUS_CAP_LIST)) return
   let pos = r.read(PCI_CAPABILITY_LIST, 1)
   const seen = new Set<number>()
   for (let ttl = PCI_FIND_CAP_TTL; ttl > 0 && pos >= 0x40; ttl--) {
     pos &= ~3
     if (seen.has(pos)) break
     seen.add(pos)
-    const ent = r.read(pos, 2)
-    if ((ent & 0xff) === 0xff) break
-    if ((ent & 0xff) === PCI_CAP_ID_VNDR) {
+    const id = r.read(pos, 1)
+    if (id === 0xff) break
+    if (id === PCI_CAP_ID_VNDR) {
       const at = pos
       r.attempt(() => caps.push({pos: at, cfgType: r.read(at + CAP_CFG_TYPE, 1), bar: r.read(at + CAP_BAR, 1)}))
     }
-    pos = ent >> 8
+    pos = r.read(pos + 1, 1)
   }
 }
 
@@ -127,7 +130,7 @@ export function specLints(input: ProbeInput): SpecLint[] {
       code: 'not-evaluated',
       severity: 'info',
       rule: 'lints need the bytes they check',
-      detail: `some lints were not evaluated: unknown config bytes at ${offsets.join(', ')}`,
+      detail: `some lints were not evaluated: config bytes unknown or only inferred at ${offsets.join(', ')}`,
       linux: 'n/a',
     })
   }
@@ -135,9 +138,8 @@ export function specLints(input: ProbeInput): SpecLint[] {
 }
 
 function idLints(r: LintReader, input: ProbeInput, add: (l: SpecLint) => void): void {
-  const ids = r.read(0x00, 4)
-  if ((ids & 0xffff) !== 0x1af4) return
-  const device = ids >>> 16
+  if (r.read(0x00, 2) !== 0x1af4) return
+  const device = r.read(0x02, 2)
   if (device < 0x1000 || device > 0x107f) return
   const revision = r.read(0x08, 1)
   if (device >= 0x1040) {

@@ -139,6 +139,10 @@ export interface ObservedOutcome {
   readonly unattributedMessages?: readonly string[]
   /** Which evidence the transport was read from (region names, or why it is unknown). */
   readonly transportEvidence?: string
+  /** False when no kernel log was given: `messages` is then empty for want of a log, not of lines. */
+  readonly messagesKnown?: boolean
+  /** False when the trace cannot tell whether ACKNOWLEDGE was set (no status events traced). */
+  readonly acknowledgedKnown?: boolean
 }
 
 export type VerdictKind = 'agree' | 'disagree' | 'undetermined'
@@ -147,4 +151,6 @@ export interface Verdict {
   readonly kind: VerdictKind
   /** For disagree: the first difference; for undetermined: why. */
   readonly reason?: string
+  /** What could not be compared (e.g. transport unknown), for an agree or disagree verdict. */
+  readonly notCompared?: readonly string[]
 }

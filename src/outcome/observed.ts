@@ -1,0 +1,107 @@
+/**
+ * What the traced kernel actually did with one PCI function, from its evidence.
+ *
+ * Firmware runs first and may drive the device itself (SeaBIOS boots from virtio-blk: reset, then
+ * ACKNOWLEDGE|DRIVER in one write, ... DRIVER_OK). The kernel's side is told apart by what
+ * register_virtio_device does after a successful virtio-pci probe: reset the device (status write 0)
+ * and then set ACKNOWLEDGE alone (status write of exactly 1). The last such pair in the trace is
+ * taken as the kernel's registration; the transport is the register block the kernel used from that
+ * reset on (modern common/isr/device/notify regions vs the legacy `virtio-pci` I/O BAR).
+ * Limits: firmware that also writes 0 then exactly 1 (OVMF does) would pass for the kernel when the
+ * kernel itself did not register the device; without memory-region events the transport is unknown.
+ */
+import type {KernelMessageRecord} from '../ingest/records.js'
+import type {DeviceEvidence, RegionAccess, StatusChange, VirtioRegion} from '../evidence/types.js'
+import type {ObservedOutcome, Transport} from './types.js'
+import {isProbeMessage, isUnattributedProbeMessage} from './probe-messages.js'
+
+const ACKNOWLEDGE = 1
+const DRIVER_OK = 4
+
+const MODERN_REGIONS: ReadonlySet<VirtioRegion> = new Set(['common', 'isr', 'device', 'notify', 'notify-pio'])
+
+export interface ObserveOptions {
+  /** Whether a kernel log was given (without one, messages are not known). */
+  readonly kernelLog: boolean
+  /** Whether the trace has virtio_set_status events at all (for any device). Without this, a device
+   * with no status events of its own leaves ACKNOWLEDGE unknown. */
+  readonly statusTraced?: boolean
+  /** Kernel messages that name no device (EvidenceSet.otherMessages). */
+  readonly otherMessages?: readonly KernelMessageRecord[]
+}
+
+/**
+ * Index of the reset that precedes the last status change setting ACKNOWLEDGE alone (0 then exactly
+ * 1), or -1. Bus-master-clear events (PCI command writes) are left out: they are not driver writes.
+ * Events QEMU could not tie to a register write (no memory events traced) are kept.
+ */
+export function kernelRegistration(status: readonly StatusChange[]): number {
+  const writes = status.map((s, i) => ({s, i})).filter(({s}) => s.cause !== 'command-write')
+  for (let k = writes.length - 1; k > 0; k--) {
+    if (writes[k]!.s.val === ACKNOWLEDGE && writes[k - 1]!.s.val === 0) return writes[k - 1]!.i
+  }
+  return -1
+}
+
+/** Position of an evidence line, for ordering accesses against status writes of the same input. */
+function at(src: {file: string; line?: number; record?: number}): number {
+  return src.line ?? src.record ?? 0
+}
+
+function transportOf(accesses: readonly RegionAccess[]): Transport | undefined {
+  let modern = false
+  let legacy = false
+  for (const a of accesses) {
+    if (a.region === 'legacy') legacy = true
+    else if (MODERN_REGIONS.has(a.region)) modern = true
+  }
+  if (modern && !legacy) return 'modern'
+  if (legacy && !modern) return 'legacy'
+  return undefined
+}
+
+export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutcome {
+  const messages = opts.kernelLog ? dev.messages.map((m) => m.text).filter((t) => isProbeMessage(t, dev.bdf)) : []
+  const unattributed = opts.kernelLog
+    ? (opts.otherMessages ?? [])
+        .map((m) => m.text)
+        .filter((t) => isUnattributedProbeMessage(t) || isProbeMessage(t, dev.bdf))
+    : []
+  const byDevice = unattributed.filter((t) => isProbeMessage(t, dev.bdf))
+  const base = {
+    messages: [...messages, ...byDevice],
+    ...(opts.kernelLog ? {unattributedMessages: unattributed.filter(isUnattributedProbeMessage)} : {messagesKnown: false}),
+  }
+  if (!dev.traced) {
+    return {transport: 'unknown', acknowledged: false, driverOk: false, transportEvidence: 'no trace of the guest', ...base, acknowledgedKnown: false}
+  }
+  const reg = kernelRegistration(dev.status)
+  if (reg < 0) {
+    const seen = dev.status.length > 0 || dev.regionAccesses.length > 0 || opts.statusTraced === true
+    return {
+      transport: seen ? 'none' : 'unknown',
+      acknowledged: false,
+      driverOk: false,
+      transportEvidence: seen ? 'no reset-then-ACKNOWLEDGE status writes: the kernel did not register the device' : 'no virtio status events or region accesses traced',
+      ...base,
+      ...(seen ? {} : {acknowledgedKnown: false}),
+    }
+  }
+  const from = at(dev.status[reg]!.src)
+  const file = dev.status[reg]!.src.file
+  const after = dev.regionAccesses.filter((a) => a.src.file === file && at(a.src) >= from)
+  const transport = transportOf(after)
+  const regions = [...new Set(after.map((a) => a.region))].join(', ')
+  return {
+    transport: transport ?? 'unknown',
+    acknowledged: true,
+    driverOk: dev.status.slice(reg).some((s) => (s.val & DRIVER_OK) !== 0),
+    transportEvidence:
+      transport !== undefined
+        ? `regions touched from the kernel's reset on: ${regions}`
+        : after.length === 0
+          ? 'no region accesses traced after the kernel reset the device'
+          : `both modern and legacy regions touched: ${regions}`,
+    ...base,
+  }
+}

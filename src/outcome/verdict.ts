@@ -1,0 +1,76 @@
+/**
+ * Model vs kernel: does the traced kernel's behaviour match the predicted outcome?
+ *  - undetermined: the prediction is undetermined, or there is no observed side (static dump), or the
+ *    model predicts a hang and the trace shows no registration either;
+ *  - disagree, with the FIRST difference, checked in this order:
+ *      1. transport (when the trace shows it),
+ *      2. ACKNOWLEDGE reached iff rc 0 (the kernel registered the device iff its probe returned 0),
+ *      3. messages: the predicted device-named probe messages appear among the observed probe
+ *         messages in order, the observed probe messages hold nothing unpredicted, and predicted
+ *         unnamed lines (legacy ABI printk) are present in the log (when a log was given);
+ *  - agree otherwise. What could not be compared is listed in `notCompared`.
+ * Which log lines count as probe messages: see probe-messages.ts.
+ */
+import type {ObservedOutcome, PredictedOutcome, Verdict} from './types.js'
+import {isUnattributedProbeMessage} from './probe-messages.js'
+
+export function verdict(predicted: PredictedOutcome, observed: ObservedOutcome | undefined): Verdict {
+  if (!observed) return {kind: 'undetermined', reason: 'no observed side: a static dump shows no kernel behaviour'}
+  if (predicted.rc === 'undetermined') {
+    const what = [
+      ...(predicted.undeterminedOffsets?.length ? [`config bytes ${predicted.undeterminedOffsets.join(', ')}`] : []),
+      ...(predicted.undeterminedBars?.length ? [`BAR ${predicted.undeterminedBars.join(', ')} facts`] : []),
+    ]
+    return {kind: 'undetermined', reason: `prediction undetermined: the evidence lacks ${what.join(' and ') || 'needed facts'}`}
+  }
+  if (predicted.rc === 'hang') {
+    if (observed.acknowledged) return {kind: 'disagree', reason: 'rc: predicted hang (cyclic capability list), observed the device registered'}
+    return {kind: 'undetermined', reason: 'prediction: the kernel hangs walking a cyclic capability list; the trace cannot confirm a hang'}
+  }
+  const notCompared: string[] = []
+  const done = (v: Omit<Verdict, 'notCompared'>): Verdict => (notCompared.length > 0 ? {...v, notCompared} : v)
+
+  if (observed.transport === 'unknown') notCompared.push(`transport (${observed.transportEvidence ?? 'not traced'})`)
+  else if (observed.transport !== predicted.transport) {
+    return done({kind: 'disagree', reason: `transport: predicted ${predicted.transport}, observed ${observed.transport} (${observed.transportEvidence ?? 'trace'})`})
+  }
+
+  const expectAck = predicted.rc === '0'
+  if (observed.acknowledgedKnown === false) notCompared.push('ACKNOWLEDGE (no virtio status events traced)')
+  else if (observed.acknowledged !== expectAck) {
+    return done({
+      kind: 'disagree',
+      reason: expectAck
+        ? `ACKNOWLEDGE: predicted rc 0 (registered), observed no registration`
+        : `ACKNOWLEDGE: predicted rc -${predicted.rc} (not registered), observed the device registered`,
+    })
+  }
+
+  if (observed.messagesKnown === false) {
+    notCompared.push('messages (no kernel log)')
+    return done({kind: 'agree'})
+  }
+  const difference = compareMessages(predicted, observed)
+  if (difference) return done({kind: 'disagree', reason: difference})
+  return done({kind: 'agree'})
+}
+
+/** The first message difference, or undefined. */
+export function compareMessages(predicted: PredictedOutcome, observed: ObservedOutcome): string | undefined {
+  const named = predicted.messages.filter((m) => !isUnattributedProbeMessage(m))
+  const unnamed = predicted.messages.filter((m) => isUnattributedProbeMessage(m))
+  let next = 0
+  for (const line of observed.messages) {
+    if (next < named.length && line === named[next]) {
+      next++
+      continue
+    }
+    if (named.includes(line)) return `messages: "${line}" observed out of the predicted order`
+    return `messages: observed "${line}", not predicted`
+  }
+  if (next < named.length) return `messages: predicted "${named[next]}", not observed`
+  const seen = observed.unattributedMessages ?? []
+  const missing = unnamed.find((m) => !seen.includes(m))
+  if (missing !== undefined) return `messages: predicted "${missing}", not observed`
+  return undefined
+}
