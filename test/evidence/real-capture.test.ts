@@ -151,3 +151,29 @@ describe('real capture, pci_cfg_* only (same boot setup)', () => {
     expect(net.acknowledged && net.driverOk).toBe(true)
   })
 })
+
+describe('real capture, legacy interface (virtio_pci force_legacy=1)', () => {
+  let set: EvidenceSet
+  beforeAll(async () => {
+    set = await buildEvidence([{path: fixture('pc-legacy-net-excerpt.log')}], {})
+  })
+
+  it("attributes the shared 'virtio-pci' I/O region by address and ties statuses via VIRTIO_PCI_STATUS", () => {
+    const net = device(set, NET)
+    expect(net.regionSummary.map((s) => [s.region, s.reads, s.writes])).toEqual([
+      ['legacy', 23, 22],
+      ['msix-table', 12, 34],
+    ])
+    const statusWrites = net.regionAccesses.filter((a) => a.region === 'legacy' && a.op === 'write' && a.offset === 0x12)
+    expect(statusWrites.map((a) => [a.value, a.size])).toContainEqual([7, 1])
+    expect(net.status.filter((s) => s.cause === 'status-write').map((s) => s.val)).toEqual([0, 0, 1, 3, 7])
+    expect(net.acknowledged && net.driverOk).toBe(true)
+  })
+
+  it('does not guess the owner of accesses outside every known BAR mapping', () => {
+    const rng = device(set, '0000:00:03.0')
+    expect(rng.regionAccesses).toEqual([])
+    expect(rng.status).toEqual([])
+    expect(set.warnings.map((w) => w.code).sort()).toEqual(['region-unmapped', 'status-untied'])
+  })
+})
