@@ -157,7 +157,18 @@ export function profileFor(release: string, banner?: string): KernelProfile | un
     const mainline = KNOWN_PROFILES.find((p) => p.name === 'mainline')!
     if (compareSeries(version, mainline.version) >= 0) return build(mainline, mainline.version, `${release}: mainline profile`)
   }
-  return build(lower, lower.version, `${release}: no ${version.major}.${version.minor} profile; nearest lower known profile ${lower.name}`)
+  const differing = ruleDifferences(rulesAt(lower.version), rulesAt(version))
+  const caveat = differing.length > 0 ? `; by the rule table ${shown} would differ in ${differing.join(', ')}` : ''
+  return build(
+    lower,
+    lower.version,
+    `${release}: no ${version.major}.${version.minor} profile; nearest lower known profile ${lower.name} (rules at ${formatVersion(lower.version)}${caveat})`,
+  )
+}
+
+/** Names of the rules whose values differ. */
+export function ruleDifferences(a: ProfileRules, b: ProfileRules): string[] {
+  return (Object.keys(a) as (keyof ProfileRules)[]).filter((k) => a[k] !== b[k])
 }
 
 /** `--kernel V`: a profile name, or a release string mapped as profileFor does. */
