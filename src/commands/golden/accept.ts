@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import {corpusPaths} from '../../golden/corpus.js'
 import {acceptPending} from '../../golden/pending.js'
 import {BaseCommand} from '../base.js'
-import {rootFlag} from './shared.js'
+import {rootFlag} from '../../cli/corpus-flags.js'
 
 export default class GoldenAccept extends BaseCommand {
   static override summary = 'Accept pending golden changes (golden/<case>.json.new replaces golden/<case>.json)'

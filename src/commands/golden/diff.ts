@@ -3,7 +3,7 @@ import {corpusPaths} from '../../golden/corpus.js'
 import {pendingDiff} from '../../golden/pending.js'
 import {sanitizeForTerminal, useColor} from '../../util/terminal.js'
 import {BaseCommand} from '../base.js'
-import {rootFlag} from './shared.js'
+import {rootFlag} from '../../cli/corpus-flags.js'
 
 export default class GoldenDiff extends BaseCommand {
   static override summary = 'Show the diff of a pending golden change'

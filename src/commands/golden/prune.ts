@@ -1,7 +1,7 @@
 import {corpusPaths} from '../../golden/corpus.js'
 import {pruneObsolete} from '../../golden/pending.js'
 import {BaseCommand} from '../base.js'
-import {rootFlag} from './shared.js'
+import {rootFlag} from '../../cli/corpus-flags.js'
 
 export default class GoldenPrune extends BaseCommand {
   static override summary = 'Remove golden and pending files whose case no longer exists in traces/'

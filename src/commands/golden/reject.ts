@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import {corpusPaths} from '../../golden/corpus.js'
 import {rejectPending} from '../../golden/pending.js'
 import {BaseCommand} from '../base.js'
-import {rootFlag} from './shared.js'
+import {rootFlag} from '../../cli/corpus-flags.js'
 
 export default class GoldenReject extends BaseCommand {
   static override summary = 'Reject pending golden changes (deletes golden/<case>.json.new)'

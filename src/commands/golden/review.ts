@@ -5,7 +5,7 @@ import {acceptPending, listPending, pendingDiff, rejectPending} from '../../gold
 import {UsageError} from '../../util/errors.js'
 import {sanitizeForTerminal, useColor} from '../../util/terminal.js'
 import {BaseCommand} from '../base.js'
-import {rootFlag} from './shared.js'
+import {rootFlag} from '../../cli/corpus-flags.js'
 
 export default class GoldenReview extends BaseCommand {
   static override summary = 'Review pending golden changes one by one: accept, reject or skip'

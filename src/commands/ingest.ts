@@ -1,0 +1,47 @@
+import {Args, Flags} from '@oclif/core'
+import {buildEvidence} from '../evidence/build.js'
+import {INPUT_FORMATS, type InputFormat} from '../ingest/index.js'
+import {evidenceToJson, renderIngest} from '../report/ingest-report.js'
+import {parseColumnsFlag} from '../cli/input-flags.js'
+import {formatSource} from '../util/source.js'
+import {sanitizeForTerminal} from '../util/terminal.js'
+import {BaseCommand} from './base.js'
+
+export default class Ingest extends BaseCommand {
+  static override summary = 'Read traces, dmesg and config-space dumps, and show the evidence per PCI function'
+  static override description = `Formats are sniffed: QEMU log backend output (any timestamp style, .gz too), simpletrace v4
+binary, CSV exports, dmesg / journalctl -k / serial console captures, lspci -x/-xxx/-xxxx text, a sysfs
+config file or a sysfs PCI device directory. Unknown bytes are shown as ??, inferred ones with ~.`
+  static override examples = [
+    '<%= config.bin %> ingest traces/k6.1-pc-transitional/trace.log.gz --dmesg traces/k6.1-pc-transitional/dmesg.txt',
+    '<%= config.bin %> ingest lspci-xxx.txt',
+    '<%= config.bin %> ingest analyzer.csv --columns offset=Address,value=Data --json',
+  ]
+  static override strict = false
+  static override enableJsonFlag = true
+  static override args = {input: Args.string({required: true, description: 'input files (more may follow)'})}
+  static override flags = {
+    dmesg: Flags.string({description: "the guest's kernel log (repeatable)", multiple: true, helpValue: 'FILE'}),
+    format: Flags.option({options: INPUT_FORMATS, description: 'input format of the positional inputs (default: sniffed)'})(),
+    columns: Flags.string({description: 'CSV column names, e.g. offset=Address,value=Data', helpValue: 'MAP'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {argv, flags} = await this.parse(Ingest)
+    await this.initLogging(flags['log-level'])
+    const evidence = await buildEvidence(
+      [
+        ...(argv as string[]).map((path) => ({path, format: flags.format as InputFormat | undefined})),
+        ...(flags.dmesg ?? []).map((path) => ({path, format: 'dmesg' as const})),
+      ],
+      {csvColumns: parseColumnsFlag(flags.columns)},
+    )
+    if (!this.jsonEnabled()) {
+      this.log(renderIngest(evidence))
+      for (const w of evidence.warnings) {
+        this.logToStderr(sanitizeForTerminal(`probediff: warning: ${w.source ? `${formatSource(w.source)}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`))
+      }
+    }
+    return evidenceToJson(evidence)
+  }
+}

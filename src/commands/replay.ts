@@ -1,0 +1,61 @@
+import {Args, Flags} from '@oclif/core'
+import {INPUT_FORMATS, type InputFormat} from '../ingest/index.js'
+import {compareProfiles, renderComparison, renderReplay} from '../report/replay-report.js'
+import {replayEvidence, type ReplayInput} from '../replay/replay.js'
+import {buildEvidence} from '../evidence/build.js'
+import {parseColumnsFlag} from '../cli/input-flags.js'
+import {BaseCommand} from './base.js'
+
+export default class Replay extends BaseCommand {
+  static override summary = 'Replay a trace (or a config-space dump) through the model of the Linux virtio-pci probe'
+  static override description = `Predicts, for every function virtio-pci would probe (vendor 1af4), what the kernel does:
+transport, errno, capabilities, mappings and the exact kernel messages; and compares it with what the
+traced kernel did (verdict agree / disagree / undetermined). Static dumps (lspci -xxx, sysfs config or a
+sysfs device directory) have no observed side.`
+  static override examples = [
+    '<%= config.bin %> replay traces/k6.1-pc-transitional/trace.log.gz --dmesg traces/k6.1-pc-transitional/dmesg.txt',
+    '<%= config.bin %> replay lspci.txt --kernel 6.12',
+    '<%= config.bin %> replay trace.log --dmesg dmesg.txt --kernel 5.10 --vs 6.12',
+    '<%= config.bin %> replay /sys/bus/pci/devices/0000:00:03.0 --json',
+  ]
+  static override strict = false
+  static override enableJsonFlag = true
+  static override args = {input: Args.string({required: true, description: 'trace, dump or sysfs device directory (more may follow)'})}
+  static override flags = {
+    dmesg: Flags.string({description: "the guest's kernel log (repeatable)", multiple: true, helpValue: 'FILE'}),
+    kernel: Flags.string({description: 'kernel profile (5.10, 6.1, 6.12, mainline) or release; default: from dmesg', helpValue: 'V'}),
+    vs: Flags.string({description: 'compare with a second kernel profile, side by side', helpValue: 'V'}),
+    'force-legacy': Flags.boolean({description: 'set virtio_pci.force_legacy (default: from the kernel command line in dmesg)', allowNo: true}),
+    device: Flags.string({description: 'only this function (0000:00:03.0)', helpValue: 'BDF'}),
+    format: Flags.option({options: INPUT_FORMATS, description: 'input format of the positional inputs (default: sniffed)'})(),
+    columns: Flags.string({description: 'CSV column names, e.g. offset=Address,value=Data', helpValue: 'MAP'}),
+    verbose: Flags.boolean({char: 'v', description: 'show the decision path'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {argv, flags} = await this.parse(Replay)
+    await this.initLogging(flags['log-level'])
+    const inputs: ReplayInput[] = [
+      ...(argv as string[]).map((path) => ({path, format: flags.format as InputFormat | undefined})),
+      ...(flags.dmesg ?? []).map((path) => ({path, format: 'dmesg' as const})),
+    ]
+    const evidence = await buildEvidence(inputs, {csvColumns: parseColumnsFlag(flags.columns)})
+    const opts = {forceLegacy: flags['force-legacy'], device: flags.device}
+    const session = replayEvidence(evidence, {...opts, kernel: flags.kernel})
+    if (flags.vs !== undefined) {
+      const other = replayEvidence(evidence, {...opts, kernel: flags.vs})
+      const comparisons = compareProfiles(session, other)
+      if (!this.jsonEnabled()) this.log(renderComparison(comparisons))
+      return {kernels: [session.profile.name, other.profile.name], devices: comparisons}
+    }
+    if (!this.jsonEnabled()) this.log(renderReplay(session, {verbose: flags.verbose}))
+    for (const w of evidence.warnings) this.logToStderr(`probediff: warning: ${w.source ? `${w.source.file}${w.source.line ? `:${w.source.line}` : ''}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`)
+    return {
+      kernel: {profile: session.profile.name, reason: session.profileReason},
+      forceLegacy: session.forceLegacy,
+      devices: session.devices,
+      skipped: session.skipped,
+      warnings: evidence.warnings,
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * `probediff ingest`: the evidence per function, for a person (text) or a tool (JSON): an annotated
+ * hexdump, the BARs, the capability chain as read, what the driver touched, the status progression
+ * and the kernel's messages.
+ */
+import type {BarEvidence, DeviceEvidence, EvidenceSet} from '../evidence/types.js'
+import {formatSource} from '../util/source.js'
+import {sanitizeForTerminal} from '../util/terminal.js'
+import {type CapabilityChain, walkCapabilityChain} from './capability-chain.js'
+import {renderHexdump} from './hexdump.js'
+import {renderTable} from './table.js'
+
+const hex = (n: number | undefined) => (n === undefined ? '?' : `0x${n.toString(16)}`)
+
+const STATUS_BITS: [number, string][] = [
+  [1, 'ACKNOWLEDGE'],
+  [2, 'DRIVER'],
+  [8, 'FEATURES_OK'],
+  [4, 'DRIVER_OK'],
+  [64, 'NEEDS_RESET'],
+  [128, 'FAILED'],
+]
+
+export function statusName(val: number): string {
+  if (val === 0) return 'reset'
+  return STATUS_BITS.filter(([bit]) => val & bit)
+    .map(([, name]) => name)
+    .join('|')
+}
+
+export function barRows(bars: readonly BarEvidence[]): string[][] {
+  return bars.map((b) => {
+    if (b.upperHalfOf !== undefined) return [String(b.index), `upper half of BAR ${b.upperHalfOf}`, '', '', '', b.how.join(', ')]
+    if (b.size === 0) return [String(b.index), 'not implemented', '', '', '', b.how.join(', ')]
+    const kind = b.kind === undefined ? 'unknown' : b.kind === 'io' ? 'I/O' : `mem${b.is64 ? ' 64-bit' : ''}${b.prefetchable ? ' pref' : ''}`
+    return [String(b.index), kind, hex(b.addr), b.size === undefined ? 'unknown' : hex(b.size), b.sources[0] ? formatSource(b.sources[0]) : '', b.how.join(', ')]
+  })
+}
+
+export function renderCapabilityChain(chain: CapabilityChain): string[] {
+  const lines = chain.entries.map((c) => {
+    const v = c.virtio
+    const virtio = v
+      ? ` ${v.cfgTypeName ?? '?'} (cfg_type ${v.cfgType ?? '?'}) bar ${v.bar ?? '?'} offset ${hex(v.offset)} length ${hex(v.length)} cap_len ${v.capLen ?? '?'}${v.notifyOffMultiplier !== undefined ? ` multiplier ${hex(v.notifyOffMultiplier)}` : ''}`
+      : ''
+    return `${hex(c.offset)} ${c.name}${virtio} -> next ${hex(c.next)}`
+  })
+  if (chain.end !== 'end') lines.push(`(walk stopped: ${chain.endDetail ?? chain.end})`)
+  return lines.length ? lines : ['(none)']
+}
+
+function renderDevice(d: DeviceEvidence): string[] {
+  const out: string[] = []
+  out.push(`${d.bdf}${d.qemuDevice ? ` ${d.qemuDevice}` : ''}`)
+  const widths = d.cfgReadWidths
+  out.push(
+    `  config space: ${d.config.knownCount} of ${d.config.size} bytes known${widths ? `; read widths ${widths.exact} exact, ${widths.inferred} inferred` : ''} (?? unknown, ~ inferred)`,
+  )
+  const chain = walkCapabilityChain(d.config)
+  out.push(...renderHexdump(d.config, chain.entries).map((l) => `    ${l}`))
+  out.push('  BARs:', ...renderTable(['bar', 'type', 'address', 'size', 'first evidence', 'from'], barRows(d.bars)).map((l) => `    ${l}`))
+  out.push('  capabilities:', ...renderCapabilityChain(chain).map((l) => `    ${l}`))
+  if (d.regionSummary.length > 0) {
+    out.push('  driver accesses:')
+    for (const r of d.regionSummary) out.push(`    ${r.region.padEnd(10)} ${r.reads} reads, ${r.writes} writes (first ${formatSource(r.first)})`)
+  } else if (d.traced) {
+    out.push('  driver accesses: none seen')
+  }
+  if (d.status.length > 0) {
+    out.push('  status:')
+    // Runs of the same value (bus-master clears reset the device on every enumeration) fold into one line.
+    for (let i = 0; i < d.status.length; ) {
+      let j = i
+      while (j + 1 < d.status.length && d.status[j + 1]!.val === d.status[i]!.val) j++
+      const first = d.status[i]!
+      const times = j > i ? ` x${j - i + 1}, ${formatSource(first.src)} .. ${formatSource(d.status[j]!.src)}` : ` ${formatSource(first.src)}`
+      out.push(`    ${hex(first.val).padEnd(5)} ${statusName(first.val)}  (${times.trim()})`)
+      i = j + 1
+    }
+    out.push(`    ACKNOWLEDGE reached: ${d.acknowledged ? 'yes (virtio-pci probe succeeded)' : 'no'}; DRIVER_OK reached: ${d.driverOk ? 'yes (a virtio driver bound)' : 'no'}`)
+  }
+  if (d.messages.length > 0) {
+    out.push('  kernel messages:')
+    for (const m of d.messages) out.push(`    ${m.text}  (${formatSource(m.src)})`)
+  }
+  return out
+}
+
+export function renderIngest(evidence: EvidenceSet): string {
+  const out: string[] = []
+  for (const i of evidence.inputs) {
+    const unknown = Object.entries(i.unknownEvents)
+    out.push(`${i.file}: ${i.format}, ${i.bytes} bytes, ${i.records} records${unknown.length ? `, skipped ${unknown.map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}`)
+  }
+  if (evidence.kernel) out.push(`kernel: ${evidence.kernel.banner}`)
+  if (evidence.cmdline) out.push(`command line: ${evidence.cmdline.text}`)
+  for (const d of evidence.devices) out.push('', ...renderDevice(d))
+  if (evidence.devices.length === 0) out.push('', 'no PCI function in the inputs')
+  return sanitizeForTerminal(out.join('\n'))
+}
+
+/** JSON form of the evidence: config bytes as a list of known bytes with provenance. */
+export function evidenceToJson(evidence: EvidenceSet): unknown {
+  return {
+    inputs: evidence.inputs,
+    kernel: evidence.kernel && {release: evidence.kernel.release, banner: evidence.kernel.banner, source: formatSource(evidence.kernel.src)},
+    cmdline: evidence.cmdline && {text: evidence.cmdline.text, source: formatSource(evidence.cmdline.src)},
+    devices: evidence.devices.map((d) => {
+      const bytes: {offset: string; value: string; origin: string; source: string; history?: number}[] = []
+      for (let off = 0; off < d.config.size; off++) {
+        const b = d.config.byte(off)
+        if (b) bytes.push({offset: hex(off), value: hex(b.current.value), origin: b.current.origin, source: formatSource(b.current.src), ...(b.history ? {history: b.history.length} : {})})
+      }
+      return {
+        bdf: d.bdf,
+        qemuDevice: d.qemuDevice,
+        config: {size: d.config.size, known: d.config.knownCount, bytes, readWidths: d.cfgReadWidths},
+        bars: d.bars.map((b) => ({...b, addr: b.addr === undefined ? undefined : hex(b.addr), size: b.size === undefined ? undefined : hex(b.size), sources: b.sources.map(formatSource)})),
+        capabilities: walkCapabilityChain(d.config),
+        regionSummary: d.regionSummary.map((r) => ({...r, first: formatSource(r.first)})),
+        omittedRegionAccesses: d.omittedRegionAccesses,
+        status: d.status.map((s) => ({val: hex(s.val), name: statusName(s.val), source: formatSource(s.src), cause: s.cause})),
+        acknowledged: d.acknowledged,
+        driverOk: d.driverOk,
+        messages: d.messages.map((m) => ({text: m.text, source: formatSource(m.src)})),
+      }
+    }),
+    warnings: evidence.warnings.map((w) => ({...w, source: w.source && formatSource(w.source)})),
+  }
+}
