@@ -83,6 +83,11 @@ export function csvRowToRecord(row: readonly string[], cols: Map<CsvField, numbe
 }
 
 export async function ingestCsv(path: string, gzip: boolean, ctx: IngestContext, mapping?: Record<string, string>): Promise<number> {
+  return ingestCsvChunks(byteChunks(path, ctx.file, gzip), ctx, mapping)
+}
+
+/** The CSV parser over any chunk source (a chunk may be reused once the next is asked for). */
+export async function ingestCsvChunks(chunks: AsyncIterable<Buffer>, ctx: IngestContext, mapping?: Record<string, string>): Promise<number> {
   const parser = parse({
     bom: true,
     comment: '#',
@@ -95,7 +100,7 @@ export async function ingestCsv(path: string, gzip: boolean, ctx: IngestContext,
   let bytes = 0
   const feed = (async () => {
     try {
-      for await (const chunk of byteChunks(path, ctx.file, gzip)) {
+      for await (const chunk of chunks) {
         if (parser.destroyed) return
         bytes += chunk.length
         // The chunk buffer is reused by the reader: hand csv-parse its own copy.

@@ -23,6 +23,8 @@ const CONTROL_RE = /[\x00-\x08\x0b-\x1f\x7f]/g
 const SYSLOG_LEVEL_RE = /^<\d{1,3}>/
 const FACILITY_RE = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local\d)\s*:(?:emerg|alert|crit|err|warn|notice|info|debug)\s*:\s/
 const PRINTK_TIME_RE = /^\[ *(\d{1,10})\.(\d{1,9})\] ?/
+/** A printk stamp after other console output on the same line (no newline in between). */
+const GLUED_PRINTK_TIME_RE = /\[ *\d{1,10}\.\d{6}\] /
 const WALL_TIME_RE = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d \d{4}\] ?/
 const JOURNAL_SHORT_RE = /^[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? \S+ kernel: ?/
 const JOURNAL_ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d) \S+ kernel: ?/
@@ -58,6 +60,8 @@ export function splitKernelPrefix(line: string): KernelLine {
   if (m) return {text: s.slice(m[0].length), prefix: 'wall-time'}
   m = JOURNAL_SHORT_RE.exec(s) ?? JOURNAL_ISO_RE.exec(s)
   if (m) return {text: s.slice(m[0].length), prefix: 'journal'}
+  const glued = GLUED_PRINTK_TIME_RE.exec(s)
+  if (glued && glued.index > 0) return splitKernelPrefix(s.slice(glued.index))
   return {text: s, prefix: 'none'}
 }
 

@@ -239,7 +239,7 @@ export class QemuLogParser {
   private kernelLine(buf: Buffer, start: number, end: number, src: SourceRef): boolean {
     // Cheap pre-check: a printk time stamp `[` within the first bytes (after console escapes).
     const bracket = buf.indexOf(91, start)
-    if (bracket < 0 || bracket >= end || bracket - start > 64) return false
+    if (bracket < 0 || bracket >= end) return false
     const line = splitKernelPrefix(cleanConsoleText(buf.toString('utf8', start, end)))
     if (line.prefix !== 'printk-time' || line.text.length === 0) return false
     this.ctx.records++
