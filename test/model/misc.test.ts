@@ -1,0 +1,54 @@
+import {describe, expect, it} from 'vitest'
+import {forceLegacyFromCmdline} from '../../src/model/kernel-cmdline.js'
+import {predict} from '../../src/model/virtio-pci-probe.js'
+import {virtioTypeName} from '../../src/model/virtio-ids.js'
+import {ConfigBuilder, MODERN_BARS, input, qemuModern} from './builders.js'
+import {P61} from './helpers.js'
+
+describe('virtio_pci.force_legacy on the kernel command line', () => {
+  it.each([
+    ['console=ttyS0 virtio_pci.force_legacy=1', true],
+    ['virtio_pci.force_legacy=Y', true],
+    ['virtio-pci.force_legacy', true],
+    ['virtio_pci.force_legacy=0', false],
+    ['virtio_pci.force_legacy=1 virtio_pci.force_legacy=n', false],
+    ['virtio_pci.force_legacyx=1 force_legacy=1', false],
+  ])('%s -> %s', (cmdline, expected) => {
+    expect(forceLegacyFromCmdline(cmdline)).toBe(expected)
+  })
+})
+
+describe('virtio ids (include/uapi/linux/virtio_ids.h)', () => {
+  it('names the ids Linux knows and marks the others', () => {
+    expect(virtioTypeName(1)).toBe('net')
+    expect(virtioTypeName(2)).toBe('block')
+    expect(virtioTypeName(19)).toBe('vsock')
+    expect(virtioTypeName(14)).toBe('unknown-14')
+  })
+})
+
+describe('__pci_find_next_cap_ttl: 48 steps per call (drivers/pci/pci.c)', () => {
+  it('a vendor capability 48 hops down a list of 47 others is still found', () => {
+    const cfg = new ConfigBuilder().ids({device: 0x1041})
+    const chain: number[] = []
+    for (let at = 0x40; at < 0xfc; at += 4) {
+      cfg.cap(at, 0x01)
+      chain.push(at)
+    }
+    cfg.virtioCap(0xfc, {cfgType: 1, bar: 4, offset: 0, length: 0x1000}).chain(...chain, 0xfc)
+    const out = predict(input(cfg, MODERN_BARS), P61)
+    expect(chain).toHaveLength(47)
+    expect(out.capabilities.find((c) => c.lookup === 'common')).toMatchObject({offset: '0xfc', decision: 'chosen'})
+  })
+
+  it('header type 2 (CardBus) starts the list at 0x14; unknown header types have no list', () => {
+    const cardbus = qemuModern().set(0x0e, 1, 0x02).set(0x14, 1, 0x98)
+    expect(predict(input(cardbus, MODERN_BARS), P61).rc).toBe('0')
+    const odd = qemuModern().set(0x0e, 1, 0x05)
+    expect(predict(input(odd, MODERN_BARS), P61).messages).toEqual(['virtio-pci 0000:00:03.0: virtio_pci: leaving for legacy driver'])
+  })
+
+  it('the multi-function bit of the header type is masked off', () => {
+    expect(predict(input(qemuModern().set(0x0e, 1, 0x80), MODERN_BARS), P61).rc).toBe('0')
+  })
+})
