@@ -233,6 +233,9 @@ describe('pci_find_capability / __pci_find_next_cap_ttl (drivers/pci/pci.c)', ()
   it('a next pointer below 0x40 ends the list; id 0xff ends the list', () => {
     const below = qemuTransitional().set(0x85, 1, 0x3c)
     expect(predict(input(below, TRANSITIONAL_BARS), P61).transport).toBe('legacy')
+    // 0x3c looks like a vendor cap whose next is 0x70, but pos < 0x40 ends the walk before reading it
+    const lookalike = qemuTransitional().set(0x85, 1, 0x3c).set(0x3c, 1, 0x09).set(0x3d, 1, 0x70)
+    expect(predict(input(lookalike, TRANSITIONAL_BARS), P61).transport).toBe('legacy')
     const ff = qemuTransitional().set(0x70, 1, 0xff)
     expect(predict(input(ff, TRANSITIONAL_BARS), P61).transport).toBe('legacy')
   })
