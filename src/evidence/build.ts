@@ -2,12 +2,10 @@
  * Evidence from a list of input files (traces, dmesg logs, dumps), all streamed into one builder in
  * the order given, so a dmesg file is simply one more input.
  */
-import {ingestFile} from '../ingest/index.js'
+import {ingestFile, type IngestOptions} from '../ingest/index.js'
 import {WarningSink} from '../util/errors.js'
 import {EvidenceBuilder} from './builder.js'
 import type {EvidenceSet} from './types.js'
-
-type IngestOptions = Parameters<typeof ingestFile>[2]
 
 export interface EvidenceInput {
   readonly path: string

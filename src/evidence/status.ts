@@ -8,8 +8,10 @@
  *  - a pci_cfg_write covering PCI_COMMAND (virtio_write_config calls virtio_set_status to clear
  *    DRIVER_OK when bus mastering is off), possibly with pci_update_mappings_* events in between:
  *    the event's value must then be the vdev's previous status without DRIVER_OK.
- * Only the next cfg/memory access ends that window. Once a pointer is tied it stays tied; events for
- * a pointer not yet tied are held (bounded) and attributed when it is.
+ * Only the next cfg/memory access ends that window, and the first event in it binds it to its vdev:
+ * QEMU's reset after a status write of 0 repeats the event for the same vdev, while other threads'
+ * events (VM stop re-sets every device's status) must not be taken for it. Once a pointer is tied it
+ * stays tied; events for a pointer not yet tied are held (bounded) and attributed when it is.
  */
 import type {SetStatusRecord} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
@@ -17,6 +19,7 @@ import type {DeviceState, SequencedStatus} from './device-state.js'
 import type {RegionAccess} from './types.js'
 
 const PCI_COMMAND = 0x04
+const VIRTIO_PROXY_NAME = /^(?:virtio|vhost)-/
 const COMMON_DEVICE_STATUS = 0x14
 const LEGACY_STATUS = 0x12
 const HELD_PER_VDEV = 256
@@ -27,6 +30,8 @@ interface Trigger {
   readonly cause: 'status-write' | 'command-write'
   /** For status-register writes: the value the event must carry. */
   readonly expected?: number
+  /** The vdev of the first event after the access. */
+  vdev?: string
 }
 
 export class StatusTracker {
@@ -46,7 +51,9 @@ export class StatusTracker {
   /** A config write; `width` undefined when unknown (the write then covers at least `offset`). */
   cfgWrite(device: DeviceState, offset: number, width: number | undefined): void {
     const coversCommand = offset === PCI_COMMAND || (width !== undefined && offset < PCI_COMMAND && offset + width > PCI_COMMAND)
-    if (coversCommand) this.trigger = {device, cause: 'command-write'}
+    // Only virtio-pci proxies (QOM types virtio-*, vhost-*) have virtio_write_config.
+    const mayBeVirtio = device.qemuDevice === undefined || VIRTIO_PROXY_NAME.test(device.qemuDevice)
+    if (coversCommand && mayBeVirtio) this.trigger = {device, cause: 'command-write'}
   }
 
   regionWrite(device: DeviceState, access: RegionAccess): void {
@@ -60,8 +67,14 @@ export class StatusTracker {
     const previous = this.lastVal.get(record.vdev)
     this.lastVal.set(record.vdev, record.val)
     const expected = trigger?.expected ?? (previous === undefined ? undefined : previous & ~STATUS_DRIVER_OK)
-    const fits = trigger !== undefined && (expected === undefined || expected === record.val)
     let device = this.byVdev.get(record.vdev)
+    // A command write is weak evidence: it cannot move a vdev already tied elsewhere.
+    const fits =
+      trigger !== undefined &&
+      (trigger.vdev === undefined || trigger.vdev === record.vdev) &&
+      (expected === undefined || expected === record.val) &&
+      !(trigger.cause === 'command-write' && device !== undefined && device !== trigger.device)
+    if (fits) trigger.vdev = record.vdev
     if (fits) {
       if (!device) {
         device = trigger.device

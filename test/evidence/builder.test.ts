@@ -246,11 +246,31 @@ describe('EvidenceBuilder: virtio status', () => {
     const set = run([
       ...maps(),
       ...statusWrite(BAR4_A, 15, '0xaaa'),
-      cfgWrite('pcie-root-port', {slot: 1}, 4, 0x0507),
+      cfgWrite('virtio-net-pci', NET_B, 4, 0x0507),
       setStatus('0xaaa', 15),
     ])
     expect(set.warnings).toEqual([])
     expect(device(set, '0000:00:02.0').status.map((s) => s.cause)).toEqual(['status-write', 'qemu'])
+    expect(device(set, '0000:00:05.0').status).toEqual([])
+  })
+
+  it('a command write to a device that is not a virtio proxy ties nothing', () => {
+    const set = run([cfgWrite('pcie-root-port', {slot: 1}, 4, 0x0107), setStatus('0xaaa', 0)])
+    expect(device(set, '0000:00:01.0').status).toEqual([])
+    expect(codes(set)).toEqual(['status-untied'])
+  })
+
+  it("a status write's window binds to the first vdev: other vdevs' events right after are QEMU's", () => {
+    // Real 5.10 trace: the guest's last status write, then QEMU's VM stop re-sets every device's status.
+    const set = run([
+      ...maps(),
+      ...statusWrite(BAR4_B, 15, '0xbbb'),
+      ...statusWrite(BAR4_A, 15, '0xaaa'),
+      setStatus('0xaaa', 15),
+      setStatus('0xbbb', 15),
+    ])
+    expect(set.warnings).toEqual([])
+    expect(device(set, '0000:00:05.0').status.map((s) => s.cause)).toEqual(['status-write', 'qemu'])
   })
 
   it('a widthless write at offset 4 and an exact dword write at 0 both decide by coverage', () => {
