@@ -1,0 +1,72 @@
+import {describe, expect, it} from 'vitest'
+import type {ObservedOutcome, PredictedOutcome} from '../../src/outcome/types.js'
+import {verdict} from '../../src/outcome/verdict.js'
+
+const BDF = '0000:00:03.0'
+const LEAVING = `virtio-pci ${BDF}: virtio_pci: leaving for legacy driver`
+const MISSING = `virtio-pci ${BDF}: virtio_pci: missing capabilities 64/80/0`
+const DD = `virtio-pci: probe of ${BDF} failed with error -22`
+
+function predicted(o: Partial<PredictedOutcome>): PredictedOutcome {
+  const messages = o.messages ?? []
+  return {transport: 'modern', rc: '0', path: [], capabilities: [], mappings: [], messageDetails: messages.map((text) => ({level: 'err', text})), ...o, messages}
+}
+
+function observed(o: Partial<ObservedOutcome>): ObservedOutcome {
+  return {transport: 'modern', acknowledged: true, driverOk: true, messages: [], unattributedMessages: [], ...o}
+}
+
+describe('verdict: model vs kernel', () => {
+  it('agree: same transport, registered, no messages', () => {
+    expect(verdict(predicted({}), observed({}))).toEqual({kind: 'agree'})
+  })
+
+  it('agree: legacy fallback with its info line', () => {
+    expect(verdict(predicted({transport: 'legacy', messages: [LEAVING]}), observed({transport: 'legacy', messages: [LEAVING]})).kind).toBe('agree')
+  })
+
+  it('agree: a failed probe with its lines, nothing registered', () => {
+    const p = predicted({transport: 'none', rc: 'EINVAL', messages: [MISSING, DD]})
+    expect(verdict(p, observed({transport: 'none', acknowledged: false, driverOk: false, messages: [MISSING, DD]})).kind).toBe('agree')
+  })
+
+  it('disagree on transport first', () => {
+    const v = verdict(predicted({transport: 'legacy', messages: [LEAVING]}), observed({transport: 'modern'}))
+    expect(v).toMatchObject({kind: 'disagree'})
+    expect(v.reason).toMatch(/^transport: predicted legacy, observed modern/)
+  })
+
+  it('disagree: ACKNOWLEDGE reached iff rc 0', () => {
+    const v = verdict(predicted({transport: 'none', rc: 'EINVAL', messages: [MISSING, DD]}), observed({transport: 'unknown', messages: [MISSING, DD]}))
+    expect(v.reason).toBe('ACKNOWLEDGE: predicted rc -EINVAL (not registered), observed the device registered')
+    expect(v.notCompared).toEqual(['transport (not traced)'])
+  })
+
+  it('disagree: a predicted line missing, an unpredicted line, lines out of order', () => {
+    const p = predicted({transport: 'none', rc: 'EINVAL', messages: [MISSING, DD]})
+    const none = {transport: 'none' as const, acknowledged: false}
+    expect(verdict(p, observed({...none, messages: [MISSING]})).reason).toBe(`messages: predicted "${DD}", not observed`)
+    expect(verdict(p, observed({...none, messages: [MISSING, LEAVING, DD]})).reason).toBe(`messages: observed "${LEAVING}", not predicted`)
+    expect(verdict(p, observed({...none, messages: [DD, MISSING]})).reason).toBe(`messages: "${DD}" observed out of the predicted order`)
+  })
+
+  it('the unnamed ABI printk is checked by presence in the log', () => {
+    const abi = 'virtio_pci: expected ABI version 0, got 1'
+    const p = predicted({messages: [abi]})
+    expect(verdict(p, observed({unattributedMessages: [abi]})).kind).toBe('agree')
+    expect(verdict(p, observed({unattributedMessages: []})).reason).toBe(`messages: predicted "${abi}", not observed`)
+  })
+
+  it('no kernel log: messages are not compared, and say so', () => {
+    const v = verdict(predicted({messages: [LEAVING], transport: 'legacy'}), observed({transport: 'legacy', messages: [], messagesKnown: false}))
+    expect(v).toEqual({kind: 'agree', notCompared: ['messages (no kernel log)']})
+  })
+
+  it('undetermined: no observed side, an undetermined prediction, a predicted hang', () => {
+    expect(verdict(predicted({}), undefined).kind).toBe('undetermined')
+    const u = verdict(predicted({rc: 'undetermined', transport: 'none', undeterminedOffsets: ['0x7e'], undeterminedBars: [4]}), observed({}))
+    expect(u).toEqual({kind: 'undetermined', reason: 'prediction undetermined: the evidence lacks config bytes 0x7e and BAR 4 facts'})
+    expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed({transport: 'none', acknowledged: false})).kind).toBe('undetermined')
+    expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed({})).kind).toBe('disagree')
+  })
+})
