@@ -1,0 +1,59 @@
+/**
+ * End to end on the shipped corpus of real captures (traces/: Debian 5.10, 6.1 and 6.12 under QEMU
+ * 7.2): evidence -> model (profile from the captured `Linux version` line, force_legacy from the
+ * command line) -> observed side -> verdict. Every virtio-pci function must agree, and the model must
+ * predict what each case was built to show.
+ */
+import {existsSync, readdirSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import {buildEvidence} from '../../src/evidence/build.js'
+import {toProbeInput} from '../../src/evidence/probe-input.js'
+import {forceLegacyFromCmdline} from '../../src/model/kernel-cmdline.js'
+import {profileFor} from '../../src/model/profiles.js'
+import {predict} from '../../src/model/virtio-pci-probe.js'
+import {observe} from '../../src/outcome/observed.js'
+import {verdict} from '../../src/outcome/verdict.js'
+
+const root = fileURLToPath(new URL('../../traces/', import.meta.url))
+const cases = existsSync(root) ? readdirSync(root).filter((n) => /^k\d/.test(n)) : []
+
+/** What each kind of case is built to show, by QEMU device type. */
+function expectedTransport(caseName: string, qemuDevice: string): string {
+  if (qemuDevice.startsWith('ivshmem')) return 'none'
+  if (caseName.endsWith('legacy-only')) return 'legacy'
+  if (caseName.endsWith('force-legacy')) return qemuDevice === 'virtio-rng-pci' ? 'modern' : 'legacy'
+  return 'modern'
+}
+
+describe('the shipped corpus of real captures', () => {
+  it('has the cases of all three Debian kernels', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(27)
+    for (const series of ['k5.10-', 'k6.1-', 'k6.12-']) expect(cases.some((c) => c.startsWith(series))).toBe(true)
+  })
+
+  it.each(cases)('%s: every virtio-pci function agrees with the model', async (name) => {
+    const dir = `${root}${name}`
+    const inputs = readdirSync(dir).filter((f) => f.startsWith('trace.') || f === 'dmesg.txt')
+    const ev = await buildEvidence(
+      inputs.map((f) => ({path: `${dir}/${f}`, displayName: f})),
+      {},
+    )
+    const profile = profileFor(ev.kernel!.release, ev.kernel!.banner)!
+    expect(profile.name).toBe(name.slice(1).split('-')[0])
+    const forceLegacy = forceLegacyFromCmdline(ev.cmdline?.text ?? '')
+    expect(forceLegacy).toBe(name.includes('force-legacy'))
+    const statusTraced = ev.devices.some((d) => d.status.length > 0)
+    const virtio = ev.devices.filter((d) => predict(toProbeInput(d, {forceLegacy}), profile).driverMatched)
+    expect(virtio.length).toBeGreaterThan(0)
+    for (const d of virtio) {
+      const p = predict(toProbeInput(d, {forceLegacy}), profile)
+      const o = observe(d, {kernelLog: true, otherMessages: ev.otherMessages, statusTraced})
+      const v = verdict(p, o)
+      expect({bdf: d.bdf, verdict: v.kind, reason: v.reason}).toEqual({bdf: d.bdf, verdict: 'agree', reason: undefined})
+      expect({bdf: d.bdf, transport: p.transport}).toEqual({bdf: d.bdf, transport: expectedTransport(name, d.qemuDevice ?? '')})
+      if (name.endsWith('legacy-only')) expect(p.messages).toEqual([`virtio-pci ${d.bdf}: virtio_pci: leaving for legacy driver`])
+      else expect(p.messages).toEqual([])
+    }
+  })
+})
