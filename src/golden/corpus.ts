@@ -73,9 +73,9 @@ export interface CaseMeta {
   readonly inputs?: readonly (string | {readonly file: string; readonly format?: string})[]
   /** For hand-made fault cases: the kernel check the case exercises. */
   readonly kernelCheck?: string
-  /** Kernel profile override for the replay (otherwise from dmesg's `Linux version`). */
-  readonly kernelProfile?: string
-  readonly forceLegacy?: boolean
+  /** Replay settings for inputs that cannot carry them (static dumps have no dmesg): the kernel
+   * profile and force_legacy. Captures leave this out: both come from the guest's dmesg. */
+  readonly replay?: {readonly kernel?: string; readonly forceLegacy?: boolean}
   readonly [key: string]: unknown
 }
 

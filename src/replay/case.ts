@@ -21,7 +21,7 @@ export async function replayCase(paths: CorpusPaths, name: string, _opts: CaseRe
     hashInputs(inputs),
     replayInputs(
       inputs.map((i) => ({path: i.path, displayName: i.displayName, format: i.format as InputFormat | undefined})),
-      {kernel: meta.kernelProfile, forceLegacy: meta.forceLegacy},
+      {kernel: meta.replay?.kernel, forceLegacy: meta.replay?.forceLegacy},
     ),
   ])
   const doc: GoldenDocument = {
