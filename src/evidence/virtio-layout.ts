@@ -3,6 +3,7 @@
  * read (virtio vendor caps, MSI-X), falling back to QEMU's fixed layout (hw/virtio/virtio-pci.c) when
  * the caps were not read. Only bytes known in the config image are used.
  */
+import {knownByte, knownDword} from './image-values.js'
 import type {ConfigImageView, VirtioRegion} from './types.js'
 
 const CAP_POINTER = 0x34
@@ -31,20 +32,6 @@ export interface RegionPlacement {
   readonly offset: number
   /** 'caps' when read from the device's capabilities, 'qemu-default' otherwise. */
   readonly from: 'caps' | 'qemu-default'
-}
-
-function knownByte(image: ConfigImageView, offset: number): number | undefined {
-  return image.byte(offset)?.current.value
-}
-
-function knownDword(image: ConfigImageView, offset: number): number | undefined {
-  let value = 0
-  for (let i = 3; i >= 0; i--) {
-    const b = knownByte(image, offset + i)
-    if (b === undefined) return undefined
-    value = value * 256 + b
-  }
-  return value
 }
 
 /** Capability offsets in chain order, as far as the known bytes go. */
