@@ -161,11 +161,6 @@ export class BarTracker {
     }
   }
 
-  /** Current BAR mappings (for attributing region accesses). */
-  mapping(bar: number): Mapping | undefined {
-    return this.registers[bar]?.mapping
-  }
-
   /** Type of a BAR as far as already known (register reads, dumps, resource, dmesg). */
   kindOf(bar: number): BarKind | undefined {
     const reg = this.registers[bar]
@@ -242,7 +237,8 @@ export class BarTracker {
     if (mask.value === 0) return {size: 0, src: mask.src, inferred: mask.inferred}
     const {kind} = typeBitsOf(mask.value)
     const low = addressBitsOf(mask.value, kind)
-    if (low !== 0) return {size: lowestSetBit(low), src: mask.src, inferred: mask.inferred}
+    // The lowest set bit lies in the bytes the value certainly reached, so this size is exact.
+    if (low !== 0) return {size: lowestSetBit(low), src: mask.src, inferred: false}
     if (!is64) return {size: 0, src: mask.src, inferred: mask.inferred}
     const upper = this.registers[index + 1]?.sizingMask
     if (!upper) return undefined

@@ -61,6 +61,13 @@ describe('BarTracker', () => {
     expect(bar2?.inferred).toBeUndefined()
   })
 
+  it('without widths, a mask whose lowest set bit was certainly read gives an exact size', () => {
+    const t = new BarTracker()
+    size(t, 0x10, 0xc001, 0xf1, 'width-unknown')
+    expect(t.evidence(new WarningSink(), 'd', NORMAL)[0]).toMatchObject({kind: 'io', size: 0x10})
+    expect(t.evidence(new WarningSink(), 'd', NORMAL)[0]?.inferred).toBeUndefined()
+  })
+
   it('a batch of all-ones writes then reads (Linux 6.12 style) sizes every BAR', () => {
     const t = new BarTracker()
     t.onCfgRead(0x10, 0xc001, 4, src(1))
