@@ -9,7 +9,7 @@ import {UsageError} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {type CaptureCaseRecord, CASE_FORMAT_VERSION, forceLegacyIn, shellQuote} from './case-record.js'
 import {commitCaseDir, discardCaseDir, stageCaseDir, validateCaseName} from './case-dir.js'
-import {consoleTail, extractDmesg, failedInsmods, hasPanic, kernelReleaseFrom} from './console.js'
+import {consoleTail, extractDmesg, failedInsmods, hasPanic, kernelReleaseFrom, panicExcerpt} from './console.js'
 import {driversFor, parseDeviceArgs, TRANSPORT_MODULE} from './devices.js'
 import {CaptureFailure} from './errors.js'
 import {EVENT_SETS, type EventSetName} from './events.js'
@@ -91,8 +91,11 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
       await writing
 
       const tail = consoleTail(run.console)
-      if (hasPanic(run.console)) throw new CaptureFailure('panic', 'the guest kernel panicked', tail)
-      if (run.timedOut) throw new CaptureFailure('timeout', `the guest did not power off within ${opts.timeoutSeconds} s (killed)`, tail)
+      if (hasPanic(run.console)) throw new CaptureFailure('panic', 'the guest kernel panicked', panicExcerpt(run.console))
+      if (run.timedOut) {
+        const silent = tail.length === 0 ? '; the serial console stayed silent (try a longer --timeout, or --append loglevel=7)' : ''
+        throw new CaptureFailure('timeout', `the guest did not power off within ${opts.timeoutSeconds} s (killed)${silent}`, tail)
+      }
       const dmesg = extractDmesg(run.console)
       if (dmesg === undefined) {
         const refused = run.console.trim() === '' && run.exitCode !== 0

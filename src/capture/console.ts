@@ -38,6 +38,13 @@ export function failedInsmods(console: string): string[] {
   return out
 }
 
+/** The lines around the first panic line: the cause usually comes just before it. */
+export function panicExcerpt(console: string, before = 8, after = 12): string[] {
+  const lines = console.replace(/\r/g, '').split('\n').filter((l) => l.trim() !== '')
+  const at = lines.findIndex((l) => PANIC.test(l))
+  return at < 0 ? [] : lines.slice(Math.max(0, at - before), at + after + 1)
+}
+
 /** The last `n` non-empty console lines, for error messages. */
 export function consoleTail(console: string, n = 25): string[] {
   const lines = console.replace(/\r/g, '').split('\n').filter((l) => l.trim() !== '')

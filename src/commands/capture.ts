@@ -21,10 +21,10 @@ and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically. Everything
   ]
   static override args = {case: Args.string({description: 'case name (a-z 0-9 . _ -), written to traces/CASE', required: true})}
   static override flags = {
-    kernel: Flags.string({description: 'kernel image (vmlinuz) to boot', helpValue: 'VMLINUZ', exactlyOne: ['kernel', 'kernel-series']}),
+    kernel: Flags.string({description: 'kernel image (vmlinuz) to boot', helpValue: 'VMLINUZ'}),
     'kernel-series': Flags.option({options: KERNEL_SERIES, description: 'a Debian kernel cached by scripts/setup-qemu.sh'})(),
-    modules: Flags.string({description: 'module directory (lib/modules/RELEASE); default: next to the kernel', helpValue: 'DIR', exclusive: ['initrd']}),
-    initrd: Flags.string({description: 'use this initramfs instead of building one', helpValue: 'FILE', exclusive: ['modules']}),
+    modules: Flags.string({description: 'module directory (lib/modules/RELEASE); default: next to the kernel', helpValue: 'DIR'}),
+    initrd: Flags.string({description: 'use this initramfs instead of building one', helpValue: 'FILE'}),
     machine: Flags.option({options: MACHINES, default: 'pc' as const, description: 'QEMU machine type'})(),
     append: Flags.string({description: 'extra kernel command-line arguments', helpValue: 'ARGS'}),
     qemu: Flags.string({description: 'QEMU binary', default: 'qemu-system-x86_64', helpValue: 'PATH'}),
@@ -47,6 +47,11 @@ and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically. Everything
     const {args, flags} = await this.parse(Capture, ownArgv)
     await this.initLogging(flags['log-level'])
 
+    // Checked here rather than with oclif's exactlyOne/exclusive, whose errors span several lines.
+    if ((flags.kernel === undefined) === (flags['kernel-series'] === undefined)) {
+      throw new UsageError('give exactly one of --kernel VMLINUZ or --kernel-series 5.10|6.1|6.12')
+    }
+    if (flags.modules !== undefined && flags.initrd !== undefined) throw new UsageError('--modules and --initrd exclude each other')
     const kernel: KernelChoice = flags['kernel-series']
       ? await kernelFromSeries(flags['kernel-series'])
       : await kernelFromFile(requireFlag(flags.kernel, '--kernel'), flags.modules)

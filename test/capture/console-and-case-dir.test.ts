@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {commitCaseDir, discardCaseDir, stageCaseDir, validateCaseName} from '../../src/capture/case-dir.js'
-import {consoleTail, DMESG_BEGIN, DMESG_END, extractDmesg, failedInsmods, hasPanic, kernelReleaseFrom} from '../../src/capture/console.js'
+import {consoleTail, DMESG_BEGIN, DMESG_END, extractDmesg, failedInsmods, hasPanic, kernelReleaseFrom, panicExcerpt} from '../../src/capture/console.js'
 import {isStaticExecutable} from '../../src/capture/elf.js'
 import {UsageError} from '../../src/util/errors.js'
 import {buildElf} from './elf-fixture.js'
@@ -36,6 +36,15 @@ describe('serial console', () => {
     expect(hasPanic('[ 2.1] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100')).toBe(true)
     expect(failedInsmods(serial)).toEqual(['virtio_scsi'])
     expect(consoleTail(serial, 2)).toEqual([DMESG_END, '[   17.9] reboot: Power down'])
+  })
+
+  it('shows the lines leading up to a panic, not just the stack dump after it', () => {
+    const lines = Array.from({length: 40}, (_, i) => `[ ${i}] line ${i}`)
+    lines[20] = '[ 20] VFS: Cannot open root device "(null)"'
+    lines[21] = '[ 21] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'
+    const excerpt = panicExcerpt(lines.join('\r\n'), 2, 3)
+    expect(excerpt).toEqual(lines.slice(19, 25))
+    expect(panicExcerpt('no panic here')).toEqual([])
   })
 })
 

@@ -4,15 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {newcArchive, readNewcArchive} from '../../src/capture/cpio.js'
-
-function hasTool(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+import {hasTool} from './host-tools.js'
 
 describe('newc cpio writer', () => {
   const archive = newcArchive([

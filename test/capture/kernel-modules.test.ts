@@ -7,15 +7,7 @@ import {loadModuleTree, moduleNameOfFile, parseModulesDep, planModuleLoad} from 
 import {moduleInfo} from '../../src/capture/elf.js'
 import {InputError} from '../../src/util/errors.js'
 import {fakeModule} from './elf-fixture.js'
-
-function hasTool(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+import {hasTool} from './host-tools.js'
 
 /** Writes a module tree: rel path → depends list; compressed with the given suffix's tool. */
 function makeTree(mods: Record<string, string[]>, opts: {builtin?: string[]; dep?: string} = {}): string {
