@@ -46,22 +46,68 @@ export interface Attribution {
 
 export type AttributionFailure = 'unmapped' | 'ambiguous'
 
+interface Placed {
+  readonly mapping: ActiveMapping
+  /** Offset of the region inside the BAR. */
+  readonly offset: number
+  /** Valid while no mapping changed and the device's image learnt nothing new (caps may move it). */
+  readonly generation: number
+  readonly knownBytes: number
+}
+
 export class RegionAttributor {
   /** Key: `bdf/bar`. Few entries (a handful of BARs per device), so a linear scan is cheap. */
   private readonly mappings = new Map<string, ActiveMapping>()
+  private generation = 0
+  /** Busy regions (notify, ISR) see many accesses: remember each region instance's placement. */
+  private readonly placedByRegion = new Map<string, Placed>()
 
   mapped(device: DeviceState, bar: number, op: 'add' | 'del', addr: number, size: number): void {
     if (bar > 5) return // the expansion ROM holds no virtio registers
     const key = `${device.bdf}/${bar}`
+    this.generation++
     if (op === 'add') this.mappings.set(key, {device, bar, addr, size})
     else if (this.mappings.get(key)?.addr === addr) this.mappings.delete(key)
   }
 
   attribute(record: MemOpRecord, region: VirtioRegion): Attribution | AttributionFailure {
+    const key = `${record.mr}/${record.name}`
+    let placed = this.placedByRegion.get(key)
+    if (!placed || !this.stillValid(placed, record.addr)) {
+      const found = this.place(record.addr, region)
+      if (typeof found === 'string') return found
+      placed = found
+      if (record.mr !== '') this.placedByRegion.set(key, placed)
+    }
+    const {mapping} = placed
+    const access: RegionAccess = {
+      region,
+      op: record.op,
+      offset: record.addr - mapping.addr - placed.offset,
+      size: record.size,
+      value: record.value,
+      src: record.src,
+      addr: record.addr,
+      bar: mapping.bar,
+    }
+    return {device: mapping.device, access}
+  }
+
+  private stillValid(placed: Placed, addr: number): boolean {
+    const {mapping} = placed
+    return (
+      placed.generation === this.generation &&
+      placed.knownBytes === mapping.device.image.knownCount &&
+      addr >= mapping.addr &&
+      addr < mapping.addr + mapping.size
+    )
+  }
+
+  private place(addr: number, region: VirtioRegion): Placed | AttributionFailure {
     const space = spaceOf(region)
     const candidates: ActiveMapping[] = []
     for (const m of this.mappings.values()) {
-      if (record.addr < m.addr || record.addr >= m.addr + m.size) continue
+      if (addr < m.addr || addr >= m.addr + m.size) continue
       const kind = m.device.bars.kindOf(m.bar)
       if (kind !== undefined && kind !== space) continue
       candidates.push(m)
@@ -69,17 +115,7 @@ export class RegionAttributor {
     const [hit, ...others] = candidates
     if (!hit) return 'unmapped'
     if (others.length > 0) return 'ambiguous'
-    const placement = placeRegion(hit.device.image, region, hit.bar)
-    const access: RegionAccess = {
-      region,
-      op: record.op,
-      offset: record.addr - hit.addr - placement.offset,
-      size: record.size,
-      value: record.value,
-      src: record.src,
-      addr: record.addr,
-      bar: hit.bar,
-    }
-    return {device: hit.device, access}
+    const {offset} = placeRegion(hit.device.image, region, hit.bar)
+    return {mapping: hit, offset, generation: this.generation, knownBytes: hit.device.image.knownCount}
   }
 }

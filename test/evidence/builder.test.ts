@@ -137,6 +137,28 @@ describe('EvidenceBuilder: region accesses', () => {
     expect(device(set, '0000:00:02.0').regionAccesses.map((a) => [a.region, a.offset])).toEqual([['common', 0x14]])
   })
 
+  it('re-places a region instance once the caps become known (placement cache)', () => {
+    const dev = 'virtio-net-pci'
+    const access = () => mem('write', 'virtio-pci-common-virtio-net', BAR4_A + 0x2014, 0, 1, '0xsame')
+    const set = run([...twoNets(), access(), cfgRead(dev, NET_A, 0x34, 0x40, 1), ...vendorCap(dev, NET_A, 0x40, 0x00, 1, 4, 0x2000), access()])
+    expect(device(set, '0000:00:02.0').regionAccesses.map((a) => a.offset)).toEqual([0x2014, 0x14])
+  })
+
+  it('follows a BAR that QEMU maps elsewhere (placement cache)', () => {
+    const access = (addr: number) => mem('read', 'virtio-pci-isr-virtio-net', addr, 0, 1, '0xisr')
+    const set = run([
+      ...twoNets(),
+      access(BAR4_A + 0x1000),
+      mapping('del', 'virtio-net-pci', NET_A, 4, BAR4_A, 0x4000),
+      mapping('add', 'virtio-net-pci', NET_A, 4, 0xe0000000, 0x4000),
+      access(0xe0001000),
+    ])
+    expect(device(set, '0000:00:02.0').regionAccesses.map((a) => [a.region, a.offset, a.addr])).toEqual([
+      ['isr', 0, BAR4_A + 0x1000],
+      ['isr', 0, 0xe0001000],
+    ])
+  })
+
   it('does not attribute accesses outside every current mapping', () => {
     const set = run([
       ...twoNets(),
