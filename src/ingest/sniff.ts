@@ -62,13 +62,13 @@ export function sniffText(head: Buffer): InputFormat | undefined {
   let kernel = 0
   let lspciHeader = false
   let lspciRows = 0
-  let firstContent: string | undefined
+  const content: string[] = []
   for (const raw of lines) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (QEMU_EVENT_RE.test(line)) return 'qemu-log'
     if (LSPCI_HEADER_RE.test(line)) lspciHeader = true
     else if (lspciHeader && LSPCI_ROW_RE.test(line)) lspciRows++
-    if (firstContent === undefined && line.trim() !== '' && !line.startsWith('#')) firstContent = line
+    if (content.length < 2 && line.trim() !== '' && !line.startsWith('#')) content.push(line)
     const k = splitKernelPrefix(cleanConsoleText(line))
     if (k.prefix !== 'none') kernel++
     else {
@@ -77,14 +77,17 @@ export function sniffText(head: Buffer): InputFormat | undefined {
     }
   }
   if (lspciRows > 0) return 'lspci'
-  if (firstContent !== undefined && isCsvHeader(firstContent)) return 'csv'
+  if (content[0] !== undefined && isCsvHeader(content[0], content[1])) return 'csv'
   if (kernel > 0) return 'dmesg'
   return undefined
 }
 
-function isCsvHeader(line: string): boolean {
+/** A header of at least three name-like cells, followed by a row with as many cells. */
+function isCsvHeader(line: string, next: string | undefined): boolean {
   const cells = line.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase())
-  return cells.length >= 3 && (cells.includes('bdf') || (cells.includes('offset') && cells.includes('value')))
+  if (cells.length < 3 || !cells.every((c) => /^[a-z][\w .()/-]*$/.test(c))) return false
+  if (cells.includes('bdf') || (cells.includes('offset') && cells.includes('value'))) return true
+  return next !== undefined && next.split(',').length === cells.length
 }
 
 /** NUL bytes, or many control bytes other than tab/CR/LF/ESC. */

@@ -1,0 +1,113 @@
+import {readFileSync} from 'node:fs'
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {ingestCsvChunks} from '../../src/ingest/csv.js'
+import {ingestFile, sniffFormat} from '../../src/ingest/index.js'
+import type {CfgAccessRecord, TraceRecord} from '../../src/ingest/records.js'
+import {InputError, WarningSink} from '../../src/util/errors.js'
+import {CollectingSink, fixture, newContext} from './helpers.js'
+
+async function parse(text: string, mapping?: Record<string, string>, chunk = 1 << 20) {
+  const {sink, warnings, ctx} = newContext('accesses.csv')
+  async function* chunks() {
+    const buf = Buffer.from(text, 'utf8')
+    for (let i = 0; i < buf.length; i += chunk) yield buf.subarray(i, i + chunk)
+  }
+  await ingestCsvChunks(chunks(), ctx, mapping)
+  return {records: sink.all as CfgAccessRecord[], warnings: warnings.warnings}
+}
+
+describe('CSV config accesses', () => {
+  it('reads the default columns (derived from the real QEMU 7.2 trace)', async () => {
+    const sink = new CollectingSink()
+    const path = fixture('csv', 'from-qemu72-trace.csv')
+    expect(await sniffFormat(path)).toBe('csv')
+    const summary = await ingestFile(path, sink, {warnings: new WarningSink(), displayName: 'a.csv'})
+    expect(summary.format).toBe('csv')
+    const rows = readFileSync(path, 'utf8').trim().split('\n').length - 1
+    expect(sink.all).toHaveLength(rows)
+    expect(sink.all[0]).toEqual({kind: 'cfg', src: {file: 'a.csv', line: 2}, time: 1795565487.002056, op: 'read', dev: '', bus: 0, slot: 2, func: 0, domain: 0, offset: 0xa, value: 0x300, size: 2})
+  })
+
+  it('maps other header names with csvColumns: same records from the analyzer-style export', async () => {
+    const a = new CollectingSink()
+    const b = new CollectingSink()
+    await ingestFile(fixture('csv', 'from-qemu72-trace.csv'), a, {warnings: new WarningSink()})
+    const w = new WarningSink()
+    await ingestFile(fixture('csv', 'analyzer-style.csv'), b, {
+      warnings: w,
+      format: 'csv',
+      csvColumns: {time: 'Timestamp', bdf: 'Device', op: 'Type', offset: 'Address', size: 'Length', value: 'Data'},
+    })
+    expect(w.warnings).toEqual([])
+    const strip = (rs: unknown[]) => (rs as TraceRecord[]).map(({src, ...r}) => r)
+    expect(strip(b.all)).toEqual(strip(a.all))
+  })
+
+  it('refuses a header without the needed columns, naming them', async () => {
+    await expect(parse('Timestamp,Device,Type,Address,Data\n1,00:03.0,R,0,0x1af4\n')).rejects.toThrow(/accesses\.csv:1: CSV header lacks column\(s\) bdf, op, offset, value/)
+    await expect(parse('')).rejects.toBeInstanceOf(InputError)
+  })
+
+  it('skips bad rows with one warning each kind, keeps good ones', async () => {
+    const {records, warnings} = await parse('bdf,op,offset,size,value\n00:03.0,rd,0x0,2,0x1af4\n00:03.0,xx,0x0,2,0x1af4\n00:03.0,W,4,4,0x7\nzz,R,0,1,1\n00:03.0,R,0,2,0x10000\n0000:00:03.0,wr,0x3c,1,11\n')
+    expect(records.map((r) => [r.op, r.offset, r.size, r.value])).toEqual([
+      ['read', 0, 2, 0x1af4],
+      ['write', 4, 4, 7],
+      ['write', 0x3c, 1, 11],
+    ])
+    expect(warnings).toEqual([expect.objectContaining({code: 'csv-bad-row', count: 3, source: {file: 'accesses.csv', line: 3}})])
+  })
+
+  it('reports an unterminated quote as an InputError with its line', async () => {
+    await expect(parse('bdf,op,offset,value\n00:03.0,R,0,"1\n')).rejects.toBeInstanceOf(InputError)
+  })
+})
+
+describe('CSV properties (10,000 runs each)', () => {
+  const row = fc.record({
+    time: fc.option(fc.integer({min: 0, max: 1e9}), {nil: undefined}),
+    domain: fc.nat(0xffff),
+    bus: fc.nat(255),
+    slot: fc.nat(31),
+    func: fc.nat(7),
+    op: fc.constantFrom('read', 'write', 'rd', 'wr', 'R', 'W'),
+    offset: fc.nat(0xfff),
+    size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>,
+    value: fc.nat(0xff),
+    hex: fc.boolean(),
+  })
+
+  it('round-trips generated rows, LF or CRLF, any chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, {minLength: 1, maxLength: 5}), fc.boolean(), fc.integer({min: 1, max: 64}), async (rows, crlf, chunk) => {
+        const nl = crlf ? '\r\n' : '\n'
+        const num = (n: number, hex: boolean) => (hex ? `0x${n.toString(16)}` : String(n))
+        const text =
+          ['time,bdf,op,offset,size,value', ...rows.map((r) => `${r.time ?? ''},${r.domain.toString(16).padStart(4, '0')}:${r.bus.toString(16).padStart(2, '0')}:${r.slot.toString(16).padStart(2, '0')}.${r.func},${r.op},${num(r.offset, r.hex)},${r.size},${num(r.value, !r.hex)}`)].join(nl) + nl
+        const {records} = await parse(text, undefined, chunk)
+        expect(records.map(({src, ...r}) => r)).toEqual(
+          rows.map((r) => ({
+            kind: 'cfg', ...(r.time === undefined ? {} : {time: r.time}), op: r.op.toLowerCase().startsWith('r') ? 'read' : 'write', dev: '',
+            bus: r.bus, slot: r.slot, func: r.func, domain: r.domain, offset: r.offset, value: r.value, size: r.size,
+          })),
+        )
+      }),
+      {numRuns: 10_000},
+    )
+  })
+
+  it('never throws anything but InputError on arbitrary text', async () => {
+    const cell = fc.string({unit: fc.constantFrom(...'0x1f:.,"\n\r ab'.split(''))})
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(cell.map((s) => `bdf,op,offset,value\n${s}`), fc.uint8Array({maxLength: 200}).map((a) => Buffer.from(a).toString('latin1'))), async (text) => {
+        try {
+          await parse(text, undefined, 7)
+        } catch (error) {
+          if (!(error instanceof InputError)) throw error
+        }
+      }),
+      {numRuns: 10_000},
+    )
+  })
+})
