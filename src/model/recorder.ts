@@ -23,6 +23,8 @@ export const DRIVER_NAME = 'virtio-pci'
 
 export type ResourceKind = 'io' | 'mem' | 'none'
 
+type Mutable<T> = {-readonly [K in keyof T]: T[K]}
+
 export class ProbeRecorder {
   readonly path: DecisionStep[] = []
   readonly messages: PredictedMessage[] = []
@@ -45,8 +47,9 @@ export class ProbeRecorder {
       throw new UnknownEvidence(what, r.missing, [])
     }
     if (r.inferred) this.usesInferred = true
-    const fact: ReadFact = {what, offset: hex(offset), width, value: hex(r.value), sources: r.sources.map(formatSource)}
-    this.pending.push(r.inferred ? {...fact, inferred: true} : fact)
+    const fact: Mutable<ReadFact> = {what, offset: hex(offset), width, value: hex(r.value), sources: r.sources.map(formatSource)}
+    if (r.inferred) fact.inferred = true
+    this.pending.push(fact)
     return r.value
   }
 
@@ -73,9 +76,11 @@ export class ProbeRecorder {
 
   /** Closes a decision step: the reads made since the previous step are attached to it. */
   step(fn: string, rule: string, result: DecisionStep['result'], detail?: string, kernelSource?: string): void {
-    const step: DecisionStep = {fn, rule, result, reads: this.pending}
+    const step: Mutable<DecisionStep> = {fn, rule, result, reads: this.pending}
+    if (detail !== undefined) step.detail = detail
+    if (kernelSource !== undefined) step.kernelSource = kernelSource
     this.pending = []
-    this.path.push({...step, ...(detail === undefined ? {} : {detail}), ...(kernelSource === undefined ? {} : {kernelSource})})
+    this.path.push(step)
   }
 
   /** Reads made by a step that did not complete (the run stopped inside it). */
