@@ -1,3 +1,4 @@
+import {execFile} from 'node:child_process'
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
@@ -44,7 +45,7 @@ export async function kernelFromFile(vmlinuz: string, modules: string | undefine
   if (!st?.isFile()) throw new UsageError(`kernel image not found: ${vmlinuz}`)
   const root = basename(dirname(vmlinuz)) === 'boot' ? dirname(dirname(vmlinuz)) : undefined
   const modulesDir = modules ?? (root ? await modulesNextTo(root, vmlinuz) : undefined)
-  const pkg = root ? await packageRecord(root) : undefined
+  const pkg = (root ? await packageRecord(root) : undefined) ?? (await installedPackageOwning(vmlinuz))
   return {vmlinuz, ...(modulesDir ? {modulesDir} : {}), ...(pkg ? {package: pkg} : {})}
 }
 
@@ -62,4 +63,20 @@ async function packageRecord(root: string): Promise<KernelPackage | undefined> {
   const text = await readFile(join(root, 'version'), 'utf8').catch(() => undefined)
   const [name, version] = text?.trim().split(/\s+/) ?? []
   return name && version ? {name, version} : undefined
+}
+
+/** For a kernel installed on this host (e.g. /boot/vmlinuz-6.1.0-50-amd64): the Debian package owning it. */
+async function installedPackageOwning(path: string): Promise<KernelPackage | undefined> {
+  const owner = await quietRun('dpkg-query', ['-S', path])
+  const name = owner?.split(':')[0]?.trim()
+  if (!name || /\s/.test(name)) return undefined
+  const version = (await quietRun('dpkg-query', ['-W', '-f=${Version}', name]))?.trim()
+  return version ? {name, version} : undefined
+}
+
+/** stdout of a command, or undefined when it fails or does not exist (dpkg is optional). */
+function quietRun(bin: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(bin, args, {timeout: 10_000}, (err, stdout) => resolve(err ? undefined : stdout))
+  })
 }
