@@ -148,11 +148,17 @@ export function planBuild(tree: KernelTree, glueNames: ReadonlySet<string> = new
   const legacyFiles = [...optional('drivers/virtio/virtio_pci_legacy_dev.c'), file('drivers/virtio/virtio_pci_legacy.c')]
   unit('virtio_modern', modernFiles, ['virtio_pci_modern_probe', 'virtio_pci_modern_remove'], {declareOnly: VIRTIO_GLUE_NAMES, virtio: true})
   unit('virtio_legacy', legacyFiles, ['virtio_pci_legacy_probe', 'virtio_pci_legacy_remove'], {declareOnly: VIRTIO_GLUE_NAMES, virtio: true})
-  unit('virtio_common', [file('drivers/virtio/virtio_pci_common.c')], ['virtio_pci_probe'], {
+  unit('virtio_common', [file('drivers/virtio/virtio_pci_common.c')], ['virtio_pci_probe', 'virtio_pci_id_table'], {
     declareOnly: COMMON_GLUE_NAMES,
     external: transportExternal,
     virtio: true,
-    epilogue: 'int oracle_virtio_pci_probe(struct pci_dev *pci_dev)\n{\n\treturn virtio_pci_probe(pci_dev, NULL);\n}',
+    epilogue: [
+      'int oracle_virtio_pci_probe(struct pci_dev *pci_dev)',
+      '{',
+      '\treturn virtio_pci_probe(pci_dev, NULL);',
+      '}',
+      'const struct pci_device_id *const oracle_virtio_pci_id_table = virtio_pci_id_table;',
+    ].join('\n'),
   })
   const pciFiles = [file('drivers/pci/pci.h'), file('drivers/pci/pci.c')]
   unit('pci_core', pciFiles, [

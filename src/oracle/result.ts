@@ -30,6 +30,8 @@ export interface OracleResult {
   readonly transport: Transport
   readonly virtioDeviceId?: number
   readonly configOps?: 'virtio_pci_config_ops' | 'virtio_pci_config_nodev_ops'
+  /** False when the driver's id table did not match (virtio_pci_probe never ran; rc ENODEV). */
+  readonly driverMatched?: boolean
   readonly messages: readonly OracleMessage[]
   readonly mappings: readonly OracleMapping[]
   readonly requests: readonly OracleRequest[]

@@ -23,7 +23,7 @@ export class KernelTree {
   version(): string {
     if (!this.has('Makefile')) return 'unknown'
     const mk = readFileSync(join(this.root, 'Makefile'), 'utf8')
-    const get = (k: string): string => new RegExp(`^${k}\\s*=\\s*(\\S*)`, 'm').exec(mk)?.[1] ?? ''
+    const get = (k: string): string => new RegExp(`^${k}[ \\t]*=[ \\t]*(\\S*)`, 'm').exec(mk)?.[1] ?? ''
     const v = [get('VERSION'), get('PATCHLEVEL'), get('SUBLEVEL')].filter(Boolean).join('.')
     return v ? v + get('EXTRAVERSION') : 'unknown'
   }

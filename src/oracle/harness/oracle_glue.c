@@ -35,6 +35,7 @@
 
 /* ---- the kernel functions under test, and the glue around them ---- */
 int oracle_virtio_pci_probe(struct pci_dev *pci_dev);
+extern const struct pci_device_id *const oracle_virtio_pci_id_table;
 void oracle_report_probe_result(struct device *dev, const struct device_driver *drv, int ret);
 int __real_virtio_pci_modern_probe(void *vp_dev);
 int __real_virtio_pci_legacy_probe(void *vp_dev);
@@ -90,7 +91,7 @@ struct case_state {
 	void *allocs[64]; int n_allocs;
 	int undetermined_offsets[16]; int n_undet_off;
 	int undetermined_bars[6]; int n_undet_bars;
-	u8 overrides_applied;
+	int ss_vendor_off, ss_device_off;
 };
 static struct case_state *S;
 static sigjmp_buf case_exit;
@@ -442,6 +443,7 @@ struct outcome {
 	const char *transport;
 	long virtio_id; /* -1 unknown */
 	const char *config_ops;
+	bool matched; /* the driver's id table matched: virtio_pci_probe ran */
 };
 
 static void print_result(const struct case_state *st, const struct outcome *o)
@@ -454,6 +456,7 @@ static void print_result(const struct case_state *st, const struct outcome *o)
 	printf(",\"transport\":\"%s\"", o->transport);
 	if (o->virtio_id >= 0) printf(",\"virtioDeviceId\":%ld", o->virtio_id);
 	if (o->config_ops) printf(",\"configOps\":\"%s\"", o->config_ops);
+	if (!o->matched) printf(",\"driverMatched\":false");
 	printf(",\"messages\":[");
 	for (int i = 0; i < st->n_msgs; i++) {
 		printf("%s{\"level\":\"%s\",\"text\":", i ? "," : "", level_name(st->msgs[i].level));
@@ -488,18 +491,43 @@ static void print_result(const struct case_state *st, const struct outcome *o)
 	printf("}\n");
 }
 
+/* ---- driver matching (drivers/pci/pci-driver.c semantics, rebuilt: the id table is the tree's) ---- */
+static bool id_table_matches(const struct pci_dev *d)
+{
+	for (const struct pci_device_id *id = oracle_virtio_pci_id_table; id->vendor || id->subvendor || id->class_mask; id++) {
+		if ((id->vendor == (u32)PCI_ANY_ID || id->vendor == d->vendor) &&
+		    (id->device == (u32)PCI_ANY_ID || id->device == d->device) &&
+		    (id->subvendor == (u32)PCI_ANY_ID || id->subvendor == d->subsystem_vendor) &&
+		    (id->subdevice == (u32)PCI_ANY_ID || id->subdevice == d->subsystem_device) &&
+		    !((id->class ^ d->class) & id->class_mask))
+			return true;
+	}
+	return false;
+}
+
 /* ---- running one case ---- */
 static void on_alarm(int sig) { (void)sig; siglongjmp(case_exit, EXIT_HANG); }
 
-/* Header fields the PCI core reads at enumeration, before any driver runs. */
-struct header_field { int offset, width; u32 alt[2]; };
-static const struct header_field HEADER_FIELDS[] = {
-	{0x08, 1, {0x00, 0x01}},     /* revision */
-	{0x0e, 1, {0x00, 0x02}},     /* header type: normal vs cardbus capability pointer */
-	{0x2c, 2, {0x1af4, 0x0000}}, /* subsystem vendor */
-	{0x2e, 2, {0x0001, 0x0002}}, /* subsystem device */
+/*
+ * Header fields the PCI core reads at enumeration (drivers/pci/probe.c pci_setup_device, rebuilt here:
+ * it is not the code under test), before any driver runs. An unknown one is given each of two values;
+ * if the outcome moves, the outcome depends on it (undetermined).
+ */
+#define MAX_ALTS 4
+struct header_field { int offset, width, n_alt; u32 alt[MAX_ALTS]; };
+enum { HF_REVISION, HF_HDR_TYPE, HF_CLASS, HF_SS_VENDOR, HF_SS_DEVICE, N_HEADER_FIELDS };
+static const struct header_field HEADER_FIELDS[N_HEADER_FIELDS] = {
+	[HF_REVISION] = {0x08, 1, 2, {0x00, 0x01}},
+	/* normal, bridge, cardbus (capability pointer, subsystem ids), unknown (device ignored) */
+	[HF_HDR_TYPE] = {0x0e, 1, 4, {0x00, 0x01, 0x02, 0x03}},
+	/* a PCI-bridge class on a normal header, or a non-CardBus class on a CardBus header, is "bad" */
+	[HF_CLASS] = {0x0a, 2, 3, {0x0200, 0x0604, 0x0607}},
+	[HF_SS_VENDOR] = {-1, 2, 2, {0x1af4, 0x0000}},  /* offset depends on the header type */
+	[HF_SS_DEVICE] = {-1, 2, 2, {0x0001, 0x0002}},
 };
-#define N_HEADER_FIELDS (sizeof HEADER_FIELDS / sizeof HEADER_FIELDS[0])
+#define PCI_CLASS_BRIDGE_PCI 0x0604
+#define PCI_CLASS_BRIDGE_CARDBUS 0x0607
+#define PCI_CAP_ID_SSVID_ORACLE 0x0d
 
 static bool header_known(const struct case_in *in, int off, int width)
 {
@@ -507,14 +535,14 @@ static bool header_known(const struct case_in *in, int off, int width)
 		if (in->unknown[off + i]) return false;
 	return true;
 }
-static u32 header_value(const struct case_in *in, int off, int width, const u32 *alt_choice, int field)
+static u32 header_value(const struct case_in *in, int off, int width, const u32 *alt, int field)
 {
 	if (header_known(in, off, width)) {
 		u32 v = 0;
 		for (int i = 0; i < width; i++) v |= (u32)in->cfg[off + i] << (8 * i);
 		return v;
 	}
-	return alt_choice[field];
+	return alt[field];
 }
 
 static struct outcome run_once(struct case_state *st, struct case_in *in, const u32 *alt)
@@ -523,7 +551,7 @@ static struct outcome run_once(struct case_state *st, struct case_in *in, const 
 	st->in = in;
 	st->pending_map_bar = -1;
 	S = st;
-	struct outcome o = {EXIT_NONE, 0, "none", -1, NULL};
+	struct outcome o = {EXIT_NONE, 0, "none", -1, NULL, true};
 	st->drv.name = ORACLE_DRIVER_NAME;
 	st->pci_bus_type.name = "pci";
 	struct pci_dev *d = &st->pdev;
@@ -531,14 +559,13 @@ static struct outcome run_once(struct case_state *st, struct case_in *in, const 
 	d->devfn = 0;
 	d->vendor = (unsigned short)header_value(in, 0x00, 2, alt, 0);
 	d->device = (unsigned short)header_value(in, 0x02, 2, alt, 0);
-	d->revision = (u8)header_value(in, 0x08, 1, alt, 0);
-	d->hdr_type = (u8)(header_value(in, 0x0e, 1, alt, 1) & 0x7f);
-	d->subsystem_vendor = (unsigned short)header_value(in, 0x2c, 2, alt, 2);
-	d->subsystem_device = (unsigned short)header_value(in, 0x2e, 2, alt, 3);
+	d->revision = (u8)header_value(in, 0x08, 1, alt, HF_REVISION);
+	d->hdr_type = (u8)(header_value(in, 0x0e, 1, alt, HF_HDR_TYPE) & 0x7f);
+	u32 class16 = header_value(in, 0x0a, 2, alt, HF_CLASS);
+	d->class = class16 << 8 | (header_known(in, 0x09, 1) ? in->cfg[0x09] : 0);
 	d->cfg_size = CFG_SIZE;
 	d->dev.init_name = in->bdf;
 	d->dev.bus = &st->pci_bus_type;
-	d->dev.driver = &st->drv;
 	for (int i = 0; i < 6; i++) {
 		const struct bar_in *b = &in->bar[i];
 		d->resource[i].flags = b->flags;
@@ -547,10 +574,40 @@ static struct outcome run_once(struct case_state *st, struct case_in *in, const 
 		d->resource[i].name = in->bdf;
 	}
 	force_legacy = in->force_legacy;
+	st->ss_vendor_off = st->ss_device_off = -1;
 
 	int kind = sigsetjmp(case_exit, 1);
 	if (kind == 0) {
 		alarm(5);
+		/* Enumeration: where the subsystem ids come from depends on the header type. */
+		if (d->hdr_type == PCI_HEADER_TYPE_NORMAL && class16 != PCI_CLASS_BRIDGE_PCI) {
+			st->ss_vendor_off = 0x2c, st->ss_device_off = 0x2e;
+		} else if (d->hdr_type == PCI_HEADER_TYPE_CARDBUS && class16 == PCI_CLASS_BRIDGE_CARDBUS) {
+			st->ss_vendor_off = 0x40, st->ss_device_off = 0x42;
+		} else if (d->hdr_type == PCI_HEADER_TYPE_BRIDGE) {
+			int pos = pci_find_capability(d, PCI_CAP_ID_SSVID_ORACLE);
+			if (pos) st->ss_vendor_off = pos + 4, st->ss_device_off = pos + 6;
+		} else if (d->hdr_type > PCI_HEADER_TYPE_CARDBUS) {
+			/* "unknown header type %02x, ignoring device": no pci_dev, no driver ever probes it. */
+			alarm(0);
+			o.rc = -ENODEV;
+			o.matched = false;
+			st->n_reads = 0;
+			return o;
+		}
+		if (st->ss_vendor_off >= 0) {
+			d->subsystem_vendor = (unsigned short)header_value(in, st->ss_vendor_off, 2, alt, HF_SS_VENDOR);
+			d->subsystem_device = (unsigned short)header_value(in, st->ss_device_off, 2, alt, HF_SS_DEVICE);
+		}
+		st->n_reads = 0; /* only the driver's own reads are reported */
+		st->read_count = 0;
+		if (!id_table_matches(d)) {
+			alarm(0);
+			o.rc = -ENODEV;
+			o.matched = false;
+			return o;
+		}
+		d->dev.driver = &st->drv;
 		int rc = oracle_virtio_pci_probe(d);
 		/* The driver core reports only a failed probe (5.10 reaches its switch only on failure). */
 		if (rc) oracle_report_probe_result(&d->dev, &st->drv, rc);
@@ -576,7 +633,7 @@ static struct outcome run_once(struct case_state *st, struct case_in *in, const 
 
 static bool same_outcome(const struct case_state *a, const struct outcome *oa, const struct case_state *b, const struct outcome *ob)
 {
-	if (oa->exit != ob->exit || oa->rc != ob->rc || strcmp(oa->transport, ob->transport) != 0) return false;
+	if (oa->exit != ob->exit || oa->rc != ob->rc || oa->matched != ob->matched || strcmp(oa->transport, ob->transport) != 0) return false;
 	if (a->n_msgs != b->n_msgs || a->n_maps != b->n_maps) return false;
 	for (int i = 0; i < a->n_msgs; i++)
 		if (a->msgs[i].level != b->msgs[i].level || strcmp(a->msgs[i].text, b->msgs[i].text) != 0) return false;
@@ -587,6 +644,14 @@ static bool same_outcome(const struct case_state *a, const struct outcome *oa, c
 
 static struct case_state base_state, alt_state;
 
+/* The config offset of a header field in this run (the subsystem ids move with the header type). */
+static int field_offset(const struct case_state *st, int f)
+{
+	if (f == HF_SS_VENDOR) return st->ss_vendor_off;
+	if (f == HF_SS_DEVICE) return st->ss_device_off;
+	return HEADER_FIELDS[f].offset;
+}
+
 static void run_case(struct case_in *in)
 {
 	/* Vendor and device id decide everything: unknown means undetermined, without running. */
@@ -595,33 +660,38 @@ static void run_case(struct case_in *in)
 		base_state.in = in;
 		for (int off = 0; off < 4; off++)
 			if (in->unknown[off]) base_state.undetermined_offsets[base_state.n_undet_off++] = off;
-		struct outcome o = {EXIT_UNDETERMINED, 0, "none", -1, NULL};
+		struct outcome o = {EXIT_UNDETERMINED, 0, "none", -1, NULL, true};
 		print_result(&base_state, &o);
 		return;
 	}
 	u32 base_alt[N_HEADER_FIELDS], alt[N_HEADER_FIELDS];
-	for (size_t f = 0; f < N_HEADER_FIELDS; f++) base_alt[f] = HEADER_FIELDS[f].alt[0];
+	for (int f = 0; f < N_HEADER_FIELDS; f++) base_alt[f] = HEADER_FIELDS[f].alt[0];
 	struct outcome base = run_once(&base_state, in, base_alt);
 	/* Unknown enumeration-time header fields: vary each; if the outcome moves, it depends on it. */
 	int depends[N_HEADER_FIELDS], n_dep = 0;
 	bool id_unknown = false;
-	for (size_t f = 0; f < N_HEADER_FIELDS; f++) {
-		const struct header_field *h = &HEADER_FIELDS[f];
-		if (header_known(in, h->offset, h->width)) continue;
-		memcpy(alt, base_alt, sizeof alt);
-		alt[f] = h->alt[1];
-		struct outcome other = run_once(&alt_state, in, alt);
-		if (!same_outcome(&base_state, &base, &alt_state, &other)) depends[n_dep++] = (int)f;
-		else if (base.virtio_id != other.virtio_id) id_unknown = true;
+	for (int f = 0; f < N_HEADER_FIELDS; f++) {
+		int off = field_offset(&base_state, f);
+		if (off < 0 || header_known(in, off, HEADER_FIELDS[f].width)) continue;
+		for (int a = 1; a < HEADER_FIELDS[f].n_alt; a++) {
+			memcpy(alt, base_alt, sizeof alt);
+			alt[f] = HEADER_FIELDS[f].alt[a];
+			struct outcome other = run_once(&alt_state, in, alt);
+			if (!same_outcome(&base_state, &base, &alt_state, &other)) {
+				depends[n_dep++] = f;
+				break;
+			}
+			if (base.virtio_id != other.virtio_id) id_unknown = true;
+		}
 	}
 	S = &base_state;
 	if (n_dep > 0 && base.exit == EXIT_NONE) {
 		base.exit = EXIT_UNDETERMINED;
 		base.transport = "none";
 		for (int k = 0; k < n_dep; k++) {
-			const struct header_field *h = &HEADER_FIELDS[depends[k]];
-			for (int i = 0; i < h->width && base_state.n_undet_off < 16; i++)
-				base_state.undetermined_offsets[base_state.n_undet_off++] = h->offset + i;
+			int off = field_offset(&base_state, depends[k]);
+			for (int i = 0; i < HEADER_FIELDS[depends[k]].width && base_state.n_undet_off < 16; i++)
+				base_state.undetermined_offsets[base_state.n_undet_off++] = off + i;
 		}
 	}
 	if (id_unknown) base.virtio_id = -1;

@@ -249,6 +249,8 @@ struct pci_device_id {
 	u32 vendor, device, subvendor, subdevice, class, class_mask;
 	unsigned long driver_data;
 };
+#define PCI_VENDOR_ID_REDHAT_QUMRANET 0x1af4
+#define PCI_DEVICE(vend, dev) .vendor = (vend), .device = (dev), .subvendor = PCI_ANY_ID, .subdevice = PCI_ANY_ID
 struct pci_bus { unsigned char number; };
 struct pci_dev {
 	struct pci_bus *bus;

@@ -1,0 +1,89 @@
+/**
+ * Model versus kernel code: compares the model's PredictedOutcome with the oracle's result for the
+ * same input. Compared: rc, transport, the exact messages (level and text, in order), the mappings
+ * that were established (BAR, offset, mapped length, in order) and, when the probe succeeded, the
+ * virtio device id and the config ops.
+ */
+import type {PredictedOutcome} from '../outcome/types.js'
+import type {OracleResult} from './result.js'
+
+export type DifferenceKind = 'rc' | 'transport' | 'messages' | 'mappings' | 'virtio-id' | 'config-ops' | 'undetermined'
+
+export interface OracleDifference {
+  readonly kind: DifferenceKind
+  /** What the model says, rendered. */
+  readonly model: string
+  /** What the kernel code did, rendered. */
+  readonly kernel: string
+}
+
+/**
+ * agree: same outcome. disagree: see differences. oracle-undetermined: the kernel code read a byte or
+ * BAR fact the input lacks while the model decided without it (the oracle cannot confirm or refute).
+ */
+export type ComparisonVerdict = 'agree' | 'disagree' | 'oracle-undetermined'
+
+export interface OracleComparison {
+  readonly verdict: ComparisonVerdict
+  readonly differences: readonly OracleDifference[]
+}
+
+const renderMessages = (msgs: readonly {level: string; text: string}[]): string =>
+  msgs.length === 0 ? '(none)' : msgs.map((m) => `<${m.level}> ${m.text}`).join('\n')
+
+const renderMappings = (maps: readonly {bar: number; offset: number; length: number}[]): string =>
+  maps.length === 0 ? '(none)' : maps.map((m) => `BAR ${m.bar} +0x${m.offset.toString(16)} len 0x${m.length.toString(16)}`).join(', ')
+
+const num = (hex: string | undefined): number => (hex === undefined ? NaN : Number.parseInt(hex, 16))
+
+export function compareWithModel(kernel: OracleResult, model: PredictedOutcome): OracleComparison {
+  const kernelUndetermined = kernel.rc === 'undetermined'
+  const modelUndetermined = model.rc === 'undetermined'
+  if (kernelUndetermined && modelUndetermined) return {verdict: 'agree', differences: []}
+  if (kernelUndetermined) {
+    const what = [
+      kernel.undeterminedOffsets?.length ? `config bytes ${kernel.undeterminedOffsets.map((o) => '0x' + o.toString(16)).join(' ')}` : '',
+      kernel.undeterminedBars?.length ? `BAR ${kernel.undeterminedBars.join(', ')} facts` : '',
+    ].filter(Boolean)
+    return {
+      verdict: 'oracle-undetermined',
+      differences: [{kind: 'undetermined', model: `rc ${model.rc}`, kernel: `undetermined: needs ${what.join(' and ') || 'unknown evidence'}`}],
+    }
+  }
+  const diffs: OracleDifference[] = []
+  if (modelUndetermined) {
+    const offs = model.undeterminedOffsets?.join(' ') ?? ''
+    const bars = model.undeterminedBars?.join(', ') ?? ''
+    diffs.push({kind: 'undetermined', model: `undetermined (offsets ${offs || '-'}; BARs ${bars || '-'})`, kernel: `rc ${kernel.rc} without reading them`})
+    return {verdict: 'disagree', differences: diffs}
+  }
+  if (kernel.rc !== model.rc) diffs.push({kind: 'rc', model: model.rc, kernel: kernel.rc})
+  if (kernel.transport !== model.transport) diffs.push({kind: 'transport', model: model.transport, kernel: kernel.transport})
+
+  const modelMsgs = model.messageDetails.map((m) => ({level: m.level, text: m.text}))
+  const kernelMsgs = kernel.messages.map((m) => ({level: m.level, text: m.text}))
+  if (renderMessages(modelMsgs) !== renderMessages(kernelMsgs)) {
+    diffs.push({kind: 'messages', model: renderMessages(modelMsgs), kernel: renderMessages(kernelMsgs)})
+  }
+
+  const modelMaps = model.mappings.filter((m) => m.ok).map((m) => ({bar: m.bar, offset: num(m.offset), length: num(m.mappedLength)}))
+  const kernelMaps = kernel.mappings.filter((m) => m.ok).map((m) => ({bar: m.bar, offset: m.offset, length: m.length}))
+  if (renderMappings(modelMaps) !== renderMappings(kernelMaps)) {
+    diffs.push({kind: 'mappings', model: renderMappings(modelMaps), kernel: renderMappings(kernelMaps)})
+  }
+
+  if (kernel.rc === '0' && model.rc === '0') {
+    if (kernel.virtioDeviceId !== undefined && model.virtioDeviceId !== undefined && kernel.virtioDeviceId !== num(model.virtioDeviceId)) {
+      diffs.push({kind: 'virtio-id', model: model.virtioDeviceId, kernel: '0x' + kernel.virtioDeviceId.toString(16)})
+    }
+    if (kernel.configOps && model.configOps && kernel.configOps !== model.configOps) {
+      diffs.push({kind: 'config-ops', model: model.configOps, kernel: kernel.configOps})
+    }
+  }
+  return {verdict: diffs.length ? 'disagree' : 'agree', differences: diffs}
+}
+
+/** The differences as text, one block per kind (for reports and test failures). */
+export function formatDifferences(diffs: readonly OracleDifference[]): string {
+  return diffs.map((d) => `${d.kind}:\n  model:  ${d.model.replaceAll('\n', '\n          ')}\n  kernel: ${d.kernel.replaceAll('\n', '\n          ')}`).join('\n')
+}

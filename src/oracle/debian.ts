@@ -1,0 +1,83 @@
+/**
+ * Debian's linux-source-X package as a kernel tree for the oracle: downloaded by name with apt-get
+ * (bookworm's 6.1 through the system apt, bullseye's 5.10 and trixie's 6.12 through
+ * scripts/debian-apt.sh), and only the files the oracle reads extracted from its tarball, into
+ * $PROBEDIFF_CACHE/oracle/debian/<series>/.
+ */
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {oracleCacheDir} from './paths.js'
+import {OracleBuildError, TREE_FILES} from './recipe.js'
+
+export const DEBIAN_SERIES = ['5.10', '6.1', '6.12'] as const
+export type DebianSeries = (typeof DEBIAN_SERIES)[number]
+
+/** Which suite carries each series, and whether the system apt already points at it. */
+const SUITE: Readonly<Record<DebianSeries, {suite: string; systemApt: boolean}>> = {
+  '5.10': {suite: 'bullseye', systemApt: false},
+  '6.1': {suite: 'bookworm', systemApt: true},
+  '6.12': {suite: 'trixie', systemApt: false},
+}
+
+export interface DebianTree {
+  readonly series: DebianSeries
+  readonly dir: string
+  /** Debian package version, e.g. 6.1.192-2. */
+  readonly packageVersion: string
+}
+
+function scriptsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  return join(here, '..', '..', 'scripts')
+}
+
+function run(cmd: string, args: string[], cwd: string, what: string): void {
+  const r = spawnSync(cmd, args, {cwd, encoding: 'utf8', maxBuffer: 16 << 20})
+  if (r.error) throw new OracleBuildError(`${what}: cannot run ${cmd}: ${r.error.message}`)
+  if (r.status !== 0) {
+    const tail = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')
+    throw new OracleBuildError(`${what} failed (exit ${r.status}): ${tail}`)
+  }
+}
+
+/** Downloads (once) and unpacks (once) the oracle's files of Debian's linux-source-<series>. */
+export function ensureDebianTree(series: DebianSeries): DebianTree {
+  const base = join(oracleCacheDir(), 'debian', series)
+  const marker = join(base, 'tree', '.probediff-package')
+  if (existsSync(marker)) return {series, dir: join(base, 'tree'), packageVersion: readFileSync(marker, 'utf8').trim()}
+
+  const pkg = `linux-source-${series}`
+  const dl = join(base, 'download')
+  mkdirSync(dl, {recursive: true})
+  let deb = readdirSync(dl).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'))
+  if (!deb) {
+    const {suite, systemApt} = SUITE[series]
+    if (systemApt) run('apt-get', ['download', pkg], dl, `apt-get download ${pkg}`)
+    else run(join(scriptsDir(), 'debian-apt.sh'), [suite, 'apt-get', 'download', pkg], dl, `debian-apt.sh ${suite} apt-get download ${pkg}`)
+    deb = readdirSync(dl).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'))
+    if (!deb) throw new OracleBuildError(`apt-get download ${pkg} left no ${pkg}_*.deb in ${dl}`)
+  }
+  const packageVersion = deb.slice(pkg.length + 1).replace(/_all\.deb$/, '')
+
+  // Stream the tarball out of the .deb and extract only the named files (tar --wildcards).
+  const tmp = join(base, `tree.tmp-${process.pid}`)
+  rmSync(tmp, {recursive: true, force: true})
+  mkdirSync(tmp, {recursive: true})
+  const patterns = TREE_FILES.map((f) => `'${pkg}/${f}'`).join(' ')
+  const script =
+    `set -o pipefail; dpkg-deb --fsys-tarfile '${join(dl, deb)}' | tar -xO './usr/src/${pkg}.tar.xz' | ` +
+    `tar -xJ --wildcards --strip-components=1 -C '${tmp}' ${patterns} 2>&1 | grep -v 'Not found in archive' | grep -v 'Exiting with failure' || true`
+  const r = spawnSync('bash', ['-c', script], {encoding: 'utf8', maxBuffer: 16 << 20})
+  if (r.error) throw new OracleBuildError(`extracting ${deb}: ${r.error.message}`)
+  const missing = ['drivers/virtio/virtio_pci_common.c', 'drivers/pci/pci.c', 'Makefile'].filter((f) => !existsSync(join(tmp, f)))
+  if (missing.length) {
+    rmSync(tmp, {recursive: true, force: true})
+    throw new OracleBuildError(`extracting ${deb}: ${missing.join(', ')} not found in the package tarball${r.stdout ? ` (${r.stdout.trim()})` : ''}`, missing[0])
+  }
+  writeFileSync(join(tmp, '.probediff-package'), packageVersion + '\n')
+  rmSync(join(base, 'tree'), {recursive: true, force: true})
+  renameSync(tmp, join(base, 'tree'))
+  return {series, dir: join(base, 'tree'), packageVersion}
+}
