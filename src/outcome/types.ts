@@ -48,7 +48,29 @@ export interface DecisionStep {
   readonly reads: readonly ReadFact[]
   /** Kernel source file the rule comes from, for the profile's version. */
   readonly kernelSource?: string
+  /** Stable identifier of the check, on steps that can fail (e.g. `map.len-below-minlen`); triage
+   * and tools key on it, never on the rule text. */
+  readonly check?: CheckId
 }
+
+/** Every check of the probe that can end a probe attempt, across all profiles. */
+export type CheckId =
+  | 'match.vendor'
+  | 'modern.device-id'
+  | 'modern.no-common'
+  | 'modern.missing-caps'
+  | 'find.cycle'
+  | 'map.bar-changed'
+  | 'map.len-le-start'
+  | 'map.len-below-minlen'
+  | 'map.wrap'
+  | 'map.misaligned'
+  | 'map.out-of-range'
+  | 'map.iomap-null'
+  | 'legacy.device-id'
+  | 'legacy.revision'
+  | 'legacy.iomap-null'
+  | 'evidence.unknown'
 
 export interface CapabilityFinding {
   /** Config-space offset of the capability (hex). */

@@ -8,12 +8,7 @@ import {existsSync, readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
-import {toProbeInput} from '../../src/evidence/probe-input.js'
-import {forceLegacyFromCmdline} from '../../src/model/kernel-cmdline.js'
-import {profileFor} from '../../src/model/profiles.js'
-import {predict} from '../../src/model/virtio-pci-probe.js'
-import {observe} from '../../src/outcome/observed.js'
-import {verdict} from '../../src/outcome/verdict.js'
+import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
 
 const root = fileURLToPath(new URL('../../traces/', import.meta.url))
 const cases = existsSync(root) ? readdirSync(root).filter((n) => /^k\d/.test(n)) : []
@@ -39,17 +34,15 @@ describe('the shipped corpus of real captures', () => {
       inputs.map((f) => ({path: `${dir}/${f}`, displayName: f})),
       {},
     )
-    const profile = profileFor(ev.kernel!.release, ev.kernel!.banner)!
+    const profile = profileOf(ev)!
     expect(profile.name).toBe(name.slice(1).split('-')[0])
-    const forceLegacy = forceLegacyFromCmdline(ev.cmdline?.text ?? '')
+    const forceLegacy = forceLegacyOf(ev)
     expect(forceLegacy).toBe(name.includes('force-legacy'))
-    const statusTraced = ev.devices.some((d) => d.status.length > 0)
-    const virtio = ev.devices.filter((d) => predict(toProbeInput(d, {forceLegacy}), profile).driverMatched)
+    const assessed = ev.devices.map((d) => ({d, ...assessDevice(ev, d, profile, forceLegacy)}))
+    const virtio = assessed.filter((a) => a.result.predicted.driverMatched)
     expect(virtio.length).toBeGreaterThan(0)
-    for (const d of virtio) {
-      const p = predict(toProbeInput(d, {forceLegacy}), profile)
-      const o = observe(d, {kernelLog: true, otherMessages: ev.otherMessages, statusTraced})
-      const v = verdict(p, o)
+    for (const {d, result, verdict: v} of virtio) {
+      const p = result.predicted
       expect({bdf: d.bdf, verdict: v.kind, reason: v.reason}).toEqual({bdf: d.bdf, verdict: 'agree', reason: undefined})
       expect({bdf: d.bdf, transport: p.transport}).toEqual({bdf: d.bdf, transport: expectedTransport(name, d.qemuDevice ?? '')})
       if (name.endsWith('legacy-only')) expect(p.messages).toEqual([`virtio-pci ${d.bdf}: virtio_pci: leaving for legacy driver`])

@@ -1,0 +1,46 @@
+/**
+ * One call per device for the replay command: the kernel profile from the evidence (or --kernel),
+ * force_legacy from the kernel command line (or --force-legacy), the model's prediction and lints,
+ * the observed side, and the verdict.
+ */
+import {toProbeInput} from '../evidence/probe-input.js'
+import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
+import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
+import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {probe} from '../model/virtio-pci-probe.js'
+import {observe} from './observed.js'
+import type {ObservedOutcome, ProbeResult, Verdict} from './types.js'
+import {verdict} from './verdict.js'
+
+export interface Assessment {
+  readonly result: ProbeResult
+  /** Absent for a static dump without a kernel log: nothing was observed. */
+  readonly observed?: ObservedOutcome
+  readonly verdict: Verdict
+}
+
+/**
+ * The profile to model: `--kernel` if given, else the one the `Linux version` line maps to.
+ * Undefined when neither says (the caller asks for --kernel).
+ */
+export function profileOf(set: EvidenceSet, kernelOption?: string): KernelProfile | undefined {
+  if (kernelOption !== undefined) return resolveKernelOption(kernelOption)
+  return set.kernel ? profileFor(set.kernel.release, set.kernel.banner) : undefined
+}
+
+/** virtio_pci.force_legacy: `--force-legacy` if given, else the kernel command line in the log. */
+export function forceLegacyOf(set: EvidenceSet, forceLegacyOption?: boolean): boolean {
+  return forceLegacyOption ?? forceLegacyFromCmdline(set.cmdline?.text ?? '')
+}
+
+export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean): Assessment {
+  const result = probe(toProbeInput(dev, {forceLegacy}), profile)
+  const kernelLog = set.kernel !== undefined || set.inputs.some((i) => i.format === 'dmesg')
+  if (!dev.traced && !kernelLog) return {result, verdict: verdict(result.predicted, undefined)}
+  const observed = observe(dev, {
+    kernelLog,
+    otherMessages: set.otherMessages,
+    statusTraced: set.devices.some((d) => d.status.length > 0),
+  })
+  return {result, observed, verdict: verdict(result.predicted, observed)}
+}
