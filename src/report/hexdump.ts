@@ -1,7 +1,8 @@
 /**
- * Annotated hexdump of a config space: `??` for bytes nobody read, a `~` after bytes that are only
- * inferred (zero beyond the value of a read whose width is unknown), and the capabilities that start
- * on each row named at its end. Runs of wholly unknown rows are folded into one line.
+ * Annotated hexdump of a config space: `??` for bytes nobody read, `~` before bytes that are only
+ * inferred (zero beyond the value of a read whose width is unknown), and the capabilities starting
+ * on each row named at its end. Runs of wholly unknown rows fold into one line. Rows stay within 80
+ * columns.
  */
 import type {ConfigImageView} from '../evidence/types.js'
 import type {ChainEntry} from './capability-chain.js'
@@ -9,10 +10,10 @@ import type {ChainEntry} from './capability-chain.js'
 export function renderHexdump(img: ConfigImageView, caps: readonly ChainEntry[] = []): string[] {
   const size = img.size
   const width = size > 0x100 ? 3 : 2
-  const lines = [`${' '.repeat(width + 1)}${Array.from({length: 16}, (_, i) => ` ${i.toString(16).padStart(2, '0')} `).join('').trimEnd()}`]
+  const lines = [`${' '.repeat(width + 1)}${Array.from({length: 16}, (_, i) => ` ${i.toString(16).padStart(2, '0')}`).join('')}`]
   const capsByRow = new Map<number, string[]>()
   for (const c of caps) {
-    const label = `0x${c.offset.toString(16)} ${c.virtio?.cfgTypeName ? `virtio ${c.virtio.cfgTypeName}` : c.name}`
+    const label = `${c.virtio?.cfgTypeName ?? c.name} @${c.offset.toString(16)}`
     const row = c.offset & ~0xf
     capsByRow.set(row, [...(capsByRow.get(row) ?? []), label])
   }
@@ -28,12 +29,11 @@ export function renderHexdump(img: ConfigImageView, caps: readonly ChainEntry[] 
     for (let i = 0; i < 16; i++) {
       const b = img.byte(row + i)
       if (!b) {
-        cells += ' ?? '
+        cells += ' ??'
         continue
       }
       known++
-      const mark = b.current.origin === 'inferred' ? '~' : ' '
-      cells += ` ${b.current.value.toString(16).padStart(2, '0')}${mark}`
+      cells += `${b.current.origin === 'inferred' ? '~' : ' '}${b.current.value.toString(16).padStart(2, '0')}`
     }
     const label = capsByRow.get(row)
     if (known === 0 && !label) {
@@ -41,7 +41,7 @@ export function renderHexdump(img: ConfigImageView, caps: readonly ChainEntry[] 
       continue
     }
     flushUnknown(row)
-    lines.push(`${row.toString(16).padStart(width, '0')}:${cells.replace(/ +$/, '')}${label ? `   < ${label.join(', ')}` : ''}`)
+    lines.push(`${row.toString(16).padStart(width, '0')}:${cells}${label ? `  < ${label.join(', ')}` : ''}`)
   }
   flushUnknown(size)
   return lines

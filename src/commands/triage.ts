@@ -1,0 +1,58 @@
+import {stat} from 'node:fs/promises'
+import {Args, Flags} from '@oclif/core'
+import {caseInputs, corpusPaths, readCaseMeta, CASE_NAME_PATTERN} from '../golden/corpus.js'
+import type {InputFormat} from '../ingest/index.js'
+import {renderTriageMarkdown, renderTriageText, triageToJson} from '../report/triage-report.js'
+import {replayInputs, type ReplayInput} from '../replay/replay.js'
+import {triageSession} from '../triage/triage.js'
+import {BaseCommand} from './base.js'
+
+export default class Triage extends BaseCommand {
+  static override summary = 'Explain a probe outcome: the rule that decided it, on which bytes, and what to fix'
+  static override description = `Takes a trace (with --dmesg), a static dump (lspci -xxx, sysfs config or device directory), or
+the name of a corpus case. Formats: text (80 columns, for a mailing-list email), md (issue trackers),
+json (tools).`
+  static override examples = [
+    '<%= config.bin %> triage k6.1-pc-legacy-only --device 00:03.0',
+    '<%= config.bin %> triage trace.log --dmesg dmesg.txt --format md',
+    '<%= config.bin %> triage /sys/bus/pci/devices/0000:00:03.0 --kernel 6.12',
+  ]
+  static override args = {input: Args.string({required: true, description: 'trace, dump, sysfs device directory, or case name'})}
+  static override flags = {
+    dmesg: Flags.string({description: "the guest's kernel log (repeatable)", multiple: true, helpValue: 'FILE'}),
+    device: Flags.string({description: 'only this function (0000:00:03.0)', helpValue: 'BDF'}),
+    kernel: Flags.string({description: 'kernel profile or release (default: from dmesg)', helpValue: 'V'}),
+    'force-legacy': Flags.boolean({description: 'set virtio_pci.force_legacy', allowNo: true}),
+    format: Flags.option({options: ['text', 'md', 'json'] as const, default: 'text' as const, description: 'output format'})(),
+    root: Flags.string({description: 'corpus root, for case names', default: '.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Triage)
+    await this.initLogging(flags['log-level'])
+    const {inputs, replay} = await this.resolveInputs(args.input, flags.root)
+    inputs.push(...(flags.dmesg ?? []).map((path) => ({path, format: 'dmesg' as InputFormat})))
+    const session = await replayInputs(inputs, {
+      kernel: flags.kernel ?? replay?.kernel,
+      forceLegacy: flags['force-legacy'] ?? replay?.forceLegacy,
+      device: flags.device,
+    })
+    const reports = triageSession(session)
+    if (flags.format === 'json') this.log(JSON.stringify(triageToJson(reports), null, 2))
+    else if (flags.format === 'md') this.log(renderTriageMarkdown(reports))
+    else this.log(reports.length ? renderTriageText(reports) : 'no function in the inputs is one virtio-pci would probe (vendor 1af4)')
+  }
+
+  /** A path that exists is an input; otherwise a valid case name in traces/ is replayed with its inputs. */
+  private async resolveInputs(input: string, root: string): Promise<{inputs: ReplayInput[]; replay?: {kernel?: string; forceLegacy?: boolean}}> {
+    const exists = await stat(input).then(
+      () => true,
+      () => false,
+    )
+    if (exists || !CASE_NAME_PATTERN.test(input)) return {inputs: [{path: input}]}
+    const paths = corpusPaths(root)
+    const meta = await readCaseMeta(paths, input)
+    const files = await caseInputs(paths, meta)
+    return {inputs: files.map((f) => ({path: f.path, displayName: f.displayName, format: f.format as InputFormat | undefined})), replay: meta.replay}
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Triage of one device: which rule decided its fate, on which bytes, what the kernel printed (or
+ * that it said nothing), whether the traced kernel agrees, and what to fix.
+ */
+import type {DeviceEvidence} from '../evidence/types.js'
+import type {CheckId, DecisionStep, ReadFact, SpecLint, VerdictKind} from '../outcome/types.js'
+import {type CapabilityChain, walkCapabilityChain} from '../report/capability-chain.js'
+import {renderHexdump} from '../report/hexdump.js'
+import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
+import {formatSource} from '../util/source.js'
+import {adviceFor, type Fix} from './advice.js'
+
+export interface TriageFailure {
+  readonly fn: string
+  readonly rule: string
+  readonly check?: CheckId
+  readonly detail?: string
+  readonly kernelSource?: string
+  /** Every value the failing check read (with its evidence lines). */
+  readonly reads: readonly ReadFact[]
+  /** The kernel message the failing check prints, if it prints one. */
+  readonly message?: string
+}
+
+export interface TriageDmesg {
+  /** Whether a kernel log was part of the inputs. */
+  readonly known: boolean
+  /** Lines of the log matching the predicted messages, with where they are. */
+  readonly matched: readonly {readonly text: string; readonly source: string}[]
+  /** The model predicts no message and the kernel printed none. */
+  readonly saidNothing: boolean
+}
+
+export interface TriageReport {
+  readonly device: DeviceReplay
+  readonly kernelReason: string
+  readonly chain: CapabilityChain
+  /** The check that ended the probe (absent when it succeeded). */
+  readonly failure?: TriageFailure
+  /** Checks that failed earlier and made the driver fall back (modern → legacy, or the reverse). */
+  readonly fallbacks: readonly DecisionStep[]
+  readonly dmesg: TriageDmesg
+  readonly verdict: {readonly kind: VerdictKind; readonly reason?: string}
+  readonly lints: readonly SpecLint[]
+  readonly fix: Fix
+  readonly hexdump: readonly string[]
+  readonly evidence: DeviceEvidence
+}
+
+export function triageSession(session: ReplaySession): TriageReport[] {
+  return session.devices.map((d) => triageDevice(d, session.evidence.devices.find((e) => e.bdf === d.bdf)!, session.profileReason))
+}
+
+export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, kernelReason: string): TriageReport {
+  const o = device.predicted
+  const checks = o.path.filter((s) => s.result === 'fail' && s.check !== undefined)
+  const decisive = o.rc === '0' ? undefined : checks[checks.length - 1]
+  const fallbacks = decisive ? checks.slice(0, -1) : checks
+  const failure = decisive ? toFailure(decisive, o.messages) : undefined
+  const chain = walkCapabilityChain(evidence.config)
+  const verdictKind = o.rc === '0' && device.verdict === 'agree' ? 'agree' : device.verdict
+  return {
+    device,
+    kernelReason,
+    chain,
+    ...(failure ? {failure} : {}),
+    fallbacks,
+    dmesg: dmesgMatch(device, evidence),
+    verdict: {kind: verdictKind, ...(device.verdictReason ? {reason: device.verdictReason} : {})},
+    lints: device.lints,
+    fix: disagreementFix(device) ?? adviceFor(decisive, failure?.reads ?? [], o),
+    hexdump: renderHexdump(evidence.config, chain.entries),
+    evidence,
+  }
+}
+
+function toFailure(step: DecisionStep, messages: readonly string[]): TriageFailure {
+  // The message a failing check prints is its detail (map checks) or appears in it (missing caps).
+  const message = messages.find((m) => step.detail !== undefined && (m.endsWith(step.detail) || step.detail.startsWith(m.replace(/^virtio-pci [0-9a-f:.]+: /, ''))))
+  return {
+    fn: step.fn,
+    rule: step.rule,
+    ...(step.check ? {check: step.check} : {}),
+    ...(step.detail ? {detail: step.detail} : {}),
+    ...(step.kernelSource ? {kernelSource: step.kernelSource} : {}),
+    reads: step.reads,
+    ...(message ? {message} : {}),
+  }
+}
+
+function dmesgMatch(device: DeviceReplay, evidence: DeviceEvidence): TriageDmesg {
+  const known = device.observed !== undefined && (device.observed as {messagesKnown?: boolean}).messagesKnown !== false
+  const matched = evidence.messages
+    .filter((m) => device.predicted.messages.some((p) => m.text.endsWith(p) || p.endsWith(m.text)))
+    .map((m) => ({text: m.text, source: formatSource(m.src)}))
+  const observedProbeMessages = device.observed?.messages ?? []
+  return {known, matched, saidNothing: known && device.predicted.messages.length === 0 && observedProbeMessages.length === 0}
+}
+
+function disagreementFix(device: DeviceReplay): Fix | undefined {
+  if (device.verdict !== 'disagree') return undefined
+  return {
+    side: 'kernel-or-model',
+    sentence: `The traced kernel did not do what the model of ${device.kernel} predicts (${device.verdictReason ?? 'see the verdict'}): either the kernel under test changed the probe, or the model misses a rule; check the kernel's own code with --oracle.`,
+  }
+}
