@@ -41,6 +41,8 @@ export class EvidenceBuilder implements RecordSink {
   private readonly otherMessages: KernelMessageRecord[] = []
   private omittedOtherMessages = 0
   private readonly inputs: InputSummary[] = []
+  /** Any memory_region_ops event at all (config path or virtio regions). */
+  private memoryEventsTraced = false
 
   constructor(private readonly warnings: WarningSink) {
     this.status = new StatusTracker(warnings)
@@ -54,6 +56,7 @@ export class EvidenceBuilder implements RecordSink {
         this.pairer.cfg(r, seq)
         return
       case 'mem':
+        this.memoryEventsTraced = true
         this.status.accessSeen()
         if (isConfigPathRegion(r.name)) this.pairer.mem(r)
         else this.regionAccess(r)
@@ -141,7 +144,7 @@ export class EvidenceBuilder implements RecordSink {
       }
     }
     return {
-      devices: devices.map((d) => d.toEvidence(this.warnings)),
+      devices: devices.map((d) => d.toEvidence(this.warnings, this.memoryEventsTraced)),
       ...(this.kernel ? {kernel: this.kernel} : {}),
       ...(this.cmdline ? {cmdline: this.cmdline} : {}),
       otherMessages: this.otherMessages,
@@ -197,7 +200,7 @@ export class EvidenceBuilder implements RecordSink {
     } else {
       device.image.observeWrite(r.offset, r.value, width, r.src, seq)
       device.bars.onCfgWrite(r.offset, r.value, width)
-      this.status.cfgWrite(device, r.offset, width)
+      this.status.cfgWrite(device, r.offset, r.value, width)
     }
   }
 

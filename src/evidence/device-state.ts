@@ -69,11 +69,14 @@ export class DeviceState {
     else this.omittedMessages++
   }
 
-  toEvidence(warnings: WarningSink): DeviceEvidence {
+  /** `memoryEventsTraced`: without memory events, 'qemu' (no guest access seen) means "cannot tell". */
+  toEvidence(warnings: WarningSink, memoryEventsTraced: boolean): DeviceEvidence {
     if (this.omittedMessages > 0) {
       warnings.warn('device-messages-capped', `${this.bdf}: kept the first ${DEVICE_MESSAGE_CAP} kernel messages, ${this.omittedMessages} more not kept`)
     }
-    const status: StatusChange[] = this.statuses.map(({seq: _seq, ...change}) => change)
+    const status: StatusChange[] = this.statuses.map(({seq: _seq, cause, ...change}) =>
+      cause === 'qemu' && !memoryEventsTraced ? change : {...change, cause},
+    )
     const evidence: DeviceEvidence = {
       address: this.address,
       bdf: this.bdf,

@@ -19,6 +19,7 @@ import type {DeviceState, SequencedStatus} from './device-state.js'
 import type {RegionAccess} from './types.js'
 
 const PCI_COMMAND = 0x04
+const PCI_COMMAND_MASTER = 0x04
 const VIRTIO_PROXY_NAME = /^(?:virtio|vhost)-/
 const COMMON_DEVICE_STATUS = 0x14
 const LEGACY_STATUS = 0x12
@@ -48,12 +49,17 @@ export class StatusTracker {
     this.trigger = undefined
   }
 
-  /** A config write; `width` undefined when unknown (the write then covers at least `offset`). */
-  cfgWrite(device: DeviceState, offset: number, width: number | undefined): void {
+  /**
+   * A config write; `width` undefined when unknown (the write then covers at least `offset`).
+   * virtio_write_config calls virtio_set_status only if the write covers PCI_COMMAND and leaves bus
+   * mastering off, and only virtio-pci proxies (QOM types virtio-*, vhost-*) have it.
+   */
+  cfgWrite(device: DeviceState, offset: number, value: number, width: number | undefined): void {
     const coversCommand = offset === PCI_COMMAND || (width !== undefined && offset < PCI_COMMAND && offset + width > PCI_COMMAND)
-    // Only virtio-pci proxies (QOM types virtio-*, vhost-*) have virtio_write_config.
+    if (!coversCommand) return
+    const commandLow = Math.floor(value / 2 ** (8 * (PCI_COMMAND - offset))) & 0xff
     const mayBeVirtio = device.qemuDevice === undefined || VIRTIO_PROXY_NAME.test(device.qemuDevice)
-    if (coversCommand && mayBeVirtio) this.trigger = {device, cause: 'command-write'}
+    if ((commandLow & PCI_COMMAND_MASTER) === 0 && mayBeVirtio) this.trigger = {device, cause: 'command-write'}
   }
 
   regionWrite(device: DeviceState, access: RegionAccess): void {

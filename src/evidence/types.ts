@@ -101,7 +101,9 @@ export interface StatusChange {
   readonly src: SourceRef
   readonly time?: number
   /** What made QEMU set it: a guest write of the status register (modern device_status or legacy
-   * VIRTIO_PCI_STATUS), a PCI command write (bus-master clear), or QEMU itself (reset, VM stop). */
+   * VIRTIO_PCI_STATUS), a PCI command write (bus-master clear), or QEMU itself (reset, VM stop: no
+   * guest access just before). Absent when the trace has no memory events, so a driver's status
+   * write cannot be told from QEMU's own. */
   readonly cause?: 'status-write' | 'command-write' | 'qemu'
 }
 
