@@ -9,16 +9,16 @@ import {UsageError} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {type CaptureCaseRecord, CASE_FORMAT_VERSION, forceLegacyIn, shellQuote} from './case-record.js'
 import {commitCaseDir, discardCaseDir, stageCaseDir, validateCaseName} from './case-dir.js'
-import {consoleTail, extractDmesg, failedInsmods, hasPanic, kernelReleaseFrom, panicExcerpt} from './console.js'
-import {driversFor, parseDeviceArgs, TRANSPORT_MODULE} from './devices.js'
-import {CaptureFailure} from './errors.js'
+import {failedInsmods, kernelReleaseFrom} from './console.js'
+import {type DeviceArg, driversFor, parseDeviceArgs, TRANSPORT_MODULE} from './devices.js'
 import {EVENT_SETS, type EventSetName} from './events.js'
-import {chooseAccel, loadBusybox, qemuVersion, requireReadable} from './host.js'
+import {chooseAccel, loadBusybox, qemuVersion, requireReadable, type ToolVersion} from './host.js'
 import {buildInitramfs} from './initramfs.js'
 import {type LoadPlan, loadModuleTree, planModuleLoad} from './kernel-modules.js'
 import type {KernelChoice} from './kernel-source.js'
 import {type Accel, buildQemuArgv, fullAppend, type Machine, PLACEHOLDERS, type QemuInvocation, recordedArgv} from './qemu-argv.js'
-import {QemuNotFound, runQemu} from './qemu-runner.js'
+import {QemuNotFound, type QemuRun, runQemu} from './qemu-runner.js'
+import {guestKernelLog} from './run-verdict.js'
 import {KEPT_REGION_DESCRIPTION} from './trace-filter.js'
 
 /** Everything one capture needs; the command turns flags into this. */
@@ -80,72 +80,10 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
 
     const staged = await stageCaseDir(opts.tracesDir, opts.name, opts.force)
     try {
-      const traceOut = new PassThrough()
-      const writing = pipeline(traceOut, createGzip({level: 9}), createWriteStream(join(staged.tmpDir, TRACE_FILE)))
-      const run = await runQemu(argv, opts.timeoutSeconds, traceOut).catch((error: unknown) => {
-        traceOut.destroy()
-        if (error instanceof QemuNotFound) throw new UsageError(error.message)
-        throw error
-      })
-      traceOut.end()
-      await writing
-
-      const tail = consoleTail(run.console)
-      if (hasPanic(run.console)) throw new CaptureFailure('panic', 'the guest kernel panicked', panicExcerpt(run.console))
-      if (run.timedOut) {
-        const silent = tail.length === 0 ? '; the serial console stayed silent (try a longer --timeout, or --append loglevel=7)' : ''
-        throw new CaptureFailure('timeout', `the guest did not power off within ${opts.timeoutSeconds} s (killed)${silent}`, tail)
-      }
-      const dmesg = extractDmesg(run.console)
-      if (dmesg === undefined) {
-        const refused = run.console.trim() === '' && run.exitCode !== 0
-        if (refused) throw new CaptureFailure('qemu-exit', `QEMU exited with code ${run.exitCode} before the guest started`, run.stderrTail, 2)
-        throw new CaptureFailure('no-dmesg', `the guest stopped (QEMU exit ${run.exitCode ?? run.signal}) without printing its kernel log`, tail)
-      }
-      const insmodFailures = failedInsmods(run.console)
-      for (const m of insmodFailures) warnings.push(`insmod failed in the guest: ${m}`)
-
-      const record: CaptureCaseRecord = {
-        formatVersion: CASE_FORMAT_VERSION,
-        name: opts.name,
-        kind: 'capture',
-        createdAt: new Date().toISOString(),
-        ...(opts.notes ? {notes: opts.notes} : {}),
-        machine: opts.machine,
-        devices,
-        append: invocation.append,
-        ...(opts.append?.trim() ? {appendExtra: opts.append.trim()} : {}),
-        forceLegacy: forceLegacyIn(invocation.append),
-        kernel: {
-          ...(opts.kernel.package ? {package: opts.kernel.package} : {}),
-          ...(opts.kernel.series ? {series: opts.kernel.series} : {}),
-          image: basename(opts.kernel.vmlinuz),
-          ...(kernelReleaseFrom(dmesg) ? {release: kernelReleaseFrom(dmesg)} : {}),
-        },
-        initramfs: initramfsRecord,
-        qemu: {
-          version: qemu.banner,
-          ...(qemu.debianVersion ? {package: `qemu-system-x86 ${qemu.debianVersion}`} : {}),
-          accel,
-          accelReason,
-          argv: recordedArgv(invocation, basename(opts.qemu)),
-          placeholders: {
-            [PLACEHOLDERS.kernel]: opts.kernel.package ? `/boot/${basename(opts.kernel.vmlinuz)} of ${opts.kernel.package.name} ${opts.kernel.package.version}` : basename(opts.kernel.vmlinuz),
-            [PLACEHOLDERS.initrd]: initramfsRecord.builtBy === 'probediff' ? 'initramfs built by probediff capture (see initramfs)' : basename(initrdPath),
-          },
-          stderr: run.stderrTail,
-        },
-        events: {set: opts.eventSet, enabled: EVENT_SETS[opts.eventSet], memoryRegionsKept: KEPT_REGION_DESCRIPTION},
-        run: {
-          bootSeconds: Math.round(run.seconds * 10) / 10,
-          traceLinesKept: run.trace.kept,
-          traceLinesDropped: run.trace.dropped,
-          insmodFailures,
-        },
-        files: {trace: TRACE_FILE, dmesg: DMESG_FILE},
-        inputs: [TRACE_FILE, DMESG_FILE],
-        reproduce: reproduceCommand(opts),
-      }
+      const run = await bootGuest(argv, opts.timeoutSeconds, join(staged.tmpDir, TRACE_FILE))
+      const dmesg = guestKernelLog(run, opts.timeoutSeconds)
+      const record = caseRecord({opts, devices, invocation, initrdPath, initramfsRecord, qemu, accel, accelReason, run, dmesg})
+      for (const m of record.run.insmodFailures) warnings.push(`insmod failed in the guest: ${m}`)
       await writeFile(join(staged.tmpDir, DMESG_FILE), dmesg)
       await writeFile(join(staged.tmpDir, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`)
       await commitCaseDir(staged)
@@ -159,9 +97,84 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
   }
 }
 
+/** Runs QEMU, streaming the filtered trace into a gzip file that is complete when this resolves. */
+async function bootGuest(argv: readonly string[], timeoutSeconds: number, traceFile: string): Promise<QemuRun> {
+  const traceOut = new PassThrough()
+  const writing = pipeline(traceOut, createGzip({level: 9}), createWriteStream(traceFile))
+  writing.catch(() => undefined) // awaited below; this only keeps an early failure from going unhandled
+  try {
+    return await runQemu(argv, timeoutSeconds, traceOut)
+  } catch (error) {
+    throw error instanceof QemuNotFound ? new UsageError(error.message) : error
+  } finally {
+    traceOut.end()
+    await writing
+  }
+}
+
+interface RecordParts {
+  readonly opts: CaptureOptions
+  readonly devices: readonly DeviceArg[]
+  readonly invocation: QemuInvocation
+  readonly initrdPath: string
+  readonly initramfsRecord: CaptureCaseRecord['initramfs']
+  readonly qemu: ToolVersion
+  readonly accel: Accel
+  readonly accelReason: string
+  readonly run: QemuRun
+  readonly dmesg: string
+}
+
+function caseRecord(p: RecordParts): CaptureCaseRecord {
+  const {opts, invocation, run} = p
+  const release = kernelReleaseFrom(p.dmesg)
+  const pkg = opts.kernel.package
+  return {
+    formatVersion: CASE_FORMAT_VERSION,
+    name: opts.name,
+    kind: 'capture',
+    createdAt: new Date().toISOString(),
+    ...(opts.notes ? {notes: opts.notes} : {}),
+    machine: opts.machine,
+    devices: p.devices,
+    append: invocation.append,
+    ...(opts.append?.trim() ? {appendExtra: opts.append.trim()} : {}),
+    forceLegacy: forceLegacyIn(invocation.append),
+    kernel: {
+      ...(pkg ? {package: pkg} : {}),
+      ...(opts.kernel.series ? {series: opts.kernel.series} : {}),
+      image: basename(opts.kernel.vmlinuz),
+      ...(release ? {release} : {}),
+    },
+    initramfs: p.initramfsRecord,
+    qemu: {
+      version: p.qemu.banner,
+      ...(p.qemu.debianVersion ? {package: `qemu-system-x86 ${p.qemu.debianVersion}`} : {}),
+      accel: p.accel,
+      accelReason: p.accelReason,
+      argv: recordedArgv(invocation, basename(opts.qemu)),
+      placeholders: {
+        [PLACEHOLDERS.kernel]: pkg ? `/boot/${basename(opts.kernel.vmlinuz)} of ${pkg.name} ${pkg.version}` : basename(opts.kernel.vmlinuz),
+        [PLACEHOLDERS.initrd]: p.initramfsRecord.builtBy === 'probediff' ? 'initramfs built by probediff capture (see initramfs)' : basename(p.initrdPath),
+      },
+      stderr: run.stderrTail,
+    },
+    events: {set: opts.eventSet, enabled: EVENT_SETS[opts.eventSet], memoryRegionsKept: KEPT_REGION_DESCRIPTION},
+    run: {
+      bootSeconds: Math.round(run.seconds * 10) / 10,
+      traceLinesKept: run.trace.kept,
+      traceLinesDropped: run.trace.dropped,
+      insmodFailures: failedInsmods(run.console),
+    },
+    files: {trace: TRACE_FILE, dmesg: DMESG_FILE},
+    inputs: [TRACE_FILE, DMESG_FILE],
+    reproduce: reproduceCommand(opts),
+  }
+}
+
 async function prepareInitrd(
   opts: CaptureOptions,
-  devices: ReturnType<typeof parseDeviceArgs>,
+  devices: readonly DeviceArg[],
   scratch: string,
   warnings: string[],
 ): Promise<{initrdPath: string; initramfsRecord: CaptureCaseRecord['initramfs']}> {
