@@ -26,7 +26,7 @@ export function deviceContext(rec: ProbeRecorder, profile: KernelProfile, dev: P
     profile,
     dev,
     subsystemDevice() {
-      cached ??= readSubsystemDevice(rec, dev.hdrType, () => pciFindCapability(rec, dev.hdrType, PCI_CAP_ID_SSVID))
+      cached ??= readSubsystemDevice(rec, dev, () => pciFindCapability(rec, dev.hdrType, PCI_CAP_ID_SSVID))
       return cached
     },
   }

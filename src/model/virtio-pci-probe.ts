@@ -18,7 +18,7 @@ import {type Errno, ERRNO_VALUE, type ProbeReturn, deviceContext} from './device
 import type {ProbeInput} from './input.js'
 import {legacyProbe} from './legacy-probe.js'
 import {type ModernResult, modernProbe} from './modern-probe.js'
-import {readPciDevFields} from './pci-dev.js'
+import {knownHeaderType, readPciDevFields} from './pci-dev.js'
 import {type KernelProfile} from './profiles.js'
 import {formatVersion} from './kernel-version.js'
 import {DRIVER_NAME, ProbeRecorder, hex} from './recorder.js'
@@ -96,6 +96,10 @@ function assemble(rec: ProbeRecorder, run: Run, kernel: PredictedOutcome['kernel
 
 function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy: boolean): Run {
   const dev = readPciDevFields(rec)
+  if (!knownHeaderType(dev.hdrType)) {
+    rec.step('pci_setup_device', 'unknown header type: the PCI core ignores the device', 'fail', `header type ${dev.hdrType}: no pci_dev, no driver probes it`, 'drivers/pci/probe.c')
+    return {transport: 'none', rc: 'ENODEV', driverMatched: false}
+  }
   if (dev.vendor !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
     rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'fail', `vendor ${hex(dev.vendor)}: virtio-pci never probes it`, 'drivers/pci/pci-driver.c')
     return {transport: 'none', rc: 'ENODEV', driverMatched: false}

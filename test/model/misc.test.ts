@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {forceLegacyFromCmdline} from '../../src/model/kernel-cmdline.js'
 import {predict} from '../../src/model/virtio-pci-probe.js'
 import {virtioTypeName} from '../../src/model/virtio-ids.js'
-import {ConfigBuilder, MODERN_BARS, input, qemuModern} from './builders.js'
+import {ConfigBuilder, MODERN_BARS, TRANSITIONAL_BARS, input, qemuModern, qemuTransitional} from './builders.js'
 import {P61} from './helpers.js'
 
 describe('virtio_pci.force_legacy on the kernel command line', () => {
@@ -41,11 +41,21 @@ describe('__pci_find_next_cap_ttl: 48 steps per call (drivers/pci/pci.c)', () =>
     expect(out.capabilities.find((c) => c.lookup === 'common')).toMatchObject({offset: '0xfc', decision: 'chosen'})
   })
 
-  it('header type 2 (CardBus) starts the list at 0x14; unknown header types have no list', () => {
+  it('header type 2 (CardBus) starts the list at 0x14', () => {
     const cardbus = qemuModern().set(0x0e, 1, 0x02).set(0x14, 1, 0x98)
     expect(predict(input(cardbus, MODERN_BARS), P61).rc).toBe('0')
-    const odd = qemuModern().set(0x0e, 1, 0x05)
-    expect(predict(input(odd, MODERN_BARS), P61).messages).toEqual(['virtio-pci 0000:00:03.0: virtio_pci: leaving for legacy driver'])
+  })
+
+  it('pci_setup_device: an unknown header type makes the PCI core ignore the device (drivers/pci/probe.c)', () => {
+    const out = predict(input(qemuModern().set(0x0e, 1, 0x05), MODERN_BARS), P61)
+    expect(out).toMatchObject({driverMatched: false, transport: 'none', messages: []})
+  })
+
+  it('pci_setup_device: a class that does not fit the header type leaves the subsystem ids at 0', () => {
+    const bridgeClass = qemuTransitional({subsystem: 2}).set(0x0a, 2, 0x0604)
+    expect(predict(input(bridgeClass, TRANSITIONAL_BARS), P61).virtioDeviceId).toBe('0x0')
+    const netClass = qemuTransitional({subsystem: 2}).set(0x0a, 2, 0x0200)
+    expect(predict(input(netClass, TRANSITIONAL_BARS), P61).virtioDeviceId).toBe('0x2')
   })
 
   it('the multi-function bit of the header type is masked off', () => {
