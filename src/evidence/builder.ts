@@ -205,6 +205,7 @@ export class EvidenceBuilder implements RecordSink {
   }
 
   private mapping(r: MappingRecord): void {
+    if (r.dev === ABSENT_FUNCTION) return
     const device = this.namedDevice(r)
     device.bars.onMapping(r.bar, r.op, r.addr, r.size, r.src)
     this.regions.mapped(device, r.bar, r.op, r.addr, r.size)
