@@ -10,10 +10,12 @@ import {BaseCommand} from './base.js'
 
 export default class Capture extends BaseCommand {
   static override summary = 'Boot a kernel under QEMU with the given devices and record a case in traces/CASE'
-  static override description = `Builds a busybox initramfs that loads the virtio drivers (modules resolved from the kernel's
-module directory, dependencies included), boots it under qemu-system-x86_64 with the PCI/virtio trace events on,
-and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically. Everything after "--" is passed to QEMU
-(the devices under test). Exit 0 on success, 1 when the guest panics, hangs or stops early, 2 on usage errors.`
+  static override description = [
+    "Builds a busybox initramfs that loads the virtio drivers (modules resolved from the kernel's module directory, dependencies included), boots it under qemu-system-x86_64 with the PCI/virtio trace events on, and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically.",
+    'Everything after "--" is passed to QEMU: the devices under test.',
+    'Exit 0 on success, 1 when the guest panics, hangs or stops early, 2 on usage errors.',
+  ].join('\n\n')
+  static override usage = 'capture CASE (--kernel VMLINUZ | --kernel-series 5.10|6.1|6.12) [FLAGS] -- QEMU_DEVICE_ARGS...'
   static override examples = [
     '<%= config.bin %> capture my-net --kernel-series 6.1 -- -device virtio-net-pci',
     '<%= config.bin %> capture legacy-blk --kernel /boot/vmlinuz-6.1.0-50-amd64 --append virtio_pci.force_legacy=1 -- -blockdev driver=null-co,node-name=d0 -device virtio-blk-pci,drive=d0',
