@@ -80,8 +80,8 @@ export class StatusTracker {
       (trigger.vdev === undefined || trigger.vdev === record.vdev) &&
       (expected === undefined || expected === record.val) &&
       !(trigger.cause === 'command-write' && device !== undefined && device !== trigger.device)
-    if (fits) trigger.vdev = record.vdev
     if (fits) {
+      trigger.vdev = record.vdev
       if (!device) {
         device = trigger.device
         this.tie(record.vdev, device)
