@@ -1,6 +1,6 @@
 /** What both probe paths share: the recorder, the profile and the cached pci_dev fields. */
 import {PCI_CAP_ID_SSVID, pciFindCapability} from './pci-core.js'
-import {type PciDevFields, readSubsystemDevice} from './pci-dev.js'
+import {type PciDevFields, readRevision, readSubsystemDevice} from './pci-dev.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'
 
@@ -17,17 +17,24 @@ export interface DeviceContext {
   readonly dev: PciDevFields
   /** dev->subsystem_device, read on first use (only transitional and legacy ids need it). */
   subsystemDevice(): number
+  /** dev->revision, read on first use (only the legacy probe tests it). */
+  revision(): number
 }
 
 export function deviceContext(rec: ProbeRecorder, profile: KernelProfile, dev: PciDevFields): DeviceContext {
-  let cached: number | undefined
+  let subsystem: number | undefined
+  let revision: number | undefined
   return {
     rec,
     profile,
     dev,
     subsystemDevice() {
-      cached ??= readSubsystemDevice(rec, dev, () => pciFindCapability(rec, dev.hdrType, PCI_CAP_ID_SSVID))
-      return cached
+      subsystem ??= readSubsystemDevice(rec, dev.hdrType, () => pciFindCapability(rec, dev.hdrType, PCI_CAP_ID_SSVID))
+      return subsystem
+    },
+    revision() {
+      revision ??= readRevision(rec)
+      return revision
     },
   }
 }

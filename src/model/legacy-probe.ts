@@ -26,10 +26,11 @@ export function legacyProbe(ctx: DeviceContext): ProbeReturn {
     return {rc: 'ENODEV'}
   }
   rec.step(fn, 'device id outside 0x1000..0x103f', 'pass', hex(dev.device), file)
-  if (dev.revision !== VIRTIO_PCI_ABI_VERSION) {
+  const revision = ctx.revision()
+  if (revision !== VIRTIO_PCI_ABI_VERSION) {
     const loud = profile.rules.legacyAbiMessage
-    rec.step(fn, 'revision != VIRTIO_PCI_ABI_VERSION (0)', 'fail', `revision ${dev.revision}: -ENODEV${loud ? '' : ', silent'}`, file)
-    if (loud) rec.plainMessage('err', `virtio_pci: expected ABI version ${VIRTIO_PCI_ABI_VERSION}, got ${dev.revision}`)
+    rec.step(fn, 'revision != VIRTIO_PCI_ABI_VERSION (0)', 'fail', `revision ${revision}: -ENODEV${loud ? '' : ', silent'}`, file)
+    if (loud) rec.plainMessage('err', `virtio_pci: expected ABI version ${VIRTIO_PCI_ABI_VERSION}, got ${revision}`)
     return {rc: 'ENODEV'}
   }
   rec.step(fn, 'revision != VIRTIO_PCI_ABI_VERSION (0)', 'pass', 'revision 0', file)

@@ -1,22 +1,16 @@
 /**
  * The struct pci_dev fields the probe tests. The PCI core reads them once, at enumeration
- * (drivers/pci/probe.c pci_setup_device and friends), with these widths: vendor and device as one
- * dword at 0x00, class and revision as one dword at 0x08, the header type as a byte at 0x0e, and the
- * subsystem ids as words (0x2c/0x2e for a normal header; 0x40/0x42 for CardBus; the SSVID capability
- * for a bridge). Only the subsystem device id is read by the model, and only when the outcome needs it.
+ * (drivers/pci/probe.c pci_setup_device and friends): vendor and device as one dword at 0x00, class
+ * and revision as one dword at 0x08, the header type as a byte at 0x0e, the subsystem ids as words
+ * (0x2c/0x2e for a normal header, 0x40/0x42 for CardBus, the SSVID capability for a bridge).
+ * Because they are cached, the outcome depends only on the part of those reads each field comes
+ * from, and only where the probe uses it: vendor/device (dword at 0x00) and the header type always;
+ * the revision (byte 0x08) in the legacy probe; class (word 0x0a) and subsystem device id only when
+ * a virtio id is taken from the subsystem id. So a byte the probe never depends on cannot make the
+ * outcome undetermined.
  */
 import type {ProbeRecorder} from './recorder.js'
 import {hex} from './recorder.js'
-
-export interface PciDevFields {
-  readonly vendor: number
-  readonly device: number
-  readonly revision: number
-  /** dev->hdr_type (multi-function bit masked off). */
-  readonly hdrType: number
-  /** Base class and subclass (the `class` pci_setup_device checks against the header type). */
-  readonly class16: number
-}
 
 const FN = 'pci_setup_device'
 const SRC = 'drivers/pci/probe.c'
@@ -27,6 +21,13 @@ export const PCI_HEADER_TYPE_CARDBUS = 2
 export const PCI_CLASS_BRIDGE_PCI = 0x0604
 export const PCI_CLASS_BRIDGE_CARDBUS = 0x0607
 
+export interface PciDevFields {
+  readonly vendor: number
+  readonly device: number
+  /** dev->hdr_type (multi-function bit masked off). */
+  readonly hdrType: number
+}
+
 /** pci_setup_device ignores a device whose header type is not 0, 1 or 2 (no pci_dev, no probe). */
 export function knownHeaderType(hdrType: number): boolean {
   return hdrType <= PCI_HEADER_TYPE_CARDBUS
@@ -34,40 +35,42 @@ export function knownHeaderType(hdrType: number): boolean {
 
 export function readPciDevFields(rec: ProbeRecorder): PciDevFields {
   const ids = rec.config('PCI_VENDOR_ID/PCI_DEVICE_ID', 0x00, 4)
-  const classRev = rec.config('PCI_CLASS_REVISION', 0x08, 4)
   const hdrType = rec.config('PCI_HEADER_TYPE', 0x0e, 1) & 0x7f
-  const fields = {vendor: ids & 0xffff, device: ids >>> 16, revision: classRev & 0xff, hdrType, class16: classRev >>> 16}
-  rec.step(
-    FN,
-    'vendor, device, revision and header type cached at enumeration',
-    'info',
-    `${hex(fields.vendor)}:${hex(fields.device)} rev ${hex(fields.revision)} header type ${fields.hdrType}`,
-    SRC,
-  )
+  const fields = {vendor: ids & 0xffff, device: ids >>> 16, hdrType}
+  rec.step(FN, 'vendor, device and header type cached at enumeration', 'info', `${hex(fields.vendor)}:${hex(fields.device)} header type ${hdrType}`, SRC)
   return fields
 }
 
+/** dev->revision: the low byte of the PCI_CLASS_REVISION dword. */
+export function readRevision(rec: ProbeRecorder): number {
+  const revision = rec.config('PCI_REVISION_ID', 0x08, 1)
+  rec.step(FN, 'revision cached at enumeration (low byte of PCI_CLASS_REVISION)', 'info', hex(revision), SRC)
+  return revision
+}
+
 /**
- * dev->subsystem_device, the only subsystem field the probe outcome depends on (the virtio device id
- * of transitional and legacy devices). `findSsvid` finds the bridge SSVID capability (header type 1,
- * which a virtio function never has in practice). A class that does not fit the header type (a PCI
- * bridge class on a normal header, a non-CardBus class on a CardBus header) is "bad": pci_setup_device
- * skips the subsystem ids, which stay 0.
+ * dev->subsystem_device. A class that does not fit the header type (a PCI bridge class on a normal
+ * header, a non-CardBus class on a CardBus header) is "bad": pci_setup_device skips the subsystem ids,
+ * which stay 0. `findSsvid` finds the bridge SSVID capability (header type 1).
  */
-export function readSubsystemDevice(rec: ProbeRecorder, dev: PciDevFields, findSsvid: () => number): number {
-  const {hdrType, class16} = dev
+export function readSubsystemDevice(rec: ProbeRecorder, hdrType: number, findSsvid: () => number): number {
   let device = 0
   let how = `header type ${hdrType}: no subsystem id`
-  if (hdrType === PCI_HEADER_TYPE_NORMAL && class16 === PCI_CLASS_BRIDGE_PCI) {
-    how = `class ${hex(class16)} does not fit header type 0: ignored, subsystem id 0`
-  } else if (hdrType === PCI_HEADER_TYPE_CARDBUS && class16 !== PCI_CLASS_BRIDGE_CARDBUS) {
-    how = `class ${hex(class16)} does not fit header type 2: ignored, subsystem id 0`
-  } else if (hdrType === PCI_HEADER_TYPE_NORMAL) {
-    device = rec.config('PCI_SUBSYSTEM_ID', 0x2e, 2)
-    how = 'PCI_SUBSYSTEM_ID'
+  const class16 = () => rec.config('PCI_CLASS_DEVICE', 0x0a, 2)
+  if (hdrType === PCI_HEADER_TYPE_NORMAL) {
+    const cls = class16()
+    if (cls === PCI_CLASS_BRIDGE_PCI) how = `class ${hex(cls)} does not fit header type 0: ignored, subsystem id 0`
+    else {
+      device = rec.config('PCI_SUBSYSTEM_ID', 0x2e, 2)
+      how = 'PCI_SUBSYSTEM_ID'
+    }
   } else if (hdrType === PCI_HEADER_TYPE_CARDBUS) {
-    device = rec.config('PCI_CB_SUBSYSTEM_ID', 0x42, 2)
-    how = 'PCI_CB_SUBSYSTEM_ID'
+    const cls = class16()
+    if (cls !== PCI_CLASS_BRIDGE_CARDBUS) how = `class ${hex(cls)} does not fit header type 2: ignored, subsystem id 0`
+    else {
+      device = rec.config('PCI_CB_SUBSYSTEM_ID', 0x42, 2)
+      how = 'PCI_CB_SUBSYSTEM_ID'
+    }
   } else if (hdrType === PCI_HEADER_TYPE_BRIDGE) {
     const pos = findSsvid()
     if (pos) {

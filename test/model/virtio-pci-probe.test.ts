@@ -465,6 +465,14 @@ describe('undetermined: evidence the kernel needs is missing', () => {
     expect(predict(input(cfg, MODERN_BARS), P61).rc).toBe('0')
   })
 
+  it('cached pci_dev fields count only where the probe uses them: class and revision of a modern device', () => {
+    expect(predict(input(qemuModern().unknown(0x08, 0x09, 0x0a, 0x0b), MODERN_BARS), P61).rc).toBe('0')
+    const legacyFirst = predict(input(qemuTransitional().unknown(0x08), TRANSITIONAL_BARS, true), P61)
+    expect(legacyFirst).toMatchObject({rc: 'undetermined', undeterminedOffsets: ['0x8']})
+    const transitional = predict(input(qemuTransitional().unknown(0x0b), TRANSITIONAL_BARS), P61)
+    expect(transitional).toMatchObject({rc: 'undetermined', undeterminedOffsets: ['0xb']})
+  })
+
   it('a short-circuit keeps an unknown flag out: a zero-length BAR is skipped without reading its flags', () => {
     const cfg = qemuModern().virtioCap(0xa8, {cfgType: 1, bar: 5, offset: 0, length: 0x1000}).chain(0xa8, 0x98, 0x84, 0x70, 0x60, 0x50, 0x40)
     const out = predict(input(cfg, {...MODERN_BARS, 5: {len: 0}}), P61)
