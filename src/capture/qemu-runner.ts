@@ -15,6 +15,8 @@ export interface QemuRun {
   readonly exitCode: number | null
   readonly signal: NodeJS.Signals | null
   readonly timedOut: boolean
+  /** The user interrupted probediff (SIGINT/SIGTERM); QEMU was killed. */
+  readonly interrupted: boolean
   readonly seconds: number
   readonly trace: FilterCounts
 }
@@ -50,15 +52,28 @@ export function runQemu(argv: readonly string[], timeoutSeconds: number, traceOu
     timedOut = true
     child.kill('SIGKILL')
   }, timeoutSeconds * 1000)
+  // While QEMU runs, Ctrl-C stops it and lets the caller clean up instead of exiting mid-write.
+  let interrupted = false
+  const onSignal = () => {
+    interrupted = true
+    child.kill('SIGKILL')
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const settle = () => {
+    clearTimeout(timer)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
 
   const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
+      settle()
       stderr.destroy()
       reject(err.code === 'ENOENT' ? new QemuNotFound(`QEMU not found: ${bin}`) : err)
     })
     child.once('close', (code, signal) => {
-      clearTimeout(timer)
+      settle()
       resolve({code, signal})
     })
   })
@@ -69,6 +84,7 @@ export function runQemu(argv: readonly string[], timeoutSeconds: number, traceOu
     exitCode: code,
     signal,
     timedOut,
+    interrupted,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     trace,
   }))

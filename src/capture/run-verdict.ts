@@ -7,6 +7,7 @@ import type {QemuRun} from './qemu-runner.js'
  * CaptureFailure saying what went wrong (panic first: a panicking guest may also hit the timeout).
  */
 export function guestKernelLog(run: QemuRun, timeoutSeconds: number): string {
+  if (run.interrupted) throw new CaptureFailure('interrupted', 'interrupted: QEMU was stopped and nothing was written', [], 130)
   if (hasPanic(run.console)) throw new CaptureFailure('panic', 'the guest kernel panicked', panicExcerpt(run.console))
   const tail = consoleTail(run.console)
   if (run.timedOut) {

@@ -10,6 +10,7 @@ const run = (over: Partial<QemuRun>): QemuRun => ({
   exitCode: 0,
   signal: null,
   timedOut: false,
+  interrupted: false,
   seconds: 1,
   trace: {kept: 0, dropped: 0, keptBytes: 0},
   ...over,
@@ -49,6 +50,11 @@ describe('run verdict', () => {
     expect(f.kind).toBe('qemu-exit')
     expect(f.exitCode).toBe(2)
     expect(f.tail[0]).toMatch(/not a valid device model/)
+  })
+
+  it('stops quietly when the user interrupted the run', () => {
+    const f = failureOf(run({console: `${DMESG_BEGIN}\n`, interrupted: true, exitCode: null, signal: 'SIGKILL'}))
+    expect([f.kind, f.exitCode]).toEqual(['interrupted', 130])
   })
 
   it('reports a guest that stopped without finishing the dump', () => {
