@@ -3,6 +3,7 @@
  * pointer) for display. This is not the kernel's walk (that is src/model/pci-core.ts): it stops at
  * the first unknown byte, notes a cycle instead of following it, and decodes virtio vendor caps.
  */
+import {knownByte, knownDword} from '../evidence/image-values.js'
 import type {ConfigImageView} from '../evidence/types.js'
 
 export interface ChainEntry {
@@ -49,17 +50,8 @@ export const VIRTIO_CFG_TYPE_NAMES: Record<number, string> = {
   9: 'VENDOR_CFG',
 }
 
-const byteAt = (img: ConfigImageView, off: number) => img.byte(off)?.current.value
-
-function dwordAt(img: ConfigImageView, off: number): number | undefined {
-  let v = 0
-  for (let i = 3; i >= 0; i--) {
-    const b = byteAt(img, off + i)
-    if (b === undefined) return undefined
-    v = v * 256 + b
-  }
-  return v
-}
+const byteAt = knownByte
+const dwordAt = knownDword
 
 export function walkCapabilityChain(img: ConfigImageView): CapabilityChain {
   const status = byteAt(img, 0x06)
