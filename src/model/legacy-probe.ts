@@ -11,7 +11,7 @@
  *  6. virtio id = subsystem device id. Nothing checks that BAR0 is an I/O BAR.
  * Without CONFIG_VIRTIO_PCI_LEGACY the legacy probe is a stub returning -ENODEV; Debian enables it.
  */
-import {type DeviceContext, type ProbeReturn} from './device-context.js'
+import {type DeviceContext, type ProbeReturn, describeVirtioId} from './device-context.js'
 import {pciIomapRange} from './pci-iomap.js'
 import {hex} from './recorder.js'
 
@@ -53,6 +53,6 @@ export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   rec.step(fn, 'pci_iomap(dev, 0, 0) returns NULL', 'pass', `${hex(io.mapped)} bytes of BAR 0 mapped`, file)
   rec.mappings.push({what: 'legacy-bar0', bar: 0, offset: '0x0', length: hex(bar0Len), ok: true, mappedLength: hex(io.mapped)})
   const virtioId = ctx.subsystemDevice()
-  rec.step(fn, 'virtio id = subsystem device id', 'info', hex(virtioId), file)
+  rec.step(fn, 'virtio id = subsystem device id', 'info', describeVirtioId(virtioId), file)
   return {rc: 0, virtioId}
 }

@@ -18,7 +18,7 @@
  * 10. any map failure -> -EINVAL; modern_bars released on that path from 5.19.
  * Config ops: virtio_pci_config_ops with a device capability, virtio_pci_config_nodev_ops without.
  */
-import {type DeviceContext, type ProbeReturn} from './device-context.js'
+import {type DeviceContext, type ProbeReturn, type VirtioId, describeVirtioId} from './device-context.js'
 import {type CapLookup, type ModernBars, NOTIFY_CAP_MULT, CAP_LENGTH, CAP_OFFSET, virtioPciFindCapability} from './find-capability.js'
 import {vpModernMapCapability} from './map-capability.js'
 import {hex} from './recorder.js'
@@ -47,10 +47,10 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
     return result({rc: 'ENODEV'})
   }
   rec.step(fn, 'device id outside 0x1000..0x107f', 'pass', hex(dev.device), file)
-  let virtioId: number
+  let virtioId: VirtioId
   if (dev.device < 0x1040) {
     virtioId = ctx.subsystemDevice()
-    rec.step(fn, 'device id < 0x1040 (transitional): virtio id = subsystem device id', 'info', hex(virtioId), file)
+    rec.step(fn, 'device id < 0x1040 (transitional): virtio id = subsystem device id', 'info', describeVirtioId(virtioId), file)
   } else {
     virtioId = dev.device - 0x1040
     rec.step(fn, 'device id >= 0x1040: virtio id = device id - 0x1040', 'info', hex(virtioId), file)

@@ -14,7 +14,7 @@
  *    `virtio-pci BDF: probe with driver virtio-pci failed with error -N` (dev_err) from 6.9.
  */
 import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from '../outcome/types.js'
-import {type Errno, ERRNO_VALUE, type ProbeReturn, deviceContext} from './device-context.js'
+import {type Errno, ERRNO_VALUE, type ProbeReturn, type VirtioId, deviceContext} from './device-context.js'
 import type {ProbeInput} from './input.js'
 import {legacyProbe} from './legacy-probe.js'
 import {type ModernResult, modernProbe} from './modern-probe.js'
@@ -33,7 +33,7 @@ const FN = 'virtio_pci_probe'
 interface Run {
   readonly transport: Transport
   readonly rc: ProbeRc
-  readonly virtioId?: number
+  readonly virtioId?: VirtioId
   readonly modern?: ModernResult
   readonly configOps?: PredictedOutcome['configOps']
   readonly driverMatched: boolean
@@ -77,7 +77,7 @@ function assemble(rec: ProbeRecorder, run: Run, kernel: PredictedOutcome['kernel
   const outcome: PredictedOutcome = {
     transport: run.transport,
     rc: run.rc,
-    ...(run.virtioId === undefined ? {} : {virtioDeviceId: hex(run.virtioId), virtioType: virtioTypeName(run.virtioId)}),
+    ...virtioIdFields(run.virtioId),
     messages: rec.messages.map((m) => m.text),
     messageDetails: rec.messages,
     path,
@@ -92,6 +92,12 @@ function assemble(rec: ProbeRecorder, run: Run, kernel: PredictedOutcome['kernel
     kernel,
   }
   return outcome
+}
+
+function virtioIdFields(id: VirtioId | undefined): Partial<PredictedOutcome> {
+  if (id === undefined) return {}
+  if (typeof id === 'number') return {virtioDeviceId: hex(id), virtioType: virtioTypeName(id)}
+  return {virtioDeviceIdUnknownOffsets: id.unknownOffsets.map(hex)}
 }
 
 function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy: boolean): Run {

@@ -108,6 +108,9 @@ export interface PredictedOutcome {
   /** Virtio device id (hex) and its name, when the probe got far enough to know it. */
   readonly virtioDeviceId?: string
   readonly virtioType?: string
+  /** When the virtio id comes from a subsystem id the evidence lacks: those config offsets (hex). Only
+   * the id is unknown then; the rest of the outcome does not depend on it. */
+  readonly virtioDeviceIdUnknownOffsets?: readonly string[]
   /** Exact kernel messages, in order, as strings (see `messageDetails` for levels). */
   readonly messages: readonly string[]
   readonly messageDetails: readonly PredictedMessage[]

@@ -469,9 +469,14 @@ describe('undetermined: evidence the kernel needs is missing', () => {
     expect(predict(input(qemuModern().unknown(0x08, 0x09, 0x0a, 0x0b), MODERN_BARS), P61).rc).toBe('0')
     const legacyFirst = predict(input(qemuTransitional().unknown(0x08), TRANSITIONAL_BARS, true), P61)
     expect(legacyFirst).toMatchObject({rc: 'undetermined', undeterminedOffsets: ['0x8']})
-    const transitional = predict(input(qemuTransitional().unknown(0x0b), TRANSITIONAL_BARS), P61)
-    expect(transitional).toMatchObject({rc: 'undetermined', undeterminedOffsets: ['0xb']})
   })
+
+  it('an unknown subsystem id (or class) leaves only the virtio id unknown: nothing else depends on it', () => {
+    const classUnknown = predict(input(qemuTransitional().unknown(0x0b), TRANSITIONAL_BARS), P61)
+    expect(classUnknown).toMatchObject({rc: '0', transport: 'modern', virtioDeviceIdUnknownOffsets: ['0xb']})
+    expect(classUnknown.virtioDeviceId).toBeUndefined()
+    const legacy = predict(input(qemuTransitional().unknown(0x2e, 0x2f), TRANSITIONAL_BARS, true), P510)
+    expect(legacy).toMatchObject({rc: '0', transport: 'legacy', virtioDeviceIdUnknownOffsets: ['0x2e', '0x2f']})
 
   it('a short-circuit keeps an unknown flag out: a zero-length BAR is skipped without reading its flags', () => {
     const cfg = qemuModern().virtioCap(0xa8, {cfgType: 1, bar: 5, offset: 0, length: 0x1000}).chain(0xa8, 0x98, 0x84, 0x70, 0x60, 0x50, 0x40)
