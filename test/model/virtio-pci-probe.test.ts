@@ -477,6 +477,7 @@ describe('undetermined: evidence the kernel needs is missing', () => {
     expect(classUnknown.virtioDeviceId).toBeUndefined()
     const legacy = predict(input(qemuTransitional().unknown(0x2e, 0x2f), TRANSITIONAL_BARS, true), P510)
     expect(legacy).toMatchObject({rc: '0', transport: 'legacy', virtioDeviceIdUnknownOffsets: ['0x2e', '0x2f']})
+  })
 
   it('a short-circuit keeps an unknown flag out: a zero-length BAR is skipped without reading its flags', () => {
     const cfg = qemuModern().virtioCap(0xa8, {cfgType: 1, bar: 5, offset: 0, length: 0x1000}).chain(0xa8, 0x98, 0x84, 0x70, 0x60, 0x50, 0x40)
