@@ -146,10 +146,14 @@ const overlaps = (a: BarFacts, b: BarFacts): boolean =>
   a.type === b.type && a.type !== 'none' && a.len > 0 && b.len > 0 && a.start < b.start + b.len && b.start < a.start + a.len
 
 /**
- * BARs of one device never overlap in a kernel's resource tree (the PCI core would not have claimed
- * both), so an image must not have them: an overlapping BAR moves to a slot of its own.
+ * Keeps the BAR facts a state a kernel could be in: an I/O BAR lies inside the 64 KiB x86 port space,
+ * and BARs of one device never overlap (the PCI core would not have claimed both), so an overlapping
+ * BAR moves to a slot of its own.
  */
-export function separateBars(img: ConfigImage): void {
+export function normalizeBars(img: ConfigImage): void {
+  img.bars.forEach((b, i) => {
+    if (b.type === 'io' && b.start + b.len > 0x10000) img.bars[i] = {...b, start: 0x1000 * (i + 1), len: Math.min(b.len, 0x1000)}
+  })
   img.bars.forEach((b, i) => {
     if (!img.bars.some((o, k) => k < i && overlaps(o, b))) return
     if (b.type === 'io') img.bars[i] = {...b, start: 0x1000 * (i + 1), len: Math.min(b.len, 0x1000)}
@@ -167,7 +171,7 @@ export function mutate(seed: ConfigImage, rng: Rng): {image: ConfigImage; ops: s
     m.apply(image, rng)
     ops.push(m.name)
   }
-  separateBars(image)
+  normalizeBars(image)
   return {image, ops}
 }
 
@@ -212,6 +216,6 @@ export function randomImage(rng: Rng): ConfigImage {
     else img.bars[i] = {type: 'mem', start: rng() < 0.95 ? 0xfe000000 + 0x100000 * i : 0, len: pick(rng, [0x1000, 0x4000, 0x4000, 0x100, 0x40, 0x800000])}
   }
   img.forceLegacy = rng() < 0.15
-  separateBars(img)
+  normalizeBars(img)
   return img
 }
