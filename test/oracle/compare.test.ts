@@ -1,0 +1,87 @@
+import {describe, expect, it} from 'vitest'
+import type {PredictedOutcome} from '../../src/outcome/types.js'
+import {compareWithModel, formatDifferences} from '../../src/oracle/compare.js'
+import type {OracleResult} from '../../src/oracle/result.js'
+
+const kernel = (over: Partial<OracleResult> = {}): OracleResult => ({
+  id: 'k',
+  rc: '0',
+  transport: 'modern',
+  virtioDeviceId: 1,
+  configOps: 'virtio_pci_config_ops',
+  messages: [],
+  mappings: [
+    {bar: 4, offset: 0, maxlen: 60, length: 60, ok: true},
+    {bar: 4, offset: 0x1000, maxlen: 1, length: 1, ok: true},
+  ],
+  requests: [],
+  attempts: [{probe: 'modern', rc: '0'}],
+  reads: [],
+  ...over,
+})
+
+const model = (over: Partial<PredictedOutcome> = {}): PredictedOutcome =>
+  ({
+    transport: 'modern',
+    rc: '0',
+    virtioDeviceId: '0x1',
+    messages: [],
+    messageDetails: [],
+    path: [],
+    capabilities: [],
+    mappings: [
+      {what: 'common', bar: 4, offset: '0x0', length: '0x1000', ok: true, mappedLength: '0x3c'},
+      {what: 'isr', bar: 4, offset: '0x1000', length: '0x1000', ok: true, mappedLength: '0x1'},
+      {what: 'device', bar: 4, offset: '0x2000', length: '0x1000', ok: false},
+    ],
+    configOps: 'virtio_pci_config_ops',
+    ...over,
+  }) as PredictedOutcome
+
+describe('compareWithModel', () => {
+  it('agrees on the same rc, transport, messages and established mappings (failed model mappings ignored)', () => {
+    expect(compareWithModel(kernel(), model())).toEqual({verdict: 'agree', differences: []})
+  })
+
+  it('reports each kind of difference with both sides', () => {
+    const msg = {level: 'err' as const, text: 'virtio-pci 0000:00:03.0: virtio_pci: bad capability len 0 (>0 expected)'}
+    const cmp = compareWithModel(
+      kernel({rc: 'EINVAL', transport: 'none', messages: [msg], mappings: []}),
+      model(),
+    )
+    expect(cmp.verdict).toBe('disagree')
+    expect(cmp.differences.map((d) => d.kind)).toEqual(['rc', 'transport', 'messages', 'mappings'])
+    expect(cmp.differences[0]).toEqual({kind: 'rc', model: '0', kernel: 'EINVAL'})
+    expect(formatDifferences(cmp.differences)).toContain('kernel: <err> virtio-pci 0000:00:03.0: virtio_pci: bad capability len 0')
+  })
+
+  it('compares message levels, not only texts', () => {
+    const text = 'virtio-pci 0000:00:03.0: virtio_pci: leaving for legacy driver'
+    const cmp = compareWithModel(kernel({messages: [{level: 'info', text}]}), model({messages: [text], messageDetails: [{level: 'warn', text}]}))
+    expect(cmp.differences.map((d) => d.kind)).toEqual(['messages'])
+  })
+
+  it('compares the mapped length, not the requested one', () => {
+    const cmp = compareWithModel(kernel(), model({mappings: [{what: 'common', bar: 4, offset: '0x0', length: '0x1000', ok: true, mappedLength: '0x38'}, {what: 'isr', bar: 4, offset: '0x1000', length: '0x1000', ok: true, mappedLength: '0x1'}]}))
+    expect(cmp.differences).toEqual([{kind: 'mappings', model: 'BAR 4 +0x0 len 0x38, BAR 4 +0x1000 len 0x1', kernel: 'BAR 4 +0x0 len 0x3c, BAR 4 +0x1000 len 0x1'}])
+  })
+
+  it('checks the virtio id and config ops of a successful probe', () => {
+    const cmp = compareWithModel(kernel({virtioDeviceId: 2, configOps: 'virtio_pci_config_nodev_ops'}), model())
+    expect(cmp.differences.map((d) => d.kind)).toEqual(['virtio-id', 'config-ops'])
+  })
+
+  it('treats undetermined on both sides as agreement, and a model that gives up where the kernel did not as a difference', () => {
+    const undet = kernel({rc: 'undetermined', transport: 'none', mappings: [], undeterminedOffsets: [0x43]})
+    expect(compareWithModel(undet, model({rc: 'undetermined', transport: 'none', mappings: []})).verdict).toBe('agree')
+    const cmp = compareWithModel(kernel(), model({rc: 'undetermined', undeterminedOffsets: ['0xb']}))
+    expect(cmp.verdict).toBe('disagree')
+    expect(cmp.differences[0]!.kind).toBe('undetermined')
+  })
+
+  it('cannot confirm a model that decided where the kernel code needed unknown evidence', () => {
+    const cmp = compareWithModel(kernel({rc: 'undetermined', undeterminedOffsets: [0x47], undeterminedBars: [4]}), model())
+    expect(cmp.verdict).toBe('oracle-undetermined')
+    expect(cmp.differences[0]!.kernel).toBe('undetermined: needs config bytes 0x47 and BAR 4 facts')
+  })
+})
