@@ -54,6 +54,15 @@ export interface ProfileRules {
   /** The dd.c function that reports the probe's return: really_probe in 5.10, call_driver_probe in
    * 6.1 (split out in 5.14 by the "Better distinguish probe errors" series; boundary not checked). */
   readonly driverCoreFn: 'really_probe' | 'call_driver_probe'
+  /** setup_vq (not part of the probe): errno for index >= num_queues: -ENOENT, -EINVAL from 6.2
+   * (stable 6.1.8 per Debian's changelog; 5.15.100 has it per the reference). */
+  readonly setupVqIndexErrno: 'ENOENT' | 'EINVAL'
+  /** setup_vq: a queue size that is not a power of 2 -> dev_warn "bad queue size %u", -EINVAL; removed
+   * in 6.4 (reference; 6.1.192 has it, 6.12.117 does not). */
+  readonly setupVqPow2Check: boolean
+  /** setup_vq: errno when the notify address cannot be had ("bad notification offset" or a per-queue
+   * map failure): -EINVAL for the first up to 5.12, -ENOMEM from 5.14 (reference; 5.10 and 6.1 read). */
+  readonly setupVqBadNotifyErrno: 'EINVAL' | 'ENOMEM'
 }
 
 export interface KernelProfile {
@@ -90,6 +99,9 @@ export function rulesAt(v: KernelVersion): ProfileRules {
     probeFailureReport: hasChange(v, kv(6, 9)) ? 'dev_err' : 'pr_warn',
     capWalkFn: hasChange(v, kv(6, 18)) ? 'PCI_FIND_NEXT_CAP' : '__pci_find_next_cap_ttl',
     driverCoreFn: hasChange(v, kv(5, 14)) ? 'call_driver_probe' : 'really_probe',
+    setupVqIndexErrno: hasChange(v, kv(6, 2), [kv(6, 1, 8), kv(5, 15, 100)]) ? 'EINVAL' : 'ENOENT',
+    setupVqPow2Check: !hasChange(v, kv(6, 4)),
+    setupVqBadNotifyErrno: hasChange(v, kv(5, 14)) ? 'ENOMEM' : 'EINVAL',
   }
 }
 

@@ -39,9 +39,9 @@ describe('profileFor: release -> profile (nearest lower known version, and says 
   })
 
   it('a kernel between profiles gets the nearest lower one, and the rules it would differ in are named', () => {
-    expect(profileFor('6.6.9')!.selection).toBe('6.6.9: no 6.6 profile; nearest lower known profile 6.1 (rules at 6.1.192)')
+    expect(profileFor('6.6.9')!.selection).toBe('6.6.9: no 6.6 profile; nearest lower known profile 6.1 (rules at 6.1.192; by the rule table 6.6.9 would differ in setupVqPow2Check)')
     expect(profileFor('6.11.2')!.selection).toBe(
-      '6.11.2: no 6.11 profile; nearest lower known profile 6.1 (rules at 6.1.192; by the rule table 6.11.2 would differ in commonMapSize, recordsCommonLen, probeFailureReport)',
+      '6.11.2: no 6.11 profile; nearest lower known profile 6.1 (rules at 6.1.192; by the rule table 6.11.2 would differ in commonMapSize, recordsCommonLen, probeFailureReport, setupVqPow2Check)',
     )
   })
 
@@ -84,8 +84,10 @@ describe('rules per version (the differences between profiles)', () => {
       'modernProbeFn',
       'releaseRegionsOnMapError',
       'reservedBarRule',
+      'setupVqBadNotifyErrno',
+      'setupVqIndexErrno',
     ])
-    expect(diff(r61, r612)).toEqual(['commonMapSize', 'probeFailureReport', 'recordsCommonLen'])
+    expect(diff(r61, r612)).toEqual(['commonMapSize', 'probeFailureReport', 'recordsCommonLen', 'setupVqPow2Check'])
     expect(diff(r612, rml)).toEqual(['capWalkFn'])
   })
 

@@ -8,7 +8,10 @@ import {existsSync, readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
+import {toProbeInput} from '../../src/evidence/probe-input.js'
+import {setupVqs} from '../../src/model/setup-vq.js'
 import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
+import {kernelQueues} from '../../src/outcome/queue-facts.js'
 
 const root = fileURLToPath(new URL('../../traces/', import.meta.url))
 const cases = existsSync(root) ? readdirSync(root).filter((n) => /^k\d/.test(n)) : []
@@ -47,6 +50,13 @@ describe('the shipped corpus of real captures', () => {
       expect({bdf: d.bdf, transport: p.transport}).toEqual({bdf: d.bdf, transport: expectedTransport(name, d.qemuDevice ?? '')})
       if (name.endsWith('legacy-only')) expect(p.messages).toEqual([`virtio-pci ${d.bdf}: virtio_pci: leaving for legacy driver`])
       else expect(p.messages).toEqual([])
+      // setup_vq: every queue the driver set up gets its notify address without a message.
+      const queues = kernelQueues(d)
+      if (p.transport === 'modern' && queues) {
+        const out = setupVqs(toProbeInput(d, {forceLegacy}), profile, p, queues.numQueues, queues.queues)
+        expect(out.length).toBeGreaterThan(0)
+        expect(out.filter((q) => q.rc !== '0' || q.messages.length > 0)).toEqual([])
+      }
     }
   })
 })
