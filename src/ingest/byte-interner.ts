@@ -40,3 +40,29 @@ function sameBytes(a: Buffer, buf: Buffer, start: number, len: number): boolean 
   for (let i = 0; i < len; i++) if (a[i] !== buf[start + i]) return false
   return true
 }
+
+/**
+ * A few most recent values of one field in front of a ByteInterner: a trace repeats the same
+ * pointer or region name line after line, and comparing against those is cheaper than hashing.
+ */
+export class RecentStrings {
+  private readonly bytes: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined]
+  private readonly texts: string[] = ['', '', '', '']
+  private next = 0
+
+  constructor(private readonly backing: ByteInterner) {}
+
+  get(buf: Buffer, start: number, end: number): string {
+    const len = end - start
+    for (let k = 0; k < 4; k++) {
+      const b = this.bytes[k]
+      if (b !== undefined && sameBytes(b, buf, start, len)) return this.texts[k]!
+    }
+    const text = this.backing.intern(buf, start, end)
+    const slot = this.next
+    this.next = (slot + 1) & 3
+    this.bytes[slot] = Buffer.from(buf.subarray(start, end))
+    this.texts[slot] = text
+    return text
+  }
+}

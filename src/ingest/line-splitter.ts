@@ -6,6 +6,8 @@
 export interface LineConsumer {
   /** One line, bytes [start, end) of `buf`; the buffer is only valid during the call. */
   line(buf: Buffer, start: number, end: number, lineNo: number): void
+  /** Called when the buffer last passed to line() is about to be reused or dropped. */
+  chunkEnd?(): void
 }
 
 export const DEFAULT_MAX_LINE = 64 * 1024
@@ -49,6 +51,7 @@ export class LineSplitter {
       pos = nl + 1
     }
     if (pos < len) this.extendCarry(chunk.subarray(pos))
+    consumer.chunkEnd?.()
   }
 
   /** Flushes a last line that has no newline. */
@@ -80,5 +83,6 @@ export class LineSplitter {
     let end = buf.length
     if (end > 0 && buf[end - 1] === 13) end--
     this.consumer.line(buf, 0, end, lineNo)
+    this.consumer.chunkEnd?.()
   }
 }

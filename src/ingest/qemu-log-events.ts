@@ -7,7 +7,7 @@
 import type {SourceRef} from '../util/source.js'
 import type {TraceRecord} from './records.js'
 import {ByteCursor, ascii} from './byte-cursor.js'
-import type {ByteInterner} from './byte-interner.js'
+import {type ByteInterner, RecentStrings} from './byte-interner.js'
 
 const PCI_CFG_ = ascii('pci_cfg_')
 const READ_SP = ascii('read ')
@@ -77,11 +77,21 @@ export class QemuEventParser {
   unknownName = ''
   /** memory_region_ops lines skipped by the region filter. */
   skippedMemOps = 0
+  /**
+   * Where the caller already found the opening quote of a trailing ` name '...'` in the line
+   * being parsed (-1: not looked for / none), so memop() does not search for it again.
+   */
+  nameQuote = -1
+  private readonly mrs: RecentStrings
+  private readonly regionNames: RecentStrings
 
   constructor(
     private readonly strings: ByteInterner,
     private readonly memRegions: MemRegionFilter = 'pci',
-  ) {}
+  ) {
+    this.mrs = new RecentStrings(strings)
+    this.regionNames = new RecentStrings(strings)
+  }
 
   /** Parses the event starting at `start` (its name) up to `end`. */
   parse(buf: Buffer, start: number, end: number, src: SourceRef, time: number | undefined): EventStatus {
@@ -99,7 +109,7 @@ export class QemuEventParser {
       }
     } else if (first === 109 /* m */) {
       if (c.lit(MEMORY_REGION_OPS_)) {
-        if (this.memRegions === 'pci' && !pciRelatedRegion(buf, c.pos, end)) {
+        if (this.memRegions === 'pci' && this.nameQuote < 0 && !pciRelatedRegion(buf, c.pos, end)) {
           this.skippedMemOps++
           return EventStatus.Skipped
         }
@@ -200,9 +210,11 @@ export class QemuEventParser {
     const cpu = c.sdec()
     if (Number.isNaN(cpu) || !c.lit(SP_MR_SP)) return EventStatus.Malformed
     const mrStart = c.pos
-    const sp = c.find(32)
-    if (sp <= mrStart) return EventStatus.Malformed
-    const mr = this.strings.intern(c.buf, mrStart, sp)
+    const buf = c.buf
+    let sp = mrStart
+    while (sp < c.end && buf[sp] !== 32) sp++
+    if (sp <= mrStart || sp >= c.end) return EventStatus.Malformed
+    const mr = this.mrs.get(buf, mrStart, sp)
     c.pos = sp
     if (!c.lit(SP_ADDR_SP)) return EventStatus.Malformed
     const addr = c.hex0x()
@@ -214,8 +226,8 @@ export class QemuEventParser {
     const size = c.dec()
     if (Number.isNaN(size) || !c.lit(SP_NAME_SP_Q)) return EventStatus.Malformed
     // The name runs to the closing quote that ends the line.
-    if (c.end - c.pos < 1 || c.buf[c.end - 1] !== 39) return EventStatus.Malformed
-    const name = this.strings.intern(c.buf, c.pos, c.end - 1)
+    if (c.end - c.pos < 1 || buf[c.end - 1] !== 39) return EventStatus.Malformed
+    const name = this.regionNames.get(buf, c.pos, c.end - 1)
     this.record =
       value64 === undefined
         ? {kind: 'mem', src, time, op, cpu, mr, addr, value, size, name}

@@ -10,10 +10,13 @@ import {ByteInterner} from './byte-interner.js'
 import {kernelRecord} from './dmesg.js'
 import type {IngestContext} from './ingest-context.js'
 import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
+import {ConfRegion, HeldLines, MemOp, confRegionAt, eventStartFast, memOpAt} from './conf-probe-holdback.js'
 import {EventStatus, type MemRegionFilter, QemuEventParser, isPciRegionName, regionNameQuote} from './qemu-log-events.js'
 
 /** InputSummary.unknownEvents key for memory_region_ops lines of regions unrelated to PCI. */
 export const SKIPPED_MEMOPS_KEY = 'memory_region_ops_* (non-PCI regions)'
+/** InputSummary.unknownEvents key for config-space probes of absent functions (see conf-probe-holdback.ts). */
+export const ABSENT_PROBES_KEY = 'memory_region_ops_* (config probes of absent functions)'
 import type {TraceRecord} from './records.js'
 
 /** Seconds back in time that mean "another trace starts here" (threads' clocks jitter by ms). */
@@ -43,6 +46,12 @@ export class QemuLogParser {
   sawLegacyFormat = false
   private readonly filterMemOps: boolean
   private skippedMemOps = 0
+  private readonly held = new HeldLines()
+  private replaying = false
+  /** The last record emitted was a pci_cfg_read: the next config data read is its data access. */
+  private lastWasCfgRead = false
+  private droppedProbes = 0
+  private readonly replayLine = (buf: Buffer, start: number, end: number, lineNo: number) => this.fullLine(buf, start, end, lineNo, -1)
 
   constructor(
     private readonly ctx: IngestContext,
@@ -56,13 +65,55 @@ export class QemuLogParser {
     if (start === end) return
     // Fast path for the bulk of a big trace: memory_region_ops of regions we filter out, decided
     // from the region name at the end of the line before looking at anything else.
-    if (this.filterMemOps && buf[end - 1] === 39) {
-      const q = regionNameQuote(buf, start, end)
-      if (q >= 0 && !isPciRegionName(buf, q + 1)) {
-        this.skippedMemOps++
-        return
+    let q = -1
+    if (buf[end - 1] === 39) {
+      q = regionNameQuote(buf, start, end)
+      if (q >= 0 && this.filterMemOps) {
+        if (!isPciRegionName(buf, q + 1)) {
+          this.skippedMemOps++
+          return
+        }
+        const region = confRegionAt(buf, q + 1, end)
+        if (region !== ConfRegion.None && this.configPathLine(region, buf, start, end, lineNo)) return
       }
     }
+    this.fullLine(buf, start, end, lineNo, q)
+  }
+
+  /** Holds, drops or lets through a config-path memory line; false if it is not a memory_region_ops line. */
+  private configPathLine(region: ConfRegion, buf: Buffer, start: number, end: number, lineNo: number): boolean {
+    const p = eventStartFast(buf, start, end)
+    const op = p < 0 ? MemOp.None : memOpAt(buf, p, end)
+    if (op === MemOp.None) return false
+    if (region === ConfRegion.Data && op === MemOp.Read) {
+      // The data access of the pci_cfg_read just emitted; otherwise the end of an absent-function probe.
+      if (this.lastWasCfgRead) return false
+      this.droppedProbes += this.held.clear() + 1
+      return true
+    }
+    if (region === ConfRegion.Index || this.held.lastIsData) this.droppedProbes += this.held.clear()
+    this.held.hold(buf, start, end, lineNo, region === ConfRegion.Data)
+    return true
+  }
+
+  /** The line splitter is done with its current chunk. */
+  chunkEnd(): void {
+    this.held.detach()
+  }
+
+  /** Replays held config-path lines before a record is emitted, keeping input order. */
+  private beforeRecord(): void {
+    if (this.held.count === 0 || this.replaying) return
+    this.replaying = true
+    try {
+      this.held.drain(this.replayLine)
+    } finally {
+      this.replaying = false
+    }
+  }
+
+  private fullLine(buf: Buffer, start: number, end: number, lineNo: number, q: number): void {
+    this.events.nameQuote = q
     const p = this.prefix(buf, start, end)
     const src: SourceRef = {file: this.ctx.file, line: lineNo}
     if (p >= 0) {
@@ -78,6 +129,8 @@ export class QemuLogParser {
   finish(): void {
     const skipped = this.skippedMemOps + this.events.skippedMemOps
     if (skipped > 0) this.ctx.unknownEvents.set(SKIPPED_MEMOPS_KEY, skipped)
+    this.droppedProbes += this.held.clear()
+    if (this.droppedProbes > 0) this.ctx.unknownEvents.set(ABSENT_PROBES_KEY, this.droppedProbes)
     if (this.ctx.records === 0 && this.ctx.unknownEvents.size === 0 && this.otherLines > 0) {
       this.ctx.warnings.warn('no-trace-events', `no QEMU trace events found (${this.otherLines} other lines)`, {file: this.ctx.file})
     }
@@ -153,6 +206,8 @@ export class QemuLogParser {
   }
 
   private emit(r: TraceRecord, style: Prefix, lineNo: number): void {
+    this.beforeRecord()
+    this.lastWasCfgRead = r.kind === 'cfg' && r.op === 'read'
     this.checkContinuity(r, style, lineNo)
     if (r.kind === 'cfg' && r.busUnknown) this.sawLegacyFormat = true
     this.ctx.records++
@@ -161,7 +216,7 @@ export class QemuLogParser {
 
   /** Two captures in one file: the clock jumps back, the prefix style changes, or a slot changes device. */
   private checkContinuity(r: TraceRecord, style: Prefix, lineNo: number): void {
-    const t = this.time
+    const t = r.time
     if (t !== undefined) {
       if (this.lastTime !== undefined && t < this.lastTime - TIME_BACKWARDS_LIMIT) {
         this.concatenated(lineNo, `time goes back by ${(this.lastTime - t).toFixed(3)} s`)
@@ -242,6 +297,8 @@ export class QemuLogParser {
     if (bracket < 0 || bracket >= end) return false
     const line = splitKernelPrefix(cleanConsoleText(buf.toString('utf8', start, end)))
     if (line.prefix !== 'printk-time' || line.text.length === 0) return false
+    this.beforeRecord()
+    this.lastWasCfgRead = false
     this.ctx.records++
     this.ctx.sink.kmsg(kernelRecord(line, src))
     return true

@@ -5,7 +5,7 @@ import {gzipSync} from 'node:zlib'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {ingestFile} from '../../src/ingest/index.js'
-import {QemuLogParser, SKIPPED_MEMOPS_KEY} from '../../src/ingest/qemu-log.js'
+import {ABSENT_PROBES_KEY, QemuLogParser, SKIPPED_MEMOPS_KEY} from '../../src/ingest/qemu-log.js'
 import type {CfgAccessRecord, TraceRecord} from '../../src/ingest/records.js'
 import {InputError, WarningSink} from '../../src/util/errors.js'
 import {CollectingSink, feedLines, fixture, newContext, onlyInputErrors, withoutSource} from './helpers.js'
@@ -54,14 +54,43 @@ describe('QEMU log: real QEMU 7.2 capture with TID@ prefixes', () => {
     expect(q).toMatchObject({vdev: '0x557735ec5030', queue: 0})
   })
 
-  it("by default keeps only PCI/virtio memory regions and counts the rest", () => {
-    const all = parse(text, {memRegions: 'all'})
+  it('by default drops non-PCI regions and absent-function probes, keeping every pairing', () => {
+    const all = parse(text, {memRegions: 'all'}).records as TraceRecord[]
     const pci = parse(text)
-    const keep = (r: TraceRecord) => r.kind !== 'mem' || /^(pci|vir|msi)/.test(r.name)
-    expect(withoutSource(pci.records)).toEqual(withoutSource((all.records as TraceRecord[]).filter(keep)))
-    const dropped = all.records.length - pci.records.length
-    expect(dropped).toBeGreaterThan(0)
-    expect(pci.ctx.unknownEvents.get(SKIPPED_MEMOPS_KEY)).toBe(dropped)
+    const kept = pci.records as TraceRecord[]
+    const regionKept = all.filter((r) => r.kind !== 'mem' || /^(pci|vir|msi)/.test(r.name))
+    // An in-order subsequence of the region-filtered records: nothing invented, nothing reordered.
+    let j = 0
+    for (const r of kept) {
+      while (j < regionKept.length && regionKept[j] !== undefined && regionKept[j]!.src.line !== r.src.line) j++
+      expect(regionKept[j]).toEqual(r)
+      j++
+    }
+    // Every non-memory event is there; around every pci_cfg_* its conf-idx and conf-data are kept.
+    const keptLines = new Set(kept.map((r) => r.src.line))
+    regionKept.forEach((r, i) => {
+      if (r.kind !== 'mem') expect(keptLines.has(r.src.line)).toBe(true)
+      if (r.kind === 'cfg') {
+        // read: idx / pci_cfg_read / data read; write: idx / data write / pci_cfg_write
+        const isMem = (m: TraceRecord | undefined, name: string) => m?.kind === 'mem' && m.name === name
+        const partners =
+          r.op === 'read'
+            ? [regionKept[i - 1], regionKept[i + 1]]
+            : [regionKept[i - 1], isMem(regionKept[i - 1], 'pci-conf-data') ? regionKept[i - 2] : undefined]
+        for (const m of partners) if (isMem(m, 'pci-conf-idx') || isMem(m, 'pci-conf-data')) expect(keptLines.has(m!.src.line)).toBe(true)
+      }
+    })
+    // What was dropped is a probe: no pci_cfg_* right next to it.
+    regionKept.forEach((r, i) => {
+      if (!keptLines.has(r.src.line)) {
+        expect(r.kind).toBe('mem')
+        expect([regionKept[i - 1]?.kind, regionKept[i + 1]?.kind]).not.toContain('cfg')
+      }
+    })
+    const counts = Object.fromEntries(pci.ctx.unknownEvents)
+    expect(counts[SKIPPED_MEMOPS_KEY]).toBe(all.length - regionKept.length)
+    expect(counts[ABSENT_PROBES_KEY]).toBe(regionKept.length - kept.length)
+    expect(counts[ABSENT_PROBES_KEY]).toBeGreaterThan(0)
   })
 
   it('gives the same records for the reproduced 10.1 ISO prefix (times included)', () => {
@@ -132,6 +161,39 @@ describe('QEMU log: no prefix, interleaved with firmware and the serial console'
     expect(kmsg.length).toBe(text.split('\n').filter((l) => /\[ *\d+\.\d{6}\] /.test(l)).length)
     expect(kmsg.find((r) => r.kind === 'kmsg' && r.tag === 'linux-version')).toMatchObject({kernelTime: 0, text: expect.stringMatching(/^Linux version 6\.1\.0-50-amd64 /)})
     expect(kmsg.some((r) => r.kind === 'kmsg' && r.text.includes('busybox shell output'))).toBe(false)
+  })
+})
+
+describe('QEMU log: config-space probe holdback', () => {
+  const idx = (n: number, v: string) => `9@1.${String(n).padStart(6, '0')}:memory_region_ops_write cpu 0 mr 0x55aa addr 0xcf8 value ${v} size 4 name 'pci-conf-idx'`
+  const data = (n: number, op: 'read' | 'write', v: string, size = 4) =>
+    `9@1.${String(n).padStart(6, '0')}:memory_region_ops_${op} cpu 0 mr 0x55bb addr 0xcfc value ${v} size ${size} name 'pci-conf-data'`
+  const lines = [
+    idx(1, '0x80001800'), // absent function 00:03.0: dropped
+    data(2, 'read', '0xffffffff'),
+    idx(3, '0x80002000'), // config read of 00:04.0: kept
+    '9@1.000004:pci_cfg_read virtio-blk-pci 00:04.0 @0x0 -> 0x10011af4',
+    data(5, 'read', '0x10011af4'),
+    idx(6, '0x80002004'), // config write: kept
+    data(7, 'write', '0x7', 2),
+    '9@1.000008:pci_cfg_write virtio-blk-pci 00:04.0 @0x4 <- 0x7',
+    idx(9, '0x80002800'), // held, then another record comes: replayed before it
+    '9@1.000010:virtio_set_status vdev 0x55cc val 0',
+    idx(11, '0x80003000'), // left at the end: dropped
+  ]
+
+  it('drops probes of absent functions, keeps the accesses around pci_cfg_*, in order, whatever the chunking', () => {
+    for (const chunks of [[1 << 20], [1], [7, 50], [129]]) {
+      const {records, ctx} = parse(lines.join('\n') + '\n', {chunks})
+      expect(records.map((r) => r.src.line)).toEqual([3, 4, 5, 6, 7, 8, 9, 10])
+      expect(records.map((r) => r.kind)).toEqual(['mem', 'cfg', 'mem', 'mem', 'mem', 'cfg', 'mem', 'status'])
+      expect(records[0]).toMatchObject({name: 'pci-conf-idx', value: 0x80002000, time: 1.000003})
+      expect(ctx.unknownEvents.get(ABSENT_PROBES_KEY)).toBe(3)
+    }
+  })
+
+  it("keeps everything with memRegions 'all'", () => {
+    expect(parse(lines.join('\n'), {memRegions: 'all'}).records).toHaveLength(lines.length)
   })
 })
 

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: ingest throughput against `grep -c pci_cfg_` on the same big file.
+ *
+ * Builds bench-data/trace-<N>mb.log (gitignored, default N = 300) by concatenating a real capture:
+ * $BENCH_SOURCE, else /tmp/probediff-samples/full/trace.log, else the first traces/<case>/trace.log.gz.
+ * Then runs, alternating, `grep -c pci_cfg_ FILE` and each contender below in a child process
+ * (so peak RSS is the contender's own), and prints MB/s, the ratio to grep and peak RSS.
+ * A benchmark, not a test: it reports, it does not fail on a missed target.
+ */
+import {spawnSync} from 'node:child_process'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync, writeSync} from 'node:fs'
+import {dirname, join, relative} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {gunzipSync} from 'node:zlib'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const targetMb = Number(process.env.BENCH_MB ?? 300)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+
+/**
+ * What is measured against grep. Each runs as `node -e CODE FILE` and prints one JSON line
+ * {records, bytes}. The lead extends this list with the full `probediff ingest` pipeline.
+ */
+const contenders = [
+  {
+    name: 'ingest parsers (ingestFile, counting sink)',
+    code: `
+      const {ingestFile} = await import(${JSON.stringify(join(root, 'dist/ingest/index.js'))})
+      const {WarningSink} = await import(${JSON.stringify(join(root, 'dist/util/errors.js'))})
+      let records = 0
+      const count = () => { records++ }
+      const summary = await ingestFile(process.argv[1], {trace: count, kmsg: count, dump: count, resource: count}, {warnings: new WarningSink()})
+      console.log(JSON.stringify({records, bytes: summary.bytes}))
+    `,
+  },
+]
+
+function findSource() {
+  if (process.env.BENCH_SOURCE) return {path: process.env.BENCH_SOURCE, gz: process.env.BENCH_SOURCE.endsWith('.gz')}
+  const samples = '/tmp/probediff-samples/full/trace.log'
+  if (existsSync(samples)) return {path: samples, gz: false}
+  const traces = join(root, 'traces')
+  if (existsSync(traces)) {
+    for (const c of readdirSync(traces).sort()) {
+      const p = join(traces, c, 'trace.log.gz')
+      if (existsSync(p)) return {path: p, gz: true}
+    }
+  }
+  return undefined
+}
+
+function buildInput() {
+  const source = findSource()
+  if (!source) {
+    console.error('bench: no real capture found (set BENCH_SOURCE, or add traces/<case>/trace.log.gz)')
+    process.exit(2)
+  }
+  const data = source.gz ? gunzipSync(readFileSync(source.path)) : readFileSync(source.path)
+  if (data.length === 0) {
+    console.error(`bench: ${source.path} is empty`)
+    process.exit(2)
+  }
+  const copies = Math.ceil((targetMb * 1e6) / data.length)
+  const dir = join(root, 'bench-data')
+  mkdirSync(dir, {recursive: true})
+  const file = join(dir, `trace-${targetMb}mb.log`)
+  const stamp = JSON.stringify({source: source.path, size: data.length, mtime: statSync(source.path).mtimeMs, copies})
+  const stampFile = `${file}.json`
+  if (!(existsSync(file) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)) {
+    const fd = openSync(file, 'w')
+    for (let i = 0; i < copies; i++) writeSync(fd, data)
+    closeSync(fd)
+    writeFileSync(stampFile, stamp)
+  }
+  return {file, source: source.path, copies, bytes: statSync(file).size}
+}
+
+/** Reads the file once so every contender starts with it in the page cache. */
+function warm(file) {
+  const fd = openSync(file, 'r')
+  const buf = Buffer.allocUnsafe(1 << 20)
+  while (readSync(fd, buf, 0, buf.length, null) > 0);
+  closeSync(fd)
+}
+
+function timed(cmd, args) {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(cmd, args, {encoding: 'utf8', maxBuffer: 1 << 26})
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  if (r.error) throw r.error
+  return {seconds, stdout: r.stdout, stderr: r.stderr, status: r.status}
+}
+
+function runGrep(file) {
+  const r = timed('grep', ['-c', 'pci_cfg_', file])
+  return {seconds: r.seconds, count: Number(r.stdout.trim())}
+}
+
+function runContender(c, file) {
+  // maxRSS is taken inside the child after the work: its peak resident set (KiB on Linux).
+  const code = `${c.code}\nconsole.log(JSON.stringify({maxRssKb: process.resourceUsage().maxRSS}))`
+  const r = timed(process.execPath, ['--input-type=module', '-e', code, file])
+  if (r.status !== 0) throw new Error(`${c.name} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+  return {seconds: r.seconds, ...Object.assign({}, ...lines)}
+}
+
+const min = (xs) => Math.min(...xs)
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const mbps = (bytes, s) => (bytes / 1e6 / s).toFixed(1)
+
+const input = buildInput()
+console.log(`file: ${relative(root, input.file)}  ${(input.bytes / 1e6).toFixed(1)} MB  (${input.copies} x ${input.source})`)
+warm(input.file)
+const grepTimes = []
+const results = contenders.map(() => ({times: [], last: undefined}))
+let grepCount = 0
+for (let round = 0; round < rounds; round++) {
+  const g = runGrep(input.file)
+  grepTimes.push(g.seconds)
+  grepCount = g.count
+  contenders.forEach((c, i) => {
+    const r = runContender(c, input.file)
+    results[i].times.push(r.seconds)
+    results[i].last = r
+  })
+}
+const grepBest = min(grepTimes)
+console.log(`grep -c pci_cfg_: ${grepBest.toFixed(3)} s best, ${median(grepTimes).toFixed(3)} s median  (${mbps(input.bytes, grepBest)} MB/s; ${grepCount} lines)`)
+contenders.forEach((c, i) => {
+  const {times, last} = results[i]
+  const best = min(times)
+  const ratio = best / grepBest
+  const rssMb = last.maxRssKb / 1024
+  console.log(`${c.name}: ${best.toFixed(3)} s best, ${median(times).toFixed(3)} s median  (${mbps(input.bytes, best)} MB/s; ${last.records} records)`)
+  console.log(`  ratio to grep: ${ratio.toFixed(2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'MISSED'}); peak RSS ${rssMb.toFixed(0)} MB (target < 150 MB: ${rssMb < 150 ? 'met' : 'MISSED'})`)
+})
