@@ -19,6 +19,7 @@ import type {KernelChoice} from './kernel-source.js'
 import {type Accel, buildQemuArgv, fullAppend, type Machine, PLACEHOLDERS, type QemuInvocation, recordedArgv} from './qemu-argv.js'
 import {QemuNotFound, type QemuRun, runQemu} from './qemu-runner.js'
 import {guestKernelLog} from './run-verdict.js'
+import {decodeSysfsDump, writeSysfsDump} from './sysfs-dump.js'
 import {KEPT_REGION_DESCRIPTION} from './trace-filter.js'
 
 /** Everything one capture needs; the command turns flags into this. */
@@ -40,12 +41,16 @@ export interface CaptureOptions {
   readonly deviceArgs: readonly string[]
   readonly force: boolean
   readonly memoryMiB: number
+  /** Also copy every PCI function's sysfs config and resource out of the guest into this directory. */
+  readonly sysfsDumpDir?: string
 }
 
 export interface CaptureResult {
   readonly dir: string
   readonly record: CaptureCaseRecord
   readonly warnings: readonly string[]
+  /** With sysfsDumpDir: the functions whose config and resource were written there. */
+  readonly sysfsDumped?: readonly string[]
 }
 
 export const TRACE_FILE = 'trace.log.gz'
@@ -54,6 +59,9 @@ export const CASE_FILE = 'case.json'
 
 export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
   validateCaseName(opts.name)
+  if (opts.sysfsDumpDir !== undefined && opts.initrd !== undefined) {
+    throw new UsageError('--sysfs-dump needs the initramfs probediff builds; it excludes --initrd')
+  }
   if (!Number.isFinite(opts.timeoutSeconds) || opts.timeoutSeconds <= 0) throw new UsageError('--timeout must be a positive number of seconds')
   const warnings: string[] = []
   const qemu = await qemuVersion(opts.qemu)
@@ -82,12 +90,15 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
     try {
       const run = await bootGuest(argv, opts.timeoutSeconds, join(staged.tmpDir, TRACE_FILE))
       const dmesg = guestKernelLog(run, opts.timeoutSeconds)
+      // Decoded before anything is committed: a damaged dump fails the capture as a whole.
+      const sysfs = opts.sysfsDumpDir === undefined ? undefined : decodeSysfsDump(run.console)
       const record = caseRecord({opts, devices, invocation, initrdPath, initramfsRecord, qemu, accel, accelReason, run, dmesg})
       for (const m of record.run.insmodFailures) warnings.push(`insmod failed in the guest: ${m}`)
       await writeFile(join(staged.tmpDir, DMESG_FILE), dmesg)
       await writeFile(join(staged.tmpDir, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`)
       await commitCaseDir(staged)
-      return {dir: staged.finalDir, record, warnings}
+      const sysfsDumped = sysfs && opts.sysfsDumpDir !== undefined ? await writeSysfsDump(opts.sysfsDumpDir, sysfs) : undefined
+      return {dir: staged.finalDir, record, warnings, ...(sysfsDumped ? {sysfsDumped} : {})}
     } catch (error) {
       await discardCaseDir(staged)
       throw error
@@ -195,7 +206,7 @@ async function prepareInitrd(
   }
   for (const m of plan.missing) warnings.push(`driver ${m} not found in ${opts.kernel.modulesDir}: its devices will get no driver`)
   const initrdPath = join(scratch, 'initramfs.cpio.gz')
-  await writeFile(initrdPath, buildInitramfs(busybox.image, plan.load))
+  await writeFile(initrdPath, buildInitramfs(busybox.image, plan.load, {sysfsDump: opts.sysfsDumpDir !== undefined}))
   log().info({modules: plan.load.map((m) => m.name), builtin: plan.builtin}, 'initramfs built')
   return {
     initrdPath,
@@ -217,6 +228,7 @@ function reproduceCommand(opts: CaptureOptions): string {
   words.push('--machine', opts.machine, '--events', opts.eventSet)
   if (opts.append?.trim()) words.push('--append', opts.append.trim())
   for (const m of opts.extraModules) words.push('--load', m)
+  if (opts.sysfsDumpDir !== undefined) words.push('--sysfs-dump', 'DIR')
   words.push('--', ...opts.deviceArgs)
   return words.map(shellQuote).join(' ')
 }

@@ -1,6 +1,7 @@
 import {gzipSync} from 'node:zlib'
 import {type CpioEntry, newcArchive} from './cpio.js'
 import {DMESG_BEGIN, DMESG_END, INSMOD_FAILED_PREFIX} from './console.js'
+import {SYSFS_DUMP_APPLETS, sysfsDumpScript} from './sysfs-dump.js'
 
 /**
  * The capture initramfs: a static busybox, the modules to insmod (already in dependency order and
@@ -16,7 +17,12 @@ const APPLETS = ['sh', 'mount', 'insmod', 'dmesg', 'sleep', 'poweroff', 'cat']
 /** Seconds /init waits after the last insmod, so asynchronous probes (hwrng, SCSI scan) finish. */
 export const SETTLE_SECONDS = 1
 
-export function initScript(moduleNames: readonly string[]): string {
+export interface InitOptions {
+  /** Also print every PCI function's sysfs config and resource (capture --sysfs-dump). */
+  readonly sysfsDump?: boolean
+}
+
+export function initScript(moduleNames: readonly string[], opts: InitOptions = {}): string {
   const loads = moduleNames.map((m) => {
     const patterns = [...new Set([m, m.replace(/_/g, '-')])].join(' ')
     return `insmod /lib/modules/${m}.ko $(modparams ${patterns}) || echo "${INSMOD_FAILED_PREFIX}${m}"`
@@ -43,12 +49,14 @@ export function initScript(moduleNames: readonly string[]): string {
     `echo ${DMESG_BEGIN}`,
     'dmesg',
     `echo ${DMESG_END}`,
+    ...(opts.sysfsDump ? sysfsDumpScript() : []),
     'poweroff -f',
     '',
   ].join('\n')
 }
 
-export function initramfsEntries(busybox: Uint8Array, modules: readonly InitramfsModule[]): CpioEntry[] {
+export function initramfsEntries(busybox: Uint8Array, modules: readonly InitramfsModule[], opts: InitOptions = {}): CpioEntry[] {
+  const applets = opts.sysfsDump ? [...APPLETS, ...SYSFS_DUMP_APPLETS] : APPLETS
   const entries: CpioEntry[] = [
     {kind: 'dir', path: '/'},
     {kind: 'dir', path: 'bin'},
@@ -59,14 +67,14 @@ export function initramfsEntries(busybox: Uint8Array, modules: readonly Initramf
     {kind: 'dir', path: 'lib'},
     {kind: 'dir', path: 'lib/modules'},
     {kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755},
-    ...APPLETS.map((a): CpioEntry => ({kind: 'symlink', path: `bin/${a}`, target: 'busybox'})),
+    ...applets.map((a): CpioEntry => ({kind: 'symlink', path: `bin/${a}`, target: 'busybox'})),
     ...modules.map((m): CpioEntry => ({kind: 'file', path: `lib/modules/${m.name}.ko`, data: m.image})),
-    {kind: 'file', path: 'init', data: Buffer.from(initScript(modules.map((m) => m.name))), mode: 0o755},
+    {kind: 'file', path: 'init', data: Buffer.from(initScript(modules.map((m) => m.name), opts)), mode: 0o755},
   ]
   return entries
 }
 
 /** The gzip-compressed newc archive the kernel takes as -initrd. */
-export function buildInitramfs(busybox: Uint8Array, modules: readonly InitramfsModule[]): Buffer {
-  return gzipSync(newcArchive(initramfsEntries(busybox, modules)), {level: 6})
+export function buildInitramfs(busybox: Uint8Array, modules: readonly InitramfsModule[], opts: InitOptions = {}): Buffer {
+  return gzipSync(newcArchive(initramfsEntries(busybox, modules, opts)), {level: 6})
 }

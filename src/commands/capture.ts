@@ -39,6 +39,7 @@ export default class Capture extends BaseCommand {
     memory: Flags.integer({description: 'guest memory in MiB', default: 512, min: 64}),
     'traces-dir': Flags.string({description: 'where cases are written', default: 'traces', helpValue: 'DIR'}),
     force: Flags.boolean({description: 'replace an existing case'}),
+    'sysfs-dump': Flags.string({description: "also copy each PCI function's sysfs config and resource from the guest to DIR/BDF/", helpValue: 'DIR'}),
   }
 
   async run(): Promise<void> {
@@ -77,11 +78,13 @@ export default class Capture extends BaseCommand {
         deviceArgs,
         force: flags.force,
         memoryMiB: flags.memory,
+        ...(flags['sysfs-dump'] ? {sysfsDumpDir: flags['sysfs-dump']} : {}),
       })
       for (const w of result.warnings) this.warn(sanitizeForTerminal(w))
       const r = result.record
       this.log(`${result.dir}: ${r.kernel.release ?? '?'} on ${r.machine} (${r.qemu.accel}), ${r.devices.length} device(s), ` +
         `${r.run.traceLinesKept} trace lines, booted in ${r.run.bootSeconds} s`)
+      if (result.sysfsDumped) this.log(`sysfs config and resource of ${result.sysfsDumped.length} function(s) in ${flags['sysfs-dump']}`)
     } catch (error) {
       if (!(error instanceof CaptureFailure)) throw error
       const tail = error.tail.map((l) => `  | ${sanitizeForTerminal(l)}`).join('\n')
