@@ -12,13 +12,15 @@ import {type BuildPlan, OracleBuildError, planBuild, providedNames} from './reci
 import {KernelTree} from './tree.js'
 
 /** Bumped whenever the way a harness is assembled changes, so old cached builds are not reused. */
-const RECIPE_VERSION = 'oracle-recipe-1'
+const RECIPE_VERSION = 'oracle-recipe-2'
 export const HARNESS_BINARY = 'probediff-oracle'
 export const MANIFEST = 'manifest.json'
 
 export interface OracleManifest {
   readonly recipe: string
   readonly hash: string
+  /** Hash of the glue and recipe alone: a build whose glue is out of date is not picked by `auto`. */
+  readonly glueHash?: string
   readonly kernelVersion: string
   readonly kernelSource: string
   /** Free-form label (e.g. `debian-6.1`) used by `auto` resolution. */
@@ -93,6 +95,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
     const manifest: OracleManifest = {
       recipe: RECIPE_VERSION,
       hash,
+      glueHash: currentGlueHash(),
       kernelVersion: plan.kernelVersion,
       kernelSource: opts.kernelSource,
       label: opts.label,
@@ -117,6 +120,15 @@ function cacheKey(plan: BuildPlan, glueDir: string, glueFiles: string[]): string
   h.update(RECIPE_VERSION + '\0')
   for (const f of plan.sources) h.update(`${f.path}\0${f.text}\0`)
   for (const f of glueFiles) h.update(`${relative(glueDir, f)}\0${readFileSync(f, 'utf8')}\0`)
+  return h.digest('hex')
+}
+
+/** The hash of the glue sources and recipe version this probediff would build with. */
+export function currentGlueHash(): string {
+  const glueDir = harnessSourceDir()
+  const h = createHash('sha256')
+  h.update(RECIPE_VERSION + '\0')
+  for (const f of listFiles(glueDir)) h.update(`${relative(glueDir, f)}\0${readFileSync(f, 'utf8')}\0`)
   return h.digest('hex')
 }
 

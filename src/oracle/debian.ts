@@ -11,7 +11,8 @@ import {fileURLToPath} from 'node:url'
 import {oracleCacheDir} from './paths.js'
 import {OracleBuildError, TREE_FILES} from './recipe.js'
 
-export const DEBIAN_SERIES = ['5.10', '6.1', '6.12'] as const
+/** `mainline`: the newest linux-source in trixie-backports (7.x when this was written). */
+export const DEBIAN_SERIES = ['5.10', '6.1', '6.12', 'mainline'] as const
 export type DebianSeries = (typeof DEBIAN_SERIES)[number]
 
 /** Which suite carries each series, and whether the system apt already points at it. */
@@ -19,6 +20,17 @@ const SUITE: Readonly<Record<DebianSeries, {suite: string; systemApt: boolean}>>
   '5.10': {suite: 'bullseye', systemApt: false},
   '6.1': {suite: 'bookworm', systemApt: true},
   '6.12': {suite: 'trixie', systemApt: false},
+  mainline: {suite: 'trixie-backports', systemApt: false},
+}
+
+/** The package of a series: linux-source-<series>, or for mainline the newest one the suite has. */
+function packageFor(series: DebianSeries): string {
+  if (series !== 'mainline') return `linux-source-${series}`
+  const r = spawnSync(join(scriptsDir(), 'debian-apt.sh'), [SUITE.mainline.suite, 'apt-cache', 'search', '--names-only', '^linux-source-[0-9.]+$'], {encoding: 'utf8'})
+  const versions = [...(r.stdout ?? '').matchAll(/^linux-source-(\d+)\.(\d+) /gm)].map((m) => [Number(m[1]), Number(m[2])] as const)
+  versions.sort((a, b) => b[0] - a[0] || b[1] - a[1])
+  if (!versions[0]) throw new OracleBuildError(`no linux-source package found in ${SUITE.mainline.suite}${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`)
+  return `linux-source-${versions[0][0]}.${versions[0][1]}`
 }
 
 export interface DebianTree {
@@ -48,10 +60,11 @@ export function ensureDebianTree(series: DebianSeries): DebianTree {
   const marker = join(base, 'tree', '.probediff-package')
   if (existsSync(marker)) return {series, dir: join(base, 'tree'), packageVersion: readFileSync(marker, 'utf8').trim()}
 
-  const pkg = `linux-source-${series}`
   const dl = join(base, 'download')
   mkdirSync(dl, {recursive: true})
-  let deb = readdirSync(dl).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'))
+  const have = readdirSync(dl).find((f) => /^linux-source-[\d.]+_.*\.deb$/.test(f))
+  const pkg = have ? have.slice(0, have.indexOf('_')) : packageFor(series)
+  let deb = have
   if (!deb) {
     const {suite, systemApt} = SUITE[series]
     if (systemApt) run('apt-get', ['download', pkg], dl, `apt-get download ${pkg}`)

@@ -82,6 +82,7 @@ export const TREE_FILES = [
   'include/linux/virtio_pci_modern.h',
   'include/linux/virtio_pci_legacy.h',
   'include/linux/virtio_pci_admin.h',
+  'include/linux/virtio_features.h',
   'lib/pci_iomap.c',
   'drivers/pci/iomap.c',
   'Makefile',
@@ -119,6 +120,7 @@ export function planBuild(tree: KernelTree, glueNames: ReadonlySet<string> = new
   copy('include/linux/virtio_pci_modern.h', 'linux/virtio_pci_modern.h')
   copy('include/linux/virtio_pci_legacy.h', 'linux/virtio_pci_legacy.h')
   copy('include/linux/virtio_pci_admin.h', 'linux/virtio_pci_admin.h')
+  copy('include/linux/virtio_features.h', 'linux/virtio_features.h')
 
   const virtioPrelude = (files: KernelSourceFile[]): string => prelude(files, ['"virtio_pci_common.h"'])
   const plainPrelude = (files: KernelSourceFile[]): string => prelude(files, [])

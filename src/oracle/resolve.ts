@@ -1,10 +1,11 @@
 /**
  * `--oracle PATH|auto`: a harness binary, a build directory, or the newest cached build whose kernel
- * version belongs to the profile's series (e.g. profile 6.1 -> a build of 6.1.x).
+ * version belongs to the profile's series (e.g. profile 6.1 -> a build of 6.1.x) and whose glue is
+ * this probediff's (a build from older glue is rebuilt, not used).
  */
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
-import {HARNESS_BINARY, MANIFEST, type OracleManifest} from './build.js'
+import {HARNESS_BINARY, MANIFEST, type OracleManifest, currentGlueHash} from './build.js'
 import {oracleCacheDir} from './paths.js'
 
 export interface ResolvedOracle {
@@ -30,8 +31,15 @@ export function listCachedBuilds(): ResolvedOracle[] {
   return out
 }
 
-/** True if a kernel version string (6.1.192) belongs to a profile series (6.1). */
+/** The newest fixed series; `mainline` means any build newer than it. */
+const NEWEST_SERIES = [6, 12]
+
+/** True if a kernel version string (6.1.192) belongs to a profile series (6.1, or mainline for > 6.12). */
 export function versionInSeries(version: string, series: string): boolean {
+  if (series === 'mainline') {
+    const m = /^(\d+)\.(\d+)/.exec(version)
+    return !!m && (Number(m[1]) > NEWEST_SERIES[0]! || (Number(m[1]) === NEWEST_SERIES[0] && Number(m[2]) > NEWEST_SERIES[1]!))
+  }
   return version === series || version.startsWith(series + '.') || version.startsWith(series + '-')
 }
 
@@ -44,7 +52,8 @@ export function resolveOracle(spec: string, series: string): ResolvedOracle | un
     const manifest = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as OracleManifest) : undefined
     return {binary, manifest}
   }
-  const matching = listCachedBuilds().filter((b) => b.manifest && versionInSeries(b.manifest.kernelVersion, series))
+  const glue = currentGlueHash()
+  const matching = listCachedBuilds().filter((b) => b.manifest && b.manifest.glueHash === glue && versionInSeries(b.manifest.kernelVersion, series))
   matching.sort((a, b) => (b.manifest!.builtAt ?? '').localeCompare(a.manifest!.builtAt ?? ''))
   return matching[0]
 }

@@ -11,9 +11,9 @@ import {OracleProcess} from '../../src/oracle/run.js'
 import {PROFILES, availability, oracleBinary} from './oracle-env.js'
 
 const seed = (name: string): ConfigImage => qemuLikeImage(SEEDS.find((s) => s.name === name)!)
-const COMMON_MAP: Record<string, number> = {'5.10': 56, '6.1': 60, '6.12': 64}
+const COMMON_MAP: Record<string, number> = {'5.10': 56, '6.1': 60, '6.12': 64, mainline: 64}
 const ddMessage = (p: string, errno: number) =>
-  p === '6.12'
+  p === '6.12' || p === 'mainline'
     ? {level: 'err', text: `virtio-pci 0000:00:03.0: probe with driver virtio-pci failed with error -${errno}`}
     : {level: 'warn', text: `virtio-pci: probe of 0000:00:03.0 failed with error -${errno}`}
 

@@ -11,7 +11,7 @@ import {type DebianSeries, ensureDebianTree} from '../../src/oracle/debian.js'
 import {oracleCacheDir} from '../../src/oracle/paths.js'
 import {resolveOracle} from '../../src/oracle/resolve.js'
 
-export const PROFILES = ['5.10', '6.1', '6.12'] as const satisfies readonly DebianSeries[]
+export const PROFILES = ['5.10', '6.1', '6.12', 'mainline'] as const satisfies readonly DebianSeries[]
 
 export const IN_CI = !['', '0', 'false', undefined].includes(process.env.CI)
 

@@ -30,7 +30,7 @@ const {values} = parseArgs({
 })
 const count = Number(values.count)
 const seed = Number(values.seed)
-const profiles = values.profile?.length ? values.profile : ['5.10', '6.1', '6.12']
+const profiles = values.profile?.length ? values.profile : ['5.10', '6.1', '6.12', 'mainline']
 
 const corpus = await loadCorpus(values.corpus!).catch(() => [])
 let failed = false

@@ -685,7 +685,7 @@ static void run_case(struct case_in *in)
 		}
 	}
 	S = &base_state;
-	if (n_dep > 0 && base.exit == EXIT_NONE) {
+	if (n_dep > 0 && base.exit != EXIT_UNDETERMINED) {
 		base.exit = EXIT_UNDETERMINED;
 		base.transport = "none";
 		for (int k = 0; k < n_dep; k++) {

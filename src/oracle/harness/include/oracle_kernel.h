@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <string.h>
 
 /* ---- configuration the Debian kernels are built with ---- */
 #define CONFIG_PCI 1
@@ -50,6 +51,9 @@ struct cpumask { unsigned long bits[1]; };
 typedef struct cpumask *cpumask_var_t;
 struct irq_affinity; struct work_struct { int pending; }; struct kref { atomic_t refcount; };
 struct completion { int done; };
+struct ida { int oracle_placeholder; };
+#define ida_init(i) ((void)(i))
+#define ida_destroy(i) ((void)(i))
 typedef int irqreturn_t;
 
 /* ---- compiler and helpers ---- */
@@ -72,7 +76,8 @@ typedef int irqreturn_t;
 #define __packed __attribute__((packed))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-#define BUILD_BUG_ON(cond) _Static_assert(!(cond), "BUILD_BUG_ON: " #cond)
+/* A negative array size when the condition is a true constant; nothing otherwise (as in the kernel). */
+#define BUILD_BUG_ON(cond) ((void)sizeof(char[1 - 2 * !!(cond)]))
 #define BUILD_BUG_ON_ZERO(e) 0
 #define WARN_ON(x) ({ int __w = !!(x); __w; })
 #define WARN_ON_ONCE(x) WARN_ON(x)
@@ -87,6 +92,8 @@ typedef int irqreturn_t;
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b) ((t)(a) > (t)(b) ? (t)(a) : (t)(b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define __KERNEL_DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#define DIV_ROUND_UP(n, d) __KERNEL_DIV_ROUND_UP(n, d)
 #define BIT(n) (1UL << (n))
 #define BIT_ULL(n) (1ULL << (n))
 #define GENMASK(h, l) (((~0UL) - (1UL << (l)) + 1) & (~0UL >> (63 - (h))))
@@ -132,6 +139,9 @@ void oracle_kfree(const void *p);
 #define kmalloc(n, gfp) oracle_kzalloc(n)
 #define kcalloc(n, s, gfp) oracle_kzalloc((n) * (s))
 #define kfree(p) oracle_kfree(p)
+#define kzalloc_obj(x, ...) ((__typeof__(x) *)oracle_kzalloc(sizeof(x)))
+#define kmalloc_obj(x, ...) kzalloc_obj(x)
+#define kzalloc_objs(x, n, ...) ((__typeof__(x) *)oracle_kzalloc(sizeof(x) * (n)))
 #define INIT_LIST_HEAD(l) do { (l)->next = (l); (l)->prev = (l); } while (0)
 #define spin_lock_init(l) do { (l)->locked = 0; } while (0)
 #define mutex_init(l) do { (l)->locked = 0; } while (0)
@@ -355,6 +365,11 @@ struct virtio_device {
 };
 int register_virtio_device(struct virtio_device *dev);
 void unregister_virtio_device(struct virtio_device *dev);
+
+/* Newer trees' virtio_pci_modern.h uses the feature-array helpers (copied from the tree when present). */
+#if __has_include(<linux/virtio_features.h>)
+#include <linux/virtio_features.h>
+#endif
 
 /* Prototypes of the PCI core functions under test, as the kernel tree declares them (written by the build). */
 #if __has_include("oracle_protos.h")
