@@ -8,7 +8,7 @@ import type {InputSummary} from '../evidence/types.js'
 import {InputError, type WarningSink} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {SimpletraceParser} from './simpletrace.js'
-import {byteChunks, ioError, isGzip, readHead} from './byte-source.js'
+import {ioError, isGzip, readHead} from './byte-source.js'
 import {ingestCsv} from './csv.js'
 import {DmesgParser} from './dmesg.js'
 import {IngestContext} from './ingest-context.js'
@@ -18,7 +18,7 @@ import {QemuLogParser} from './qemu-log.js'
 import {type InputFormat, sniffFormat as sniffWithName} from './sniff.js'
 import type {RecordSink} from './sink.js'
 import {ingestSysfsConfig, ingestSysfsDir} from './sysfs.js'
-import {feedTextFile} from './text-input.js'
+import {feedChunks, feedTextFile} from './text-input.js'
 
 export type {InputFormat} from './sniff.js'
 export {INPUT_FORMATS} from './sniff.js'
@@ -86,11 +86,7 @@ async function ingestAs(format: InputFormat, path: string, ctx: IngestContext, o
       return ingestCsv(path, gzip, ctx, opts.csvColumns)
     case 'simpletrace': {
       const parser = new SimpletraceParser(ctx)
-      let bytes = 0
-      for await (const chunk of byteChunks(path, ctx.file, gzip)) {
-        bytes += chunk.length
-        parser.push(chunk)
-      }
+      const bytes = await feedChunks(path, gzip, ctx, (chunk) => parser.push(chunk))
       parser.end()
       return bytes
     }

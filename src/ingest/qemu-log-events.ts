@@ -238,29 +238,30 @@ export class QemuEventParser {
   /** `vdev %p val %u` */
   private setStatus(src: SourceRef, time: number | undefined): EventStatus {
     const c = this.cur
-    if (!c.lit(VDEV_SP)) return EventStatus.Malformed
-    const vdevStart = c.pos
-    const sp = c.find(32)
-    if (sp <= vdevStart) return EventStatus.Malformed
-    const vdev = this.strings.intern(c.buf, vdevStart, sp)
-    c.pos = sp
-    if (!c.lit(SP_VAL_SP)) return EventStatus.Malformed
+    const vdev = this.vdevWord()
+    if (vdev === undefined || !c.lit(SP_VAL_SP)) return EventStatus.Malformed
     const val = c.dec()
     if (Number.isNaN(val) || val > 255 || !c.atEnd()) return EventStatus.Malformed
     this.record = {kind: 'status', src, time, vdev, val}
     return EventStatus.Record
   }
 
+  /** `vdev %p` up to the next space (left at the cursor). */
+  private vdevWord(): string | undefined {
+    const c = this.cur
+    if (!c.lit(VDEV_SP)) return undefined
+    const start = c.pos
+    const sp = c.find(32)
+    if (sp <= start) return undefined
+    c.pos = sp
+    return this.strings.intern(c.buf, start, sp)
+  }
+
   /** `vdev %p n %d vq %p` */
   private queueNotify(src: SourceRef, time: number | undefined): EventStatus {
     const c = this.cur
-    if (!c.lit(VDEV_SP)) return EventStatus.Malformed
-    const vdevStart = c.pos
-    const sp = c.find(32)
-    if (sp <= vdevStart) return EventStatus.Malformed
-    const vdev = this.strings.intern(c.buf, vdevStart, sp)
-    c.pos = sp
-    if (!c.lit(SP_N_SP)) return EventStatus.Malformed
+    const vdev = this.vdevWord()
+    if (vdev === undefined || !c.lit(SP_N_SP)) return EventStatus.Malformed
     const queue = c.sdec()
     if (Number.isNaN(queue) || !c.lit(SP_VQ_SP) || c.atEnd()) return EventStatus.Malformed
     const vq = this.strings.intern(c.buf, c.pos, c.end)
@@ -321,9 +322,12 @@ export function regionNameQuote(buf: Buffer, from: number, end: number): number 
   let q = end - 2
   while (q >= stop && buf[q] !== 39) q--
   if (q < stop) return -1
-  // ` name '`
-  if (buf[q - 1] !== 32 || buf[q - 2] !== 101 || buf[q - 3] !== 109 || buf[q - 4] !== 97 || buf[q - 5] !== 110 || buf[q - 6] !== 32) return -1
-  return q
+  return isNameField(buf, q) ? q : -1
+}
+
+/** ` name ` precedes the quote at `q`. */
+export function isNameField(buf: Buffer, q: number): boolean {
+  return buf[q - 1] === 32 && buf[q - 2] === 101 && buf[q - 3] === 109 && buf[q - 4] === 97 && buf[q - 5] === 110 && buf[q - 6] === 32
 }
 
 /** Region names starting `pci`, `vir(tio)` or `msi(x)`. */

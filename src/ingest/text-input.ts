@@ -18,11 +18,17 @@ export function lineSplitterFor(ctx: IngestContext, consumer: LineConsumer, maxL
 /** Feeds every line to `consumer`; returns the number of (decompressed) bytes read. */
 export async function feedTextFile(path: string, gzip: boolean, ctx: IngestContext, consumer: LineConsumer): Promise<number> {
   const splitter = lineSplitterFor(ctx, consumer)
+  const bytes = await feedChunks(path, gzip, ctx, (chunk) => splitter.push(chunk))
+  splitter.end()
+  return bytes
+}
+
+/** Hands each (decompressed) chunk to `push`; returns the byte count. */
+export async function feedChunks(path: string, gzip: boolean, ctx: IngestContext, push: (chunk: Buffer) => void): Promise<number> {
   let bytes = 0
   for await (const chunk of byteChunks(path, ctx.file, gzip)) {
     bytes += chunk.length
-    splitter.push(chunk)
+    push(chunk)
   }
-  splitter.end()
   return bytes
 }
