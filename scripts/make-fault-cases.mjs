@@ -4,7 +4,12 @@
 // virtio-blk, copied out of a Debian 6.1 guest by `probediff capture --sysfs-dump`).
 // Each case = one seed + a small documented mutation; every `from` value is checked against the seed
 // before it is replaced, so a changed seed cannot silently produce a different case.
-// Usage: node scripts/make-fault-cases.mjs [--check]   (--check: fail if a case on disk differs)
+// Each case.json also records what the kernel-source oracle (src/oracle, the kernel's own virtio-pci
+// code built from Debian sources) said about the case, from make-fault-cases.oracle.json.
+// Usage: node scripts/make-fault-cases.mjs [--check] [--oracle]
+//   --check   fail if a case on disk differs from what the seed and mutation give
+//   --oracle  run every case through the cached oracle builds (needs `npm run build` and
+//             `probediff oracle build --debian 5.10|6.1|6.12`) and refresh make-fault-cases.oracle.json
 import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'
@@ -13,6 +18,8 @@ import {fileURLToPath} from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const seedDir = join(root, 'traces', 'fault-seeds', '6.1')
 const capture = JSON.parse(readFileSync(join(seedDir, 'capture.json'), 'utf8'))
+const oracleFile = join(root, 'scripts', 'make-fault-cases.oracle.json')
+const readOracle = () => (existsSync(oracleFile) ? JSON.parse(readFileSync(oracleFile, 'utf8')) : {})
 
 const MODERN = '0000:00:02.0' // virtio-net-pci,disable-legacy=on: 1af4:1041 rev 1, caps on BAR 4 (16 KiB)
 const TRANSITIONAL = '0000:00:03.0' // virtio-blk-pci: 1af4:1001 rev 0, I/O BAR 0 + the same caps on BAR 4
@@ -320,7 +327,7 @@ function applyResource(lines, m, name) {
   lines[m.line - 1] = m.to
 }
 
-function buildCase(c) {
+function buildCase(c, oracle) {
   const config = readFileSync(join(seedDir, c.seed, 'config'))
   const resource = readFileSync(join(seedDir, c.seed, 'resource'), 'latin1')
   const seedSha = {config: sha256(config), resource: sha256(Buffer.from(resource, 'latin1'))}
@@ -361,15 +368,62 @@ function buildCase(c) {
       versions: c.check.versions,
       checkedAgainst: `${SRC[c.kernel]} ${c.check.file} ${c.check.function} (${c.check.lines})`,
     },
+    ...(oracle[c.name] ? {oracle: oracle[c.name]} : {}),
     reproduce: 'node scripts/make-fault-cases.mjs',
   }
   return {meta, config, resource: lines.join('\n')}
 }
 
+/** Runs each case through the oracle build of its profile; the result as recorded in case.json. */
+async function runOracles() {
+  const dist = (m) => import(join(root, 'dist', m))
+  const {buildEvidence} = await dist('evidence/build.js')
+  const {toProbeInput} = await dist('evidence/probe-input.js')
+  const {corpusPaths, caseInputs, readCaseMeta} = await dist('golden/corpus.js')
+  const {profileByName} = await dist('model/profiles.js')
+  const {predict} = await dist('model/virtio-pci-probe.js')
+  const {compareWithModel, formatDifferences} = await dist('oracle/compare.js')
+  const {OracleProcess} = await dist('oracle/run.js')
+  const {resolveOracle} = await dist('oracle/resolve.js')
+  const paths = corpusPaths(root)
+  const out = {}
+  for (const c of CASES) {
+    const resolved = resolveOracle('auto', c.kernel)
+    if (!resolved) throw new Error(`no oracle build for ${c.kernel}: run probediff oracle build --debian ${c.kernel}`)
+    const meta = await readCaseMeta(paths, c.name)
+    const inputs = await caseInputs(paths, meta)
+    const evidence = await buildEvidence(inputs.map((i) => ({path: i.path, displayName: i.displayName})), {})
+    const input = toProbeInput(evidence.devices[0], {forceLegacy: c.forceLegacy === true})
+    const proc = new OracleProcess(resolved.binary)
+    const kernel = await proc.run({id: c.name, input}).finally(() => proc.close())
+    const cmp = compareWithModel(kernel, predict(input, profileByName(c.kernel)))
+    out[c.name] = {
+      build: resolved.manifest?.label ?? dirname(resolved.binary).split('/').pop(),
+      rc: kernel.rc,
+      transport: kernel.transport,
+      attempts: kernel.attempts.map((a) => `${a.probe} ${a.rc}`),
+      messages: kernel.messages.map((m) => m.text),
+      modelVerdict: cmp.verdict,
+      ...(cmp.differences.length ? {differences: formatDifferences(cmp.differences)} : {}),
+    }
+  }
+  return out
+}
+
 const checkOnly = process.argv.includes('--check')
+const withOracle = process.argv.includes('--oracle')
 let differing = 0
+await writeCases(readOracle())
+if (withOracle) {
+  const results = await runOracles()
+  writeFileSync(oracleFile, `${JSON.stringify(results, null, 2)}\n`)
+  await writeCases(results)
+}
+if (checkOnly && differing > 0) process.exit(1)
+
+async function writeCases(oracle) {
 for (const c of CASES) {
-  const {meta, config, resource} = buildCase(c)
+  const {meta, config, resource} = buildCase(c, oracle)
   const dir = join(root, 'traces', c.name)
   const files = {
     'case.json': Buffer.from(`${JSON.stringify(meta, null, 2)}\n`),
@@ -394,6 +448,6 @@ for (const c of CASES) {
   }
   rmSync(dir, {recursive: true, force: true})
   renameSync(tmp, dir)
-  console.log(`${c.name}: ${c.seed} (${SEED_ARGS[c.seed]}), kernel ${c.kernel}, ${c.mutation.length} change(s)`)
+  console.log(`${c.name}: ${c.seed} (${SEED_ARGS[c.seed]}), kernel ${c.kernel}, ${c.mutation.length} change(s)${oracle[c.name] ? `; oracle ${oracle[c.name].rc}, ${oracle[c.name].modelVerdict}` : ''}`)
 }
-if (checkOnly && differing > 0) process.exit(1)
+}
