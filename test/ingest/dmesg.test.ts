@@ -67,6 +67,19 @@ describe('serial console captures', () => {
   })
 })
 
+describe('virtio-pci messages in a real capture (probediff capture, k5.10 pc, disable-modern=on devices)', () => {
+  it('tags "leaving for legacy driver" per device', () => {
+    const {records} = parse(read('capture-k5.10-pc-legacy-only.txt'))
+    const leaving = records.filter((r) => r.text.endsWith('virtio_pci: leaving for legacy driver'))
+    expect(leaving.map((r) => [r.bdf, r.tag])).toEqual([
+      ['0000:00:02.0', 'virtio-pci'],
+      ['0000:00:03.0', 'virtio-pci'],
+      ['0000:00:04.0', 'virtio-pci'],
+    ])
+    expect(records.find((r) => r.tag === 'cmdline')?.text).toMatch(/console=ttyS0/)
+  })
+})
+
 describe('dmesg bad input', () => {
   it('plain dmesg without timestamps keeps every line', () => {
     const {records} = parse('Linux version 6.1.0-28-amd64 (x) #1\nvirtio-pci 0000:00:03.0: virtio_pci: leaving for legacy driver\n')
