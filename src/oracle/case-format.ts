@@ -24,14 +24,16 @@ export interface OracleCase {
   readonly barFlags?: Readonly<Record<number, readonly ('mem64' | 'pref')[]>>
 }
 
+const HEX_PAIRS = Array.from({length: 256}, (_, b) => b.toString(16).padStart(2, '0'))
+
 /** Reads all 4096 config bytes one at a time: unknown bytes stay unknown (`??`). */
 export function configHex(input: ProbeInput): string {
-  let out = ''
+  const out: string[] = new Array(CONFIG_SPACE_SIZE)
   for (let off = 0; off < CONFIG_SPACE_SIZE; off++) {
     const r = input.config.read(off, 1)
-    out += r.known ? (r.value & 0xff).toString(16).padStart(2, '0') : '??'
+    out[off] = r.known ? HEX_PAIRS[r.value & 0xff]! : '??'
   }
-  return out
+  return out.join('')
 }
 
 function hexOrUnknown(v: number | undefined): string {

@@ -82,8 +82,12 @@ export function setChain(img: ConfigImage, chain: readonly number[]): void {
 export function toProbeInput(img: ConfigImage): ProbeInput {
   const known = img.known
   const bytes = img.bytes
+  const NO_SOURCES: readonly never[] = []
   const config = {
     read(offset: number, width: 1 | 2 | 4): ConfigRead {
+      if (width === 1 && offset >= 0 && offset < 4096 && known[offset]) {
+        return {known: true, value: bytes[offset]!, sources: NO_SOURCES, inferred: false}
+      }
       const missing: number[] = []
       let value = 0
       for (let i = 0; i < width; i++) {
