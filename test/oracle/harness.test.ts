@@ -137,3 +137,21 @@ for (const profile of PROFILES) {
     })
   })
 }
+
+describe.skipIf(!availability('oracle pool', oracleBinary('6.1') !== undefined && oracleBinary('6.12') !== undefined))('OraclePool', () => {
+  it('runs each input on its series’ own kernel code (the common map size tells them apart)', async () => {
+    const {OraclePool} = await import('../../src/oracle/pool.js')
+    const pool = new OraclePool('auto')
+    try {
+      const input = caseFor('p', seed('rng-modern-only')).input
+      const r61 = await pool.run('6.1', input)
+      const r612 = await pool.run('6.12', input)
+      expect(r61?.mappings[0]?.length).toBe(60)
+      expect(r612?.mappings[0]?.length).toBe(64)
+      expect(pool.oracleFor('4.19')).toBeUndefined()
+      expect(await pool.run('4.19', input)).toBeUndefined()
+    } finally {
+      await pool.close()
+    }
+  })
+})
