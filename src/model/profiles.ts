@@ -5,7 +5,8 @@
  * KNOWN_PROFILES.
  *
  * Where each rule was checked (kernel sources read for this model):
- *  - Debian linux-source-5.10 5.10.223-1, linux-source-6.1 6.1.192-2, linux-source-6.12 6.12.117-1:
+ *  - Debian linux-source-5.10 5.10.223-1, linux-source-6.1 6.1.192-2, linux-source-6.12 6.12.117-1,
+ *    linux-source-7.2 7.2.13-1 (the `mainline` profile; same as 6.12 in every modelled function):
  *    drivers/virtio/virtio_pci_{common,modern,modern_dev,legacy,legacy_dev}.c, drivers/pci/pci.c,
  *    drivers/pci/pci.h, drivers/base/dd.c, lib/pci_iomap.c / drivers/pci/iomap.c;
  *  - Debian's 6.1 changelog: "virtio_pci: fix the common cfg map size" entered with stable 6.1.61;
@@ -111,17 +112,13 @@ interface KnownProfile {
   readonly basis: string
 }
 
-/** Known profiles, oldest first. The sublevel is the one whose sources were read. */
+/** Known profiles, oldest first (`mainline` is the newest kernel read). The sublevel is the one whose
+ * sources were read. */
 const KNOWN_PROFILES: readonly KnownProfile[] = [
   {name: '5.10', version: kv(5, 10, 223), basis: 'Debian linux-source-5.10 5.10.223-1 (bullseye)'},
   {name: '6.1', version: kv(6, 1, 192), basis: 'Debian linux-source-6.1 6.1.192-2 (bookworm)'},
   {name: '6.12', version: kv(6, 12, 117), basis: 'Debian linux-source-6.12 6.12.117-1 (trixie)'},
-  {
-    name: 'mainline',
-    version: kv(7, 1),
-    basis:
-      'rules of 6.12.117 (read) carried forward; PCI core walk and dd.c of 6.18 read; virtio-pci functions unchanged up to 7.1.5 per the shared reference',
-  },
+  {name: 'mainline', version: kv(7, 2, 13), basis: 'Debian linux-source-7.2 7.2.13-1 (sid)'},
 ]
 
 export const PROFILE_NAMES: readonly string[] = KNOWN_PROFILES.map((p) => p.name)
@@ -150,11 +147,9 @@ export function profileFor(release: string, banner?: string): KernelProfile | un
   const fromBanner = banner ? parseDebianBanner(banner, parsed) : undefined
   const version = fromBanner ?? parsed
   const shown = formatVersion(version)
-  const series = KNOWN_PROFILES.filter((p) => p.name !== 'mainline')
-  const lower = [...series].reverse().find((p) => compareSeries(p.version, version) <= 0)
-  const newest = series[series.length - 1]!
+  const lower = [...KNOWN_PROFILES].reverse().find((p) => compareSeries(p.version, version) <= 0)
   if (!lower) {
-    const oldest = series[0]!
+    const oldest = KNOWN_PROFILES[0]!
     return build(oldest, oldest.version, `${release}: older than every known profile; using ${oldest.name}`)
   }
   if (compareSeries(lower.version, version) === 0) {
@@ -164,10 +159,6 @@ export function profileFor(release: string, banner?: string): KernelProfile | un
         ? `${release}: profile ${lower.name}, stable sublevel unknown, rules at ${formatVersion(lower.version)}`
         : `${release}: profile ${lower.name}, rules at ${shown}`
     return build(lower, exact, how)
-  }
-  if (lower === newest && compareSeries(version, newest.version) > 0) {
-    const mainline = KNOWN_PROFILES.find((p) => p.name === 'mainline')!
-    if (compareSeries(version, mainline.version) >= 0) return build(mainline, mainline.version, `${release}: mainline profile`)
   }
   const differing = ruleDifferences(rulesAt(lower.version), rulesAt(version))
   const caveat = differing.length > 0 ? `; by the rule table ${shown} would differ in ${differing.join(', ')}` : ''

@@ -1,4 +1,4 @@
-/** Virtio device ids and their names (include/uapi/linux/virtio_ids.h, 6.12). */
+/** Virtio device ids and their names (include/uapi/linux/virtio_ids.h, 7.2). */
 
 const NAMES: Readonly<Record<number, string>> = {
   1: 'net',
@@ -40,6 +40,7 @@ const NAMES: Readonly<Record<number, string>> = {
   39: 'audio-policy',
   40: 'bt',
   41: 'gpio',
+  45: 'spi',
 }
 
 /** The type name of a virtio device id: `net`, `block`, ...; `unknown-<id>` for ids Linux does not name. */

@@ -29,7 +29,9 @@ describe('profileFor: release -> profile (nearest lower known version, and says 
     ['6.6.9', '6.1', '6.1.192'],
     ['6.11.2', '6.1', '6.1.192'],
     ['6.13.1', '6.12', '6.12.117'],
-    ['7.2.0', 'mainline', '7.1'],
+    ['7.2.0', 'mainline', '7.2.0'],
+    ['7.3.1', 'mainline', '7.2.13'],
+    ['6.18.3', '6.12', '6.12.117'],
     ['4.19.0-27-amd64', '5.10', '5.10.223'],
   ])('%s -> %s (rules at %s)', (release, name, version) => {
     const p = profileFor(release)!
@@ -89,6 +91,7 @@ describe('rules per version (the differences between profiles)', () => {
     ])
     expect(diff(r61, r612)).toEqual(['commonMapSize', 'probeFailureReport', 'recordsCommonLen', 'setupVqPow2Check'])
     expect(diff(r612, rml)).toEqual(['capWalkFn'])
+    expect(profileFor('6.18.3')!.selection).toContain('would differ in capWalkFn')
   })
 
   it.each([
