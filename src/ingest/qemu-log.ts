@@ -43,7 +43,6 @@ export class QemuLogParser {
   private otherLines = 0
   private isoDayKey = -1
   private isoDayEpoch = 0
-  sawLegacyFormat = false
   private readonly filterMemOps: boolean
   private skippedMemOps = 0
   private readonly held = new HeldLines()
@@ -209,7 +208,6 @@ export class QemuLogParser {
     this.beforeRecord()
     this.lastWasCfgRead = r.kind === 'cfg' && r.op === 'read'
     this.checkContinuity(r, style, lineNo)
-    if (r.kind === 'cfg' && r.busUnknown) this.sawLegacyFormat = true
     this.ctx.records++
     this.ctx.sink.trace(r)
   }
