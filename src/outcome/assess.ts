@@ -7,8 +7,10 @@ import {toProbeInput} from '../evidence/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
 import {probe} from '../model/virtio-pci-probe.js'
 import {observe} from './observed.js'
+import {kernelQueues} from './queue-facts.js'
 import type {ObservedOutcome, ProbeResult, Verdict} from './types.js'
 import {verdict} from './verdict.js'
 
@@ -16,6 +18,9 @@ export interface Assessment {
   readonly result: ProbeResult
   /** Absent for a static dump without a kernel log: nothing was observed. */
   readonly observed?: ObservedOutcome
+  /** setup_vq per queue, when the probe succeeded on the modern transport and the trace shows the
+   * queue registers the kernel read. */
+  readonly setupVq?: readonly QueueOutcome[]
   readonly verdict: Verdict
 }
 
@@ -34,7 +39,8 @@ export function forceLegacyOf(set: EvidenceSet, forceLegacyOption?: boolean): bo
 }
 
 export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean): Assessment {
-  const result = probe(toProbeInput(dev, {forceLegacy}), profile)
+  const input = toProbeInput(dev, {forceLegacy})
+  const result = probe(input, profile)
   const kernelLog = set.kernel !== undefined || set.inputs.some((i) => i.format === 'dmesg')
   if (!dev.traced && !kernelLog) return {result, verdict: verdict(result.predicted, undefined)}
   const observed = observe(dev, {
@@ -42,5 +48,8 @@ export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: Ker
     otherMessages: set.otherMessages,
     statusTraced: set.devices.some((d) => d.status.length > 0),
   })
-  return {result, observed, verdict: verdict(result.predicted, observed)}
+  const queues = result.predicted.transport === 'modern' ? kernelQueues(dev) : undefined
+  const setupVq = queues ? setupVqs(input, profile, result.predicted, queues.numQueues, queues.queues) : undefined
+  const setupVqMessages = (setupVq ?? []).flatMap((q) => q.messages.map((m) => m.text))
+  return {result, observed, ...(setupVq ? {setupVq} : {}), verdict: verdict(result.predicted, observed, {setupVqMessages})}
 }

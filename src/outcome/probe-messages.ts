@@ -13,8 +13,9 @@
  *    name in it).
  * Not counted: `virtio-pci BDF: enabling device (...)` (pci_enable_device; depends on the COMMAND
  * register before the probe, which the model does not predict), and everything printed later by
- * setup_vq or the virtio drivers. Caveat: with notify mapped per queue, setup_vq maps each queue
- * through vp_modern_map_capability, whose failure lines look the same as probe-time ones.
+ * setup_vq or the virtio drivers. With notify mapped per queue, setup_vq maps each queue through
+ * vp_modern_map_capability, whose failure lines look the same as probe-time ones: the verdict sets
+ * aside those the setup_vq model predicts.
  */
 
 const DEVICE_PROBE_LINE =

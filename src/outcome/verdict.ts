@@ -9,12 +9,19 @@
  *         messages in order, the observed probe messages hold nothing unpredicted, and predicted
  *         unnamed lines (legacy ABI printk) are present in the log (when a log was given);
  *  - agree otherwise. What could not be compared is listed in `notCompared`.
- * Which log lines count as probe messages: see probe-messages.ts.
+ * Which log lines count as probe messages: see probe-messages.ts. Lines the setup_vq model predicts
+ * (VerdictOptions.setupVqMessages) are set aside first.
  */
 import type {ObservedOutcome, PredictedOutcome, Verdict} from './types.js'
 import {isUnattributedProbeMessage} from './probe-messages.js'
 
-export function verdict(predicted: PredictedOutcome, observed: ObservedOutcome | undefined): Verdict {
+export interface VerdictOptions {
+  /** Lines the setup_vq model predicts (per-queue notify maps print the same map-check lines as the
+   * probe); each such observed line is set aside, once, before the probe messages are compared. */
+  readonly setupVqMessages?: readonly string[]
+}
+
+export function verdict(predicted: PredictedOutcome, observed: ObservedOutcome | undefined, opts: VerdictOptions = {}): Verdict {
   if (!observed) return {kind: 'undetermined', reason: 'no observed side: a static dump shows no kernel behaviour'}
   if (predicted.rc === 'undetermined') {
     const what = [
@@ -50,9 +57,21 @@ export function verdict(predicted: PredictedOutcome, observed: ObservedOutcome |
     notCompared.push('messages (no kernel log)')
     return done({kind: 'agree'})
   }
-  const difference = compareMessages(predicted, observed)
+  const difference = compareMessages(predicted, withoutSetupVqLines(observed, opts.setupVqMessages ?? []))
   if (difference) return done({kind: 'disagree', reason: difference})
   return done({kind: 'agree'})
+}
+
+function withoutSetupVqLines(observed: ObservedOutcome, setupVq: readonly string[]): ObservedOutcome {
+  if (setupVq.length === 0) return observed
+  const left = [...setupVq]
+  const messages = observed.messages.filter((line) => {
+    const at = left.indexOf(line)
+    if (at < 0) return true
+    left.splice(at, 1)
+    return false
+  })
+  return {...observed, messages}
 }
 
 /** The first message difference, or undefined. */

@@ -50,6 +50,14 @@ describe('verdict: model vs kernel', () => {
     expect(verdict(p, observed({...none, messages: [DD, MISSING]})).reason).toBe(`messages: "${DD}" observed out of the predicted order`)
   })
 
+  it('map-check lines the setup_vq model predicts (per-queue notify) are set aside, once each', () => {
+    const perQueue = `virtio-pci ${BDF}: virtio_pci: bad capability len 4194304 (>4194304 expected)`
+    const o = observed({messages: [perQueue]})
+    expect(verdict(predicted({}), o).reason).toBe(`messages: observed "${perQueue}", not predicted`)
+    expect(verdict(predicted({}), o, {setupVqMessages: [perQueue]}).kind).toBe('agree')
+    expect(verdict(predicted({}), observed({messages: [perQueue, perQueue]}), {setupVqMessages: [perQueue]}).kind).toBe('disagree')
+  })
+
   it('the unnamed ABI printk is checked by presence in the log', () => {
     const abi = 'virtio_pci: expected ABI version 0, got 1'
     const p = predicted({messages: [abi]})
