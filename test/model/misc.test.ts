@@ -13,6 +13,10 @@ describe('virtio_pci.force_legacy on the kernel command line', () => {
     ['virtio_pci.force_legacy=0', false],
     ['virtio_pci.force_legacy=1 virtio_pci.force_legacy=n', false],
     ['virtio_pci.force_legacyx=1 force_legacy=1', false],
+    ['virtio_pci.force_legacy=yes', true],
+    ['virtio_pci.force_legacy=on', true],
+    ['virtio_pci.force_legacy=1 virtio_pci.force_legacy=bogus', true],
+    ['virtio_pci.force_legacy=', false],
   ])('%s -> %s', (cmdline, expected) => {
     expect(forceLegacyFromCmdline(cmdline)).toBe(expected)
   })
