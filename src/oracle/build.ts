@@ -7,11 +7,12 @@ import {createHash} from 'node:crypto'
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {harnessSourceDir, oracleCacheDir} from './paths.js'
 import {type BuildPlan, OracleBuildError, planBuild, providedNames} from './recipe.js'
 import {KernelTree} from './tree.js'
 
-/** Bumped whenever the way a harness is assembled changes, so old cached builds are not reused. */
+/** Bumped when the harness layout changes in a way the hashed sources do not show. */
 const RECIPE_VERSION = 'oracle-recipe-2'
 export const HARNESS_BINARY = 'probediff-oracle'
 export const MANIFEST = 'manifest.json'
@@ -115,15 +116,28 @@ export function buildOracle(opts: BuildOptions): BuildResult {
   }
 }
 
+/** The code that assembles a harness (this module and the extractor): part of every cache key. */
+function assemblerSources(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url))
+  return readdirSync(here)
+    .filter((f) => /^(build|recipe|extract|csource)\.(ts|js)$/.test(f))
+    .sort()
+    .map((f) => readFileSync(join(here, f), 'utf8'))
+}
+
 function cacheKey(plan: BuildPlan, glueDir: string, glueFiles: string[]): string {
   const h = createHash('sha256')
   h.update(RECIPE_VERSION + '\0')
+  for (const text of assemblerSources()) h.update(text + '\0')
   for (const f of plan.sources) h.update(`${f.path}\0${f.text}\0`)
   for (const f of glueFiles) h.update(`${relative(glueDir, f)}\0${readFileSync(f, 'utf8')}\0`)
   return h.digest('hex')
 }
 
-/** The hash of the glue sources and recipe version this probediff would build with. */
+/**
+ * The hash of the glue sources and recipe version this probediff would build with (not of the
+ * TypeScript assembler, so that a build made from src/ and one made from dist/ resolve alike).
+ */
 export function currentGlueHash(): string {
   const glueDir = harnessSourceDir()
   const h = createHash('sha256')

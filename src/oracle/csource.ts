@@ -230,9 +230,8 @@ function classify(text: string, btext: string, line: number, pos: number, condSt
     name = head.replace(/^typedef\s+/, '').replace(/\s+/g, ' ')
   } else if (head.endsWith(')')) {
     // `int foo(int);` is a prototype; `EXPORT_SYMBOL(foo);` (one token before the paren) is a macro call.
-    const before = head.slice(0, head.lastIndexOf('(', head.length))
-    const tokens = stripParens(head).trim().split(/\s+|\*/).filter(Boolean)
-    if (tokens.length >= 2 && before.trim()) {
+    const tokens = flat.trim().split(/\s+|\*/).filter(Boolean)
+    if (tokens.length >= 2) {
       kind = 'prototype'
       name = nameBeforeParamList(head)
     }
@@ -246,7 +245,6 @@ function classify(text: string, btext: string, line: number, pos: number, condSt
   }
   const uses = identifiersIn(btext)
   uses.delete(name)
-  if (kind === 'type') uses.delete(name)
   return {kind, name, text, line, pos, conditions, uses}
 }
 

@@ -66,6 +66,7 @@ for (const name of profiles) {
       `disagree ${stats.disagree} (known open: ${[...byClass].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; new: ${unexplained.length})`,
   )
   console.log(`  kernel rc: ${Object.entries(stats.kernelRc).map(([rc, n]) => `${rc} ${n}`).join(', ')}; ${extraSeeds.length} corpus seeds`)
+  console.log(`  kernel messages reached:\n${Object.entries(stats.kernelMessages).sort((a, b) => b[1] - a[1]).map(([t, n]) => `    ${String(n).padStart(6)}  ${t}`).join('\n')}`)
   for (const f of unexplained.slice(0, Number(values.show))) {
     const min = await minimizeImage(proc, profile, f.image, [...new Set(f.differences.map((d) => d.kind))])
     const r = await checkImage(proc, profile, `${f.id}-min`, min, rngFrom(1))

@@ -35,7 +35,14 @@ export interface ProfileStats {
   /** Both said undetermined. */
   bothUndetermined: number
   readonly kernelRc: Record<string, number>
+  /** Kernel message templates seen (numbers and the address replaced): which checks the inputs reached. */
+  readonly kernelMessages: Record<string, number>
   readonly findings: FuzzFinding[]
+}
+
+/** A kernel message without its numbers and device address, e.g. `virtio_pci: offset N not aligned to N`. */
+export function messageTemplate(text: string): string {
+  return text.replace(/^\S+ [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d: /, '').replace(/0000:00:[0-9a-f]{2}\.\d/g, 'BDF').replace(/\b0x[0-9a-f]+\b|\b\d+\b/g, 'N')
 }
 
 export interface FuzzOptions {
@@ -106,7 +113,7 @@ function seedImages(extra: readonly ConfigImage[] = []): ConfigImage[] {
 export async function fuzzProfile(oracle: OracleProcess, profile: KernelProfile, opts: FuzzOptions): Promise<ProfileStats> {
   const rng = rngFrom(opts.seed)
   const seeds = seedImages(opts.extraSeeds)
-  const stats: ProfileStats = {profile: profile.name, inputs: 0, agree: 0, disagree: 0, fillInConfirmed: 0, bothUndetermined: 0, kernelRc: {}, findings: []}
+  const stats: ProfileStats = {profile: profile.name, inputs: 0, agree: 0, disagree: 0, fillInConfirmed: 0, bothUndetermined: 0, kernelRc: {}, kernelMessages: {}, findings: []}
   const batch = opts.batch ?? 256
   for (let done = 0; done < opts.count; done += batch) {
     const n = Math.min(batch, opts.count - done)
@@ -121,6 +128,10 @@ export async function fuzzProfile(oracle: OracleProcess, profile: KernelProfile,
         checkImage(oracle, profile, id, image, caseRng).then((r) => {
           stats.inputs++
           stats.kernelRc[r.kernel.rc] = (stats.kernelRc[r.kernel.rc] ?? 0) + 1
+          for (const m of r.kernel.messages) {
+            const t = messageTemplate(m.text)
+            stats.kernelMessages[t] = (stats.kernelMessages[t] ?? 0) + 1
+          }
           if (r.verdict === 'agree') stats.agree++
           else if (r.verdict === 'both-undetermined') stats.bothUndetermined++
           else if (r.verdict === 'fill-in-confirmed') stats.fillInConfirmed++
