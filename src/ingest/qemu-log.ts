@@ -21,6 +21,9 @@ import type {TraceRecord} from './records.js'
 
 /** Seconds back in time that mean "another trace starts here" (threads' clocks jitter by ms). */
 const TIME_BACKWARDS_LIMIT = 1
+/** Seconds without events after which a new thread id suggests another process. */
+const NEW_THREAD_GAP = 10
+const MAX_TIDS = 4096
 
 const enum Prefix {
   None,
@@ -36,10 +39,12 @@ const EMBEDDED_NEEDLES = ['pci_cfg_', 'pci_update_mappings_', 'memory_region_ops
 export class QemuLogParser {
   private readonly events: QemuEventParser
   private time: number | undefined
-  private tid = 0
+  private tid = -1
   private prefixStyle: Prefix | undefined
   private lastTime: number | undefined
   private readonly devAt = new Map<number, string>()
+  private readonly tids = new Set<number>()
+  private minTid = Number.POSITIVE_INFINITY
   private otherLines = 0
   private isoDayKey = -1
   private isoDayEpoch = 0
@@ -117,7 +122,7 @@ export class QemuLogParser {
     const src: SourceRef = {file: this.ctx.file, line: lineNo}
     if (p >= 0) {
       const status = this.events.parse(buf, p, end, src, this.time)
-      if (status === EventStatus.Record) return this.emit(this.events.record!, p === start ? Prefix.None : this.prefixOf(buf, start), lineNo)
+      if (status === EventStatus.Record) return this.emit(this.events.record!, p === start ? Prefix.None : this.prefixOf(buf, start), lineNo, this.tid)
       if (status === EventStatus.Unknown) return this.ctx.countUnknown(this.events.unknownName)
       if (status === EventStatus.Malformed) return this.malformed(src)
       if (status === EventStatus.Skipped) return
@@ -138,6 +143,7 @@ export class QemuLogParser {
   /** Reads a TID@ or ISO prefix at `start`; returns where the event name starts, or -1. */
   private prefix(buf: Buffer, start: number, end: number): number {
     this.time = undefined
+    this.tid = -1
     const c0 = buf[start]!
     if (c0 < 48 || c0 > 57) return start
     // ISO-8601: 2025-07-21T18:43:28.089797Z<space>
@@ -204,17 +210,19 @@ export class QemuLogParser {
     return buf[start + 4] === 45 && buf[start + 10] === 84 ? Prefix.Iso : Prefix.Tid
   }
 
-  private emit(r: TraceRecord, style: Prefix, lineNo: number): void {
+  /** `tid`: the thread id of the record's TID@ prefix (-1 without one). */
+  private emit(r: TraceRecord, style: Prefix, lineNo: number, tid: number): void {
     this.beforeRecord()
     this.lastWasCfgRead = r.kind === 'cfg' && r.op === 'read'
-    this.checkContinuity(r, style, lineNo)
+    this.checkContinuity(r, style, lineNo, tid)
     this.ctx.records++
     this.ctx.sink.trace(r)
   }
 
   /** Two captures in one file: the clock jumps back, the prefix style changes, or a slot changes device. */
-  private checkContinuity(r: TraceRecord, style: Prefix, lineNo: number): void {
+  private checkContinuity(r: TraceRecord, style: Prefix, lineNo: number, tid: number): void {
     const t = r.time
+    if (tid >= 0 && style === Prefix.Tid && !this.tids.has(tid)) this.newThread(tid, t, lineNo)
     if (t !== undefined) {
       if (this.lastTime !== undefined && t < this.lastTime - TIME_BACKWARDS_LIMIT) {
         this.concatenated(lineNo, `time goes back by ${(this.lastTime - t).toFixed(3)} s`)
@@ -235,9 +243,28 @@ export class QemuLogParser {
     }
   }
 
+  /**
+   * A thread id not seen before. QEMU's threads are created after its main thread, so their ids
+   * are not below the main thread's (barring pid wrap-around); a new id below every id seen, or a
+   * new one after a long silence, points to another QEMU process.
+   */
+  private newThread(tid: number, t: number | undefined, lineNo: number): void {
+    if (this.tids.size > 0) {
+      if (tid < this.minTid) this.concatenated(lineNo, `thread id ${tid} is below every thread id so far (${this.minTid}): another QEMU process`)
+      else if (t !== undefined && this.lastTime !== undefined && t - this.lastTime > NEW_THREAD_GAP) {
+        this.concatenated(lineNo, `a new thread id ${tid} appears after ${(t - this.lastTime).toFixed(0)} s without events`)
+      }
+    }
+    if (this.tids.size < MAX_TIDS) this.tids.add(tid)
+    this.minTid = Math.min(this.minTid, tid)
+  }
+
   private concatenated(lineNo: number, why: string): void {
     this.ctx.warnings.warn('concatenated-traces', `${why}: two traces (different machines or runs) concatenated?`, {file: this.ctx.file, line: lineNo})
+    // Start over: what follows is judged against the new trace only.
     this.devAt.clear()
+    this.tids.clear()
+    this.minTid = Number.POSITIVE_INFINITY
   }
 
   private malformed(src: SourceRef): void {
@@ -285,7 +312,7 @@ export class QemuLogParser {
     const status = this.events.parse(buf, best, end, src, time)
     if (status !== EventStatus.Record) return -1
     this.time = time
-    this.emit(this.events.record!, time === undefined ? Prefix.None : this.prefixOf(buf, eventStart), src.line!)
+    this.emit(this.events.record!, time === undefined ? Prefix.None : this.prefixOf(buf, eventStart), src.line!, this.tid)
     return eventStart
   }
 

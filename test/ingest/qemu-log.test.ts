@@ -236,6 +236,14 @@ describe('QEMU log: bad input', () => {
     const n = a.split('\n').length - 1
     const {warnings} = parse(a + a, {memRegions: 'all'})
     expect(warnings).toContainEqual(expect.objectContaining({code: 'concatenated-traces', source: {file: 'trace.log', line: n + 1}}))
+    // A later run (time goes forward): a new set of thread ids after a silence, or lower ids.
+    const shift = (text: string, dTid: number, dSec: number) =>
+      text.replace(/^(\d+)@(\d+)\./gm, (_m, tid: string, sec: string) => `${Number(tid) + dTid}@${Number(sec) + dSec}.`)
+    for (const [dTid, dSec, why] of [[1000, 60, /new thread id 8727 appears after \d+ s without events/], [-5000, 0, /thread id 2727 is below every thread id so far \(7727\)/]] as const) {
+      const later = parse(a + shift(a, dTid, dSec), {memRegions: 'all'}).warnings
+      expect(later).toEqual([expect.objectContaining({code: 'concatenated-traces', source: {file: 'trace.log', line: n + 1}, message: expect.stringMatching(why)})])
+    }
+    expect(parse(a, {memRegions: 'all'}).warnings).toEqual([])
     const noTime = parse('pci_cfg_read virtio-net-pci 00:03.0 @0x0 -> 0x1af4\npci_cfg_read virtio-blk-pci 00:03.0 @0x0 -> 0x1af4\n')
     expect(noTime.warnings).toEqual([expect.objectContaining({code: 'concatenated-traces', source: {file: 'trace.log', line: 2}})])
     expect(noTime.warnings[0]!.message).toMatch(/00:03\.0 was virtio-net-pci, now virtio-blk-pci/)
