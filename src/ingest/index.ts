@@ -52,6 +52,7 @@ export async function ingestFile(path: string, sink: RecordSink, opts: IngestOpt
   const ctx = new IngestContext(file, sink, opts.warnings)
   const started = performance.now()
   const bytes = await ingestAs(format, path, ctx, opts)
+  if (bytes === 0) opts.warnings.warn('empty-input', 'the input is empty', {file})
   const seconds = (performance.now() - started) / 1000
   reportThroughput(file, bytes, seconds)
   return {file, format, bytes, records: ctx.records, unknownEvents: ctx.unknownEventsObject()}

@@ -249,8 +249,14 @@ describe('QEMU log: bad input', () => {
     expect(noTime.warnings[0]!.message).toMatch(/00:03\.0 was virtio-net-pci, now virtio-blk-pci/)
   })
 
-  it('reads an empty file as nothing, without warnings', () => {
+  it('reads an empty file as nothing; ingestFile says it is empty', async () => {
     expect(parse('')).toMatchObject({records: [], warnings: []})
+    const path = join(tmp, 'empty.log')
+    writeFileSync(path, '')
+    const w = new WarningSink()
+    const summary = await ingestFile(path, new CollectingSink(), {warnings: w, format: 'qemu-log', displayName: 'empty.log'})
+    expect(summary).toMatchObject({records: 0, bytes: 0})
+    expect(w.warnings).toEqual([expect.objectContaining({code: 'empty-input', source: {file: 'empty.log'}})])
   })
 })
 
