@@ -22,13 +22,14 @@ interface CaseJson {
   readonly forceLegacy?: boolean
 }
 
-export async function loadCorpus(tracesDir: string): Promise<CorpusDevice[]> {
+/** Every virtio-pci function of the corpus (only of cases whose name contains `filter`, if given). */
+export async function loadCorpus(tracesDir: string, filter?: string): Promise<CorpusDevice[]> {
   if (!existsSync(tracesDir)) return []
   const out: CorpusDevice[] = []
   for (const name of readdirSync(tracesDir).sort()) {
     const dir = join(tracesDir, name)
     const series = /^k(\d+\.\d+)-/.exec(name)?.[1]
-    if (!series || !existsSync(join(dir, 'case.json'))) continue
+    if (!series || !existsSync(join(dir, 'case.json')) || (filter && !name.includes(filter))) continue
     const meta = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseJson
     const inputs: EvidenceInput[] = ['trace.log.gz', 'trace.log', 'dmesg.txt']
       .filter((f) => existsSync(join(dir, f)))

@@ -47,7 +47,7 @@ export function debianTree(series: DebianSeries): string | undefined {
 export function availability(what: string, ok: boolean): boolean {
   if (!ok && !IN_CI) {
     console.warn(`\n[oracle tests] SKIPPED ${what}: no oracle build and no cached Debian sources or gcc. ` +
-      `Run \`probediff oracle build --debian 6.1\` (and 5.10, 6.12) to enable.\n`)
+      `Run \`probediff oracle build --debian SERIES\` (5.10, 6.1, 6.12, mainline) to enable.\n`)
   }
   return ok || IN_CI
 }

@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import OracleBuild from '../../src/commands/oracle/build.js'
+import OracleCorpus from '../../src/commands/oracle/corpus.js'
 import {buildOracle} from '../../src/oracle/build.js'
 import {type CorpusDevice, loadCorpus} from '../../src/oracle/corpus.js'
 import {OracleBuildError, TREE_FILES} from '../../src/oracle/recipe.js'
@@ -68,6 +69,19 @@ describe.skipIf(!availability('patched kernel tree', source !== undefined))('ora
       expect(patched[i]!.rc, `${d.caseName} ${d.bdf}`).toBe('EINVAL')
       expect(patched[i]!.messages[0]!.text).toBe(`virtio-pci ${d.bdf}: virtio_pci: bad capability len 4096 (>=56 expected)`)
     }
+  })
+
+  it('`oracle corpus --against` lists the devices the patch changes; the stock tree agrees with the model', async () => {
+    const stockRun = await runCli(OracleCorpus, ['--oracle', join(work, 'stock-build'), '--traces', join(PROJECT_ROOT, 'traces'), '--filter', 'k6.1-pc-'])
+    expect(stockRun.exitCode, stockRun.stdout + stockRun.stderr).toBe(0)
+    expect(stockRun.stdout).toMatch(/\d+ devices: model = kernel code on \d+, differs on 0/)
+    const patched = await runCli(OracleCorpus, ['--oracle', join(work, 'stricter-build'), '--against', join(work, 'stock-build'), '--traces', join(PROJECT_ROOT, 'traces'), '--filter', 'k6.1-pc-'])
+    expect(patched.exitCode).toBe(1)
+    const lines = patched.stdout.split('\n')
+    const line = (c: string) => lines.filter((l) => l.startsWith(c))
+    expect(line('k6.1-pc-modern-only ').every((l) => l.includes('CHANGED: 0 -> EINVAL virtio-pci '))).toBe(true)
+    expect(line('k6.1-pc-modern-only ').length).toBe(3)
+    expect(line('k6.1-pc-legacy-only ').some((l) => l.includes('CHANGED'))).toBe(false)
   })
 
   it('reuses a build when nothing changed and rebuilds when the tree changes', () => {

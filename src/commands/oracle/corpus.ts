@@ -1,0 +1,59 @@
+import {Flags} from '@oclif/core'
+import {checkCorpus, type CorpusDeviceCheck} from '../../oracle/corpus-check.js'
+import {formatDifferences} from '../../oracle/compare.js'
+import {BaseCommand} from '../base.js'
+
+export default class OracleCorpus extends BaseCommand {
+  static override summary = 'Run every corpus device through the kernel code (oracle) and compare with the model'
+  static override description = `Each virtio-pci function of the shipped corpus runs on the oracle of the kernel series it was captured
+with and is compared with the model (rc, transport, messages, mappings). With --against, a second oracle
+(for instance a patched tree's) runs too and the devices whose outcome changes are listed: a kernel patch
+checked against every captured device without booting anything. Exit 1 on any model disagreement (or, with
+--against, on any change), 0 otherwise.`
+  static override examples = [
+    '<%= config.bin %> oracle corpus',
+    '<%= config.bin %> oracle corpus --oracle /tmp/patched-oracle --against auto',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    oracle: Flags.string({description: 'oracle harness or build directory, or auto (the cached build of each series)', default: 'auto', helpValue: 'PATH|auto'}),
+    against: Flags.string({description: 'a second oracle to compare outcomes with', helpValue: 'PATH|auto'}),
+    traces: Flags.string({description: 'corpus directory', default: 'traces', helpValue: 'DIR'}),
+    filter: Flags.string({description: 'only cases whose name contains this', helpValue: 'TEXT'}),
+  }
+
+  async run(): Promise<{devices: number; agree: number; disagree: number; noOracle: number; changed?: number; results: CorpusDeviceCheck[]}> {
+    const {flags} = await this.parse(OracleCorpus)
+    await this.initLogging(flags['log-level'])
+    let results: CorpusDeviceCheck[]
+    try {
+      results = await checkCorpus({tracesDir: flags.traces, oracle: flags.oracle, against: flags.against, filter: flags.filter})
+    } catch (err) {
+      this.logToStderr(`probediff: oracle corpus: ${(err as Error).message}`)
+      return this.exit(2)
+    }
+    let agree = 0
+    let disagree = 0
+    let noOracle = 0
+    let changed = 0
+    for (const r of results) {
+      const name = `${r.device.caseName} ${r.device.bdf} (${r.device.series})`
+      if (!r.kernel) {
+        noOracle++
+        this.log(`${name}: no oracle for ${r.device.series} (probediff oracle build --debian ${r.device.series})`)
+        continue
+      }
+      const verdict = r.model?.verdict ?? 'no model profile'
+      if (verdict === 'agree') agree++
+      else disagree++
+      // Read as "what --against did -> what --oracle does", with the new messages.
+      const change = r.against && r.changed ? `  CHANGED: ${r.against.rc} -> ${r.kernel.rc} ${r.kernel.messages.map((m) => m.text).join(' | ')}` : ''
+      if (r.changed) changed++
+      this.log(`${name}: kernel ${r.kernel.rc} ${r.kernel.transport}, model ${verdict}${change}`)
+      if (r.model && r.model.verdict !== 'agree') this.log('  ' + formatDifferences(r.model.differences).replaceAll('\n', '\n  '))
+    }
+    this.log(`${results.length} devices: model = kernel code on ${agree}, differs on ${disagree}${noOracle ? `, no oracle for ${noOracle}` : ''}${flags.against ? `; ${changed} changed against ${flags.against}` : ''}`)
+    if (disagree > 0 || (flags.against && changed > 0)) process.exitCode = 1
+    return {devices: results.length, agree, disagree, noOracle, ...(flags.against ? {changed} : {}), results}
+  }
+}
