@@ -66,7 +66,7 @@ export function virtioPciFindCapability(ctx: FindContext, lookup: CapLookup): nu
   let detail = `no usable cfg_type ${cfgType} capability`
   for (let pos = pciFindCapability(rec, ctx.hdrType, PCI_CAP_ID_VNDR); pos > 0; pos = pciFindNextCapability(rec, pos, PCI_CAP_ID_VNDR)) {
     if (seen.has(pos)) {
-      rec.step(fn, `vendor capability ${hex(pos)} reached again: the walk never ends`, 'fail', undefined, profile.rules.modernFile)
+      rec.step(fn, `vendor capability ${hex(pos)} reached again: the walk never ends`, 'fail', undefined, profile.rules.modernFile, 'find.cycle')
       throw new ProbeHangs(fn, [...order.slice(order.indexOf(pos)), pos])
     }
     seen.add(pos)

@@ -22,14 +22,14 @@ export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   const fn = profile.rules.legacyProbeFn
   const file = profile.rules.legacyFile
   if (dev.device < 0x1000 || dev.device > 0x103f) {
-    rec.step(fn, 'device id outside 0x1000..0x103f', 'fail', `device ${hex(dev.device)}: -ENODEV, silent`, file)
+    rec.step(fn, 'device id outside 0x1000..0x103f', 'fail', `device ${hex(dev.device)}: -ENODEV, silent`, file, 'legacy.device-id')
     return {rc: 'ENODEV'}
   }
   rec.step(fn, 'device id outside 0x1000..0x103f', 'pass', hex(dev.device), file)
   const revision = ctx.revision()
   if (revision !== VIRTIO_PCI_ABI_VERSION) {
     const loud = profile.rules.legacyAbiMessage
-    rec.step(fn, 'revision != VIRTIO_PCI_ABI_VERSION (0)', 'fail', `revision ${revision}: -ENODEV${loud ? '' : ', silent'}`, file)
+    rec.step(fn, 'revision != VIRTIO_PCI_ABI_VERSION (0)', 'fail', `revision ${revision}: -ENODEV${loud ? '' : ', silent'}`, file, 'legacy.revision')
     if (loud) rec.plainMessage('err', `virtio_pci: expected ABI version ${VIRTIO_PCI_ABI_VERSION}, got ${revision}`)
     return {rc: 'ENODEV'}
   }
@@ -46,7 +46,7 @@ export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   const io = pciIomapRange(rec, 0, 0, 0)
   if (!io.ok) {
     const errno = profile.rules.legacyIomapErrno
-    rec.step(fn, 'pci_iomap(dev, 0, 0) returns NULL', 'fail', `${io.why}: region 0 released, -${errno}`, file)
+    rec.step(fn, 'pci_iomap(dev, 0, 0) returns NULL', 'fail', `${io.why}: region 0 released, -${errno}`, file, 'legacy.iomap-null')
     rec.mappings.push({what: 'legacy-bar0', bar: 0, offset: '0x0', length: hex(bar0Len), ok: false})
     return {rc: errno}
   }

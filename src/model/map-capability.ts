@@ -12,7 +12,7 @@
  *  7. pci_iomap_range(bar, offset, length) is NULL     "unable to map virtio %u@%u on bar %i"
  * Only minlen is tested against the BAR: a longer structure is clipped silently by the iomap.
  */
-import type {MappingResult} from '../outcome/types.js'
+import type {CheckId, MappingResult} from '../outcome/types.js'
 import {CAP_BAR, CAP_LENGTH, CAP_OFFSET, type ModernBars, PCI_STD_NUM_BARS} from './find-capability.js'
 import {pciIomapRange} from './pci-iomap.js'
 import type {KernelProfile} from './profiles.js'
@@ -89,8 +89,8 @@ export function vpModernMapCapability(ctx: MapContext, req: MapRequest): MapOutc
     ok: false,
     ...extra,
   })
-  const fail = (rule: string, message: string): MapOutcome => {
-    rec.step(fn, `${req.what}: ${rule}`, 'fail', message, file)
+  const fail = (check: CheckId, rule: string, message: string): MapOutcome => {
+    rec.step(fn, `${req.what}: ${rule}`, 'fail', message, file, check)
     rec.devMessage('err', message)
     rec.mappings.push(mapping({}))
     return {ok: false}
@@ -99,30 +99,30 @@ export function vpModernMapCapability(ctx: MapContext, req: MapRequest): MapOutc
 
   if (profile.rules.mapBarRecheck) {
     const f = checkBarUnchanged(bar, ctx.modernBars.value)
-    if (f) return fail('bar >= PCI_STD_NUM_BARS || !(modern_bars & (1 << bar))', f)
+    if (f) return fail('map.bar-changed', 'bar >= PCI_STD_NUM_BARS || !(modern_bars & (1 << bar))', f)
     pass('bar >= PCI_STD_NUM_BARS || !(modern_bars & (1 << bar))', `bar ${bar}, modern_bars ${hex(ctx.modernBars.value)}`)
   }
   let f = checkLengthAboveStart(length, req.start)
-  if (f) return fail('length <= start', f)
+  if (f) return fail('map.len-le-start', 'length <= start', f)
   pass('length <= start', `length ${length}, start ${req.start}`)
   f = checkLengthCoversMinlen(length, req.start, req.minlen)
-  if (f) return fail('length - start < minlen', f)
+  if (f) return fail('map.len-below-minlen', 'length - start < minlen', f)
   pass('length - start < minlen', `minlen ${req.minlen}`)
   length = u32(length - req.start)
   f = checkNoWrap(req.start, offset)
-  if (f) return fail('start + offset < offset (u32 wrap)', f)
+  if (f) return fail('map.wrap', 'start + offset < offset (u32 wrap)', f)
   pass('start + offset < offset (u32 wrap)', `offset ${offset}`)
   offset = u32(offset + req.start)
   f = checkAligned(offset, req.align)
-  if (f) return fail('offset & (align - 1)', f)
+  if (f) return fail('map.misaligned', 'offset & (align - 1)', f)
   pass('offset & (align - 1)', `offset ${offset}, align ${req.align}`)
   if (length > req.size) length = req.size
   const barLen = rec.resourceLen(bar)
   f = checkInBar(req.minlen, offset, bar, barLen)
-  if (f) return fail('minlen + offset > pci_resource_len(bar)', f)
+  if (f) return fail('map.out-of-range', 'minlen + offset > pci_resource_len(bar)', f)
   pass('minlen + offset > pci_resource_len(bar)', `${req.minlen} + ${offset} <= ${barLen}`)
   const io = pciIomapRange(rec, bar, offset, length)
-  if (!io.ok) return fail(`pci_iomap_range returns NULL (${io.why})`, `virtio_pci: unable to map virtio ${length}@${offset} on bar ${bar}`)
+  if (!io.ok) return fail('map.iomap-null', `pci_iomap_range returns NULL (${io.why})`, `virtio_pci: unable to map virtio ${length}@${offset} on bar ${bar}`)
   pass('pci_iomap_range', `${hex(io.mapped)} bytes mapped at BAR ${bar} + ${hex(offset)}`)
   rec.mappings.push(mapping({offset: hex(offset), ok: true, mappedLength: hex(io.mapped), kernelLength: hex(length)}))
   return {ok: true, len: length, mapped: io.mapped}

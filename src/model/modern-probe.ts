@@ -43,7 +43,7 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
   const result = (ret: ProbeReturn, extra: Partial<ModernResult> = {}): ModernResult => ({ret, modernBars: modernBars.value, ...extra})
 
   if (dev.device < 0x1000 || dev.device > 0x107f) {
-    rec.step(fn, 'device id outside 0x1000..0x107f', 'fail', `device ${hex(dev.device)}: -ENODEV, silent`, file)
+    rec.step(fn, 'device id outside 0x1000..0x107f', 'fail', `device ${hex(dev.device)}: -ENODEV, silent`, file, 'modern.device-id')
     return result({rc: 'ENODEV'})
   }
   rec.step(fn, 'device id outside 0x1000..0x107f', 'pass', hex(dev.device), file)
@@ -59,7 +59,7 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
   const find = (lookup: CapLookup) => virtioPciFindCapability({rec, profile, hdrType: dev.hdrType, modernBars}, lookup)
   const common = find('common')
   if (!common) {
-    rec.step(fn, 'no common capability: leave the device to the legacy driver', 'fail', '-ENODEV', file)
+    rec.step(fn, 'no common capability: leave the device to the legacy driver', 'fail', '-ENODEV', file, 'modern.no-common')
     rec.devMessage('info', 'virtio_pci: leaving for legacy driver')
     return result({rc: 'ENODEV', virtioId})
   }
@@ -67,7 +67,7 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
   const notify = find('notify')
   if (!isr || !notify) {
     const text = `virtio_pci: missing capabilities ${common}/${isr}/${notify}`
-    rec.step(fn, '!isr || !notify', 'fail', `${text}: -EINVAL`, file)
+    rec.step(fn, '!isr || !notify', 'fail', `${text}: -EINVAL`, file, 'modern.missing-caps')
     rec.devMessage('err', text)
     return result({rc: 'EINVAL', virtioId})
   }

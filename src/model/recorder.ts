@@ -6,6 +6,7 @@
  */
 import type {
   CapabilityFinding,
+  CheckId,
   DecisionStep,
   KernelLogLevel,
   MappingResult,
@@ -75,10 +76,11 @@ export class ProbeRecorder {
   }
 
   /** Closes a decision step: the reads made since the previous step are attached to it. */
-  step(fn: string, rule: string, result: DecisionStep['result'], detail?: string, kernelSource?: string): void {
+  step(fn: string, rule: string, result: DecisionStep['result'], detail?: string, kernelSource?: string, check?: CheckId): void {
     const step: Mutable<DecisionStep> = {fn, rule, result, reads: this.pending}
     if (detail !== undefined) step.detail = detail
     if (kernelSource !== undefined) step.kernelSource = kernelSource
+    if (check !== undefined) step.check = check
     this.pending = []
     this.path.push(step)
   }

@@ -57,7 +57,7 @@ export function predict(input: ProbeInput, profile: KernelProfile): PredictedOut
     run = virtioPciProbe(rec, profile, input.forceLegacy)
   } catch (e) {
     if (e instanceof UnknownEvidence) {
-      rec.step('evidence', `${e.what} is needed and the evidence does not have it`, 'fail', 'outcome undetermined')
+      rec.step('evidence', `${e.what} is needed and the evidence does not have it`, 'fail', 'outcome undetermined', undefined, 'evidence.unknown')
       const last = rec.path[rec.path.length - 1]!
       rec.path[rec.path.length - 1] = {...last, reads: [...last.reads, ...rec.takePendingReads()]}
       run = {transport: 'none', rc: 'undetermined', driverMatched: true}
@@ -103,11 +103,11 @@ function virtioIdFields(id: VirtioId | undefined): Partial<PredictedOutcome> {
 function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy: boolean): Run {
   const dev = readPciDevFields(rec)
   if (!knownHeaderType(dev.hdrType)) {
-    rec.step('pci_setup_device', 'unknown header type: the PCI core ignores the device', 'fail', `header type ${dev.hdrType}: no pci_dev, no driver probes it`, 'drivers/pci/probe.c')
+    rec.step('pci_setup_device', 'unknown header type: the PCI core ignores the device', 'fail', `header type ${dev.hdrType}: no pci_dev, no driver probes it`, 'drivers/pci/probe.c', 'match.header-type')
     return {transport: 'none', rc: 'ENODEV', driverMatched: false}
   }
   if (dev.vendor !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
-    rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'fail', `vendor ${hex(dev.vendor)}: virtio-pci never probes it`, 'drivers/pci/pci-driver.c')
+    rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'fail', `vendor ${hex(dev.vendor)}: virtio-pci never probes it`, 'drivers/pci/pci-driver.c', 'match.vendor')
     return {transport: 'none', rc: 'ENODEV', driverMatched: false}
   }
   rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'pass', `${hex(dev.vendor)}:${hex(dev.device)}`, 'drivers/pci/pci-driver.c')

@@ -55,6 +55,7 @@ export interface DecisionStep {
 
 /** Every check of the probe that can end a probe attempt, across all profiles. */
 export type CheckId =
+  | 'match.header-type'
   | 'match.vendor'
   | 'modern.device-id'
   | 'modern.no-common'

@@ -3,15 +3,15 @@
  * predicted outcome under one kernel profile → what the traced kernel did → verdict.
  */
 import {buildEvidence} from '../evidence/build.js'
-import {toProbeInput} from '../evidence/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {configReader} from '../evidence/probe-input.js'
 import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
-import {probe, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
-import {observe} from '../outcome/observed.js'
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
+import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
+import type {QueueOutcome} from '../model/setup-vq.js'
+import {assessDevice} from '../outcome/assess.js'
 import type {ObservedOutcome, PredictedOutcome, SpecLint, VerdictKind} from '../outcome/types.js'
-import {verdict as decideVerdict} from '../outcome/verdict.js'
 import {UsageError} from '../util/errors.js'
 import {parseBdf, formatBdf} from '../util/pci-address.js'
 import {formatSource} from '../util/source.js'
@@ -52,6 +52,8 @@ export interface DeviceReplay {
   readonly lints: readonly SpecLint[]
   /** Absent for static dumps: nothing was observed. */
   readonly observed?: ObservedOutcome
+  /** setup_vq per queue at driver bind (modern transport, when the trace shows the queue reads). */
+  readonly setupVq?: readonly QueueOutcome[]
   readonly verdict: VerdictKind
   readonly verdictReason?: string
 }
@@ -95,17 +97,16 @@ export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}):
 }
 
 export function replayDevice(dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean, evidence: EvidenceSet): DeviceReplay {
-  const {predicted, lints} = probe(toProbeInput(dev, {forceLegacy}), profile)
-  const observed = dev.traced ? observe(dev, {kernelLog: hasKernelLog(evidence), otherMessages: evidence.otherMessages}) : undefined
-  const verdict = decideVerdict(predicted, observed)
+  const {result, observed, setupVq, verdict} = assessDevice(evidence, dev, profile, forceLegacy)
   return {
     bdf: dev.bdf,
     ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}),
     pci: pciIds(dev),
     kernel: profile.name,
-    predicted,
-    lints,
+    predicted: result.predicted,
+    lints: result.lints,
     ...(observed ? {observed} : {}),
+    ...(setupVq ? {setupVq} : {}),
     verdict: verdict.kind,
     ...(verdict.reason ? {verdictReason: verdict.reason} : {}),
   }
@@ -124,11 +125,6 @@ function pciIds(dev: DeviceEvidence): PciIds {
     subsystemVendorId: field(0x2c, 2),
     subsystemId: field(0x2e, 2),
   }
-}
-
-/** Whether the inputs included the guest's kernel log (otherwise messages cannot be compared). */
-function hasKernelLog(evidence: EvidenceSet): boolean {
-  return evidence.kernel !== undefined || evidence.inputs.some((i) => i.format === 'dmesg')
 }
 
 const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
@@ -159,30 +155,10 @@ function chooseProfile(evidence: EvidenceSet, kernel: string | undefined): {prof
   return {profile, reason: 'no `Linux version` line in the inputs and no --kernel: mainline'}
 }
 
-/**
- * virtio_pci.force_legacy on the kernel command line. A bool module parameter with no value is true;
- * otherwise kstrtobool decides: y/Y/t/T/1 or "on" set it, n/N/f/F/0 or "off" clear it, anything else
- * is rejected by the kernel (the default, false, stays). The last occurrence wins.
- */
+/** virtio_pci.force_legacy: --force-legacy if given, else the kernel command line in the log. */
 function chooseForceLegacy(evidence: EvidenceSet, flag: boolean | undefined): ForceLegacySetting {
   if (flag !== undefined) return {value: flag, source: 'flag'}
   const cmdline = evidence.cmdline
-  if (!cmdline) return {value: false, source: 'default'}
-  let value: boolean | undefined
-  for (const m of cmdline.text.matchAll(/(?:^|\s)virtio_pci\.force_legacy(?:=(\S*))?(?=\s|$)/g)) {
-    value = kstrtobool(m[1]) ?? value
-  }
-  if (value === undefined) return {value: false, source: 'default'}
-  return {value, source: 'cmdline', where: formatSource(cmdline.src)}
-}
-
-function kstrtobool(text: string | undefined): boolean | undefined {
-  if (text === undefined) return true
-  const first = text[0]?.toLowerCase()
-  if (first === 'y' || first === 't' || first === '1') return true
-  if (first === 'n' || first === 'f' || first === '0') return false
-  const two = text.slice(0, 2).toLowerCase()
-  if (two === 'on') return true
-  if (two === 'of') return false
-  return undefined
+  if (!cmdline || !/virtio[-_]pci\.force[-_]legacy/.test(cmdline.text)) return {value: false, source: 'default'}
+  return {value: forceLegacyFromCmdline(cmdline.text), source: 'cmdline', where: formatSource(cmdline.src)}
 }

@@ -27,14 +27,15 @@ const structOf = (step: DecisionStep) => step.rule.split(':')[0] ?? 'capability'
 type AdviceFn = (step: DecisionStep, reads: readonly ReadFact[], outcome: PredictedOutcome) => Fix
 
 const ADVICE: Record<CheckId, AdviceFn> = {
+  'match.header-type': (step) => ({side: 'device', sentence: `The header type is not one Linux knows (${step.detail?.split(':')[0] ?? '?'}): the PCI core ignores the function, so no driver probes it; use header type 0 for an endpoint.`}),
   'match.vendor': () => ({side: 'none', sentence: 'The vendor id is not 0x1af4, so virtio-pci never probes this function; nothing to fix for virtio.'}),
   'modern.device-id': (step) => ({
     side: 'device',
     sentence: `Device id ${step.detail?.split(':')[0]?.replace('device ', '') ?? ''} is outside 0x1000..0x107f, so virtio-pci declines it silently (-ENODEV); a virtio device must use 0x1000..0x103f (transitional) or 0x1040 + its virtio id, and any other 1af4 device is simply not virtio.`,
   }),
-  'modern.no-common': () => ({
+  'modern.no-common': (_step, _reads, outcome) => ({
     side: 'device',
-    sentence: 'No usable COMMON_CFG capability (cfg_type 1 on a BAR with a length and I/O or memory flags), so the modern driver leaves the device to the legacy one; add one if the device is meant to be modern.',
+    sentence: `No usable COMMON_CFG capability (cfg_type 1 on a BAR with a length and I/O or memory flags${skippedCommon(outcome)}), so the modern driver leaves the device to the legacy one; ${outcome.transport === 'legacy' ? 'add a usable one if the device is meant to be modern' : 'a device without a legacy interface is then driven by nothing: fix the capability'}.`,
   }),
   'modern.missing-caps': (step) => ({
     side: 'device',
@@ -81,6 +82,18 @@ const ADVICE: Record<CheckId, AdviceFn> = {
   }),
 }
 
+/** `: the one at 0x40 was skipped (reserved BAR value 6)`, or how the walk came up empty. */
+function skippedCommon(outcome: PredictedOutcome): string {
+  const common = outcome.capabilities.filter((c) => c.lookup === 'common')
+  const skipped = common.filter((c) => c.decision === 'skipped')
+  if (skipped.length > 0) return `: ${skipped.map((c) => `the one at ${c.offset} was skipped (${c.reason ?? 'unusable'})`).join('; ')}`
+  if (common.length > 0) return ': there is none in the list'
+  const status = outcome.path.flatMap((s) => s.reads).find((r) => r.what === 'PCI_STATUS')
+  const value = status && status.value.startsWith('0x') ? Number.parseInt(status.value, 16) : undefined
+  if (value !== undefined && (value & 0x10) === 0) return `: PCI_STATUS ${status!.value} has PCI_STATUS_CAP_LIST (0x10) clear, so the capability list is not walked at all`
+  return ': the capability list holds no vendor-specific (0x09) capability'
+}
+
 function missingWhich(step: DecisionStep): string {
   const m = /missing capabilities (\d+)\/(\d+)\/(\d+)/.exec(step.detail ?? '')
   if (!m) return 'ISR_CFG or NOTIFY_CFG'
@@ -99,9 +112,11 @@ function lengthAdvice(step: DecisionStep, reads: readonly ReadFact[]): Fix {
 
 const hexOr = (n: number | undefined) => (n === undefined ? '?' : `0x${n.toString(16)}`)
 
-export function adviceFor(failure: DecisionStep | undefined, reads: readonly ReadFact[], outcome: PredictedOutcome): Fix {
+export function adviceFor(failure: DecisionStep | undefined, reads: readonly ReadFact[], outcome: PredictedOutcome, fallbacks: readonly DecisionStep[] = []): Fix {
   if (outcome.rc === '0') {
-    return {side: 'none', sentence: `Nothing to fix for Linux: the probe succeeds with the ${outcome.transport} transport.`}
+    const fallback = fallbacks[fallbacks.length - 1]
+    const after = fallback?.check ? ` It got there by a fallback: ${ADVICE[fallback.check](fallback, fallback.reads, outcome).sentence}` : ''
+    return {side: 'none', sentence: `Nothing to fix for Linux: the probe succeeds with the ${outcome.transport} transport.${after}`}
   }
   if (!failure?.check) {
     return {side: 'none', sentence: `The probe ends with ${outcome.rc}; no single check explains it (see the decision path).`}
