@@ -45,3 +45,37 @@ for (const name of PROFILES) {
     })
   })
 }
+
+describe('the harness under failure injection', () => {
+  for (const name of PROFILES) {
+    const binary = oracleBinary(name)
+    it.skipIf(!availability(`injection fuzzing ${name}`, binary !== undefined))(
+      `never crashes and always answers on ${name} (1000 mutated inputs with random region/ioremap/DMA failures)`,
+      {timeout: 60_000},
+      async () => {
+        const {mutate, rngFrom: rng0} = await import('../../src/oracle/fuzz/mutate.js')
+        const {SEEDS, qemuLikeImage} = await import('../../src/oracle/fuzz/seeds.js')
+        const {caseFor} = await import('../../src/oracle/fuzz/fuzz.js')
+        const rng = rng0(7)
+        const seeds = SEEDS.map(qemuLikeImage)
+        const bars = () => [0, 1, 2, 3, 4, 5].filter(() => rng() < 0.2)
+        const proc = new OracleProcess(binary!)
+        try {
+          const results = await proc.runAll(
+            Array.from({length: 1000}, (_, i) => ({
+              ...caseFor(`inj-${i}`, mutate(seeds[i % seeds.length]!, rng).image),
+              injections: {requestFail: bars(), mapFail: bars(), dma64Fail: rng() < 0.3, dma32Fail: rng() < 0.3},
+            })),
+          )
+          const rcs = new Set(results.map((r) => r.rc))
+          for (const rc of rcs) expect(['0', 'ENODEV', 'EINVAL', 'ENOMEM', 'EIO', 'EBUSY', 'hang', 'undetermined']).toContain(rc)
+          expect(rcs.has('EBUSY')).toBe(true)
+          const busy = results.find((r) => r.rc === 'EBUSY')!
+          expect(busy.messages.some((m) => /BAR \d: can't reserve \[(io  |mem )0x[0-9a-f]+/.test(m.text))).toBe(true)
+        } finally {
+          await proc.close()
+        }
+      },
+    )
+  }
+})

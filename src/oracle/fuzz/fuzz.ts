@@ -42,7 +42,7 @@ export interface ProfileStats {
 
 /** A kernel message without its numbers and device address, e.g. `virtio_pci: offset N not aligned to N`. */
 export function messageTemplate(text: string): string {
-  return text.replace(/^\S+ [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d: /, '').replace(/0000:00:[0-9a-f]{2}\.\d/g, 'BDF').replace(/\b0x[0-9a-f]+\b|\b\d+\b/g, 'N')
+  return text.replace(/^\S+ [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]: /, '').replace(/[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/g, 'BDF').replace(/\b0x[0-9a-f]+\b|\b\d+\b/g, 'N')
 }
 
 export interface FuzzOptions {

@@ -126,6 +126,11 @@ export const MUTATIONS: readonly {readonly name: string; readonly apply: Mutatio
     else if (r === 2) img.bars[i] = {...b, start: 0}
     else img.bars[i] = {...b, type: 'mem', start: 0xf0000000 + i * 0x1000000, len: b.len || 0x4000}
   }},
+  {name: 'flip-bit', apply: (img, rng) => {
+    // Anywhere in the header or the capability area (and just past it: cap fields read from 0x100+).
+    const off = rng() < 0.3 ? int(rng, 0x40) : 0x40 + int(rng, 0xd4)
+    img.bytes[off]! ^= 1 << int(rng, 8)
+  }},
   {name: 'force-legacy', apply: (img) => {
     img.forceLegacy = !img.forceLegacy
   }},
