@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {INPUT_FORMATS, type InputFormat} from '../ingest/index.js'
-import {compareProfiles, renderComparison, renderReplay} from '../report/replay-report.js'
+import {compareProfiles, renderComparison, renderOracleChecks, renderReplay} from '../report/replay-report.js'
+import {checkWithOracle} from '../replay/oracle.js'
 import {replayEvidence, type ReplayInput} from '../replay/replay.js'
 import {buildEvidence} from '../evidence/build.js'
 import {parseColumnsFlag} from '../cli/input-flags.js'
@@ -30,6 +31,7 @@ sysfs device directory) have no observed side.`
     format: Flags.option({options: INPUT_FORMATS, description: 'input format of the positional inputs (default: sniffed)'})(),
     columns: Flags.string({description: 'CSV column names, e.g. offset=Address,value=Data', helpValue: 'MAP'}),
     verbose: Flags.boolean({char: 'v', description: 'show the decision path'}),
+    oracle: Flags.string({description: "also run every device through the kernel's own probe code (harness PATH or auto)", helpValue: 'PATH|auto'}),
   }
 
   async run(): Promise<unknown> {
@@ -48,12 +50,17 @@ sysfs device directory) have no observed side.`
       if (!this.jsonEnabled()) this.log(renderComparison(comparisons))
       return {kernels: [session.profile.name, other.profile.name], devices: comparisons}
     }
-    if (!this.jsonEnabled()) this.log(renderReplay(session, {verbose: flags.verbose}))
+    const oracle = flags.oracle ? await checkWithOracle(session, flags.oracle) : undefined
+    if (!this.jsonEnabled()) {
+      this.log(renderReplay(session, {verbose: flags.verbose}))
+      if (oracle) this.log(renderOracleChecks(oracle))
+    }
+    if (oracle?.some((o) => !o.agree)) process.exitCode = 1
     for (const w of evidence.warnings) this.logToStderr(`probediff: warning: ${w.source ? `${w.source.file}${w.source.line ? `:${w.source.line}` : ''}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`)
     return {
       kernel: {profile: session.profile.name, reason: session.profileReason},
       forceLegacy: session.forceLegacy,
-      devices: session.devices,
+      devices: oracle ? session.devices.map((d, i) => ({...d, oracle: oracle[i]})) : session.devices,
       skipped: session.skipped,
       warnings: evidence.warnings,
     }

@@ -7,6 +7,7 @@ import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../golden/
 import {GOLDEN_SCHEMA_VERSION, type GoldenDocument} from '../golden/golden-file.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {formatSource} from '../util/source.js'
+import {checkWithOracle} from './oracle.js'
 import {replayInputs} from './replay.js'
 
 export interface CaseReplayOptions {
@@ -14,7 +15,7 @@ export interface CaseReplayOptions {
   readonly oracle?: string
 }
 
-export async function replayCase(paths: CorpusPaths, name: string, _opts: CaseReplayOptions = {}): Promise<CaseReplayResult> {
+export async function replayCase(paths: CorpusPaths, name: string, opts: CaseReplayOptions = {}): Promise<CaseReplayResult> {
   const meta = await readCaseMeta(paths, name)
   const inputs = await caseInputs(paths, meta)
   const [traceSha256, session] = await Promise.all([
@@ -28,11 +29,13 @@ export async function replayCase(paths: CorpusPaths, name: string, _opts: CaseRe
     header: {schema: GOLDEN_SCHEMA_VERSION, case: name, traceSha256, kernelProfile: session.profile.name},
     devices: session.devices,
   }
-  const devices: DeviceVerdict[] = session.devices.map((d) => ({
+  const oracle = opts.oracle ? await checkWithOracle(session, opts.oracle) : undefined
+  const devices: DeviceVerdict[] = session.devices.map((d, i) => ({
     bdf: d.bdf,
     ...(d.qemuDevice ? {qemuDevice: d.qemuDevice} : {}),
     verdict: d.verdict,
     ...(d.verdictReason ? {reason: d.verdictReason} : {}),
+    ...(oracle ? {oracle: {agree: oracle[i]!.agree, differences: oracle[i]!.differences}} : {}),
   }))
   const warnings = session.evidence.warnings.map((w) => `${w.source ? `${formatSource(w.source)}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`)
   return {doc, devices, warnings}

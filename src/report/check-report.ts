@@ -12,13 +12,18 @@ export function renderCheckReport(result: CheckResult, opts: {color: boolean; ve
   const tone = (c: CaseReport, col: number): string | undefined => {
     if (col === 2) return c.golden === 'match' ? '32' : c.wrote === 'golden' ? '33' : '31'
     if (col === 3) return c.kernel === 'agree' ? '32' : c.kernel === 'disagree' ? '31' : undefined
-    if (col === 4) return c.ok ? '32' : '1;31'
+    if (col === header.length - 1) return c.ok ? '32' : '1;31'
+    if (withOracle && col === 4) return oracleWord(c) === 'DIFFER' ? '31' : undefined
     return undefined
   }
   const goldenWord = (c: CaseReport) => (c.wrote === 'golden' ? `${c.golden} (updated)` : c.wrote === 'pending' ? `${c.golden} (pending)` : c.golden)
-  const rows = result.cases.map((c) => [sanitizeForTerminal(c.case), String(c.devices), goldenWord(c), c.kernel, c.ok ? 'ok' : 'FAIL'])
+  // With --oracle, a column says whether the model matched the kernel's own code on every device.
+  const withOracle = result.cases.some((c) => c.deviceVerdicts.some((d) => d.oracle))
+  const oracleWord = (c: CaseReport) => (c.deviceVerdicts.length === 0 ? '-' : c.deviceVerdicts.every((d) => d.oracle?.agree) ? 'agree' : 'DIFFER')
+  const rows = result.cases.map((c) => [sanitizeForTerminal(c.case), String(c.devices), goldenWord(c), c.kernel, ...(withOracle ? [oracleWord(c)] : []), c.ok ? 'ok' : 'FAIL'])
+  const header = ['case', 'devices', 'golden', 'kernel', ...(withOracle ? ['oracle'] : []), 'result']
   out.push(
-    ...renderTable(['case', 'devices', 'golden', 'kernel', 'result'], rows, {
+    ...renderTable(header, rows, {
       rightAlign: new Set([1]),
       paint: (row, col, text) => {
         const code = tone(result.cases[row]!, col)

@@ -2,6 +2,7 @@
  * Text rendering of a replay: per device, what the model predicts for the kernel profile, what the
  * traced kernel did, and the verdict; and the side-by-side view of two profiles (--vs).
  */
+import type {DeviceOracleCheck} from '../replay/oracle.js'
 import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
 import type {PredictedOutcome} from '../outcome/types.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
@@ -116,4 +117,14 @@ export function renderComparison(comparisons: readonly ProfileComparison[]): str
     out.push(c.differences.length === 0 ? '  no difference' : `  ${c.differences.length} difference(s): ${c.differences.join(', ')}`, '')
   }
   return sanitizeForTerminal(out.join('\n').trimEnd())
+}
+
+/** One line per device: does the model agree with the kernel's own code? */
+export function renderOracleChecks(checks: readonly DeviceOracleCheck[]): string {
+  const out = ['', 'kernel-source oracle:']
+  for (const c of checks) {
+    out.push(`  ${c.bdf}: ${c.agree ? 'model = kernel code' : 'DIFFERENT'}${c.kernelVersion ? ` (Linux ${c.kernelVersion})` : ''}`)
+    for (const d of c.differences) out.push(`    ${d}`)
+  }
+  return sanitizeForTerminal(out.join('\n'))
 }

@@ -12,6 +12,26 @@ import {wrap} from './wrap.js'
 
 export const TEXT_WIDTH = 80
 
+/**
+ * wrap() for text that may come from inputs: control characters are escaped first (an escape widens
+ * a character to four columns, so this must happen before measuring), and a word longer than a line
+ * (a long path in an evidence reference) is cut so no line passes TEXT_WIDTH.
+ */
+function fit(text: string, indent: string, hanging = indent): string[] {
+  const room = Math.max(8, TEXT_WIDTH - Math.max(indent.length, hanging.length))
+  const words = sanitizeForTerminal(text)
+    .split(/ +/)
+    .flatMap((w) => (w.length <= room ? [w] : (w.match(new RegExp(`.{1,${room}}`, 'g')) ?? [w])))
+  return wrap(words.join(' '), TEXT_WIDTH, indent, hanging)
+}
+
+/** The Device field: the title without the BDF and QEMU device name (both are in the heading). */
+function deviceIds(t: TriageReport): string {
+  const title = deviceTitle(t.device)
+  const prefix = `${t.device.bdf}${t.device.qemuDevice ? ` ${t.device.qemuDevice}` : ''}`
+  return title.startsWith(prefix) ? title.slice(prefix.length).trim() : title
+}
+
 const readLine = (r: ReadFact) =>
   `${r.what}${r.offset ? ` @${r.offset}` : ''} = ${r.value}${r.inferred ? ' (inferred)' : ''}${r.sources.length ? `  [${r.sources.join(', ')}]` : ''}`
 
@@ -37,11 +57,11 @@ function stepLines(steps: readonly DecisionStep[]): {head: string; reads: string
 
 export function renderTriageText(reports: readonly TriageReport[]): string {
   const out: string[] = []
-  const field = (label: string, text: string) => out.push(...wrap(text, TEXT_WIDTH, label.padEnd(12), ' '.repeat(12)))
+  const field = (label: string, text: string) => out.push(...fit(text, label.padEnd(12), ' '.repeat(12)))
   for (const t of reports) {
     if (out.length) out.push('', '')
-    out.push(`probediff triage: ${t.device.bdf}${t.device.qemuDevice ? ` ${t.device.qemuDevice}` : ''}`, '='.repeat(TEXT_WIDTH))
-    field('Device', deviceTitle(t.device).replace(/^\S+\s+(\S+\s+)?/, ''))
+    out.push(...fit(`probediff triage: ${t.device.bdf}${t.device.qemuDevice ? ` ${t.device.qemuDevice}` : ''}`, '', '  '), '='.repeat(TEXT_WIDTH))
+    field('Device', deviceIds(t))
     field('Kernel', `${t.device.kernel}: ${t.kernelReason}`)
     field('Outcome', outcomeLine(t))
     if (t.failure) {
@@ -50,6 +70,7 @@ export function renderTriageText(reports: readonly TriageReport[]): string {
       for (const r of t.failure.reads) field('Read', readLine(r))
     }
     for (const f of t.fallbacks) field('Fallback', `${f.fn}: ${f.rule}${f.detail ? ` (${f.detail})` : ''}`)
+    for (const f of t.laterFailures) field('Also', `${f.fn}: ${f.rule}${f.detail ? ` (${f.detail})` : ''}`)
     field('dmesg', dmesgLine(t))
     field('Verdict', `${t.verdict.kind}${t.verdict.reason ? `: ${t.verdict.reason}` : ''}`)
     field(`Fix`, `(${t.fix.side}) ${t.fix.sentence}`)
@@ -60,22 +81,23 @@ export function renderTriageText(reports: readonly TriageReport[]): string {
     out.push(...renderTable(['bar', 'type', 'address', 'size', 'learnt from'], rows).map((l) => `  ${l}`))
     out.push('', 'Capabilities as the kernel walks them')
     for (const c of t.device.predicted.capabilities) {
-      out.push(...wrap(`${c.offset} cfg_type ${c.cfgType} bar ${c.bar}: ${c.decision} in the ${c.lookup} lookup${c.reason ? ` (${c.reason})` : ''}`, TEXT_WIDTH, '  ', '    '))
+      out.push(...fit(`${c.offset} cfg_type ${c.cfgType} bar ${c.bar}: ${c.decision} in the ${c.lookup} lookup${c.reason ? ` (${c.reason})` : ''}`, '  ', '    '))
     }
     out.push('  chain as read:')
-    for (const l of renderCapabilityChain(t.chain)) out.push(...wrap(l, TEXT_WIDTH, '    ', '      '))
+    for (const l of renderCapabilityChain(t.chain)) out.push(...fit(l, '    ', '      '))
     out.push('', 'Decision path')
     for (const s of stepLines(t.device.predicted.path)) {
-      out.push(...wrap(s.head, TEXT_WIDTH, '  ', '     '))
-      for (const r of s.reads) out.push(...wrap(r, TEXT_WIDTH, '     ', '       '))
+      out.push(...fit(s.head, '  ', '     '))
+      for (const r of s.reads) out.push(...fit(r, '     ', '       '))
     }
     if (t.lints.length > 0) {
       out.push('', 'Spec lints (virtio 1.x rules Linux does not enforce)')
-      for (const l of t.lints) out.push(...wrap(`[${l.severity}] ${l.code}: ${l.detail} (Linux: ${l.linux})`, TEXT_WIDTH, '  ', '    '))
+      for (const l of t.lints) out.push(...fit(`[${l.severity}] ${l.code}: ${l.detail} (Linux: ${l.linux})`, '  ', '    '))
     }
     out.push('', 'Config space (?? unknown, ~ inferred)')
     out.push(...t.hexdump.map((l) => `  ${l}`))
   }
+  // Everything from inputs is escaped already; this catches anything that was not.
   return sanitizeForTerminal(out.join('\n'))
 }
 
@@ -93,6 +115,7 @@ export function renderTriageMarkdown(reports: readonly TriageReport[]): string {
     if (t.failure) row('Failed', `${t.failure.fn}: ${t.failure.rule}`)
     if (t.failure?.message) row('Message', t.failure.message)
     for (const f of t.fallbacks) row('Fallback', `${f.fn}: ${f.rule}`)
+    for (const f of t.laterFailures) row('Also', `${f.fn}: ${f.rule}`)
     row('dmesg', dmesgLine(t))
     row('Verdict', `${t.verdict.kind}${t.verdict.reason ? `: ${t.verdict.reason}` : ''}`)
     row(`Fix (${t.fix.side})`, t.fix.sentence)
@@ -111,7 +134,8 @@ export function renderTriageMarkdown(reports: readonly TriageReport[]): string {
     }
     out.push('', '### Config space', '', '```', ...t.hexdump, '```', '')
   }
-  return out.join('\n')
+  // Markdown is read in terminals too: no raw control characters from inputs.
+  return sanitizeForTerminal(out.join('\n'))
 }
 
 export function triageToJson(reports: readonly TriageReport[]): unknown {
