@@ -63,8 +63,11 @@ export class OracleProcess {
     })
   }
 
-  runAll(cases: readonly OracleCase[]): Promise<OracleResult[]> {
-    return Promise.all(cases.map((c) => this.run(c)))
+  /** Runs cases in windows, so a large batch never sits in the pipe buffers all at once. */
+  async runAll(cases: readonly OracleCase[], window = 512): Promise<OracleResult[]> {
+    const out: OracleResult[] = []
+    for (let i = 0; i < cases.length; i += window) out.push(...(await Promise.all(cases.slice(i, i + window).map((c) => this.run(c)))))
+    return out
   }
 
   close(): Promise<void> {
