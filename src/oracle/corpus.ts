@@ -12,7 +12,7 @@ import {type ConfigImage, emptyImage} from './fuzz/image.js'
 
 export interface CorpusDevice {
   readonly caseName: string
-  /** Kernel series the case ran (`5.10`, `6.1`, `6.12`), from the case name `k<series>-...`. */
+  /** Kernel series the case ran (`5.10`, `6.1`, `6.12`): case.json `replay.kernel`, or the name `k<series>-...`. */
   readonly series: string
   readonly bdf: string
   readonly input: ProbeInput
@@ -20,6 +20,9 @@ export interface CorpusDevice {
 
 interface CaseJson {
   readonly forceLegacy?: boolean
+  /** Hand-made cases: input paths relative to the case directory, and the kernel to replay them on. */
+  readonly inputs?: readonly string[]
+  readonly replay?: {readonly kernel?: string; readonly forceLegacy?: boolean}
 }
 
 /** Every virtio-pci function of the corpus (only of cases whose name contains `filter`, if given). */
@@ -28,15 +31,18 @@ export async function loadCorpus(tracesDir: string, filter?: string): Promise<Co
   const out: CorpusDevice[] = []
   for (const name of readdirSync(tracesDir).sort()) {
     const dir = join(tracesDir, name)
-    const series = /^k(\d+\.\d+)-/.exec(name)?.[1]
-    if (!series || !existsSync(join(dir, 'case.json')) || (filter && !name.includes(filter))) continue
+    if (!existsSync(join(dir, 'case.json')) || (filter && !name.includes(filter))) continue
     const meta = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseJson
-    const inputs: EvidenceInput[] = ['trace.log.gz', 'trace.log', 'dmesg.txt']
+    const series = meta.replay?.kernel ?? /^k(\d+\.\d+)-/.exec(name)?.[1]
+    if (!series) continue
+    const files = meta.inputs ?? ['trace.log.gz', 'trace.log', 'dmesg.txt']
+    const inputs: EvidenceInput[] = files
       .filter((f) => existsSync(join(dir, f)))
       .map((f) => ({path: join(dir, f), displayName: `${name}/${f}`}))
+    if (inputs.length === 0) continue
     const evidence = await buildEvidence(inputs, {})
     for (const dev of evidence.devices) {
-      const input = toProbeInput(dev, {forceLegacy: meta.forceLegacy === true})
+      const input = toProbeInput(dev, {forceLegacy: (meta.replay?.forceLegacy ?? meta.forceLegacy) === true})
       const vendor = input.config.read(0, 2)
       if (!vendor.known || vendor.value !== 0x1af4) continue
       out.push({caseName: name, series, bdf: dev.bdf, input})
