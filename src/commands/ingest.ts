@@ -1,8 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {buildEvidence} from '../evidence/build.js'
-import {INPUT_FORMATS, type InputFormat} from '../ingest/index.js'
 import {evidenceToJson, renderIngest} from '../report/ingest-report.js'
-import {parseColumnsFlag} from '../cli/input-flags.js'
+import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
 import {formatSource} from '../util/source.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {BaseCommand} from './base.js'
@@ -21,21 +20,14 @@ config file or a sysfs PCI device directory. Unknown bytes are shown as ??, infe
   static override enableJsonFlag = true
   static override args = {input: Args.string({required: true, description: 'input files (more may follow)'})}
   static override flags = {
-    dmesg: Flags.string({description: "the guest's kernel log (repeatable)", multiple: true, helpValue: 'FILE'}),
-    format: Flags.option({options: INPUT_FORMATS, description: 'input format of the positional inputs (default: sniffed)'})(),
-    columns: Flags.string({description: 'CSV column names, e.g. offset=Address,value=Data', helpValue: 'MAP'}),
+    ...inputFlags,
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Ingest)
     await this.initLogging(flags['log-level'])
-    const evidence = await buildEvidence(
-      [
-        ...(argv as string[]).map((path) => ({path, format: flags.format as InputFormat | undefined})),
-        ...(flags.dmesg ?? []).map((path) => ({path, format: 'dmesg' as const})),
-      ],
-      {csvColumns: parseColumnsFlag(flags.columns)},
-    )
+    const {inputs, options} = inputsFromFlags(argv as string[], flags)
+    const evidence = await buildEvidence(inputs, options)
     if (!this.jsonEnabled()) {
       this.log(renderIngest(evidence))
       for (const w of evidence.warnings) {

@@ -1,10 +1,9 @@
 import {Args, Flags} from '@oclif/core'
-import {INPUT_FORMATS, type InputFormat} from '../ingest/index.js'
 import {compareProfiles, renderComparison, renderOracleChecks, renderReplay} from '../report/replay-report.js'
 import {checkWithOracle} from '../replay/oracle.js'
-import {replayEvidence, type ReplayInput} from '../replay/replay.js'
+import {replayEvidence} from '../replay/replay.js'
 import {buildEvidence} from '../evidence/build.js'
-import {parseColumnsFlag} from '../cli/input-flags.js'
+import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
 import {BaseCommand} from './base.js'
 
 export default class Replay extends BaseCommand {
@@ -23,13 +22,11 @@ sysfs device directory) have no observed side.`
   static override enableJsonFlag = true
   static override args = {input: Args.string({required: true, description: 'trace, dump or sysfs device directory (more may follow)'})}
   static override flags = {
-    dmesg: Flags.string({description: "the guest's kernel log (repeatable)", multiple: true, helpValue: 'FILE'}),
+    ...inputFlags,
     kernel: Flags.string({description: 'kernel profile (5.10, 6.1, 6.12, mainline) or release; default: from dmesg', helpValue: 'V'}),
     vs: Flags.string({description: 'compare with a second kernel profile, side by side', helpValue: 'V'}),
     'force-legacy': Flags.boolean({description: 'set virtio_pci.force_legacy (default: from the kernel command line in dmesg)', allowNo: true}),
     device: Flags.string({description: 'only this function (0000:00:03.0)', helpValue: 'BDF'}),
-    format: Flags.option({options: INPUT_FORMATS, description: 'input format of the positional inputs (default: sniffed)'})(),
-    columns: Flags.string({description: 'CSV column names, e.g. offset=Address,value=Data', helpValue: 'MAP'}),
     verbose: Flags.boolean({char: 'v', description: 'show the decision path'}),
     oracle: Flags.string({description: "also run every device through the kernel's own probe code (harness PATH or auto)", helpValue: 'PATH|auto'}),
   }
@@ -37,11 +34,8 @@ sysfs device directory) have no observed side.`
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Replay)
     await this.initLogging(flags['log-level'])
-    const inputs: ReplayInput[] = [
-      ...(argv as string[]).map((path) => ({path, format: flags.format as InputFormat | undefined})),
-      ...(flags.dmesg ?? []).map((path) => ({path, format: 'dmesg' as const})),
-    ]
-    const evidence = await buildEvidence(inputs, {csvColumns: parseColumnsFlag(flags.columns)})
+    const {inputs, options} = inputsFromFlags(argv as string[], flags)
+    const evidence = await buildEvidence(inputs, options)
     const opts = {forceLegacy: flags['force-legacy'], device: flags.device}
     const session = replayEvidence(evidence, {...opts, kernel: flags.kernel})
     if (flags.vs !== undefined) {

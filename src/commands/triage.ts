@@ -5,7 +5,10 @@ import type {InputFormat} from '../ingest/index.js'
 import {renderTriageMarkdown, renderTriageText, triageToJson} from '../report/triage-report.js'
 import {replayInputs, type ReplayInput} from '../replay/replay.js'
 import {triageSession} from '../triage/triage.js'
+import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
 import {BaseCommand} from './base.js'
+
+const {format: _inputFormat, ...inputFlagsWithoutFormat} = inputFlags
 
 export default class Triage extends BaseCommand {
   static override summary = 'Explain a probe outcome: the rule that decided it, on which bytes, and what to fix'
@@ -19,7 +22,8 @@ json (tools).`
   ]
   static override args = {input: Args.string({required: true, description: 'trace, dump, sysfs device directory, or case name'})}
   static override flags = {
-    dmesg: Flags.string({description: "the guest's kernel log (repeatable)", multiple: true, helpValue: 'FILE'}),
+    ...inputFlagsWithoutFormat,
+    'input-format': inputFlags.format,
     device: Flags.string({description: 'only this function (0000:00:03.0)', helpValue: 'BDF'}),
     kernel: Flags.string({description: 'kernel profile or release (default: from dmesg)', helpValue: 'V'}),
     'force-legacy': Flags.boolean({description: 'set virtio_pci.force_legacy', allowNo: true}),
@@ -30,9 +34,12 @@ json (tools).`
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Triage)
     await this.initLogging(flags['log-level'])
-    const {inputs, replay} = await this.resolveInputs(args.input, flags.root)
-    inputs.push(...(flags.dmesg ?? []).map((path) => ({path, format: 'dmesg' as InputFormat})))
-    const session = await replayInputs(inputs, {
+    const corpusCase = await this.resolveCase(args.input, flags.root)
+    // A case brings its own inputs (with their formats and display names); a path takes the input flags.
+    const {inputs, options} = inputsFromFlags(corpusCase ? [] : [args.input], {...flags, format: flags['input-format']})
+    const replay = corpusCase?.replay
+    const session = await replayInputs([...(corpusCase?.inputs ?? []), ...inputs], {
+      ingest: options,
       kernel: flags.kernel ?? replay?.kernel,
       forceLegacy: flags['force-legacy'] ?? replay?.forceLegacy,
       device: flags.device,
@@ -43,13 +50,13 @@ json (tools).`
     else this.log(reports.length ? renderTriageText(reports) : 'no function in the inputs is one virtio-pci would probe (vendor 1af4)')
   }
 
-  /** A path that exists is an input; otherwise a valid case name in traces/ is replayed with its inputs. */
-  private async resolveInputs(input: string, root: string): Promise<{inputs: ReplayInput[]; replay?: {kernel?: string; forceLegacy?: boolean}}> {
+  /** An argument that is not an existing path but a valid case name is a corpus case. */
+  private async resolveCase(input: string, root: string): Promise<{inputs: ReplayInput[]; replay?: {kernel?: string; forceLegacy?: boolean}} | undefined> {
     const exists = await stat(input).then(
       () => true,
       () => false,
     )
-    if (exists || !CASE_NAME_PATTERN.test(input)) return {inputs: [{path: input}]}
+    if (exists || !CASE_NAME_PATTERN.test(input)) return undefined
     const paths = corpusPaths(root)
     const meta = await readCaseMeta(paths, input)
     const files = await caseInputs(paths, meta)

@@ -105,7 +105,11 @@ export class EvidenceBuilder implements RecordSink {
   dump(r: ConfigDumpRecord): void {
     const seq = ++this.seq
     const device = this.device(r)
-    const sourceOf = (offset: number): SourceRef => r.rowSources[Math.floor(offset / 16)] ?? r.src
+    // A binary dump (sysfs config) names each byte by its file offset; a text dump names the row's line.
+    const sourceOf = (offset: number): SourceRef => {
+      const row = r.rowSources[Math.floor(offset / 16)]
+      return row?.record !== undefined ? {file: row.file, record: offset} : (row ?? r.src)
+    }
     device.image.observeDump(r.bytes, sourceOf, seq)
     device.bars.onDump(r.bytes, sourceOf)
   }

@@ -13,7 +13,7 @@ import type {
   PredictedMessage,
   ReadFact,
 } from '../outcome/types.js'
-import {formatSource} from '../util/source.js'
+import {formatSource, formatSources} from '../util/source.js'
 import type {ProbeInput, ResourceFacts} from './input.js'
 import {UnknownEvidence} from './unknown.js'
 
@@ -48,7 +48,7 @@ export class ProbeRecorder {
       throw new UnknownEvidence(what, r.missing, [])
     }
     if (r.inferred) this.usesInferred = true
-    const fact: Mutable<ReadFact> = {what, offset: hex(offset), width, value: hex(r.value), sources: r.sources.map(formatSource)}
+    const fact: Mutable<ReadFact> = {what, offset: hex(offset), width, value: hex(r.value), sources: formatSources(r.sources)}
     if (r.inferred) fact.inferred = true
     this.pending.push(fact)
     return r.value

@@ -2,7 +2,7 @@
  * The replay pipeline: inputs → evidence → (for every function virtio-pci would probe) the model's
  * predicted outcome under one kernel profile → what the traced kernel did → verdict.
  */
-import {buildEvidence} from '../evidence/build.js'
+import {type BuildEvidenceOptions, buildEvidence} from '../evidence/build.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {configReader} from '../evidence/probe-input.js'
@@ -30,7 +30,8 @@ export interface ReplayOptions {
   readonly forceLegacy?: boolean
   /** Only this function (`0000:00:03.0` or `00:03.0`). */
   readonly device?: string
-  readonly csvColumns?: Record<string, string>
+  /** Ingest options: CSV column names, the BDF of a loose sysfs config, which memory events to keep. */
+  readonly ingest?: Omit<BuildEvidenceOptions, 'warnings'>
 }
 
 /** The stable per-device result (`replay --json`). */
@@ -77,7 +78,7 @@ export interface ReplaySession {
 }
 
 export async function replayInputs(inputs: readonly ReplayInput[], opts: ReplayOptions = {}): Promise<ReplaySession> {
-  return replayEvidence(await buildEvidence(inputs, {csvColumns: opts.csvColumns}), opts)
+  return replayEvidence(await buildEvidence(inputs, opts.ingest ?? {}), opts)
 }
 
 export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}): ReplaySession {
