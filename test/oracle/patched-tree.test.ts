@@ -43,7 +43,8 @@ describe.skipIf(!availability('patched kernel tree', source !== undefined))('ora
   let corpus: CorpusDevice[]
   let stock: OracleResult[]
   beforeAll(async () => {
-    corpus = (await loadCorpus(join(PROJECT_ROOT, 'traces'))).filter((d) => d.series === '6.1')
+    // The QEMU captures of 6.1 (the hand-made fault cases change in other ways: they are broken already).
+    corpus = (await loadCorpus(join(PROJECT_ROOT, 'traces'), 'k6.1-'))
     const built = buildOracle({kernelSource: source!, outDir: join(work, 'stock-build')})
     stock = await runOracle(built.binary, corpus.map((d) => d.input))
   })
