@@ -16,8 +16,7 @@ describe('probediff triage on a fault case', () => {
   it('--kernel overrides it (6.1 is silent) and the text names the rule', async () => {
     const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--kernel', '6.1'])
     expect(r.exitCode).toBe(0)
-    expect(r.stdout.replace(/
- {12}/g, ' ')).toMatch(/^Failed {6}vp_legacy_probe \(drivers\/virtio\/virtio_pci_legacy_dev\.c\): revision != VIRTIO_PCI_ABI_VERSION \(0\)$/m)
+    expect(r.stdout.replace(/\n {12}/g, ' ')).toMatch(/^Failed {6}vp_legacy_probe \(drivers\/virtio\/virtio_pci_legacy_dev\.c\): revision != VIRTIO_PCI_ABI_VERSION \(0\)$/m)
     expect(r.stdout).toContain('Read        PCI_REVISION_ID @0x8 = 0x1 [0000:00:03.0/config#8]')
     expect(r.stdout).not.toMatch(/^Message /m)
   })
