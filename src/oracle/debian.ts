@@ -57,8 +57,13 @@ function run(cmd: string, args: string[], cwd: string, what: string): void {
 /** Downloads (once) and unpacks (once) the oracle's files of Debian's linux-source-<series>. */
 export function ensureDebianTree(series: DebianSeries): DebianTree {
   const base = join(oracleCacheDir(), 'debian', series)
+  // The marker names the package version and the file list extracted: a longer list re-extracts.
   const marker = join(base, 'tree', '.probediff-package')
-  if (existsSync(marker)) return {series, dir: join(base, 'tree'), packageVersion: readFileSync(marker, 'utf8').trim()}
+  const fileList = TREE_FILES.join(' ')
+  if (existsSync(marker)) {
+    const [version, files] = readFileSync(marker, 'utf8').split('\n')
+    if (files === fileList) return {series, dir: join(base, 'tree'), packageVersion: version!.trim()}
+  }
 
   const dl = join(base, 'download')
   mkdirSync(dl, {recursive: true})
@@ -89,8 +94,10 @@ export function ensureDebianTree(series: DebianSeries): DebianTree {
     rmSync(tmp, {recursive: true, force: true})
     throw new OracleBuildError(`extracting ${deb}: ${missing.join(', ')} not found in the package tarball${r.stdout ? ` (${r.stdout.trim()})` : ''}`, missing[0])
   }
-  writeFileSync(join(tmp, '.probediff-package'), packageVersion + '\n')
+  writeFileSync(join(tmp, '.probediff-package'), `${packageVersion}\n${fileList}\n`)
   rmSync(join(base, 'tree'), {recursive: true, force: true})
   renameSync(tmp, join(base, 'tree'))
+  // The tree is all the oracle needs; the package (120-170 MB) is downloaded again if the file list grows.
+  rmSync(join(dl, deb), {force: true})
   return {series, dir: join(base, 'tree'), packageVersion}
 }
