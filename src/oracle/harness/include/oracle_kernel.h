@@ -67,6 +67,7 @@ typedef int irqreturn_t;
 #define __init
 #define __exit
 #define __cold
+#undef __always_inline
 #define __always_inline inline
 #define noinline __attribute__((noinline))
 #define __weak __attribute__((weak))
