@@ -20,7 +20,9 @@ interface CaseFile {
 const cases: CaseFile[] = existsSync(TRACES)
   ? readdirSync(TRACES)
       .filter((d) => existsSync(`${TRACES}${d}/case.json`))
-      .map((d) => JSON.parse(readFileSync(`${TRACES}${d}/case.json`, 'utf8')) as CaseFile)
+      .map((d) => JSON.parse(readFileSync(`${TRACES}${d}/case.json`, 'utf8')) as CaseFile & {kind?: string})
+      // Captures only: hand-made fault cases are static dumps with no trace.
+      .filter((c) => c.kind === 'capture')
   : []
 
 /** Warnings that would mean the evidence contradicts itself on a clean capture. */
