@@ -72,7 +72,7 @@ export interface CaseMeta {
   /** Input files relative to the case directory, in replay order; defaults to every file but case.json. */
   readonly inputs?: readonly (string | {readonly file: string; readonly format?: string})[]
   /** For hand-made fault cases: the kernel check the case exercises. */
-  readonly kernelCheck?: string
+  readonly kernelCheck?: string | {readonly function?: string; readonly file?: string; readonly rule?: string; readonly message?: string; readonly [key: string]: unknown}
   /** Replay settings for inputs that cannot carry them (static dumps have no dmesg): the kernel
    * profile and force_legacy. Captures leave this out: both come from the guest's dmesg. */
   readonly replay?: {readonly kernel?: string; readonly forceLegacy?: boolean}
