@@ -109,6 +109,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
     rmSync(dir, {recursive: true, force: true})
     mkdirSync(dirname(dir), {recursive: true})
     renameSync(tmp, dir)
+    if (!opts.outDir) pruneStaleBuilds(manifest)
     return {binary: join(dir, HARNESS_BINARY), dir, manifest, cached: false}
   } catch (err) {
     rmSync(tmp, {recursive: true, force: true})
@@ -123,6 +124,22 @@ function assemblerSources(): string[] {
     .filter((f) => /^(build|recipe|extract|csource)\.(ts|js)$/.test(f))
     .sort()
     .map((f) => readFileSync(join(here, f), 'utf8'))
+}
+
+/** Older cached builds of the same tree and label (other glue or assembler): only the newest is kept. */
+function pruneStaleBuilds(fresh: OracleManifest): void {
+  const root = join(oracleCacheDir(), 'builds')
+  for (const name of readdirSync(root)) {
+    const manifestPath = join(root, name, MANIFEST)
+    if (!existsSync(manifestPath)) continue
+    try {
+      const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as OracleManifest
+      const sameTree = m.kernelSource === fresh.kernelSource && m.label === fresh.label && m.kernelVersion === fresh.kernelVersion
+      if (sameTree && m.hash !== fresh.hash) rmSync(join(root, name), {recursive: true, force: true})
+    } catch {
+      // not a build of ours
+    }
+  }
 }
 
 function cacheKey(plan: BuildPlan, glueDir: string, glueFiles: string[]): string {
