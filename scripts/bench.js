@@ -25,6 +25,10 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
  */
 const contenders = [
   {
+    name: 'probediff ingest FILE --json (the whole command, as a user runs it)',
+    command: [process.execPath, join(root, 'bin/run.js'), 'ingest', '--json'],
+  },
+  {
     name: 'ingest parsers (ingestFile, counting sink)',
     code: `
       const {ingestFile} = await import(${JSON.stringify(join(root, 'dist/ingest/index.js'))})
@@ -100,6 +104,14 @@ function runGrep(file) {
 }
 
 function runContender(c, file) {
+  if (c.command) {
+    const [cmd, ...args] = c.command
+    const r = timed('/usr/bin/time', ['-f', '%M', cmd, ...args, file])
+    if (r.status !== 0) throw new Error(`${c.name} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    const evidence = JSON.parse(r.stdout)
+    const records = evidence.inputs.reduce((n, i) => n + i.records, 0)
+    return {seconds: r.seconds, records, maxRssKb: Number(r.stderr.trim().split('\n').pop())}
+  }
   // maxRSS is taken inside the child after the work: its peak resident set (KiB on Linux).
   const code = `${c.code}\nconsole.log(JSON.stringify({maxRssKb: process.resourceUsage().maxRSS}))`
   const r = timed(process.execPath, ['--input-type=module', '-e', code, file])
@@ -140,3 +152,21 @@ contenders.forEach((c, i) => {
   if (inProcess.length > 0) console.log(`  in-process (without Node start-up): ${min(inProcess).toFixed(3)} s best (${mbps(input.bytes, min(inProcess))} MB/s), ratio ${(min(inProcess) / grepBest).toFixed(2)}x`)
   console.log(`  ratio to grep: ${ratio.toFixed(2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'MISSED'}); peak RSS ${rssMb.toFixed(0)} MB (target < 150 MB: ${rssMb < 150 ? 'met' : 'MISSED'})`)
 })
+
+// --- probediff check on the shipped corpus, against decompressing the same corpus (zcat) -------------
+const cases = readdirSync(join(root, 'traces')).filter((c) => existsSync(join(root, 'traces', c, 'case.json')))
+const gz = cases.flatMap((c) => readdirSync(join(root, 'traces', c)).filter((f) => f.endsWith('.gz')).map((f) => join(root, 'traces', c, f)))
+const checkTimes = []
+const zcatTimes = []
+for (let round = 0; round < rounds; round++) {
+  zcatTimes.push(timed('sh', ['-c', `zcat ${gz.map((f) => `'${f}'`).join(' ')} > /dev/null`]).seconds)
+  const r = timed(process.execPath, [join(root, 'bin/run.js'), 'check', '--update=none'])
+  if (r.status === 2) throw new Error(`check failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+  checkTimes.push(r.seconds)
+}
+const checkBest = min(checkTimes)
+const zcatBest = min(zcatTimes)
+console.log(`\ncorpus: ${cases.length} cases in traces/`)
+console.log(`zcat of the corpus traces (baseline): ${zcatBest.toFixed(3)} s best`)
+console.log(`probediff check (whole command): ${checkBest.toFixed(3)} s best, ${median(checkTimes).toFixed(3)} s median  (${(cases.length / checkBest).toFixed(1)} cases/s)`)
+console.log(`  ratio to zcat: ${(checkBest / zcatBest).toFixed(2)}x; target < 3 s: ${checkBest < 3 ? 'met' : 'MISSED'}`)
