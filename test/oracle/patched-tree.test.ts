@@ -7,6 +7,7 @@ import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} fro
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import Check from '../../src/commands/check.js'
 import OracleBuild from '../../src/commands/oracle/build.js'
 import OracleCorpus from '../../src/commands/oracle/corpus.js'
 import {buildOracle} from '../../src/oracle/build.js'
@@ -83,6 +84,22 @@ describe.skipIf(!availability('patched kernel tree', source !== undefined))('ora
     expect(line('k6.1-pc-modern-only ').every((l) => l.includes('CHANGED: 0 -> EINVAL virtio-pci '))).toBe(true)
     expect(line('k6.1-pc-modern-only ').length).toBe(3)
     expect(line('k6.1-pc-legacy-only ').some((l) => l.includes('CHANGED'))).toBe(false)
+  })
+
+  it('`check --oracle PATCHED` fails exactly the cases whose devices the patch changes', async () => {
+    const names = [...new Set(corpus.map((d) => d.caseName))].sort()
+    const changedCases = [...new Set(corpus.filter((_, i) => stock[i]!.transport === 'modern').map((d) => d.caseName))].sort()
+    expect(changedCases.length).toBeGreaterThan(0)
+    expect(changedCases.length).toBeLessThan(names.length)
+    const run = await runCli(Check, ['--root', PROJECT_ROOT, '--update=none', '--jobs', '1', '--oracle', join(work, 'stricter-build'), ...names], {CI: undefined})
+    expect(run.exitCode).toBe(1)
+    const rows = new Map(run.stdout.split('\n').filter((l) => /^k6\.1-\S+\s+\d+\s/.test(l)).map((l) => [l.split(/\s+/)[0]!, l]))
+    for (const name of names) {
+      const row = rows.get(name)!
+      if (changedCases.includes(name)) expect(row, name).toMatch(/DIFFER\s+FAIL$/)
+      else expect(row, name).toMatch(/match\s+agree\s+agree\s+ok$/)
+    }
+    expect(run.stdout).toContain('bad capability len 4096 (>=56 expected)')
   })
 
   it('reuses a build when nothing changed and rebuilds when the tree changes', () => {
