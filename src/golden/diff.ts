@@ -3,8 +3,8 @@ import {createTwoFilesPatch} from 'diff'
 /** A unified diff between an accepted golden and a new outcome, optionally colored for a TTY. */
 export function goldenDiff(caseName: string, oldText: string, newText: string, color: boolean): string {
   const patch = createTwoFilesPatch(`golden/${caseName}.json`, `golden/${caseName}.json (new)`, oldText, newText, '', '', {context: 3})
-  const body = patch.split('\n').slice(patch.startsWith('Index:') || patch.startsWith('=') ? 2 : 0)
-  const lines = body.filter((l, i) => !(i === 0 && /^=+$/.test(l)))
+  // The diff package starts with an `Index:` / `=====` preamble: keep only the unified diff itself.
+  const lines = patch.split('\n').filter((l) => !l.startsWith('Index:') && !/^=+$/.test(l))
   if (!color) return lines.join('\n').trimEnd()
   return lines
     .map((l) => {
