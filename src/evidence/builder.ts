@@ -33,6 +33,8 @@ const hex = (n: number) => `0x${n.toString(16)}`
 export class EvidenceBuilder implements RecordSink {
   private seq = 0
   private readonly devices = new Map<string, DeviceState>()
+  /** The same devices by domain:bus:slot.func packed into a number (see device()). */
+  private readonly devicesByNumber = new Map<number, DeviceState>()
   private readonly pairer = new CfgWidthPairer((access) => this.cfgAccess(access))
   private readonly regions = new RegionAttributor()
   private readonly status: StatusTracker
@@ -158,7 +160,14 @@ export class EvidenceBuilder implements RecordSink {
   }
 
   private device(address: Omit<PciAddress, 'domain'> & {readonly domain?: number}): DeviceState {
-    const full: PciAddress = {domain: address.domain ?? 0, bus: address.bus, slot: address.slot, func: address.func}
+    // Called for every config access: look up by a number, format the BDF only for a new device.
+    const domain = address.domain ?? 0
+    const {bus, slot, func} = address
+    const inRange = bus >= 0 && bus <= 0xff && slot >= 0 && slot <= 0x1f && func >= 0 && func <= 7
+    const numeric = inRange ? domain * 0x10000 + bus * 0x100 + slot * 8 + func : undefined
+    const cached = numeric === undefined ? undefined : this.devicesByNumber.get(numeric)
+    if (cached) return cached
+    const full: PciAddress = {domain, bus, slot, func}
     const key = formatBdf(full)
     let device = this.devices.get(key)
     if (!device) {
@@ -171,6 +180,7 @@ export class EvidenceBuilder implements RecordSink {
       )
       this.devices.set(key, device)
     }
+    if (numeric !== undefined) this.devicesByNumber.set(numeric, device)
     return device
   }
 

@@ -15,7 +15,7 @@
  * that touches such a byte.
  */
 import type {SourceRef} from '../util/source.js'
-import type {ByteFact, ConfigByte, ConfigImageView} from './types.js'
+import type {ByteFact, ByteOrigin, ConfigByte, ConfigImageView} from './types.js'
 
 export type AccessWidth = 1 | 2 | 4
 
@@ -44,6 +44,15 @@ export function widestAlignedWidth(offset: number): AccessWidth {
   if (offset % 4 === 0) return 4
   if (offset % 4 === 2) return 2
   return 1
+}
+
+function inImage(offset: number): boolean {
+  return offset >= 0 && offset < EXTENDED_SIZE
+}
+
+/** Byte `i` (little-endian) of a config value; values can exceed 2^31, so division, not >>>. */
+function byteOf(value: number, i: number): number {
+  return Math.floor(value / 2 ** (8 * i)) & 0xff
 }
 
 interface ByteState {
@@ -82,39 +91,32 @@ export class ConfigImage implements ConfigImageView {
   /** A guest read of `value` at `offset`; `width` undefined when the input does not say. */
   observeRead(offset: number, value: number, width: AccessWidth | undefined, src: SourceRef, seq: number): void {
     if (width !== undefined) {
-      this.eachByte(offset, width, value, (off, v) => this.applyCertain(off, {value: v, origin: 'read', src, seq}))
+      for (let i = 0; i < width; i++) this.applyCertain(offset + i, byteOf(value, i), 'read', src, seq)
       return
     }
     const certainWidth = narrowestWidth(value)
     const reach = Math.max(certainWidth, widestAlignedWidth(offset))
-    this.eachByte(offset, certainWidth, value, (off, v) => this.applyCertain(off, {value: v, origin: 'read-narrowest', src, seq}))
+    for (let i = 0; i < certainWidth; i++) this.applyCertain(offset + i, byteOf(value, i), 'read-narrowest', src, seq)
     for (let i = certainWidth; i < reach; i++) this.applyInferred(offset + i, {value: 0, origin: 'inferred', src, seq})
   }
 
   /** A guest write: history only. Without a width, only the bytes the value certainly spans. */
   observeWrite(offset: number, value: number, width: AccessWidth | undefined, src: SourceRef, seq: number): void {
     const span = width ?? narrowestWidth(value)
-    this.eachByte(offset, span, value, (off, v) => {
+    for (let i = 0; i < span; i++) {
+      const off = offset + i
+      if (!inImage(off)) continue
       const state = this.state(off)
       // The history starts with what was known before the first write.
       if (!state.history && state.current) state.history = [state.current]
-      this.appendHistory(state, {value: v, origin: 'write', src, seq})
-    })
+      this.appendHistory(state, {value: byteOf(value, i), origin: 'write', src, seq})
+    }
   }
 
   /** A static dump of bytes [0, bytes.length). */
   observeDump(bytes: Uint8Array, sourceOf: (offset: number) => SourceRef, seq: number): void {
     for (let off = 0; off < bytes.length && off < EXTENDED_SIZE; off++) {
-      this.applyCertain(off, {value: bytes[off]!, origin: 'dump', src: sourceOf(off), seq})
-    }
-  }
-
-  private eachByte(offset: number, width: number, value: number, fn: (offset: number, byteValue: number) => void): void {
-    for (let i = 0; i < width; i++) {
-      const off = offset + i
-      if (off < 0 || off >= EXTENDED_SIZE) continue
-      // value can exceed 2^31: use division, not >>> on the whole number.
-      fn(off, Math.floor(value / 2 ** (8 * i)) & 0xff)
+      this.applyCertain(off, bytes[off]!, 'dump', sourceOf(off), seq)
     }
   }
 
@@ -128,9 +130,18 @@ export class ConfigImage implements ConfigImageView {
     return state
   }
 
-  private applyCertain(offset: number, fact: ByteFact): void {
+  /** Takes the fact's fields, not a fact: a re-read of an unchanged byte (most reads) allocates nothing. */
+  private applyCertain(offset: number, value: number, origin: ByteOrigin, src: SourceRef, seq: number): void {
+    if (!inImage(offset)) return
     const state = this.state(offset)
     const cur = state.current
+    if (cur && cur.origin !== 'inferred' && cur.value === value) {
+      // Same value again: only worth recording after a write (the write did not change it).
+      const lastInHistory = state.history?.[state.history.length - 1]
+      if (lastInHistory && lastInHistory.origin === 'write') this.appendHistory(state, {value, origin, src, seq})
+      return
+    }
+    const fact: ByteFact = {value, origin, src, seq}
     if (!cur) {
       this.known++
       state.current = fact
@@ -141,12 +152,6 @@ export class ConfigImage implements ConfigImageView {
       // The inference was a stand-in for this very observation: replace it, no change to record.
       state.current = fact
       if (state.history) this.appendHistory(state, fact)
-      return
-    }
-    const lastInHistory = state.history?.[state.history.length - 1]
-    if (cur.value === fact.value) {
-      // Same value again: only worth recording after a write (the write did not change it).
-      if (lastInHistory && lastInHistory.origin === 'write') this.appendHistory(state, fact)
       return
     }
     if (!state.history) state.history = [cur]
