@@ -16,6 +16,8 @@ export const INPUT_FORMATS: readonly InputFormat[] = ['qemu-log', 'simpletrace',
 
 const SNIFF_BYTES = 1 << 20
 const SNIFF_LINES = 20_000
+/** A gzipped QEMU log is told from this much of its start (see sniffFormat). */
+const QUICK_SNIFF_BYTES = 64 * 1024
 
 const QEMU_EVENT_RE =
   /(?:^|[^a-z_])(?:pci_cfg_(?:read|write) \S+ [0-9a-f]+:[0-9a-f]+|pci_update_mappings_(?:add|del) \S+ [0-9a-f]{2}:|memory_region_ops_(?:read|write) cpu -?\d+ mr |virtio_set_status vdev |virtio_queue_notify vdev |virtio_pci_notify_write(?:_pio)? 0x)/
@@ -41,7 +43,16 @@ export async function sniffFormat(path: string, displayName = path): Promise<Inp
   }
   if (info.size === 0) throw new InputError('empty file', {file: displayName})
   let head = await readHead(path, displayName, SNIFF_BYTES)
-  if (isGzip(head)) head = await gunzipHead(path, displayName)
+  if (isGzip(head)) {
+    // Most inputs are QEMU logs with an event in their first lines: gunzip only a short head for
+    // those. Same answer as from the full head: that event line is found there first, and a file
+    // of this name and size cannot be a sysfs config.
+    if (basename(path) !== 'config' && info.size > 4096) {
+      const quick = await gunzipHead(path, displayName, QUICK_SNIFF_BYTES)
+      if (!isSimpletraceHeader(quick) && sniffText(quick) === 'qemu-log') return 'qemu-log'
+    }
+    head = await gunzipHead(path, displayName, SNIFF_BYTES)
+  }
   if (head.length === 0) throw new InputError('empty file (after decompression)', {file: displayName})
   if (isSimpletraceHeader(head)) return 'simpletrace'
   const binary = looksBinary(head)
@@ -58,28 +69,44 @@ export async function sniffFormat(path: string, displayName = path): Promise<Inp
 
 /** Text formats from the first lines; undefined if none fits. */
 export function sniffText(head: Buffer): InputFormat | undefined {
-  const lines = head.toString('latin1').split('\n', SNIFF_LINES)
-  let kernel = 0
+  let sawKernelLine = false
   let lspciHeader = false
   let lspciRows = 0
   const content: string[] = []
-  for (const raw of lines) {
+  for (const raw of firstLines(head.toString('latin1'), SNIFF_LINES)) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (QEMU_EVENT_RE.test(line)) return 'qemu-log'
     if (LSPCI_HEADER_RE.test(line)) lspciHeader = true
     else if (lspciHeader && LSPCI_ROW_RE.test(line)) lspciRows++
     if (content.length < 2 && line.trim() !== '' && !line.startsWith('#')) content.push(line)
-    const k = splitKernelPrefix(cleanConsoleText(line))
-    if (k.prefix !== 'none') kernel++
-    else {
-      const c = classifyKernelText(k.text)
-      if (c.tag !== undefined || c.bdf !== undefined) kernel++
-    }
+    // Only whether some line is a kernel line matters: once one is seen, the others need no parsing.
+    if (!sawKernelLine) sawKernelLine = isKernelLine(line)
   }
   if (lspciRows > 0) return 'lspci'
   if (content[0] !== undefined && isCsvHeader(content[0], content[1])) return 'csv'
-  if (kernel > 0) return 'dmesg'
+  if (sawKernelLine) return 'dmesg'
   return undefined
+}
+
+function isKernelLine(line: string): boolean {
+  const k = splitKernelPrefix(cleanConsoleText(line))
+  if (k.prefix !== 'none') return true
+  const c = classifyKernelText(k.text)
+  return c.tag !== undefined || c.bdf !== undefined
+}
+
+/** The first `limit` pieces of `text` split at '\n', as split('\n', limit) gives them, one at a time. */
+function* firstLines(text: string, limit: number): Generator<string> {
+  let start = 0
+  for (let n = 0; n < limit; n++) {
+    const nl = text.indexOf('\n', start)
+    if (nl < 0) {
+      yield text.slice(start)
+      return
+    }
+    yield text.slice(start, nl)
+    start = nl + 1
+  }
 }
 
 /** A header of at least three name-like cells, followed by a row with as many cells. */
@@ -102,13 +129,13 @@ export function looksBinary(head: Buffer): boolean {
   return odd > n / 10
 }
 
-async function gunzipHead(path: string, displayName: string): Promise<Buffer> {
+async function gunzipHead(path: string, displayName: string, atLeast: number): Promise<Buffer> {
   const parts: Buffer[] = []
   let total = 0
   for await (const chunk of byteChunks(path, displayName, true)) {
     parts.push(Buffer.from(chunk))
     total += chunk.length
-    if (total >= SNIFF_BYTES) break
+    if (total >= atLeast) break
   }
   return Buffer.concat(parts)
 }
