@@ -1,17 +1,22 @@
 /**
  * Runs case replays, in parallel when compiled: this thread plus `jobs - 1` worker threads (at most
- * one runner per case) take cases from one queue; --jobs 1 and TypeScript sources under a test
- * runner replay in this thread only.
+ * one runner per case) take cases from one queue; TypeScript sources under a test runner replay in
+ * this thread only.
  *
- * Why this thread works too: a worker must load and warm up the whole model before its first case
- * (a few hundred ms on a busy 2-core machine), so one worker per core with an idle main thread was
- * slower than --jobs 1 on the shipped corpus; the main thread starts on the first case at once.
+ * Why this thread works too, and why few workers by default: a thread must load the model and warm
+ * it up (JIT) before it runs at full speed; on the shipped corpus the first eight trace cases of a
+ * thread take ~0.6 s more than they do warm. So an extra thread only pays off with many cases: with
+ * 45 cases on an idle 2-core machine two threads were no faster than one (2.04 vs 2.10 s best), and
+ * with the machine busy they were much slower (3.7-4.7 vs 2.6-3.4 s).
  */
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
 import type {CaseReplayResult, CaseReplayer} from '../golden/check.js'
 import type {CorpusPaths} from '../golden/corpus.js'
 import type {CaseReplayOptions} from './case.js'
+
+/** Default: one extra thread per this many cases (twice the break-even measured above), up to one per core. */
+const CASES_PER_EXTRA_THREAD = 90
 
 export type CaseOutcome = CaseReplayResult | {error: string; exitCode: number}
 
@@ -24,7 +29,8 @@ export interface WorkerRequest {
 export function createCaseReplayer(paths: CorpusPaths, opts: CaseReplayOptions & {jobs?: number}): CaseReplayer {
   const {jobs: requested, ...replayOpts} = opts
   return async (names, onDone) => {
-    const jobs = Math.max(1, Math.min(requested ?? availableParallelism(), names.length))
+    const byDefault = Math.min(availableParallelism(), 1 + Math.floor(names.length / CASES_PER_EXTRA_THREAD))
+    const jobs = Math.max(1, Math.min(requested ?? byDefault, names.length))
     const compiled = import.meta.url.endsWith('.js')
     return replayAll(paths, names, replayOpts, compiled ? jobs - 1 : 0, onDone)
   }
