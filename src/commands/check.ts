@@ -29,7 +29,7 @@ files for review (probediff golden review); all rewrites changed goldens. Defaul
     update: Flags.option({options: UPDATE_MODES, description: 'when goldens may be written (default: none in CI, new locally)'})(),
     junit: Flags.string({description: 'write a JUnit XML report to FILE', helpValue: 'FILE'}),
     shard: Flags.string({description: 'check only shard i of n (1-based), e.g. 2/4', helpValue: 'i/n'}),
-    jobs: Flags.integer({description: 'parallel workers (default: one per core)', min: 1}),
+    jobs: Flags.integer({description: 'threads replaying cases (default: 1, plus one per 90 cases, up to one per core)', min: 1}),
     root: Flags.string({description: 'corpus root holding traces/ and golden/', default: '.'}),
     oracle: Flags.string({description: 'also run every device through the kernel-source oracle (PATH or auto)', helpValue: 'PATH|auto'}),
   }
