@@ -30,10 +30,17 @@ export abstract class BaseCommand extends Command {
     if (err instanceof Errors.ExitError) throw err
     // oclif's own parse errors (unknown flag, missing arg) are usage errors: exit 2, one message.
     if (err.oclif?.exit === 2 || (err as {code?: string}).code?.startsWith?.('FAILED_')) {
-      this.logToStderr(`probediff: ${sanitizeForTerminal(err.message.split('\n')[0] ?? '')}`)
+      this.logToStderr(`probediff: ${sanitizeForTerminal(firstSentence(err.message))}`)
       this.logToStderr(`See more help with --help`)
       return this.exit(2)
     }
     return super.catch(err)
   }
+}
+
+/** oclif's parse errors span lines (`Missing 1 required arg:` then the argument): keep them on one. */
+function firstSentence(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean)
+  const first = lines[0] ?? ''
+  return first.endsWith(':') && lines[1] ? `${first} ${lines[1].replace(/\s{2,}/g, ' - ')}` : first
 }
