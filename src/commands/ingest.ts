@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import {buildEvidence} from '../evidence/build.js'
 import {evidenceToJson, renderIngest} from '../report/ingest-report.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
-import {formatSource} from '../util/source.js'
+import {formatWarning} from '../util/errors.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {BaseCommand} from './base.js'
 
@@ -31,7 +31,7 @@ config file or a sysfs PCI device directory. Unknown bytes are shown as ??, infe
     if (!this.jsonEnabled()) {
       this.log(renderIngest(evidence))
       for (const w of evidence.warnings) {
-        this.logToStderr(sanitizeForTerminal(`probediff: warning: ${w.source ? `${formatSource(w.source)}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`))
+        this.logToStderr(sanitizeForTerminal(`probediff: warning: ${formatWarning(w)}`))
       }
     }
     return evidenceToJson(evidence)

@@ -4,6 +4,8 @@ import {checkWithOracle} from '../replay/oracle.js'
 import {replayEvidence} from '../replay/replay.js'
 import {buildEvidence} from '../evidence/build.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
+import {formatWarning} from '../util/errors.js'
+import {sanitizeForTerminal} from '../util/terminal.js'
 import {BaseCommand} from './base.js'
 
 export default class Replay extends BaseCommand {
@@ -50,7 +52,7 @@ sysfs device directory) have no observed side.`
       if (oracle) this.log(renderOracleChecks(oracle))
     }
     if (oracle?.some((o) => !o.agree)) process.exitCode = 1
-    for (const w of evidence.warnings) this.logToStderr(`probediff: warning: ${w.source ? `${w.source.file}${w.source.line ? `:${w.source.line}` : ''}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`)
+    for (const w of evidence.warnings) this.logToStderr(sanitizeForTerminal(`probediff: warning: ${formatWarning(w)}`))
     return {
       kernel: {profile: session.profile.name, reason: session.profileReason},
       forceLegacy: session.forceLegacy,

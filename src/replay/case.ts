@@ -6,7 +6,7 @@ import type {CaseReplayResult, DeviceVerdict} from '../golden/check.js'
 import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../golden/corpus.js'
 import {GOLDEN_SCHEMA_VERSION, type GoldenDocument} from '../golden/golden-file.js'
 import type {InputFormat} from '../ingest/sniff.js'
-import {formatSource} from '../util/source.js'
+import {formatWarning} from '../util/errors.js'
 import {checkWithOracle} from './oracle.js'
 import {replayInputs} from './replay.js'
 
@@ -37,6 +37,6 @@ export async function replayCase(paths: CorpusPaths, name: string, opts: CaseRep
     ...(d.verdictReason ? {reason: d.verdictReason} : {}),
     ...(oracle ? {oracle: {agree: oracle[i]!.agree, differences: oracle[i]!.differences}} : {}),
   }))
-  const warnings = session.evidence.warnings.map((w) => `${w.source ? `${formatSource(w.source)}: ` : ''}${w.message}${w.count > 1 ? ` (${w.count} times)` : ''}`)
+  const warnings = session.evidence.warnings.map(formatWarning)
   return {doc, devices, warnings}
 }

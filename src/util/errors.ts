@@ -48,10 +48,13 @@ export class WarningSink {
   }
 
   formatAll(): string[] {
-    return this.warnings.map((w) => {
-      const where = w.source ? `${formatSource(w.source)}: ` : ''
-      const times = w.count > 1 ? ` (${w.count} times)` : ''
-      return `${where}${w.message}${times}`
-    })
+    return this.warnings.map(formatWarning)
   }
+}
+
+/** `file:line: message (N times)`: one warning as a user reads it. */
+export function formatWarning(w: InputWarning): string {
+  const where = w.source ? `${formatSource(w.source)}: ` : ''
+  const times = w.count > 1 ? ` (${w.count} times)` : ''
+  return `${where}${w.message}${times}`
 }
