@@ -6,11 +6,10 @@ import {type BuildEvidenceOptions, buildEvidence} from '../evidence/build.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {configReader} from '../evidence/probe-input.js'
-import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {type KernelProfile, resolveKernelOption} from '../model/profiles.js'
 import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
-import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import type {QueueOutcome} from '../model/setup-vq.js'
-import {assessDevice} from '../outcome/assess.js'
+import {assessDevice, forceLegacyOf, profileOf} from '../outcome/assess.js'
 import type {ObservedOutcome, PredictedOutcome, SpecLint, VerdictKind} from '../outcome/types.js'
 import {UsageError} from '../util/errors.js'
 import {parseBdf, formatBdf} from '../util/pci-address.js'
@@ -143,23 +142,20 @@ function selectDevices(evidence: EvidenceSet, device: string | undefined): reado
   return found
 }
 
+/** The profile assess.ts would choose (--kernel, else the `Linux version` line), with the reason in words;
+ * mainline when neither says. */
 function chooseProfile(evidence: EvidenceSet, kernel: string | undefined): {profile: KernelProfile; reason: string} {
-  if (kernel !== undefined) {
-    const profile = resolveKernelOption(kernel)
-    return {profile, reason: `--kernel ${kernel}${profile.selection ? ` (${profile.selection})` : ''}`}
-  }
-  if (evidence.kernel) {
-    const profile = profileFor(evidence.kernel.release, evidence.kernel.banner)
-    if (profile) return {profile, reason: `${profile.selection ?? profile.name} (from ${formatSource(evidence.kernel.src)})`}
-  }
-  const profile = resolveKernelOption('mainline')
-  return {profile, reason: 'no `Linux version` line in the inputs and no --kernel: mainline'}
+  const profile = profileOf(evidence, kernel)
+  if (!profile) return {profile: resolveKernelOption('mainline'), reason: 'no `Linux version` line in the inputs and no --kernel: mainline'}
+  if (kernel !== undefined) return {profile, reason: `--kernel ${kernel}${profile.selection ? ` (${profile.selection})` : ''}`}
+  return {profile, reason: `${profile.selection ?? profile.name} (from ${formatSource(evidence.kernel!.src)})`}
 }
 
-/** virtio_pci.force_legacy: --force-legacy if given, else the kernel command line in the log. */
+/** force_legacy as assess.ts decides it, and where the setting came from. */
 function chooseForceLegacy(evidence: EvidenceSet, flag: boolean | undefined): ForceLegacySetting {
-  if (flag !== undefined) return {value: flag, source: 'flag'}
+  const value = forceLegacyOf(evidence, flag)
+  if (flag !== undefined) return {value, source: 'flag'}
   const cmdline = evidence.cmdline
-  if (!cmdline || !/virtio[-_]pci\.force[-_]legacy/.test(cmdline.text)) return {value: false, source: 'default'}
-  return {value: forceLegacyFromCmdline(cmdline.text), source: 'cmdline', where: formatSource(cmdline.src)}
+  if (!cmdline || !/virtio[-_]pci\.force[-_]legacy/.test(cmdline.text)) return {value, source: 'default'}
+  return {value, source: 'cmdline', where: formatSource(cmdline.src)}
 }
