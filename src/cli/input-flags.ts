@@ -10,7 +10,7 @@ export const inputFlags = {
   dmesg: Flags.string({description: "the guest's kernel log (repeatable)", multiple: true, helpValue: 'FILE'}),
   format: Flags.option({options: INPUT_FORMATS, description: 'input format of the positional inputs (default: sniffed)'})(),
   columns: Flags.string({description: 'CSV column names, e.g. offset=Address,value=Data', helpValue: 'MAP'}),
-  bdf: Flags.string({description: 'PCI address of a loose sysfs config file whose path does not name it', helpValue: 'BDF'}),
+  bdf: Flags.string({description: 'PCI address of a loose sysfs config file or hex dump that does not name it', helpValue: 'BDF'}),
   'all-memory-events': Flags.boolean({description: 'keep memory_region_ops events of every region (default: PCI config and virtio regions only)'}),
 }
 
@@ -19,16 +19,19 @@ export interface InputFlagValues {
   format?: string
   columns?: string
   bdf?: string
+  /** replay/triage `--device`: also the address of a hex dump that names none. */
+  device?: string
   'all-memory-events'?: boolean
 }
 
 /** Positional inputs then dmesg files, with the ingest options the flags ask for. */
-export function inputsFromFlags(paths: readonly string[], flags: InputFlagValues): {inputs: ReplayInput[]; options: {csvColumns?: Record<string, string>; bdf?: string; memRegions?: MemRegionFilter}} {
+export function inputsFromFlags(paths: readonly string[], flags: InputFlagValues): {inputs: ReplayInput[]; options: {csvColumns?: Record<string, string>; bdf?: string; defaultBdf?: string; memRegions?: MemRegionFilter}} {
   return {
     inputs: [...paths.map((path) => ({path, format: flags.format as InputFormat | undefined})), ...(flags.dmesg ?? []).map((path) => ({path, format: 'dmesg' as const}))],
     options: {
       ...(flags.columns ? {csvColumns: parseColumnsFlag(flags.columns)} : {}),
       ...(flags.bdf ? {bdf: flags.bdf} : {}),
+      ...(flags.device ? {defaultBdf: flags.device} : {}),
       ...(flags['all-memory-events'] ? {memRegions: 'all' as MemRegionFilter} : {}),
     },
   }

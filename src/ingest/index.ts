@@ -11,6 +11,7 @@ import {SimpletraceParser} from './simpletrace.js'
 import {ioError, isGzip, readHead} from './byte-source.js'
 import {ingestCsv} from './csv.js'
 import {DmesgParser} from './dmesg.js'
+import {HexDumpParser} from './hexdump.js'
 import {IngestContext} from './ingest-context.js'
 import {LspciParser} from './lspci.js'
 import type {MemRegionFilter} from './qemu-log-events.js'
@@ -33,8 +34,10 @@ export interface IngestOptions {
   warnings: WarningSink
   /** Name used in every SourceRef and message (default: the path). */
   displayName?: string
-  /** sysfs config/dir: the device's address when the path does not name it. */
+  /** sysfs config/dir, hex dump: the device's address when the path does not name it. */
   bdf?: string
+  /** The function the user selected (--device): the address of a hex dump that names none. */
+  defaultBdf?: string
   /** QEMU log: which memory_region_ops to keep (default `pci`: the PCI/virtio-related regions). */
   memRegions?: MemRegionFilter
 }
@@ -81,6 +84,13 @@ async function ingestAs(format: InputFormat, path: string, ctx: IngestContext, o
       const bytes = await feedTextFile(path, gzip, ctx, parser)
       parser.finish()
       if (ctx.records === 0) throw new InputError('no lspci hex dump found (run lspci with -x, -xxx or -xxxx)', {file: ctx.file})
+      return bytes
+    }
+    case 'hex-dump': {
+      const parser = new HexDumpParser(ctx, {...(opts.bdf ? {bdf: opts.bdf} : {}), ...(opts.defaultBdf ? {defaultBdf: opts.defaultBdf} : {})})
+      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      parser.finish()
+      if (ctx.records === 0) throw new InputError('no hex dump of a config file found (xxd, hexdump or od output from offset 0)', {file: ctx.file})
       return bytes
     }
     case 'csv':

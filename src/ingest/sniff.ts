@@ -9,10 +9,11 @@ import {InputError} from '../util/errors.js'
 import {byteChunks, ioError, isGzip, readHead} from './byte-source.js'
 import {classifyKernelText} from './kmsg-lines.js'
 import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
+import {HexDumpSniffer} from './hexdump-lines.js'
 import {isSimpletraceHeader} from './simpletrace.js'
 
-export type InputFormat = 'qemu-log' | 'simpletrace' | 'csv' | 'dmesg' | 'lspci' | 'sysfs-config' | 'sysfs-dir'
-export const INPUT_FORMATS: readonly InputFormat[] = ['qemu-log', 'simpletrace', 'csv', 'dmesg', 'lspci', 'sysfs-config', 'sysfs-dir']
+export type InputFormat = 'qemu-log' | 'simpletrace' | 'csv' | 'dmesg' | 'lspci' | 'hex-dump' | 'sysfs-config' | 'sysfs-dir'
+export const INPUT_FORMATS: readonly InputFormat[] = ['qemu-log', 'simpletrace', 'csv', 'dmesg', 'lspci', 'hex-dump', 'sysfs-config', 'sysfs-dir']
 
 const SNIFF_BYTES = 1 << 20
 const SNIFF_LINES = 20_000
@@ -60,10 +61,8 @@ export async function sniffFormat(path: string, displayName = path): Promise<Inp
   const format = sniffText(head)
   if (format) return format
   throw new InputError(
-    binary
-      ? 'binary data of no known format (not simpletrace, not a sysfs config file)'
-      : 'cannot tell the format (no QEMU trace events, kernel lines, lspci dump or CSV header found); use --format',
-    {file: displayName},
+    `${binary ? 'binary data of no known format (not simpletrace, not a sysfs config file)' : 'cannot tell the format (no QEMU trace events, kernel lines, lspci or hex dump, or CSV header found)'}; accepted formats: ${INPUT_FORMATS.join(', ')} (--format)`,
+    {file: displayName, line: 1},
   )
 }
 
@@ -72,6 +71,7 @@ export function sniffText(head: Buffer): InputFormat | undefined {
   let sawKernelLine = false
   let lspciHeader = false
   let lspciRows = 0
+  const hexDump = new HexDumpSniffer()
   const content: string[] = []
   for (const raw of firstLines(head.toString('latin1'), SNIFF_LINES)) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
@@ -81,8 +81,10 @@ export function sniffText(head: Buffer): InputFormat | undefined {
     if (content.length < 2 && line.trim() !== '' && !line.startsWith('#')) content.push(line)
     // Only whether some line is a kernel line matters: once one is seen, the others need no parsing.
     if (!sawKernelLine) sawKernelLine = isKernelLine(line)
+    hexDump.line(line)
   }
   if (lspciRows > 0) return 'lspci'
+  if (hexDump.found) return 'hex-dump'
   if (content[0] !== undefined && isCsvHeader(content[0], content[1])) return 'csv'
   if (sawKernelLine) return 'dmesg'
   return undefined

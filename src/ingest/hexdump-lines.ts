@@ -1,0 +1,108 @@
+/**
+ * The lines of a pasted hex dump, one at a time: data rows (`00000010: 0400 1000 ...  ....@...`),
+ * `*` (rows equal to the one before left out), a lone end offset, and the shell command that made
+ * the dump (`$ xxd /sys/bus/pci/devices/0000:00:03.0/config`). Mail quoting (`> `) and indentation
+ * are stripped first. Offsets stay text here: their radix is only known from the whole dump.
+ */
+
+export type HexDumpLine =
+  | {readonly kind: 'row'; readonly offset: string; readonly tokens: readonly string[]; readonly colon: boolean; readonly ascii?: string}
+  | {readonly kind: 'star'}
+  | {readonly kind: 'end'; readonly offset: string}
+  | {readonly kind: 'command'; readonly tool: HexTool; readonly args: string; readonly bdf?: string}
+
+export type HexTool = 'xxd' | 'hexdump' | 'hd' | 'od'
+
+/** Offsets as the tools print them: od 6-7 digits, hexdump 7-8, xxd 8 (more past 4 GiB). */
+const OFFSET = '[0-9a-fA-F]{4,16}'
+const ROW_RE = new RegExp(`^(${OFFSET})(:?)[ \\t]+(\\S.*)$`)
+const END_RE = new RegExp(`^${OFFSET}$`)
+const TOKEN_RE = /^[0-9a-fA-F]+$/
+/** Group widths the tools print: bytes, 16-, 32-, 64-bit words, xxd's -g16. */
+const TOKEN_DIGITS = new Set([2, 4, 8, 16, 32])
+/** `$ xxd FILE`, `root@vm:~# sudo od -x FILE`, `cat FILE | hexdump -C`: a prompt, then the tool. */
+const COMMAND_RE = /^(?:\S*[$#%>][ \t]+)?(?:sudo[ \t]+(?:-\S+[ \t]+)*)?(?:[^|]*\|[ \t]*)?(xxd|hexdump|hd|od)(?=\s|$)(.*)$/
+/** A sysfs config path names its device: `.../0000:00:03.0/config`. */
+const SYSFS_CONFIG_BDF_RE = /([0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\/config(?![\w/])/
+
+export function classifyHexDumpLine(raw: string): HexDumpLine | undefined {
+  const line = stripQuoting(raw)
+  if (line === '') return undefined
+  if (line === '*') return {kind: 'star'}
+  if (END_RE.test(line)) return {kind: 'end', offset: line}
+  const row = ROW_RE.exec(line)
+  if (row) {
+    const parsed = splitRow(row[3]!, row[2] === ':')
+    if (parsed) return {kind: 'row', offset: row[1]!, colon: row[2] === ':', ...parsed}
+  }
+  const command = COMMAND_RE.exec(line)
+  if (command) {
+    const bdf = SYSFS_CONFIG_BDF_RE.exec(line)?.[1]?.toLowerCase()
+    return {kind: 'command', tool: command[1] as HexTool, args: command[2]!.trim(), ...(bdf ? {bdf} : {})}
+  }
+  return undefined
+}
+
+/** Leading indentation and mail quote marks (`> > `). */
+function stripQuoting(line: string): string {
+  return line.replace(/^(?:[ \t]*>(?=[ \t>]))*[ \t]*/, '').replace(/[ \t]+$/, '')
+}
+
+/**
+ * The hex groups of a row and its ASCII column, if any: `|...|` (hexdump -C), `>...<` (od -z),
+ * or after two spaces (xxd). A row whose groups are not hex of one width is no row.
+ */
+function splitRow(rest: string, colon: boolean): {tokens: string[]; ascii?: string} | undefined {
+  let hex = rest
+  let ascii: string | undefined
+  const bar = rest.indexOf('|')
+  const angle = rest.indexOf('>')
+  if (bar > 0 && rest.endsWith('|') && /\s/.test(rest[bar - 1]!)) {
+    hex = rest.slice(0, bar)
+    ascii = rest.slice(bar + 1, -1)
+  } else if (angle > 0 && rest.endsWith('<') && /\s/.test(rest[angle - 1]!)) {
+    hex = rest.slice(0, angle)
+    ascii = rest.slice(angle + 1, -1)
+  } else if (colon) {
+    // xxd: the ASCII column follows two spaces; a paste that collapsed them leaves one.
+    const gap = rest.indexOf('  ')
+    if (gap > 0) {
+      hex = rest.slice(0, gap)
+      ascii = rest.slice(gap + 2).replace(/^ +/, '')
+    }
+  }
+  const words = hex.trim().split(/\s+/)
+  const tokens: string[] = []
+  for (const word of words) {
+    if (!TOKEN_RE.test(word) || word.length % 2 !== 0) break
+    // xxd's last group of an odd-sized file is shorter; the other tools print one width.
+    if (tokens.length > 0 && word.length !== tokens[0]!.length && !(colon && word.length < tokens[0]!.length)) break
+    tokens.push(word)
+  }
+  if (tokens.length === 0 || !TOKEN_DIGITS.has(tokens[0]!.length)) return undefined
+  const left = words.slice(tokens.length).join(' ')
+  if (left !== '') {
+    // What follows the groups can only be an ASCII column, which xxd alone prints bare.
+    if (!colon || ascii !== undefined) return undefined
+    ascii = left
+  }
+  return ascii === undefined ? {tokens} : {tokens, ascii}
+}
+
+/** Sniffing: a row at offset 0 and and at least one more dump line right after it. */
+export class HexDumpSniffer {
+  private run = 0
+  found = false
+
+  line(text: string): void {
+    if (this.found) return
+    const line = classifyHexDumpLine(text)
+    if (line === undefined || line.kind === 'command') {
+      if (text.trim() !== '') this.run = 0
+      return
+    }
+    if (line.kind === 'row' && /^0+$/.test(line.offset)) this.run = 1
+    else if (this.run > 0) this.run++
+    if (this.run >= 2) this.found = true
+  }
+}

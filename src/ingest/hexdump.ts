@@ -1,0 +1,340 @@
+/**
+ * Hex dumps of a config file as people paste them: `xxd`, `xxd -e`, `hexdump -C` / `hd`, `hexdump`
+ * (16-bit words), `od -x` / `-tx1` / `-tx2` / `-tx4` with octal, hex or decimal offsets, indented,
+ * mail-quoted or CRLF. One ConfigDumpRecord per dump; a dump starts at offset 0 (a new offset-0 row
+ * or a shell command line starts the next one). Bytes a dump does not show stay unknown: a dump cut
+ * off after `*` ends before the left-out rows.
+ *
+ * Two things are not on a row and come from the whole dump:
+ * - the offsets' radix: od prints octal by default, the others hex. The command line says which
+ *   tool it was; else the radix under which every row follows the one before wins.
+ * - the byte order of a group wider than a byte: xxd prints the file's bytes in order, hexdump and
+ *   od print words in host order (little-endian: x86, arm64); `xxd -e` is little-endian too. Rows with
+ *   an ASCII column tell which order fits.
+ */
+import {InputError} from '../util/errors.js'
+import {formatBdf, type PciAddress, parseBdf} from '../util/pci-address.js'
+import type {SourceRef} from '../util/source.js'
+import {classifyHexDumpLine, type HexDumpLine} from './hexdump-lines.js'
+import type {IngestContext} from './ingest-context.js'
+import type {LineConsumer} from './line-splitter.js'
+
+/** Config space ends here (PCIe); more is not config. */
+const MAX_CONFIG = 4096
+const CONFIG_SIZES = new Set([64, 256, 4096])
+/** Lines kept per dump (`xxd -c 1` of 4096 bytes has 4096 rows); more is not one config dump. */
+const MAX_DUMP_LINES = 8192
+
+export interface HexDumpAddressOptions {
+  /** `--bdf`: the device of every dump, whatever its command line says. */
+  readonly bdf?: string
+  /** The device the user selected (`--device`): the address of a dump that names none. */
+  readonly defaultBdf?: string
+}
+
+type Radix = 8 | 10 | 16
+type ByteOrder = 'file' | 'little-endian'
+type DumpLine = {readonly line: Exclude<HexDumpLine, {kind: 'command'}>; readonly src: SourceRef}
+type CommandLine = {readonly line: Extract<HexDumpLine, {kind: 'command'}>; readonly src: SourceRef}
+
+interface PendingDump {
+  readonly command?: CommandLine
+  readonly lines: DumpLine[]
+  ended: boolean
+  overflow: boolean
+}
+
+/** The bytes of a dump read with one radix, and where reading them stopped making sense. */
+interface Assembly {
+  readonly radix: Radix
+  readonly bytes: Uint8Array
+  /** Source line of each byte. */
+  readonly lineOf: Int32Array
+  readonly length: number
+  /** Bytes the dump shows past config space. */
+  readonly beyond: number
+  readonly contradiction?: {readonly message: string; readonly src: SourceRef}
+  /** The dump ends with `*` and no offset after it: how many rows it left out is unknown. */
+  readonly cutAfterStar?: SourceRef
+}
+
+export class HexDumpParser implements LineConsumer {
+  private current: PendingDump | undefined
+  private command: CommandLine | undefined
+  private readonly seen = new Map<string, SourceRef>()
+
+  constructor(
+    private readonly ctx: IngestContext,
+    private readonly address: HexDumpAddressOptions = {},
+  ) {}
+
+  line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    const line = classifyHexDumpLine(buf.toString('latin1', start, end))
+    if (!line) return
+    const src = {file: this.ctx.file, line: lineNo}
+    if (line.kind === 'command') {
+      this.flush()
+      this.command = {line, src}
+      return
+    }
+    if (line.kind === 'row') {
+      const cur = this.current
+      if (cur && (cur.ended || isZero(line.offset))) this.flush()
+      if (!this.current) {
+        this.current = {...(this.command ? {command: this.command} : {}), lines: [], ended: false, overflow: false}
+        this.command = undefined
+      }
+    }
+    const dump = this.current
+    if (!dump || dump.ended) return
+    if (dump.lines.length >= MAX_DUMP_LINES) {
+      if (!dump.overflow) this.ctx.warnings.warn('hexdump-too-long', `more than ${MAX_DUMP_LINES} lines in one dump: the rest is not config space; ignored`, src)
+      dump.overflow = true
+      return
+    }
+    dump.lines.push({line, src})
+    if (line.kind === 'end') dump.ended = true
+  }
+
+  finish(): void {
+    this.flush()
+  }
+
+  private flush(): void {
+    const dump = this.current
+    this.current = undefined
+    if (!dump || dump.lines.length === 0) return
+    const first = dump.lines[0]!.src
+    const order = byteOrderOf(dump, this.ctx)
+    const assembly = chooseAssembly(dump, order, this.ctx)
+    if (assembly.length === 0) {
+      this.ctx.warnings.warn('hexdump-not-from-zero', 'a hex dump that does not start at offset 0 (xxd -s, od -j?): skipped, as config bytes are known from offset 0', first)
+      return
+    }
+    if (assembly.contradiction) {
+      const {message, src} = assembly.contradiction
+      this.ctx.warnings.warn('hexdump-row-gap', `${message}; the rest of this dump is unknown`, src)
+    }
+    if (assembly.cutAfterStar) {
+      this.ctx.warnings.warn('hexdump-cut', `the dump ends with \`*\` and no offset after it: bytes from 0x${hex(assembly.length)} on are unknown`, assembly.cutAfterStar)
+    }
+    if (assembly.beyond > 0) {
+      this.ctx.warnings.warn('hexdump-size', `dump of ${MAX_CONFIG + assembly.beyond} bytes; only the first ${MAX_CONFIG} are config space`, first)
+    } else if (!CONFIG_SIZES.has(assembly.length) && !assembly.cutAfterStar && !assembly.contradiction) {
+      this.ctx.warnings.warn('hexdump-size', `dump of ${assembly.length} bytes (64, 256 or 4096 expected): cut-off paste? the rest is unknown`, first)
+    }
+    const address = this.resolveAddress(dump.command, first)
+    const bdf = formatBdf(address)
+    const earlier = this.seen.get(bdf)
+    if (earlier) this.ctx.warnings.warn('hexdump-same-device', `a second dump of ${bdf} (the first is at line ${earlier.line})`, first)
+    else this.seen.set(bdf, first)
+    const rowSources: SourceRef[] = []
+    for (let off = 0; off < assembly.length; off += 16) rowSources.push({file: this.ctx.file, line: assembly.lineOf[off]!})
+    this.ctx.records++
+    this.ctx.sink.dump({
+      kind: 'dump',
+      src: dump.command?.src ?? first,
+      ...address,
+      title: dump.command ? `${dump.command.line.tool} ${dump.command.line.args}`.trim() : 'hex dump',
+      bytes: assembly.bytes.slice(0, assembly.length),
+      rowSources,
+    })
+  }
+
+  /** As for a sysfs config file: --bdf, else the sysfs path on the command line, else --device. */
+  private resolveAddress(command: CommandLine | undefined, first: SourceRef): PciAddress {
+    const named = command?.line.bdf
+    if (this.address.bdf !== undefined) {
+      const given = parseBdf(this.address.bdf)
+      if (!given) throw new InputError(`not a PCI address: ${this.address.bdf}`, {file: this.ctx.file})
+      if (named !== undefined && named !== formatBdf(given)) {
+        this.ctx.warnings.warn('hexdump-bdf-differs', `the command line dumps ${named}; taken as ${formatBdf(given)} (--bdf)`, command!.src)
+      }
+      return given
+    }
+    const fromCommand = named === undefined ? undefined : parseBdf(named)
+    if (fromCommand) return fromCommand
+    const selected = this.address.defaultBdf === undefined ? undefined : parseBdf(this.address.defaultBdf)
+    if (selected) return selected
+    this.ctx.warnings.warn(
+      'hexdump-no-bdf',
+      'the dump does not name its device (no `$ xxd /sys/bus/pci/devices/0000:00:03.0/config` line above it); assuming 0000:00:00.0 (use --bdf)',
+      command?.src ?? first,
+    )
+    return {domain: 0, bus: 0, slot: 0, func: 0}
+  }
+}
+
+function isZero(offset: string): boolean {
+  return /^0+$/.test(offset)
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(2, '0')
+}
+
+/** A row's bytes: each group's bytes in file order, or each group a little-endian word. */
+function rowBytes(tokens: readonly string[], order: ByteOrder): number[] {
+  const out: number[] = []
+  for (const token of tokens) {
+    const n = token.length / 2
+    for (let i = 0; i < n; i++) {
+      const k = order === 'file' ? i : n - 1 - i
+      out.push(Number.parseInt(token.slice(2 * k, 2 * k + 2), 16))
+    }
+  }
+  return out
+}
+
+/**
+ * xxd prints bytes in file order, the others host-order words; where the rows' ASCII columns say
+ * otherwise (`xxd -e`, or a dump made on a big-endian host), they win.
+ */
+function byteOrderOf(dump: PendingDump, ctx: IngestContext): ByteOrder {
+  const rows = dump.lines.filter((l): l is DumpLine & {line: {kind: 'row'}} => l.line.kind === 'row')
+  const usual: ByteOrder = rows[0]?.line.colon ? 'file' : 'little-endian'
+  if (!rows.some((r) => r.line.tokens.some((t) => t.length > 2))) return usual
+  const other: ByteOrder = usual === 'file' ? 'little-endian' : 'file'
+  let forUsual = 0
+  let forOther = 0
+  let neither: SourceRef | undefined
+  for (const {line, src} of rows) {
+    if (line.ascii === undefined) continue
+    const a = asciiFits(line.ascii, rowBytes(line.tokens, usual))
+    const b = asciiFits(line.ascii, rowBytes(line.tokens, other))
+    if (a === undefined || b === undefined) continue
+    if (a && !b) forUsual++
+    else if (b && !a) forOther++
+    else if (!a && !b) neither ??= src
+  }
+  if (neither) ctx.warnings.warn('hexdump-ascii-mismatch', 'the ASCII column does not show the bytes of the hex groups; the hex is used', neither)
+  if (forOther > 0 && forUsual === 0) return other
+  if (forOther > 0) ctx.warnings.warn('hexdump-ascii-mismatch', 'the ASCII columns disagree on the byte order of the groups; the usual order is used', rows[0]!.src)
+  return usual
+}
+
+/** Whether an ASCII column shows these bytes (printable as itself, others as `.`); undefined if it cannot say. */
+function asciiFits(ascii: string, bytes: readonly number[]): boolean | undefined {
+  if (ascii.length !== bytes.length) return undefined
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    const shown = b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : '.'
+    if (ascii[i] !== shown) return false
+  }
+  return true
+}
+
+/** Which radixes the offsets may be in, the likeliest first. */
+function radixCandidates(dump: PendingDump): {radixes: Radix[]; told: boolean} {
+  const command = dump.command?.line
+  const firstRow = dump.lines.find((l) => l.line.kind === 'row')?.line
+  if (firstRow?.kind === 'row' && firstRow.colon) return {radixes: [16], told: true} // only xxd prints `offset:`
+  if (command && command.tool !== 'od') return {radixes: [16, 8, 10], told: true}
+  if (command?.tool === 'od') {
+    const a = /(?:^|\s)(?:-A\s*|--address-radix[= ])([doxn])/.exec(command.args)?.[1]
+    const told: Radix = a === 'x' ? 16 : a === 'd' ? 10 : 8
+    return {radixes: [told, ...([16, 8, 10] as Radix[]).filter((r) => r !== told)], told: true}
+  }
+  return {radixes: [16, 8, 10], told: false}
+}
+
+function chooseAssembly(dump: PendingDump, order: ByteOrder, ctx: IngestContext): Assembly {
+  const {radixes, told} = radixCandidates(dump)
+  const all = radixes.map((r) => assemble(dump.lines, r, order))
+  const fitting = all.filter((a) => !a.contradiction)
+  const first = dump.lines[0]!.src
+  if (fitting.length === 0) return all.reduce((best, a) => (a.length > best.length ? a : best))
+  if (told) {
+    if (fitting[0] !== all[0]) {
+      ctx.warnings.warn('hexdump-radix', `the offsets do not fit the tool on the command line; they are read as ${radixName(fitting[0]!.radix)}`, dump.command?.src ?? first)
+    }
+    return fitting[0]!
+  }
+  if (fitting.length === 1) return fitting[0]!
+  // Every row fits under several radixes (rows left out with `*` right after the first ones):
+  // keep only the bytes they agree on.
+  const known = commonPrefix(fitting)
+  const best = fitting[0]!
+  if (fitting.some((a) => a.length !== known)) {
+    ctx.warnings.warn(
+      'hexdump-radix-ambiguous',
+      `the offsets read as ${fitting.map((a) => radixName(a.radix)).join(' or ')} place the rows differently: bytes from 0x${hex(known)} on are unknown (paste the command line, e.g. \`$ od -x FILE\`)`,
+      first,
+    )
+  }
+  return {...best, length: known, beyond: 0}
+}
+
+function commonPrefix(assemblies: readonly Assembly[]): number {
+  let n = Math.min(...assemblies.map((a) => a.length))
+  const [a, ...rest] = assemblies
+  for (const b of rest) {
+    for (let i = 0; i < n; i++) {
+      if (a!.bytes[i] !== b.bytes[i]) {
+        n = i
+        break
+      }
+    }
+  }
+  return n
+}
+
+function radixName(radix: Radix): string {
+  return radix === 16 ? 'hex' : radix === 8 ? 'octal' : 'decimal'
+}
+
+const DIGITS: Record<Radix, RegExp> = {8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/}
+
+/** Places every row at its offset read in `radix`, expanding `*`; stops at the first row that does not follow. */
+function assemble(lines: readonly DumpLine[], radix: Radix, order: ByteOrder): Assembly {
+  const bytes = new Uint8Array(MAX_CONFIG)
+  const lineOf = new Int32Array(MAX_CONFIG)
+  let pos = 0
+  let beyond = 0
+  let previous: number[] | undefined
+  let star: SourceRef | undefined
+  const put = (values: readonly number[], src: SourceRef) => {
+    for (const v of values) {
+      if (pos < MAX_CONFIG) {
+        bytes[pos] = v
+        lineOf[pos] = src.line!
+      } else beyond++
+      pos++
+    }
+  }
+  const result = (contradiction?: Assembly['contradiction'], cutAfterStar?: SourceRef): Assembly => ({
+    radix,
+    bytes,
+    lineOf,
+    length: Math.min(pos, MAX_CONFIG),
+    beyond,
+    ...(contradiction ? {contradiction} : {}),
+    ...(cutAfterStar ? {cutAfterStar} : {}),
+  })
+  /** Moves to `offset`: where the last row ended, or past repeats of it that `*` left out. */
+  const reach = (text: string, src: SourceRef): string | undefined => {
+    const offset = DIGITS[radix].test(text) ? Number.parseInt(text, radix) : Number.NaN
+    if (offset === pos) return undefined
+    if (star && previous && offset > pos && (offset - pos) % previous.length === 0) {
+      while (pos < offset && pos < MAX_CONFIG) put(previous, star)
+      beyond += offset - pos
+      pos = offset
+      return undefined
+    }
+    return `offset ${text} does not follow the row before (${radixName(radix)} 0x${hex(pos)} expected)`
+  }
+  for (const {line, src} of lines) {
+    if (line.kind === 'star') {
+      if (!previous) return result({message: '`*` before any row', src})
+      star = src
+      continue
+    }
+    const problem = reach(line.offset, src)
+    if (problem) return result({message: problem, src})
+    star = undefined
+    if (line.kind === 'end') return result()
+    previous = rowBytes(line.tokens, order)
+    put(previous, src)
+  }
+  return result(undefined, star)
+}
