@@ -24,7 +24,8 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof InputError || err instanceof UsageError) {
-      this.logToStderr(`probediff: ${sanitizeForTerminal(err.message)}`)
+      // Written directly: oclif's logToStderr is silent under --json, and --json users need it too.
+      process.stderr.write(`probediff: ${sanitizeForTerminal(err.message)}\n`)
       return this.exit(2)
     }
     if (err instanceof Errors.ExitError) throw err

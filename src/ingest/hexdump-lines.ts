@@ -57,19 +57,19 @@ function splitRow(rest: string, colon: boolean): {tokens: string[]; ascii?: stri
   let ascii: string | undefined
   const bar = rest.indexOf('|')
   const angle = rest.indexOf('>')
-  if (bar > 0 && rest.endsWith('|') && /\s/.test(rest[bar - 1]!)) {
-    hex = rest.slice(0, bar)
-    ascii = rest.slice(bar + 1, -1)
-  } else if (angle > 0 && rest.endsWith('<') && /\s/.test(rest[angle - 1]!)) {
-    hex = rest.slice(0, angle)
-    ascii = rest.slice(angle + 1, -1)
-  } else if (colon) {
+  if (colon) {
     // xxd: the ASCII column follows two spaces; a paste that collapsed them leaves one.
     const gap = rest.indexOf('  ')
     if (gap > 0) {
       hex = rest.slice(0, gap)
       ascii = rest.slice(gap + 2).replace(/^ +/, '')
     }
+  } else if (bar > 0 && rest.endsWith('|') && /\s/.test(rest[bar - 1]!)) {
+    hex = rest.slice(0, bar)
+    ascii = rest.slice(bar + 1, -1)
+  } else if (angle > 0 && rest.endsWith('<') && /\s/.test(rest[angle - 1]!)) {
+    hex = rest.slice(0, angle)
+    ascii = rest.slice(angle + 1, -1)
   }
   const words = hex.trim().split(/\s+/)
   const tokens: string[] = []

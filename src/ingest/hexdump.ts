@@ -12,7 +12,7 @@
  *   od print words in host order (little-endian: x86, arm64); `xxd -e` is little-endian too. Rows with
  *   an ASCII column tell which order fits.
  */
-import {InputError} from '../util/errors.js'
+import {InputError, WarningSink} from '../util/errors.js'
 import {formatBdf, type PciAddress, parseBdf} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
 import {classifyHexDumpLine, type HexDumpLine} from './hexdump-lines.js'
@@ -105,8 +105,8 @@ export class HexDumpParser implements LineConsumer {
     this.current = undefined
     if (!dump || dump.lines.length === 0) return
     const first = dump.lines[0]!.src
-    const order = byteOrderOf(dump, this.ctx)
-    const assembly = chooseAssembly(dump, order, this.ctx)
+    const assembly = this.assembleDump(dump)
+    if (!assembly) return
     if (assembly.length === 0) {
       this.ctx.warnings.warn('hexdump-not-from-zero', 'a hex dump that does not start at offset 0 (xxd -s, od -j?): skipped, as config bytes are known from offset 0', first)
       return
@@ -139,6 +139,22 @@ export class HexDumpParser implements LineConsumer {
       bytes: assembly.bytes.slice(0, assembly.length),
       rowSources,
     })
+  }
+
+  /** The dump's bytes; where xxd's byte order is not told (`xxd` or `xxd -e`?), only those both orders give. */
+  private assembleDump(dump: PendingDump): Assembly | undefined {
+    const {order, told} = byteOrderOf(dump, this.ctx)
+    const assembly = chooseAssembly(dump, order, this.ctx.warnings)
+    if (told) return assembly
+    const swapped = chooseAssembly(dump, order === 'file' ? 'little-endian' : 'file', new WarningSink())
+    const known = commonPrefix([assembly, swapped])
+    if (known === assembly.length) return assembly
+    this.ctx.warnings.warn(
+      'hexdump-byte-order',
+      `no command line and no ASCII character tells \`xxd\` from \`xxd -e\` (byte order of the groups): bytes from 0x${hex(known)} on are unknown`,
+      dump.lines[0]!.src,
+    )
+    return known === 0 ? undefined : {...assembly, length: known, beyond: 0}
   }
 
   /** As for a sysfs config file: --bdf, else the sysfs path on the command line, else --device. */
@@ -175,6 +191,15 @@ function hex(n: number): string {
 
 /** A row's bytes: each group's bytes in file order, or each group a little-endian word. */
 function rowBytes(tokens: readonly string[], order: ByteOrder): number[] {
+  // Each row is read under up to three radixes and two byte orders: decode it once per order.
+  let cached = decodedRows.get(tokens)
+  if (!cached) decodedRows.set(tokens, (cached = {}))
+  return (cached[order] ??= decodeRow(tokens, order))
+}
+
+const decodedRows = new WeakMap<readonly string[], Partial<Record<ByteOrder, number[]>>>()
+
+function decodeRow(tokens: readonly string[], order: ByteOrder): number[] {
   const out: number[] = []
   for (const token of tokens) {
     const n = token.length / 2
@@ -190,10 +215,13 @@ function rowBytes(tokens: readonly string[], order: ByteOrder): number[] {
  * xxd prints bytes in file order, the others host-order words; where the rows' ASCII columns say
  * otherwise (`xxd -e`, or a dump made on a big-endian host), they win.
  */
-function byteOrderOf(dump: PendingDump, ctx: IngestContext): ByteOrder {
+function byteOrderOf(dump: PendingDump, ctx: IngestContext): {order: ByteOrder; told: boolean} {
   const rows = dump.lines.filter((l): l is DumpLine & {line: {kind: 'row'}} => l.line.kind === 'row')
-  const usual: ByteOrder = rows[0]?.line.colon ? 'file' : 'little-endian'
-  if (!rows.some((r) => r.line.tokens.some((t) => t.length > 2))) return usual
+  const command = dump.command?.line
+  const xxd = rows[0]?.line.colon === true
+  if (!rows.some((r) => r.line.tokens.some((t) => t.length > 2))) return {order: 'file', told: true}
+  if (xxd && command?.tool === 'xxd') return {order: /(?:^|\s)-[a-df-z]*e/.test(command.args) ? 'little-endian' : 'file', told: true}
+  const usual: ByteOrder = xxd ? 'file' : 'little-endian'
   const other: ByteOrder = usual === 'file' ? 'little-endian' : 'file'
   let forUsual = 0
   let forOther = 0
@@ -208,9 +236,13 @@ function byteOrderOf(dump: PendingDump, ctx: IngestContext): ByteOrder {
     else if (!a && !b) neither ??= src
   }
   if (neither) ctx.warnings.warn('hexdump-ascii-mismatch', 'the ASCII column does not show the bytes of the hex groups; the hex is used', neither)
-  if (forOther > 0 && forUsual === 0) return other
+  if (forOther > 0 && forUsual === 0) return {order: other, told: true}
   if (forOther > 0) ctx.warnings.warn('hexdump-ascii-mismatch', 'the ASCII columns disagree on the byte order of the groups; the usual order is used', rows[0]!.src)
-  return usual
+  // hexdump and od print host-order words: little-endian hosts are assumed. xxd's groups are in
+  // file order unless -e, whose 4-byte groups look the same when no ASCII character tells; its
+  // default 2-byte groups (`xxd`) are taken as they are.
+  const widest = Math.max(...rows.map((r) => r.line.tokens[0]!.length))
+  return {order: usual, told: forUsual > 0 || !xxd || widest <= 4}
 }
 
 /** Whether an ASCII column shows these bytes (printable as itself, others as `.`); undefined if it cannot say. */
@@ -235,10 +267,13 @@ function radixCandidates(dump: PendingDump): {radixes: Radix[]; told: boolean} {
     const told: Radix = a === 'x' ? 16 : a === 'd' ? 10 : 8
     return {radixes: [told, ...([16, 8, 10] as Radix[]).filter((r) => r !== told)], told: true}
   }
-  return {radixes: [16, 8, 10], told: false}
+  // Without a command line, the offset width tells hexdump -C (8 digits) and od -Ax (6) apart;
+  // 7 digits are hexdump's (hex) or od's (octal, -Ad decimal).
+  const width = firstRow?.kind === 'row' ? firstRow.offset.length : 0
+  return {radixes: [16, 8, 10], told: width === 8 || width === 6}
 }
 
-function chooseAssembly(dump: PendingDump, order: ByteOrder, ctx: IngestContext): Assembly {
+function chooseAssembly(dump: PendingDump, order: ByteOrder, warnings: WarningSink): Assembly {
   const {radixes, told} = radixCandidates(dump)
   const all = radixes.map((r) => assemble(dump.lines, r, order))
   const fitting = all.filter((a) => !a.contradiction)
@@ -246,7 +281,7 @@ function chooseAssembly(dump: PendingDump, order: ByteOrder, ctx: IngestContext)
   if (fitting.length === 0) return all.reduce((best, a) => (a.length > best.length ? a : best))
   if (told) {
     if (fitting[0] !== all[0]) {
-      ctx.warnings.warn('hexdump-radix', `the offsets do not fit the tool on the command line; they are read as ${radixName(fitting[0]!.radix)}`, dump.command?.src ?? first)
+      warnings.warn('hexdump-radix', `the offsets do not fit the tool that prints them so; they are read as ${radixName(fitting[0]!.radix)}`, dump.command?.src ?? first)
     }
     return fitting[0]!
   }
@@ -256,7 +291,7 @@ function chooseAssembly(dump: PendingDump, order: ByteOrder, ctx: IngestContext)
   const known = commonPrefix(fitting)
   const best = fitting[0]!
   if (fitting.some((a) => a.length !== known)) {
-    ctx.warnings.warn(
+    warnings.warn(
       'hexdump-radix-ambiguous',
       `the offsets read as ${fitting.map((a) => radixName(a.radix)).join(' or ')} place the rows differently: bytes from 0x${hex(known)} on are unknown (paste the command line, e.g. \`$ od -x FILE\`)`,
       first,
@@ -285,6 +320,11 @@ function radixName(radix: Radix): string {
 
 const DIGITS: Record<Radix, RegExp> = {8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/}
 
+/** NaN when the text has a digit the radix does not. */
+function parseOffset(text: string, radix: Radix): number {
+  return DIGITS[radix].test(text) ? Number.parseInt(text, radix) : Number.NaN
+}
+
 /** Places every row at its offset read in `radix`, expanding `*`; stops at the first row that does not follow. */
 function assemble(lines: readonly DumpLine[], radix: Radix, order: ByteOrder): Assembly {
   const bytes = new Uint8Array(MAX_CONFIG)
@@ -293,6 +333,8 @@ function assemble(lines: readonly DumpLine[], radix: Radix, order: ByteOrder): A
   let beyond = 0
   let previous: number[] | undefined
   let star: SourceRef | undefined
+  /** Bytes in the last group of the last row. */
+  let lastGroup = 0
   const put = (values: readonly number[], src: SourceRef) => {
     for (const v of values) {
       if (pos < MAX_CONFIG) {
@@ -313,7 +355,7 @@ function assemble(lines: readonly DumpLine[], radix: Radix, order: ByteOrder): A
   })
   /** Moves to `offset`: where the last row ended, or past repeats of it that `*` left out. */
   const reach = (text: string, src: SourceRef): string | undefined => {
-    const offset = DIGITS[radix].test(text) ? Number.parseInt(text, radix) : Number.NaN
+    const offset = parseOffset(text, radix)
     if (offset === pos) return undefined
     if (star && previous && offset > pos && (offset - pos) % previous.length === 0) {
       while (pos < offset && pos < MAX_CONFIG) put(previous, star)
@@ -329,11 +371,20 @@ function assemble(lines: readonly DumpLine[], radix: Radix, order: ByteOrder): A
       star = src
       continue
     }
+    if (line.kind === 'end' && !star && previous) {
+      // od and hexdump pad an odd-sized file's last word with zeros; the end offset gives its size.
+      const offset = parseOffset(line.offset, radix)
+      if (offset < pos && pos - offset < lastGroup) {
+        beyond = Math.max(0, beyond - (pos - offset))
+        pos = offset
+      }
+    }
     const problem = reach(line.offset, src)
     if (problem) return result({message: problem, src})
     star = undefined
     if (line.kind === 'end') return result()
     previous = rowBytes(line.tokens, order)
+    lastGroup = line.tokens[line.tokens.length - 1]!.length / 2
     put(previous, src)
   }
   return result(undefined, star)

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {sniffFormat} from '../../src/ingest/index.js'
+import {INPUT_FORMATS, sniffFormat} from '../../src/ingest/index.js'
 import {LineSplitter} from '../../src/ingest/line-splitter.js'
 import {sniffText} from '../../src/ingest/sniff.js'
 import {InputError} from '../../src/util/errors.js'
@@ -50,8 +50,8 @@ describe('format sniffing', () => {
     await expect(sniffFormat(write('empty', ''))).rejects.toThrow(/empty: empty file/)
     const noise = Buffer.alloc(100_000)
     for (let i = 0; i < noise.length; i++) noise[i] = (i * 131 + 7) & 0xff
-    await expect(sniffFormat(write('noise.bin', noise))).rejects.toThrow(/noise\.bin: binary data of no known format/)
-    await expect(sniffFormat(write('notes.txt', 'hello\nworld\n'))).rejects.toThrow(/notes\.txt: cannot tell the format/)
+    await expect(sniffFormat(write('noise.bin', noise))).rejects.toThrow(`noise.bin:1: binary data of no known format (not simpletrace, not a sysfs config file); accepted formats: ${INPUT_FORMATS.join(', ')} (--format)`)
+    await expect(sniffFormat(write('notes.txt', 'hello\nworld\n'))).rejects.toThrow(`notes.txt:1: cannot tell the format (no QEMU trace events, kernel lines, lspci or hex dump, or CSV header found); accepted formats: ${INPUT_FORMATS.join(', ')} (--format)`)
     await expect(sniffFormat(write('bad.gz', Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3])))).rejects.toBeInstanceOf(InputError)
   })
 
