@@ -4,12 +4,14 @@
  * the dump (`$ xxd /sys/bus/pci/devices/0000:00:03.0/config`). Mail quoting (`> `) and indentation
  * are stripped first. Offsets stay text here: their radix is only known from the whole dump.
  */
+import type {PciAddress} from '../util/pci-address.js'
+import {bdfFromSysfsPath} from './sysfs.js'
 
 export type HexDumpLine =
   | {readonly kind: 'row'; readonly offset: string; readonly tokens: readonly string[]; readonly colon: boolean; readonly ascii?: string}
   | {readonly kind: 'star'}
   | {readonly kind: 'end'; readonly offset: string}
-  | {readonly kind: 'command'; readonly tool: HexTool; readonly args: string; readonly bdf?: string}
+  | {readonly kind: 'command'; readonly tool: HexTool; readonly args: string; readonly address?: PciAddress}
 
 export type HexTool = 'xxd' | 'hexdump' | 'hd' | 'od'
 
@@ -22,8 +24,6 @@ const TOKEN_RE = /^[0-9a-fA-F]+$/
 const TOKEN_DIGITS = new Set([2, 4, 8, 16, 32])
 /** `$ xxd FILE`, `root@vm:~# sudo od -x FILE`, `cat FILE | hexdump -C`: a prompt, then the tool. */
 const COMMAND_RE = /^(?:\S*[$#%>][ \t]+)?(?:sudo[ \t]+(?:-\S+[ \t]+)*)?(?:[^|]*\|[ \t]*)?(xxd|hexdump|hd|od)(?=\s|$)(.*)$/
-/** A sysfs config path names its device: `.../0000:00:03.0/config`. */
-const SYSFS_CONFIG_BDF_RE = /([0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\/config(?![\w/])/
 
 export function classifyHexDumpLine(raw: string): HexDumpLine | undefined {
   const line = stripQuoting(raw)
@@ -37,8 +37,9 @@ export function classifyHexDumpLine(raw: string): HexDumpLine | undefined {
   }
   const command = COMMAND_RE.exec(line)
   if (command) {
-    const bdf = SYSFS_CONFIG_BDF_RE.exec(line)?.[1]?.toLowerCase()
-    return {kind: 'command', tool: command[1] as HexTool, args: command[2]!.trim(), ...(bdf ? {bdf} : {})}
+    // A sysfs path on the line names the device: `.../0000:00:03.0/config`.
+    const address = line.split(/[\s|<>;'"]+/).map(bdfFromSysfsPath).find((a) => a !== undefined)
+    return {kind: 'command', tool: command[1] as HexTool, args: command[2]!.trim(), ...(address ? {address} : {})}
   }
   return undefined
 }

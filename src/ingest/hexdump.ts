@@ -18,10 +18,8 @@ import type {SourceRef} from '../util/source.js'
 import {classifyHexDumpLine, type HexDumpLine} from './hexdump-lines.js'
 import type {IngestContext} from './ingest-context.js'
 import type {LineConsumer} from './line-splitter.js'
+import {CONFIG_SIZES, MAX_CONFIG} from './sysfs.js'
 
-/** Config space ends here (PCIe); more is not config. */
-const MAX_CONFIG = 4096
-const CONFIG_SIZES = new Set([64, 256, 4096])
 /** Lines kept per dump (`xxd -c 1` of 4096 bytes has 4096 rows); more is not one config dump. */
 const MAX_DUMP_LINES = 8192
 
@@ -159,17 +157,16 @@ export class HexDumpParser implements LineConsumer {
 
   /** As for a sysfs config file: --bdf, else the sysfs path on the command line, else --device. */
   private resolveAddress(command: CommandLine | undefined, first: SourceRef): PciAddress {
-    const named = command?.line.bdf
+    const named = command?.line.address
     if (this.address.bdf !== undefined) {
       const given = parseBdf(this.address.bdf)
       if (!given) throw new InputError(`not a PCI address: ${this.address.bdf}`, {file: this.ctx.file})
-      if (named !== undefined && named !== formatBdf(given)) {
-        this.ctx.warnings.warn('hexdump-bdf-differs', `the command line dumps ${named}; taken as ${formatBdf(given)} (--bdf)`, command!.src)
+      if (named && formatBdf(named) !== formatBdf(given)) {
+        this.ctx.warnings.warn('hexdump-bdf-differs', `the command line dumps ${formatBdf(named)}; taken as ${formatBdf(given)} (--bdf)`, command!.src)
       }
       return given
     }
-    const fromCommand = named === undefined ? undefined : parseBdf(named)
-    if (fromCommand) return fromCommand
+    if (named) return named
     const selected = this.address.defaultBdf === undefined ? undefined : parseBdf(this.address.defaultBdf)
     if (selected) return selected
     this.ctx.warnings.warn(

@@ -10,8 +10,9 @@ import {type PciAddress, parseBdf} from '../util/pci-address.js'
 import {ioError} from './byte-source.js'
 import type {IngestContext} from './ingest-context.js'
 
-const CONFIG_SIZES = new Set([64, 256, 4096])
-const MAX_CONFIG = 4096
+/** The sizes a config file has: 64 bytes for non-root readers, 256 conventional, 4096 PCIe. */
+export const CONFIG_SIZES: ReadonlySet<number> = new Set([64, 256, 4096])
+export const MAX_CONFIG = 4096
 
 /** The BDF a sysfs path names: its own name, or its parent directory's for a `config` file. */
 export function bdfFromSysfsPath(path: string): PciAddress | undefined {
