@@ -42,6 +42,9 @@ describe('replay of a pasted hex dump = replay of the config file itself', () =>
     'host03-od-tx1.txt',
     'host03-od-Ax-tx1.txt',
     'host03-od-Ax-tx1z.txt',
+    'host03-xxd-a.txt',
+    'host03-od-tx4.txt',
+    'host03-od-Ad-tx1.txt',
   ]
 
   it.each(host03)('%s --device 00:03.0: every config byte and the prediction are the binary config\'s', async (name) => {
