@@ -19,7 +19,7 @@ export interface InputFlagValues {
   format?: string
   columns?: string
   bdf?: string
-  /** replay/triage `--device`: also the address of a hex dump that names none. */
+  /** replay/triage `--device`: also the address of a config file or hex dump that names none. */
   device?: string
   'all-memory-events'?: boolean
 }

@@ -36,7 +36,7 @@ export interface IngestOptions {
   displayName?: string
   /** sysfs config/dir, hex dump: the device's address when the path does not name it. */
   bdf?: string
-  /** The function the user selected (--device): the address of a hex dump that names none. */
+  /** The function the user selected (--device): the address of a dump or config file that names none. */
   defaultBdf?: string
   /** QEMU log: which memory_region_ops to keep (default `pci`: the PCI/virtio-related regions). */
   memRegions?: MemRegionFilter
@@ -62,9 +62,9 @@ export async function ingestFile(path: string, sink: RecordSink, opts: IngestOpt
 }
 
 async function ingestAs(format: InputFormat, path: string, ctx: IngestContext, opts: IngestOptions): Promise<number> {
-  if (format === 'sysfs-dir') return ingestSysfsDir(path, ctx, opts.bdf)
+  if (format === 'sysfs-dir') return ingestSysfsDir(path, ctx, opts.bdf, opts.defaultBdf)
   await assertFile(path, ctx.file, format)
-  if (format === 'sysfs-config') return ingestSysfsConfig(path, ctx, opts.bdf)
+  if (format === 'sysfs-config') return ingestSysfsConfig(path, ctx, opts.bdf, opts.defaultBdf)
   const gzip = isGzip(await readHead(path, ctx.file, 2))
   switch (format) {
     case 'qemu-log': {

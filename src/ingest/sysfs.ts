@@ -41,14 +41,17 @@ export function ingestConfigBytes(bytes: Buffer, ctx: IngestContext, address: Pc
   ctx.sink.dump({kind: 'dump', src: {file, record: 0}, ...address, title, bytes: new Uint8Array(data), rowSources})
 }
 
-/** A binary `config` file on its own. The BDF comes from the path, else from `bdf`, else 0000:00:00.0. */
-export async function ingestSysfsConfig(path: string, ctx: IngestContext, bdf?: string): Promise<number> {
+/**
+ * A binary `config` file on its own. The BDF comes from `bdf`, else the path, else `defaultBdf`
+ * (the function the user selected), else 0000:00:00.0.
+ */
+export async function ingestSysfsConfig(path: string, ctx: IngestContext, bdf?: string, defaultBdf?: string): Promise<number> {
   const bytes = await readSmallFile(path, ctx.file, MAX_CONFIG + 1)
-  ingestConfigBytes(bytes, ctx, resolveAddress(path, ctx, bdf), path)
+  ingestConfigBytes(bytes, ctx, resolveAddress(path, ctx, bdf, defaultBdf), path)
   return bytes.length
 }
 
-function resolveAddress(path: string, ctx: IngestContext, bdf: string | undefined): PciAddress {
+function resolveAddress(path: string, ctx: IngestContext, bdf: string | undefined, defaultBdf?: string): PciAddress {
   if (bdf !== undefined) {
     const given = parseBdf(bdf)
     if (!given) throw new InputError(`not a PCI address: ${bdf}`, {file: ctx.file})
@@ -56,17 +59,19 @@ function resolveAddress(path: string, ctx: IngestContext, bdf: string | undefine
   }
   const fromPath = bdfFromSysfsPath(path)
   if (fromPath) return fromPath
+  const selected = defaultBdf === undefined ? undefined : parseBdf(defaultBdf)
+  if (selected) return selected
   ctx.warnings.warn('sysfs-no-bdf', 'the path does not name the device (no 0000:00:03.0 directory); assuming 0000:00:00.0', {file: ctx.file})
   return {domain: 0, bus: 0, slot: 0, func: 0}
 }
 
 /** A sysfs device directory: config, resource, and (checked against config) vendor / device. */
-export async function ingestSysfsDir(path: string, ctx: IngestContext, bdf?: string): Promise<number> {
+export async function ingestSysfsDir(path: string, ctx: IngestContext, bdf?: string, defaultBdf?: string): Promise<number> {
   const entries = await listDir(path, ctx.file)
   if (!entries.includes('config')) {
     throw new InputError('not a sysfs PCI device directory (it has no config file)', {file: ctx.file})
   }
-  const address = resolveAddress(path, ctx, bdf)
+  const address = resolveAddress(path, ctx, bdf, defaultBdf)
   const configPath = join(path, 'config')
   const configName = join(ctx.file, 'config')
   const bytes = await readSmallFile(configPath, configName, MAX_CONFIG + 1)

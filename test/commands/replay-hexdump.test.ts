@@ -49,7 +49,7 @@ describe('replay of a pasted hex dump = replay of the config file itself', () =>
 
   it.each(host03)('%s --device 00:03.0: every config byte and the prediction are the binary config\'s', async (name) => {
     const binary = at('host-0000:00:03.0.config')
-    const expected = await replayJson([binary, '--bdf', '00:03.0', '--device', '00:03.0'])
+    const expected = await replayJson([binary, '--device', '00:03.0'])
     const got = await replayJson([at(name), '--device', '00:03.0'])
     expect(got.devices.map((d) => d.bdf)).toEqual(['0000:00:03.0'])
     expect(got.warnings).toEqual([])
@@ -64,7 +64,7 @@ describe('replay of a pasted hex dump = replay of the config file itself', () =>
 
   it('with the host\'s own kernel lines for the device (BAR 0 size) the prediction is determined, and the same', async () => {
     const dmesg = ['--dmesg', at('host03-dmesg-grep.txt'), '--device', '00:03.0']
-    const expected = await replayJson([at('host-0000:00:03.0.config'), '--bdf', '00:03.0', ...dmesg])
+    const expected = await replayJson([at('host-0000:00:03.0.config'), ...dmesg])
     for (const name of ['host03-xxd.prompt.txt', 'host03-od-x.txt', 'host03-hexdump.txt', 'host03-hexdump-C-quoted.txt']) {
       const got = (await replayJson([at(name), ...dmesg])) as unknown as {devices: {predicted: {transport: string; rc: unknown}}[]}
       expect(got.devices[0]!.predicted).toMatchObject({transport: 'modern', rc: '0'})

@@ -42,7 +42,7 @@ describe('hex dumps of real config files (xxd, hexdump, od run on this host and 
     ['host03-od-tx1.txt', host03],
     ['host03-od-Ax-tx1.txt', host03],
     ['host03-od-Ax-tx1z.txt', host03],
-    ...['xxd-c32', 'xxd-g1', 'xxd-g4', 'xxd-u', 'xxd-a', 'hexdump-x', 'hd', 'od-tx4', 'od-Ad-tx1', 'od-Ax-tx2'].map((v) => [`host03-${v}.txt`, host03] as const),
+    ...['xxd-c32', 'xxd-g1', 'xxd-g4', 'xxd-u', 'xxd-a', 'hexdump-x', 'hd', 'od-tx4', 'od-Ad-tx1', 'od-Ax-tx2'].map((v): [string, Buffer] => [`host03-${v}.txt`, host03]),
     ['host03-xxd-nonroot-64.txt', host03.subarray(0, 64)],
     ['host00-hexdump-C-4096.prompt.txt', host00],
     ['host00-xxd-4096.txt', host00],
