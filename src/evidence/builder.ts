@@ -6,6 +6,7 @@ import {parseCommandLine, parseLinuxVersion, parsePciBarLine} from '../ingest/km
 import type {
   CfgAccessRecord,
   ConfigDumpRecord,
+  DeviceFactRecord,
   KernelMessageRecord,
   MappingRecord,
   MemOpRecord,
@@ -121,6 +122,29 @@ export class EvidenceBuilder implements RecordSink {
     this.device(r).bars.onResource(r.index, r.start, r.end, r.flags, r.src)
   }
 
+  /** lspci's decoded text: BAR lines, decoded config bytes, the bound driver. */
+  deviceFact(r: DeviceFactRecord): void {
+    const seq = ++this.seq
+    const device = this.device(r)
+    switch (r.kind) {
+      case 'lspci-bar':
+        device.bars.onLspci(r.index, r.bar, r.src)
+        return
+      case 'decoded':
+        for (const b of r.bytes) device.image.observeDecoded(b.offset, b.value, b.src, seq)
+        return
+      case 'driver':
+        if (r.driver) {
+          if (device.kernelDriver && device.kernelDriver.name !== r.driver.name) {
+            this.warnings.warn('driver-changed', `${device.bdf}: driver ${r.driver.name} here, ${device.kernelDriver.name} in ${formatSource(device.kernelDriver.src)}`, r.driver.src)
+          }
+          device.kernelDriver = r.driver
+        }
+        if (r.modules) device.kernelModules = r.modules
+        return
+    }
+  }
+
   /** Ends one input file: an access still waiting for its pair does not pair across files. */
   endInput(summary?: InputSummary): void {
     this.pairer.finish()
@@ -171,12 +195,20 @@ export class EvidenceBuilder implements RecordSink {
     const key = formatBdf(full)
     let device = this.devices.get(key)
     if (!device) {
-      device = new DeviceState(full, (offset, before, after) =>
-        this.warnings.warn(
-          'config-readonly-changed',
-          `${key}: read-only config byte ${hex(offset)} was ${hex(before.value)} (${formatSource(before.src)}), now ${hex(after.value)}`,
-          after.src,
-        ),
+      device = new DeviceState(
+        full,
+        (offset, before, after) =>
+          this.warnings.warn(
+            'config-readonly-changed',
+            `${key}: read-only config byte ${hex(offset)} was ${hex(before.value)} (${formatSource(before.src)}), now ${hex(after.value)}`,
+            after.src,
+          ),
+        (offset, decoded, other) =>
+          this.warnings.warn(
+            'lspci-decode-conflict',
+            `${key}: config byte ${hex(offset)} is ${hex(other.value)} in ${formatSource(other.src)} but lspci decoded ${hex(decoded.value)} in ${formatSource(decoded.src)}`,
+            decoded.src,
+          ),
       )
       this.devices.set(key, device)
     }
