@@ -67,6 +67,14 @@ describe('lspci BAR lines', () => {
     expect(barsByIndex(at(4).bars)).toMatchObject({0: 'empty', 1: {size: 4096}, 4: {is64: true, prefetchable: true, size: 16 * 1024}})
   })
 
+  it('as a user (64 config bytes, capabilities access denied) the BARs still come from sysfs', () => {
+    const {at, warnings} = parse('host-nonroot-vv-x.txt')
+    expect(warnings).toEqual([])
+    expect(at(4).dump!.bytes.length).toBe(64)
+    expect(barsByIndex(at(4).bars)).toMatchObject({0: {start: 0x4000180000, size: 512 * 1024}, 2: 'empty', 5: 'empty'})
+    expect(at(4).decoded!.bytes.every((b) => b.offset < 0x40)).toBe(true)
+  })
+
   it('-v: unnumbered lines are placed by the block hex, or left out with a warning when nothing tells', () => {
     const withHex = parse('host-v-x.txt')
     expect(withHex.warnings).toEqual([])
