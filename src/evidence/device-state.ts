@@ -2,7 +2,7 @@
  * Everything gathered about one PCI function while records stream in; bounded in size (capped lists
  * with counts of what was left out), turned into a DeviceEvidence at the end.
  */
-import type {KernelDriverRecord, KernelMessageRecord} from '../ingest/records.js'
+import type {KernelDriverRecord, KernelMessageRecord, LspciUnplacedBarsRecord} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
 import {formatBdf, type PciAddress} from '../util/pci-address.js'
 import {BarTracker} from './bars.js'
@@ -37,6 +37,8 @@ export class DeviceState {
   private omittedMessages = 0
   kernelDriver?: NonNullable<KernelDriverRecord['driver']>
   kernelModules?: NonNullable<KernelDriverRecord['modules']>
+  /** lspci -v BAR lines waiting for a dump of the BAR registers to be placed (see EvidenceBuilder). */
+  unplacedBars?: LspciUnplacedBarsRecord
 
   constructor(
     readonly address: PciAddress,

@@ -132,3 +132,15 @@ function fitsRegister(bar: LspciBar, reg: number): boolean {
   if (bar.kind !== 'mem' || bar.is64 !== is64 || bar.prefetchable !== prefetchable) return false
   return bar.start === undefined || bar.virtual === true || (reg & ~0xf) >>> 0 === bar.start % 2 ** 32
 }
+
+/** The resolved lines plus, when lspci knew the sizes, an 'empty' entry for each slot no line covers. */
+export function withEmptySlots(resolved: readonly ResolvedBar[], slots: number, emptySrc: SourceRef): ResolvedBar[] {
+  const covered = new Set<number>()
+  for (const b of resolved) {
+    covered.add(b.index)
+    if (b.bar !== 'empty' && b.bar.is64) covered.add(b.index + 1)
+  }
+  const empties: ResolvedBar[] = []
+  for (let i = 0; i < slots; i++) if (!covered.has(i)) empties.push({index: i, bar: 'empty', src: emptySrc})
+  return [...resolved, ...empties]
+}

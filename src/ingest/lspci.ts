@@ -15,7 +15,7 @@ import type {IngestContext} from './ingest-context.js'
 import {cleanConsoleText} from './kernel-prefix.js'
 import type {LineConsumer} from './line-splitter.js'
 import type {LspciBar} from './records.js'
-import {type BarLine, parseBarDescription, resolveUnnumberedBars, type ResolvedBar} from './lspci-bars.js'
+import {type BarLine, parseBarDescription, resolveUnnumberedBars, withEmptySlots} from './lspci-bars.js'
 import {DecodedBytes, parseIdPair, CapabilityDecoder} from './lspci-decode.js'
 
 const HEADER_RE = /^(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7]) (\S.*)$/
@@ -202,10 +202,7 @@ export class LspciParser implements LineConsumer {
       this.ctx.records++
       sink.deviceFact({kind: 'decoded', src: dev.src, ...address, bytes: dev.decoded.list()})
     }
-    for (const bar of this.resolvedBars(dev)) {
-      this.ctx.records++
-      sink.deviceFact({kind: 'lspci-bar', src: bar.src, ...address, index: bar.index, bar: bar.bar})
-    }
+    this.emitBars(dev, address)
     if (dev.rom) {
       this.ctx.records++
       sink.deviceFact({kind: 'lspci-bar', src: dev.rom.src, ...address, index: 6, bar: dev.rom.bar})
@@ -223,30 +220,24 @@ export class LspciParser implements LineConsumer {
   }
 
   /** The block's BAR lines with their indexes, and the BARs lspci left out as empty resources. */
-  private resolvedBars(dev: OpenDevice): ResolvedBar[] {
-    if (dev.bars.length === 0) return []
+  private emitBars(dev: OpenDevice, address: {domain: number; bus: number; slot: number; func: number}): void {
+    if (dev.bars.length === 0) return
     const slots = dev.bridge ? 2 : 6
-    const registers = dev.length >= 0x10 + 4 * slots ? dev.bytes.subarray(0x10, 0x10 + 4 * slots) : undefined
-    const resolved = resolveUnnumberedBars(dev.bars, slots, registers)
-    if (!resolved) {
-      this.ctx.warnings.warn(
-        'lspci-bar-index',
-        'lspci -v prints BARs without their number and this block does not tell which is which (use -vv, or add -xxx); its BAR lines are ignored',
-        dev.bars[0]!.src,
-      )
-      return []
-    }
     // Only a device of a known header type goes through show_bases, and with sizes known a BAR
     // without a line had no address, no flags and no size: Linux's resource is empty (len 0).
     const sizesKnown = dev.bars.some((b) => b.bar.size !== undefined) || dev.rom?.bar.size !== undefined
-    if (!sizesKnown || !dev.verbose || dev.unknownHeader) return resolved
-    const covered = new Set<number>()
-    for (const b of resolved) {
-      covered.add(b.index)
-      if (b.bar !== 'empty' && b.bar.is64) covered.add(b.index + 1)
+    const emptiesKnown = sizesKnown && dev.verbose && !dev.unknownHeader
+    const registers = dev.length >= 0x10 + 4 * slots ? dev.bytes.subarray(0x10, 0x10 + 4 * slots) : undefined
+    const resolved = resolveUnnumberedBars(dev.bars, slots, registers)
+    if (!resolved) {
+      // Another input's hex may still tell (see EvidenceBuilder).
+      this.ctx.records++
+      this.ctx.sink.deviceFact({kind: 'lspci-unplaced-bars', src: dev.bars[0]!.src, ...address, lines: dev.bars.map(({bar, src}) => ({bar, src})), slots, emptiesKnown})
+      return
     }
-    const empties: ResolvedBar[] = []
-    for (let i = 0; i < slots; i++) if (!covered.has(i)) empties.push({index: i, bar: 'empty', src: dev.src})
-    return [...resolved, ...empties]
+    for (const bar of emptiesKnown ? withEmptySlots(resolved, slots, dev.src) : resolved) {
+      this.ctx.records++
+      this.ctx.sink.deviceFact({kind: 'lspci-bar', src: bar.src, ...address, index: bar.index, bar: bar.bar})
+    }
   }
 }

@@ -195,6 +195,23 @@ export interface LspciBar {
   readonly virtual?: boolean
 }
 
+/**
+ * -v's unnumbered BAR lines of a block that does not tell which BAR each is (no hex, or slots left
+ * over): the evidence places them once another input's dump shows the BAR registers.
+ */
+export interface LspciUnplacedBarsRecord extends RecordBase {
+  readonly kind: 'lspci-unplaced-bars'
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  readonly lines: readonly {readonly bar: LspciBar; readonly src: SourceRef}[]
+  /** BAR slots of the header type: 6, or 2 for a bridge. */
+  readonly slots: number
+  /** lspci knew the sizes and the header type, so a BAR without a line is an empty resource. */
+  readonly emptiesKnown: boolean
+}
+
 /** Config bytes a tool decoded and printed (lspci -v/-vv/-nn text), not dumped as hex. */
 export interface DecodedBytesRecord extends RecordBase {
   readonly kind: 'decoded'
@@ -218,4 +235,4 @@ export interface KernelDriverRecord extends RecordBase {
 }
 
 /** What a static description of a device adds besides hex (lspci's decoded text). */
-export type DeviceFactRecord = LspciBarRecord | DecodedBytesRecord | KernelDriverRecord
+export type DeviceFactRecord = LspciBarRecord | LspciUnplacedBarsRecord | DecodedBytesRecord | KernelDriverRecord

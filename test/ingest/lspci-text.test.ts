@@ -79,9 +79,11 @@ describe('lspci BAR lines', () => {
     const withHex = parse('host-v-x.txt')
     expect(withHex.warnings).toEqual([])
     expect(barsByIndex(withHex.at(2).bars)).toMatchObject({0: {kind: 'mem', is64: true, size: 512 * 1024}, 2: 'empty'})
+    // Without hex a 64-bit BAR could be any of 0..4: the lines wait for another input's dump.
     const noHex = parse('host-v.txt')
+    expect(noHex.warnings).toEqual([])
     expect(noHex.sink.of('lspci-bar')).toEqual([])
-    expect(noHex.warnings).toEqual([expect.objectContaining({code: 'lspci-bar-index', count: 5, source: {file: 'host-v.txt', line: 8}})])
+    expect(noHex.sink.of('lspci-unplaced-bars')[0]).toMatchObject({slot: 1, slots: 6, emptiesKnown: true, src: {file: 'host-v.txt', line: 8}})
   })
 })
 
@@ -188,6 +190,19 @@ describe('lspci files merge per BDF in the evidence', () => {
     )
     const conflict = warnings.warnings.find((w) => w.code === 'lspci-decode-conflict')!
     expect(conflict.message).toMatch(/0000:00:02\.0: config byte 0x[0-9a-f]+ is 0x[0-9a-f]+ in mutated\.txt:\d+ but lspci decoded 0x[0-9a-f]+ in seed\.txt:\d+/)
+  })
+
+  it('-v lines are placed by the dump of another file, or ignored with a warning when none shows the BARs', async () => {
+    const placed = new WarningSink()
+    const ev = await buildEvidence([{path: lspciFixture('guest-F-v.txt')}, {path: lspciFixture('lspci-xxx.txt')}], {warnings: placed})
+    expect(placed.warnings).toEqual([])
+    const d3 = ev.devices.find((d) => d.bdf === '0000:00:03.0')!
+    expect(d3.bars.map((b) => b.how)).toEqual([['register', 'lspci'], ['register', 'lspci'], [], [], ['register', 'lspci'], ['upper-half']])
+    const alone = new WarningSink()
+    await buildEvidence([{path: lspciFixture('host-v.txt'), displayName: 'v.txt'}], {warnings: alone})
+    expect(alone.warnings).toEqual([expect.objectContaining({code: 'lspci-bar-index', count: 5, source: {file: 'v.txt', line: 8}})])
+    const withHex = await buildEvidence([{path: lspciFixture('host-v.txt')}, {path: lspciFixture('host-xxx.txt')}], {})
+    expect(withHex.devices.find((d) => d.bdf === '0000:00:05.0')!.bars.map((b) => b.size)).toEqual([0x80000, 0, 0, 0, 0, 0])
   })
 
   it('an lspci file that adds nothing is a warning beside the other inputs, never the end of the run', async () => {
