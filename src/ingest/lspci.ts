@@ -77,14 +77,21 @@ export class LspciParser implements LineConsumer {
   constructor(private readonly ctx: IngestContext) {}
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
-    let text = buf.toString('utf8', start, end)
+    // latin1 is the cheapest decoding and exact for the ASCII of hex rows and detail lines; only a
+    // header's device name is decoded again as UTF-8.
+    let text = buf.toString('latin1', start, end)
     // A terminal recording (script(1), a serial console) carries escapes and CRs.
-    if (text.includes('\x1b') || text.includes('\r')) text = cleanConsoleText(text)
+    const console = text.includes('\x1b') || text.includes('\r')
+    if (console) text = cleanConsoleText(text)
     const src = {file: this.ctx.file, line: lineNo}
     const row = ROW_RE.exec(text)
     if (row) return this.row(row, src)
     const header = HEADER_RE.exec(text)
-    if (header) return this.header(header, src)
+    if (header) {
+      const utf8 = buf.toString('utf8', start, end)
+      // Decoded as UTF-8 the line may hold a line separator (U+2028) that `.` does not match.
+      return this.header(HEADER_RE.exec(console ? cleanConsoleText(utf8) : utf8) ?? header, src)
+    }
     const dev = this.current
     // Anything else outside a block (prompts, stderr, blank lines) is not about a device.
     if (dev && text.length > 0 && (text[0] === '\t' || text[0] === ' ')) this.detail(dev, text, src)

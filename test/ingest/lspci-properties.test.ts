@@ -114,7 +114,7 @@ describe('lspci parser properties (generated inputs)', () => {
       hexRow,
       detail,
       fc.string({maxLength: 40, unit: 'binary'}),
-      fc.constantFrom('', 'root@host:~# lspci -vv', '\x1b[?2004l\r', 'lspci: Unable to load libkmod resources: error -2'),
+      fc.constantFrom('', 'root@host:~# lspci -vv', '\x1b[?2004l\r', 'lspci: Unable to load libkmod resources: error -2', '00:03.0 x\u2028y', '\x1b[?2004l\r00:04.0 Class 0200: Device 1af4:1041'),
     )
     fc.assert(
       fc.property(fc.array(line, {maxLength: 40}), fc.boolean(), fc.integer({min: 1, max: 97}), (lines, crlf, chunk) => {
