@@ -205,6 +205,16 @@ describe('lspci files merge per BDF in the evidence', () => {
     expect(withHex.devices.find((d) => d.bdf === '0000:00:05.0')!.bars.map((b) => b.size)).toEqual([0x80000, 0, 0, 0, 0, 0])
   })
 
+  it('lspci text and dmesg of the same boot merge per BDF and agree on the BARs', async () => {
+    const warnings = new WarningSink()
+    const ev = await buildEvidence([{path: lspciFixture('host-vvv.txt')}, {path: lspciFixture('host-dmesg-excerpt.txt')}], {warnings})
+    expect(warnings.warnings).toEqual([])
+    const d3 = ev.devices.find((d) => d.bdf === '0000:00:03.0')!
+    expect(d3.bars[0]).toMatchObject({kind: 'mem', is64: true, size: 0x80000, addr: 0x4000100000, how: ['lspci', 'dmesg']})
+    expect(d3.messages.map((m) => m.tag)).toContain('pci-enum')
+    expect(d3.kernelDriver?.name).toBe('virtio-pci')
+  })
+
   it('an lspci file that adds nothing is a warning beside the other inputs, never the end of the run', async () => {
     const warnings = new WarningSink()
     const ev = await buildEvidence([{path: lspciFixture('host-xxx.txt')}, {path: lspciFixture('host-s-00.txt'), displayName: 'terse.txt'}], {warnings})
