@@ -28,14 +28,16 @@ const ROM_RE = /^\s+Expansion ROM at (.*)$/
 const CAPABILITY_RE = /^\s+Capabilities: \[([0-9a-fA-F]{2})\] (.*)$/
 const SUBSYSTEM_RE = /^\s+Subsystem: (.*)$/
 const DRIVER_RE = /^\s+Kernel driver in use: (\S+)\s*$/
-const MODULES_RE = /^\s+Kernel modules: (.+?)\s*$/
+const MODULES_RE = /^\s+Kernel modules: (\S.*)$/
 /** Printed for every device with a known header type (0, 1, 2): -vv `Control:`, -v `Flags:`. */
 const VERBOSE_RE = /^\s+(?:Control|Flags): /
 /** Header types 1 and 2 print their bus numbers; type 0 never does. */
 const BRIDGE_RE = /^\s+Bus: primary=/
 const UNKNOWN_HEADER_RE = /^\s+!!! Unknown header type/
-/** `(rev 01)` and -v's `(prog-if 01 [name])` at the end of a header line. */
-const HEADER_TAIL_RE = /^(.*?)(?: \(rev ([0-9a-fA-F]{2})\))?(?: \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\))?$/
+/** -v's `(prog-if 01 [name])`, then `(rev 01)`, at the end of a header line (show_terse). */
+const PROG_IF_TAIL_RE = /^ \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)$/
+const REV_TAIL_RE = /^ \(rev ([0-9a-fA-F]{2})\)$/
+const REV_TAIL_LENGTH = ' (rev 01)'.length
 
 // Config header offsets of the fields lspci prints.
 const VENDOR_ID = 0x00
@@ -67,6 +69,22 @@ interface OpenDevice {
   unknownHeader: boolean
   driver?: {name: string; src: SourceRef}
   modules?: {names: string[]; src: SourceRef}
+}
+
+/** A header's class and device names, and the revision and prog-if printed after them. */
+function splitHeaderTail(title: string): {names: string; rev?: number; progIf?: number} {
+  // Cut from the end with anchored matches: a single regex over the whole line backtracks badly.
+  let names = title
+  let progIf: number | undefined
+  const at = names.lastIndexOf(' (prog-if ')
+  const prog = at >= 0 ? PROG_IF_TAIL_RE.exec(names.slice(at)) : null
+  if (prog) {
+    progIf = Number.parseInt(prog[1]!, 16)
+    names = names.slice(0, at)
+  }
+  const rev = REV_TAIL_RE.exec(names.slice(-REV_TAIL_LENGTH))
+  if (!rev) return {names, ...(progIf !== undefined ? {progIf} : {})}
+  return {names: names.slice(0, -REV_TAIL_LENGTH), rev: Number.parseInt(rev[1]!, 16), ...(progIf !== undefined ? {progIf} : {})}
 }
 
 export class LspciParser implements LineConsumer {
@@ -127,14 +145,14 @@ export class LspciParser implements LineConsumer {
     }
     this.current = dev
     this.devices++
-    const tail = HEADER_TAIL_RE.exec(title)!
-    const ids = parseIdPair(tail[1]!)
+    const tail = splitHeaderTail(title)
+    const ids = parseIdPair(tail.names)
     if (ids) {
       dev.decoded.word(VENDOR_ID, ids.first, src)
       dev.decoded.word(DEVICE_ID, ids.second, src)
     }
-    if (tail[2] !== undefined) dev.decoded.byte(REVISION_ID, Number.parseInt(tail[2], 16), src)
-    if (tail[3] !== undefined) dev.decoded.byte(PROG_IF, Number.parseInt(tail[3], 16), src)
+    if (tail.rev !== undefined) dev.decoded.byte(REVISION_ID, tail.rev, src)
+    if (tail.progIf !== undefined) dev.decoded.byte(PROG_IF, tail.progIf, src)
   }
 
   private detail(dev: OpenDevice, text: string, src: SourceRef): void {
@@ -159,7 +177,7 @@ export class LspciParser implements LineConsumer {
       return
     }
     if ((m = MODULES_RE.exec(text))) {
-      dev.modules = {names: m[1]!.split(/,\s*/).filter((s) => s !== ''), src}
+      dev.modules = {names: m[1]!.split(',').map((s) => s.trim()).filter((s) => s !== ''), src}
       return
     }
     if (VERBOSE_RE.test(text)) dev.verbose = true

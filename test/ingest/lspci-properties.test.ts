@@ -125,4 +125,16 @@ describe('lspci parser properties (generated inputs)', () => {
       {numRuns: RUNS},
     )
   }, 120_000)
+
+  it('long generated lines of repeated lspci fragments are read in linear time (no regex backtracking)', () => {
+    const units = [' (prog-if 01 [', ' (rev 0', ': 1234:', ' [1af4:', ' [a]', ' ', '\t', 'BAR=1 ', 'Memory at ', ' (64-bit, prefetchable)', ', ']
+    const prefixes = ['00:03.0 x', '\tKernel modules: a', '\tRegion 0: Memory at 1 (32-bit, prefetchable)', '\tSubsystem: Device', '\tCapabilities: [40] Vendor Specific Information: VirtIO: ', '\t\tBAR=0 offset=', '\tMemory at ', '\tExpansion ROM at 1', '00: 00']
+    const lines: string[] = []
+    for (const p of prefixes) for (const u of units) lines.push(p + u.repeat(Math.floor(60_000 / u.length)) + 'x')
+    const {ctx} = newContext('long.txt')
+    const started = performance.now()
+    feedLines(new LspciParser(ctx), ctx, Buffer.from(lines.join('\n'), 'latin1'))
+    // ~100 lines of 60 KB: linear regexes take milliseconds; the backtracking this guards against took seconds per line.
+    expect(performance.now() - started).toBeLessThan(2_000)
+  })
 })
