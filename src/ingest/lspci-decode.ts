@@ -79,8 +79,17 @@ const MSIX_PBA = 8
 /** Follows `Capabilities: [xx]` lines and the detail lines printed under them. */
 export class CapabilityDecoder {
   private open: {offset: number; kind: 'virtio' | 'msix'} | undefined
+  /** A `Capabilities:` line was seen in this block (the BAR lines come before them). */
+  seen = false
+
+  /** A capability line this decoder does not read (extended, `<access denied>`). */
+  other(): void {
+    this.seen = true
+    this.open = undefined
+  }
 
   capability(offset: number, text: string, src: SourceRef, out: DecodedBytes): void {
+    this.seen = true
     this.open = undefined
     const id = CAPABILITY_IDS.find(([re]) => re.test(text))?.[1]
     if (id === undefined) return

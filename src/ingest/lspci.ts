@@ -25,6 +25,7 @@ const REGION_RE = /^\s+Region ([0-5]): (.*)$/
 /** -v prints BAR lines without the Region number. */
 const UNNUMBERED_BAR_RE = /^\s+((?:Memory at|I\/O ports at) .*)$/
 const ROM_RE = /^\s+Expansion ROM at (.*)$/
+const ANY_CAPABILITY_RE = /^\s+Capabilities: /
 const CAPABILITY_RE = /^\s+Capabilities: \[([0-9a-fA-F]{2})\] (.*)$/
 const SUBSYSTEM_RE = /^\s+Subsystem: (.*)$/
 const DRIVER_RE = /^\s+Kernel driver in use: (\S+)\s*$/
@@ -157,15 +158,23 @@ export class LspciParser implements LineConsumer {
 
   private detail(dev: OpenDevice, text: string, src: SourceRef): void {
     let m: RegExpExecArray | null
-    if ((m = REGION_RE.exec(text))) return this.barLine(dev, Number(m[1]), m[2]!, src)
-    if ((m = UNNUMBERED_BAR_RE.exec(text))) return this.barLine(dev, undefined, m[1]!, src)
-    if ((m = ROM_RE.exec(text))) {
+    // show_bases and show_rom print before the capabilities; a `Region N: Memory at` further down
+    // is a capability's (SR-IOV's VF BARs, ls-ecaps.c), not the device's.
+    const inCapabilities = dev.caps.seen
+    if (!inCapabilities && (m = REGION_RE.exec(text))) return this.barLine(dev, Number(m[1]), m[2]!, src)
+    if (!inCapabilities && (m = UNNUMBERED_BAR_RE.exec(text))) return this.barLine(dev, undefined, m[1]!, src)
+    if (!inCapabilities && (m = ROM_RE.exec(text))) {
       const bar = parseBarDescription(`Memory at ${m[1]!}`, true)
       if (bar) dev.rom = {bar, src}
       else this.ctx.warnings.warn('lspci-bad-bar', 'expansion ROM line not in the form pciutils prints; ignored', src)
       return
     }
-    if ((m = CAPABILITY_RE.exec(text))) return dev.caps.capability(Number.parseInt(m[1]!, 16), m[2]!, src, dev.decoded)
+    if (ANY_CAPABILITY_RE.test(text)) {
+      // Extended ones (`[100 v1]`) and `<access denied>` only end the previous capability.
+      if ((m = CAPABILITY_RE.exec(text))) dev.caps.capability(Number.parseInt(m[1]!, 16), m[2]!, src, dev.decoded)
+      else dev.caps.other()
+      return
+    }
     if (dev.caps.detail(text, src, dev.decoded)) return
     if ((m = SUBSYSTEM_RE.exec(text))) {
       const ids = parseIdPair(m[1]!)
