@@ -67,6 +67,17 @@ describe('lspci BAR lines', () => {
     expect(barsByIndex(at(4).bars)).toMatchObject({0: 'empty', 1: {size: 4096}, 4: {is64: true, prefetchable: true, size: 16 * 1024}})
   })
 
+  it('[disabled] and <unassigned> (decoding off, no address): the type stays, the address is unknown', () => {
+    const {at} = parse('unassigned-disabled-F-vv.txt')
+    expect(barsByIndex(at(3).bars)).toEqual({
+      0: {kind: 'io', is64: false, prefetchable: false, start: 0xc000, disabled: true},
+      1: {kind: 'mem', is64: false, prefetchable: false, start: 0xfebc1000, disabled: true},
+      4: {kind: 'mem', is64: true, prefetchable: true, disabled: true},
+    })
+    const v = parse('unassigned-disabled-F-v.txt')
+    expect(v.sink.of('lspci-unplaced-bars')[0]).toMatchObject({emptiesKnown: false, lines: [{bar: {kind: 'io'}}, {bar: {is64: false}}, {bar: {is64: true}}]})
+  })
+
   it('as a user (64 config bytes, capabilities access denied) the BARs still come from sysfs', () => {
     const {at, warnings} = parse('host-nonroot-vv-x.txt')
     expect(warnings).toEqual([])
