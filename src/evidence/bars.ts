@@ -3,16 +3,20 @@
  *  - the sizing sequence in a trace (write all-ones, read back the mask, restore),
  *  - the BAR register values the guest read (type bits, address),
  *  - QEMU's pci_update_mappings_add (address and size as mapped),
- *  - a sysfs `resource` file, dmesg enumeration lines, and the BAR registers of a static dump.
+ *  - a sysfs `resource` file, lspci's `Region N:` lines, dmesg enumeration lines, and the BAR
+ *    registers of a static dump.
  * Observations are kept per source; the BarEvidence is derived at the end, and sources that disagree
  * on a fact that cannot change (kind, width, prefetchability, size) produce a warning.
  */
+import type {LspciBar} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
 import type {SourceRef} from '../util/source.js'
 import type {BarEvidence, BarKind} from './types.js'
 import {narrowestWidth, type AccessWidth} from './config-image.js'
 
 export const BAR_COUNT = 6
+/** Resource index of the expansion ROM (PCI_ROM_RESOURCE). */
+const ROM_INDEX = 6
 const BAR0_OFFSET = 0x10
 const ALL_ONES = 0xffffffff
 
@@ -54,6 +58,8 @@ interface RegisterObservations {
   dumped?: RegisterValue
   mapping?: Mapping
   resource?: {readonly bar: DescribedBar | 'empty'; readonly src: SourceRef}
+  /** lspci's BAR line (the kernel's resource as lspci read it from sysfs), or 'empty' for none. */
+  lspci?: {readonly bar: LspciBar | 'empty'; readonly src: SourceRef}
   dmesg?: {readonly bar: DescribedBar; readonly src: SourceRef}
 }
 
@@ -107,8 +113,9 @@ function typeBitsFrom(reg: RegisterObservations): {bits: TypeBits; src: SourceRe
   for (const [obs, how] of [[reg.sizingMask, 'sizing'], [reg.programmed, 'register'], [reg.dumped, 'register']] as const) {
     if (obs && obs.value !== 0) return {bits: typeBitsOf(obs.value), src: obs.src, how}
   }
-  const described = reg.resource && reg.resource.bar !== 'empty' ? reg.resource : reg.dmesg
-  if (described && described.bar !== 'empty') return {bits: described.bar, src: described.src, how: reg.resource === described ? 'resource' : 'dmesg'}
+  if (reg.resource && reg.resource.bar !== 'empty') return {bits: reg.resource.bar, src: reg.resource.src, how: 'resource'}
+  if (reg.lspci && reg.lspci.bar !== 'empty') return {bits: reg.lspci.bar, src: reg.lspci.src, how: 'lspci'}
+  if (reg.dmesg) return {bits: reg.dmesg.bar, src: reg.dmesg.src, how: 'dmesg'}
   return undefined
 }
 
@@ -120,6 +127,8 @@ function withoutRegisterValues(reg: RegisterObservations): RegisterObservations 
 
 export class BarTracker {
   private readonly registers: RegisterObservations[] = Array.from({length: BAR_COUNT}, () => ({sizing: false}))
+  /** The expansion ROM: only what resource files and lspci say (its register is not a BAR's). */
+  private readonly rom: RegisterObservations = {sizing: false}
 
   onCfgRead(offset: number, value: number, width: AccessWidth | undefined, src: SourceRef): void {
     const reg = this.registerAt(offset, width)
@@ -143,8 +152,16 @@ export class BarTracker {
   }
 
   onResource(index: number, start: number, end: number, flags: number, src: SourceRef): void {
+    if (index === ROM_INDEX) this.rom.resource = {bar: describeResource(start, end, flags), src}
     const reg = this.registers[index]
     if (reg) reg.resource = {bar: describeResource(start, end, flags), src}
+  }
+
+  /** An lspci BAR line; index 6 is the expansion ROM. */
+  onLspci(index: number, bar: LspciBar | 'empty', src: SourceRef): void {
+    if (index === ROM_INDEX) this.rom.lspci = {bar, src}
+    const reg = this.registers[index]
+    if (reg) reg.lspci = {bar, src}
   }
 
   onKernelBar(index: number, bar: DescribedBar, src: SourceRef): void {
@@ -200,6 +217,20 @@ export class BarTracker {
     return index === undefined ? undefined : this.registers[index]
   }
 
+  /** The expansion ROM's size and address, when a resource file or lspci gives them. */
+  romEvidence(warnings: WarningSink, device: string): BarEvidence | undefined {
+    const {resource, lspci} = this.rom
+    if (!resource && !lspci) return undefined
+    // Only size and address: a ROM has no type bits, and the two sources flag it differently.
+    const facts = new BarFacts(ROM_INDEX, `${device} expansion ROM`, warnings)
+    if (resource) facts.setSize(resource.bar === 'empty' ? 0 : resource.bar.size, resource.src, 'resource', false)
+    const lspciSize = lspci?.bar === 'empty' ? 0 : lspci?.bar.size
+    if (lspci && lspciSize !== undefined) facts.setSize(lspciSize, lspci.src, 'lspci', false)
+    if (resource && resource.bar !== 'empty' && resource.bar.start !== undefined) facts.setAddr(resource.bar.start, resource.src, 'resource')
+    else if (lspci && lspci.bar !== 'empty' && lspci.bar.start !== undefined) facts.setAddr(lspci.bar.start, lspci.src, 'lspci')
+    return facts.build()
+  }
+
   private upperHalf(index: number, lower: number): BarEvidence {
     const reg = this.registers[index]!
     const sources = [reg.sizingMask?.src, reg.programmed?.src, reg.resource?.src].filter((s): s is SourceRef => s !== undefined)
@@ -214,17 +245,21 @@ export class BarTracker {
 
     // Every other source must agree with the type bits.
     if (reg.resource && reg.resource.bar !== 'empty') facts.setType(reg.resource.bar, reg.resource.src, 'resource')
+    if (reg.lspci && reg.lspci.bar !== 'empty') facts.setType(reg.lspci.bar, reg.lspci.src, 'lspci')
     if (reg.dmesg) facts.setType(reg.dmesg.bar, reg.dmesg.src, 'dmesg')
 
     const sizing = this.sizeFromMask(index, facts.is64)
     if (sizing) facts.setSize(sizing.size, sizing.src, 'sizing', sizing.inferred)
     if (reg.mapping) facts.setSize(reg.mapping.size, reg.mapping.src, 'mapping', false)
     if (reg.resource) facts.setSize(reg.resource.bar === 'empty' ? 0 : reg.resource.bar.size, reg.resource.src, 'resource', false)
+    const lspciSize = reg.lspci?.bar === 'empty' ? 0 : reg.lspci?.bar.size
+    if (reg.lspci && lspciSize !== undefined) facts.setSize(lspciSize, reg.lspci.src, 'lspci', false)
     if (reg.dmesg) facts.setSize(reg.dmesg.bar.size, reg.dmesg.src, 'dmesg', false)
 
     // Address: what QEMU mapped, then what the kernel reported, then the register itself.
     if (reg.mapping) facts.setAddr(reg.mapping.addr, reg.mapping.src, 'mapping')
     else if (reg.resource && reg.resource.bar !== 'empty' && reg.resource.bar.start !== undefined) facts.setAddr(reg.resource.bar.start, reg.resource.src, 'resource')
+    else if (reg.lspci && reg.lspci.bar !== 'empty' && reg.lspci.bar.start !== undefined) facts.setAddr(reg.lspci.bar.start, reg.lspci.src, 'lspci')
     else if (reg.dmesg?.bar.start !== undefined) facts.setAddr(reg.dmesg.bar.start, reg.dmesg.src, 'dmesg')
     else this.addressFromRegister(index, reg, facts)
     return facts.build()

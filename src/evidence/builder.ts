@@ -3,9 +3,11 @@
  * never the records themselves, so memory is bounded by the number of functions, not the input size.
  */
 import {parseCommandLine, parseLinuxVersion, parsePciBarLine} from '../ingest/kmsg-lines.js'
+import {resolveUnnumberedBars, withEmptySlots} from '../ingest/lspci-bars.js'
 import type {
   CfgAccessRecord,
   ConfigDumpRecord,
+  DeviceFactRecord,
   KernelMessageRecord,
   MappingRecord,
   MemOpRecord,
@@ -27,6 +29,8 @@ import type {EvidenceSet, InputSummary, KernelInfo} from './types.js'
 export const OTHER_MESSAGE_CAP = 20_000
 /** QEMU >= 8.0 traces config reads of absent functions under this device name. */
 const ABSENT_FUNCTION = 'empty'
+/** Config offset of BAR 0 (PCI_BASE_ADDRESS_0). */
+const BAR0 = 0x10
 
 const hex = (n: number) => `0x${n.toString(16)}`
 
@@ -121,6 +125,32 @@ export class EvidenceBuilder implements RecordSink {
     this.device(r).bars.onResource(r.index, r.start, r.end, r.flags, r.src)
   }
 
+  /** lspci's decoded text: BAR lines, decoded config bytes, the bound driver. */
+  deviceFact(r: DeviceFactRecord): void {
+    const seq = ++this.seq
+    const device = this.device(r)
+    switch (r.kind) {
+      case 'lspci-bar':
+        device.bars.onLspci(r.index, r.bar, r.src)
+        return
+      case 'lspci-unplaced-bars':
+        device.unplacedBars = r
+        return
+      case 'decoded':
+        for (const b of r.bytes) device.image.observeDecoded(b.offset, b.value, b.src, seq)
+        return
+      case 'driver':
+        if (r.driver) {
+          if (device.kernelDriver && device.kernelDriver.name !== r.driver.name) {
+            this.warnings.warn('driver-changed', `${device.bdf}: driver ${r.driver.name} here, ${device.kernelDriver.name} in ${formatSource(device.kernelDriver.src)}`, r.driver.src)
+          }
+          device.kernelDriver = r.driver
+        }
+        if (r.modules) device.kernelModules = r.modules
+        return
+    }
+  }
+
   /** Ends one input file: an access still waiting for its pair does not pair across files. */
   endInput(summary?: InputSummary): void {
     this.pairer.finish()
@@ -140,6 +170,7 @@ export class EvidenceBuilder implements RecordSink {
       this.warnings.warn('messages-capped', `kept ${OTHER_MESSAGE_CAP} kernel messages naming no device, ${this.omittedOtherMessages} more not kept`)
     }
     const devices = [...this.devices.values()].sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0))
+    for (const device of devices) this.placeUnnumberedBars(device)
     for (const device of devices) {
       for (const change of readOnlyCapabilityChanges(device.image)) {
         this.warnings.warn(
@@ -159,6 +190,30 @@ export class EvidenceBuilder implements RecordSink {
     }
   }
 
+  /** lspci -v's unnumbered BAR lines, placed by the BAR registers of any dump of the same device. */
+  private placeUnnumberedBars(device: DeviceState): void {
+    const unplaced = device.unplacedBars
+    if (!unplaced) return
+    const registers = new Uint8Array(4 * unplaced.slots)
+    let dumped = true
+    for (let i = 0; i < registers.length && dumped; i++) {
+      const byte = device.image.byte(BAR0 + i)?.current
+      if (byte?.origin === 'dump') registers[i] = byte.value
+      else dumped = false
+    }
+    const lines = unplaced.lines.map((l) => ({index: undefined, ...l}))
+    const resolved = dumped ? resolveUnnumberedBars(lines, unplaced.slots, registers) : undefined
+    if (!resolved) {
+      this.warnings.warn(
+        'lspci-bar-index',
+        'lspci -v prints BARs without their number and no input tells which is which (use -vv, or add the -xxx dump of the same device); these BAR lines are ignored',
+        unplaced.src,
+      )
+      return
+    }
+    for (const bar of unplaced.emptiesKnown ? withEmptySlots(resolved, unplaced.slots, unplaced.src) : resolved) device.bars.onLspci(bar.index, bar.bar, bar.src)
+  }
+
   private device(address: Omit<PciAddress, 'domain'> & {readonly domain?: number}): DeviceState {
     // Called for every config access: look up by a number, format the BDF only for a new device.
     const domain = address.domain ?? 0
@@ -171,12 +226,20 @@ export class EvidenceBuilder implements RecordSink {
     const key = formatBdf(full)
     let device = this.devices.get(key)
     if (!device) {
-      device = new DeviceState(full, (offset, before, after) =>
-        this.warnings.warn(
-          'config-readonly-changed',
-          `${key}: read-only config byte ${hex(offset)} was ${hex(before.value)} (${formatSource(before.src)}), now ${hex(after.value)}`,
-          after.src,
-        ),
+      device = new DeviceState(
+        full,
+        (offset, before, after) =>
+          this.warnings.warn(
+            'config-readonly-changed',
+            `${key}: read-only config byte ${hex(offset)} was ${hex(before.value)} (${formatSource(before.src)}), now ${hex(after.value)}`,
+            after.src,
+          ),
+        (offset, decoded, other) =>
+          this.warnings.warn(
+            'lspci-decode-conflict',
+            `${key}: config byte ${hex(offset)} is ${hex(other.value)} in ${formatSource(other.src)} but lspci decoded ${hex(decoded.value)} in ${formatSource(decoded.src)}`,
+            decoded.src,
+          ),
       )
       this.devices.set(key, device)
     }

@@ -63,13 +63,18 @@ interface ByteState {
 
 /** Reports a read-only byte whose value changed (the caller turns it into a warning). */
 export type ReadOnlyConflictHandler = (offset: number, before: ByteFact, after: ByteFact) => void
+/** Reports a byte lspci decoded as one value while hex or a read shows another. */
+export type DecodeConflictHandler = (offset: number, decoded: ByteFact, other: ByteFact) => void
 
 export class ConfigImage implements ConfigImageView {
   private readonly bytes: (ByteState | undefined)[] = []
   private known = 0
   private extended = false
 
-  constructor(private readonly onReadOnlyConflict?: ReadOnlyConflictHandler) {}
+  constructor(
+    private readonly onReadOnlyConflict?: ReadOnlyConflictHandler,
+    private readonly onDecodeConflict?: DecodeConflictHandler,
+  ) {}
 
   get size(): number {
     return this.extended ? EXTENDED_SIZE : CONVENTIONAL_SIZE
@@ -120,6 +125,25 @@ export class ConfigImage implements ConfigImageView {
     }
   }
 
+  /**
+   * A byte lspci decoded from the config space and printed as text. It fills a byte no hex or read
+   * has shown; where one has, the two must agree (a disagreement is reported and the other wins).
+   */
+  observeDecoded(offset: number, value: number, src: SourceRef, seq: number): void {
+    if (!inImage(offset)) return
+    const state = this.state(offset)
+    const cur = state.current
+    const fact: ByteFact = {value, origin: 'lspci-decode', src, seq}
+    if (!cur) {
+      this.known++
+      state.current = fact
+    } else if (cur.origin === 'inferred') {
+      state.current = fact
+    } else if (cur.value !== value) {
+      this.onDecodeConflict?.(offset, fact, cur)
+    }
+  }
+
   private state(offset: number): ByteState {
     let state = this.bytes[offset]
     if (!state) {
@@ -135,6 +159,12 @@ export class ConfigImage implements ConfigImageView {
     if (!inImage(offset)) return
     const state = this.state(offset)
     const cur = state.current
+    if (cur?.origin === 'lspci-decode') {
+      // Hex or a read of a byte lspci only decoded: it replaces the decode, which must agree.
+      if (cur.value !== value) this.onDecodeConflict?.(offset, cur, {value, origin, src, seq})
+      state.current = {value, origin, src, seq}
+      return
+    }
     if (cur && cur.origin !== 'inferred' && cur.value === value) {
       // Same value again: only worth recording after a write (the write did not change it).
       const lastInHistory = state.history?.[state.history.length - 1]

@@ -2,11 +2,11 @@
  * Everything gathered about one PCI function while records stream in; bounded in size (capped lists
  * with counts of what was left out), turned into a DeviceEvidence at the end.
  */
-import type {KernelMessageRecord} from '../ingest/records.js'
+import type {KernelDriverRecord, KernelMessageRecord, LspciUnplacedBarsRecord} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
 import {formatBdf, type PciAddress} from '../util/pci-address.js'
 import {BarTracker} from './bars.js'
-import {ConfigImage, type ReadOnlyConflictHandler} from './config-image.js'
+import {ConfigImage, type DecodeConflictHandler, type ReadOnlyConflictHandler} from './config-image.js'
 import type {DeviceEvidence, RegionAccess, RegionSummary, StatusChange, VirtioRegion} from './types.js'
 
 /** Region accesses kept per device; the rest are only counted (in the summary and `omitted`). */
@@ -35,13 +35,18 @@ export class DeviceState {
   private readonly statuses: SequencedStatus[] = []
   private readonly messages: KernelMessageRecord[] = []
   private omittedMessages = 0
+  kernelDriver?: NonNullable<KernelDriverRecord['driver']>
+  kernelModules?: NonNullable<KernelDriverRecord['modules']>
+  /** lspci -v BAR lines waiting for a dump of the BAR registers to be placed (see EvidenceBuilder). */
+  unplacedBars?: LspciUnplacedBarsRecord
 
   constructor(
     readonly address: PciAddress,
     onReadOnlyConflict: ReadOnlyConflictHandler,
+    onDecodeConflict?: DecodeConflictHandler,
   ) {
     this.bdf = formatBdf(address)
-    this.image = new ConfigImage(onReadOnlyConflict)
+    this.image = new ConfigImage(onReadOnlyConflict, onDecodeConflict)
   }
 
   addRegionAccess(access: RegionAccess): void {
@@ -77,6 +82,7 @@ export class DeviceState {
     const status: StatusChange[] = this.statuses.map(({seq: _seq, cause, ...change}) =>
       cause === 'qemu' && !memoryEventsTraced ? change : {...change, cause},
     )
+    const rom = this.bars.romEvidence(warnings, this.bdf)
     const evidence: DeviceEvidence = {
       address: this.address,
       bdf: this.bdf,
@@ -92,6 +98,9 @@ export class DeviceState {
       traced: this.traced,
       ...(this.omittedAccesses > 0 ? {omittedRegionAccesses: this.omittedAccesses} : {}),
       ...(this.traced ? {cfgReadWidths: {...this.cfgReadWidths}} : {}),
+      ...(this.kernelDriver ? {kernelDriver: this.kernelDriver} : {}),
+      ...(this.kernelModules ? {kernelModules: this.kernelModules} : {}),
+      ...(rom ? {expansionRom: rom} : {}),
     }
     return evidence
   }

@@ -20,6 +20,9 @@ export type ByteOrigin =
   | 'inferred'
   /** from a static dump (lspci, sysfs config) */
   | 'dump'
+  /** decoded by lspci and printed as text (`[1af4:1041]`, `BAR=4 offset=00003000 ...`), where no
+   * hex shows the byte; any hex or read of the byte replaces it (a different value is a conflict) */
+  | 'lspci-decode'
   /** written by the guest (kept in history; a write alone does not say what the device holds) */
   | 'write'
 
@@ -133,6 +136,13 @@ export interface DeviceEvidence {
   readonly omittedRegionAccesses?: number
   /** Config reads whose access width was recovered exactly vs. had to be inferred. */
   readonly cfgReadWidths?: {readonly exact: number; readonly inferred: number}
+  /** The driver bound to the function when the input was taken (lspci -k/-v `Kernel driver in use:`).
+   * `virtio-pci` bound means its probe returned 0; which transport it chose is not in this fact. */
+  readonly kernelDriver?: {readonly name: string; readonly src: SourceRef}
+  /** Modules that could drive the function (lspci -k `Kernel modules:`); loaded or not. */
+  readonly kernelModules?: {readonly names: readonly string[]; readonly src: SourceRef}
+  /** The expansion ROM (lspci `Expansion ROM at ...`, sysfs `resource` line 7), when an input says. */
+  readonly expansionRom?: BarEvidence
 }
 
 export interface KernelInfo {

@@ -83,7 +83,11 @@ async function ingestAs(format: InputFormat, path: string, ctx: IngestContext, o
       const parser = new LspciParser(ctx)
       const bytes = await feedTextFile(path, gzip, ctx, parser)
       parser.finish()
-      if (ctx.records === 0) throw new InputError('no lspci hex dump found (run lspci with -x, -xxx or -xxxx)', {file: ctx.file})
+      if (parser.devices === 0) throw new InputError('no lspci device line found (a line such as `00:03.0 Ethernet controller: ...`)', {file: ctx.file})
+      // Names only (plain `lspci`): nothing to use, but other inputs may still say everything.
+      if (ctx.records === 0) {
+        ctx.warnings.warn('lspci-adds-nothing', 'lspci output with no hex, BARs, ids or driver lines: nothing used (run lspci -vv -xxx -nn -k)', {file: ctx.file})
+      }
       return bytes
     }
     case 'hex-dump': {

@@ -162,3 +162,77 @@ export interface ResourceRecord extends RecordBase {
   readonly end: number
   readonly flags: number
 }
+
+/**
+ * A BAR as lspci's verbose output printed it (pciutils lspci.c show_bases / show_rom):
+ * `Region 4: Memory at fe000000 (64-bit, prefetchable) [size=16K]`, `-v`'s unnumbered
+ * `I/O ports at c040 [size=32]`, `Expansion ROM at feb80000 [disabled] [size=256K]` (index 6).
+ * On Linux lspci takes address, type and size from sysfs `resource`, so these are the kernel's view.
+ */
+export interface LspciBarRecord extends RecordBase {
+  readonly kind: 'lspci-bar'
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  /** 0..5 BARs, 6 expansion ROM. */
+  readonly index: number
+  /** 'empty': no line for this BAR although lspci knew the sizes, so the OS resource is empty. */
+  readonly bar: LspciBar | 'empty'
+}
+
+export interface LspciBar {
+  readonly kind: 'io' | 'mem'
+  readonly is64: boolean
+  readonly prefetchable: boolean
+  /** From `[size=...]`; absent when lspci printed none (sizes unknown, or a resource of 0/1 byte). */
+  readonly size?: number
+  /** Absent for `<unassigned>`, `<ignored>`, `<broken-64-bit-slot>`. */
+  readonly start?: number
+  /** `[disabled]` (decoding off in the command register, or a ROM not enabled). */
+  readonly disabled?: boolean
+  /** `[virtual]`: the OS has the resource, the device's register reads 0. */
+  readonly virtual?: boolean
+}
+
+/**
+ * -v's unnumbered BAR lines of a block that does not tell which BAR each is (no hex, or slots left
+ * over): the evidence places them once another input's dump shows the BAR registers.
+ */
+export interface LspciUnplacedBarsRecord extends RecordBase {
+  readonly kind: 'lspci-unplaced-bars'
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  readonly lines: readonly {readonly bar: LspciBar; readonly src: SourceRef}[]
+  /** BAR slots of the header type: 6, or 2 for a bridge. */
+  readonly slots: number
+  /** lspci knew the sizes and the header type, so a BAR without a line is an empty resource. */
+  readonly emptiesKnown: boolean
+}
+
+/** Config bytes a tool decoded and printed (lspci -v/-vv/-nn text), not dumped as hex. */
+export interface DecodedBytesRecord extends RecordBase {
+  readonly kind: 'decoded'
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  readonly bytes: readonly {readonly offset: number; readonly value: number; readonly src: SourceRef}[]
+}
+
+/** lspci -k / -v: `Kernel driver in use: virtio-pci` and `Kernel modules: virtio_pci`. */
+export interface KernelDriverRecord extends RecordBase {
+  readonly kind: 'driver'
+  readonly domain: number
+  readonly bus: number
+  readonly slot: number
+  readonly func: number
+  /** The bound driver; absent when only `Kernel modules:` was printed (none bound). */
+  readonly driver?: {readonly name: string; readonly src: SourceRef}
+  readonly modules?: {readonly names: readonly string[]; readonly src: SourceRef}
+}
+
+/** What a static description of a device adds besides hex (lspci's decoded text). */
+export type DeviceFactRecord = LspciBarRecord | LspciUnplacedBarsRecord | DecodedBytesRecord | KernelDriverRecord

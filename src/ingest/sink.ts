@@ -1,4 +1,4 @@
-import type {ConfigDumpRecord, KernelMessageRecord, ResourceRecord, TraceRecord} from './records.js'
+import type {ConfigDumpRecord, DeviceFactRecord, KernelMessageRecord, ResourceRecord, TraceRecord} from './records.js'
 
 /** Receives records synchronously, in input order. */
 export interface RecordSink {
@@ -6,4 +6,6 @@ export interface RecordSink {
   kmsg(r: KernelMessageRecord): void
   dump(r: ConfigDumpRecord): void
   resource(r: ResourceRecord): void
+  /** lspci's decoded BARs, config bytes and kernel driver. */
+  deviceFact(r: DeviceFactRecord): void
 }

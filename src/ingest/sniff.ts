@@ -24,6 +24,8 @@ const QEMU_EVENT_RE =
   /(?:^|[^a-z_])(?:pci_cfg_(?:read|write) \S+ [0-9a-f]+:[0-9a-f]+|pci_update_mappings_(?:add|del) \S+ [0-9a-f]{2}:|memory_region_ops_(?:read|write) cpu -?\d+ mr |virtio_set_status vdev |virtio_queue_notify vdev |virtio_pci_notify_write(?:_pio)? 0x)/
 const LSPCI_HEADER_RE = /^(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7] \S/
 const LSPCI_ROW_RE = /^[0-9a-f]{2,3}: (?:[0-9a-f]{2} ){15}[0-9a-f]{2}$/
+/** A detail line of lspci -v/-vv/-k under a device header. */
+const LSPCI_DETAIL_RE = /^\s+(?:Subsystem|Control|Flags|Region [0-5]|Memory at|I\/O ports at|Expansion ROM at|Capabilities|Kernel driver in use|Kernel modules): /
 
 export async function sniffFormat(path: string, displayName = path): Promise<InputFormat> {
   let info
@@ -70,14 +72,16 @@ export async function sniffFormat(path: string, displayName = path): Promise<Inp
 export function sniffText(head: Buffer): InputFormat | undefined {
   let sawKernelLine = false
   let lspciHeader = false
+  /** Hex rows and verbose detail lines after a device header. */
   let lspciRows = 0
   const hexDump = new HexDumpSniffer()
   const content: string[] = []
   for (const raw of firstLines(head.toString('latin1'), SNIFF_LINES)) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (QEMU_EVENT_RE.test(line)) return 'qemu-log'
-    if (LSPCI_HEADER_RE.test(line)) lspciHeader = true
-    else if (lspciHeader && LSPCI_ROW_RE.test(line)) lspciRows++
+    // A terminal recording puts escapes and a CR before the header: test what follows the CR.
+    if (LSPCI_HEADER_RE.test(line.slice(line.lastIndexOf('\r') + 1))) lspciHeader = true
+    else if (lspciHeader && (LSPCI_ROW_RE.test(line) || LSPCI_DETAIL_RE.test(line))) lspciRows++
     if (content.length < 2 && line.trim() !== '' && !line.startsWith('#')) content.push(line)
     // Only whether some line is a kernel line matters: once one is seen, the others need no parsing.
     if (!sawKernelLine) sawKernelLine = isKernelLine(line)
@@ -87,6 +91,8 @@ export function sniffText(head: Buffer): InputFormat | undefined {
   if (hexDump.found) return 'hex-dump'
   if (content[0] !== undefined && isCsvHeader(content[0], content[1])) return 'csv'
   if (sawKernelLine) return 'dmesg'
+  // Plain `lspci` (names only) is still lspci: ingest says it adds nothing instead of refusing it.
+  if (content[0] !== undefined && LSPCI_HEADER_RE.test(content[0])) return 'lspci'
   return undefined
 }
 

@@ -33,7 +33,8 @@ export function renderHexdump(img: ConfigImageView, caps: readonly ChainEntry[] 
         continue
       }
       known++
-      cells += `${b.current.origin === 'inferred' ? '~' : ' '}${b.current.value.toString(16).padStart(2, '0')}`
+      const mark = b.current.origin === 'inferred' ? '~' : b.current.origin === 'lspci-decode' ? '=' : ' '
+      cells += `${mark}${b.current.value.toString(16).padStart(2, '0')}`
     }
     const label = capsByRow.get(row)
     if (known === 0 && !label) {

@@ -54,12 +54,15 @@ function renderDevice(d: DeviceEvidence): string[] {
   out.push(`${d.bdf}${d.qemuDevice ? ` ${d.qemuDevice}` : ''}`)
   const widths = d.cfgReadWidths
   out.push(
-    `  config space: ${d.config.knownCount} of ${d.config.size} bytes known${widths ? `; read widths ${widths.exact} exact, ${widths.inferred} inferred` : ''} (?? unknown, ~ inferred)`,
+    `  config space: ${d.config.knownCount} of ${d.config.size} bytes known${widths ? `; read widths ${widths.exact} exact, ${widths.inferred} inferred` : ''} (?? unknown, ~ inferred, = decoded by lspci)`,
   )
   const chain = walkCapabilityChain(d.config)
   out.push(...renderHexdump(d.config, chain.entries).map((l) => `    ${l}`))
   out.push('  BARs:', ...renderTable(['bar', 'type', 'address', 'size', 'first evidence', 'from'], barRows(d.bars)).map((l) => `    ${l}`))
+  if (d.expansionRom) out.push(`  expansion ROM: address ${hex(d.expansionRom.addr)}, size ${hex(d.expansionRom.size)} (${d.expansionRom.how.join(', ')})`)
   out.push('  capabilities:', ...renderCapabilityChain(chain).map((l) => `    ${l}`))
+  if (d.kernelDriver) out.push(`  kernel driver in use: ${d.kernelDriver.name}  (${formatSource(d.kernelDriver.src)})`)
+  if (d.kernelModules) out.push(`  kernel modules: ${d.kernelModules.names.join(', ')}  (${formatSource(d.kernelModules.src)})`)
   if (d.regionSummary.length > 0) {
     out.push('  driver accesses:')
     for (const r of d.regionSummary) out.push(`    ${r.region.padEnd(10)} ${r.reads} reads, ${r.writes} writes (first ${formatSource(r.first)})`)
@@ -123,6 +126,9 @@ export function evidenceToJson(evidence: EvidenceSet): unknown {
         acknowledged: d.acknowledged,
         driverOk: d.driverOk,
         messages: d.messages.map((m) => ({text: m.text, source: formatSource(m.src)})),
+        kernelDriver: d.kernelDriver && {name: d.kernelDriver.name, source: formatSource(d.kernelDriver.src)},
+        kernelModules: d.kernelModules && {names: d.kernelModules.names, source: formatSource(d.kernelModules.src)},
+        expansionRom: d.expansionRom && {...d.expansionRom, addr: hex(d.expansionRom.addr), size: hex(d.expansionRom.size), sources: d.expansionRom.sources.map(formatSource)},
       }
     }),
     warnings: evidence.warnings.map((w) => ({...w, source: w.source && formatSource(w.source)})),

@@ -2,14 +2,14 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {IngestContext} from '../../src/ingest/ingest-context.js'
 import {type LineConsumer, LineSplitter} from '../../src/ingest/line-splitter.js'
-import type {ConfigDumpRecord, KernelMessageRecord, ResourceRecord, TraceRecord} from '../../src/ingest/records.js'
+import type {ConfigDumpRecord, DeviceFactRecord, KernelMessageRecord, ResourceRecord, TraceRecord} from '../../src/ingest/records.js'
 import type {RecordSink} from '../../src/ingest/sink.js'
 import {InputError, WarningSink} from '../../src/util/errors.js'
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'ingest')
 export const fixture = (...parts: string[]) => join(FIXTURES, ...parts)
 
-export type AnyRecord = TraceRecord | KernelMessageRecord | ConfigDumpRecord | ResourceRecord
+export type AnyRecord = TraceRecord | KernelMessageRecord | ConfigDumpRecord | ResourceRecord | DeviceFactRecord
 
 export class CollectingSink implements RecordSink {
   readonly all: AnyRecord[] = []
@@ -23,6 +23,9 @@ export class CollectingSink implements RecordSink {
     this.all.push(r)
   }
   resource(r: ResourceRecord) {
+    this.all.push(r)
+  }
+  deviceFact(r: DeviceFactRecord) {
     this.all.push(r)
   }
   of<K extends AnyRecord['kind']>(kind: K): Extract<AnyRecord, {kind: K}>[] {

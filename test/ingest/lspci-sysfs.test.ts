@@ -15,7 +15,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'probediff-lspci-'))
 function lspci(text: string | Buffer, chunks?: number[]) {
   const {sink, warnings, ctx} = newContext('lspci.txt')
   feedLines(new LspciParser(ctx), ctx, text, chunks)
-  return {dumps: sink.all as ConfigDumpRecord[], warnings: warnings.warnings}
+  return {dumps: sink.of('dump'), warnings: warnings.warnings}
 }
 
 const sysfsConfig = (bdf: string) => readFileSync(fixture('sysfs', bdf, 'config'))
@@ -39,7 +39,7 @@ describe('lspci (real pciutils 3.9 output from a QEMU 7.2 guest)', () => {
     expect(Buffer.from(dumps[5]!.bytes)).toEqual(sysfsConfig('0000:00:03.0').subarray(0, 64))
   })
 
-  it('-D -vvv -xxx: the domain is read and the decoded lines are ignored', () => {
+  it('-D -vvv -xxx: the domain is read and the decoded lines do not change the dumps', () => {
     const {dumps} = lspci(readFileSync(fixture('lspci', 'lspci-D-vvv-xxx.txt')))
     const plain = lspci(readFileSync(fixture('lspci', 'lspci-xxx.txt'))).dumps
     expect(dumps.map((d) => d.bytes)).toEqual(plain.map((d) => d.bytes))
@@ -56,11 +56,16 @@ describe('lspci (real pciutils 3.9 output from a QEMU 7.2 guest)', () => {
     expect(gap.warnings).toEqual([expect.objectContaining({code: 'lspci-row-gap', source: {file: 'lspci.txt', line: 3}})])
   })
 
-  it('is sniffed and refuses a file without dumps', async () => {
+  it('is sniffed; names only is a warning, no device line at all an error', async () => {
     expect(await sniffFormat(fixture('lspci', 'lspci-xxxx.txt'))).toBe('lspci')
     const path = join(tmp, 'no-dump.txt')
     writeFileSync(path, '00:03.0 Ethernet controller: Red Hat, Inc. Virtio network device\n')
-    await expect(ingestFile(path, new CollectingSink(), {warnings: new WarningSink(), format: 'lspci'})).rejects.toBeInstanceOf(InputError)
+    const warnings = new WarningSink()
+    await ingestFile(path, new CollectingSink(), {warnings, format: 'lspci'})
+    expect(warnings.warnings).toEqual([expect.objectContaining({code: 'lspci-adds-nothing', source: {file: path}})])
+    const none = join(tmp, 'no-device.txt')
+    writeFileSync(none, 'total 0\n')
+    await expect(ingestFile(none, new CollectingSink(), {warnings: new WarningSink(), format: 'lspci'})).rejects.toThrow(/no-device.txt: no lspci device line found/)
   })
 })
 
