@@ -17,7 +17,17 @@ import {EventStatus, type MemRegionFilter, QemuEventParser, isPciRegionName, reg
 export const SKIPPED_MEMOPS_KEY = 'memory_region_ops_* (non-PCI regions)'
 /** InputSummary.unknownEvents key for config-space probes of absent functions (see conf-probe-holdback.ts). */
 export const ABSENT_PROBES_KEY = 'memory_region_ops_* (config probes of absent functions)'
-import type {TraceRecord} from './records.js'
+import type {CfgAccessRecord, TraceRecord} from './records.js'
+import {ascii} from './byte-cursor.js'
+
+const MEMORY_REGION_OPS_READ_SP = ascii('memory_region_ops_read ')
+const MEMORY_REGION_OPS_WRITE_SP = ascii('memory_region_ops_write ')
+const CPU_SP = ascii('cpu ')
+const SP_MR_SP = ascii(' mr ')
+const SP_ADDR_SP = ascii(' addr ')
+const SP_VALUE_SP = ascii(' value ')
+const SP_SIZE_SP = ascii(' size ')
+const SP_NAME_SP_Q = ascii(" name '")
 
 /** Seconds back in time that mean "another trace starts here" (threads' clocks jitter by ms). */
 const TIME_BACKWARDS_LIMIT = 1
@@ -55,7 +65,7 @@ export class QemuLogParser {
   /** The last record emitted was a pci_cfg_read: the next config data read is its data access. */
   private lastWasCfgRead = false
   private droppedProbes = 0
-  private readonly replayLine = (buf: Buffer, start: number, end: number, lineNo: number) => this.fullLine(buf, start, end, lineNo, -1)
+  private readonly replayLine = (buf: Buffer, start: number, end: number, lineNo: number) => this.heldLine(buf, start, end, lineNo)
 
   constructor(
     private readonly ctx: IngestContext,
@@ -78,10 +88,46 @@ export class QemuLogParser {
           return
         }
         const region = confRegionAt(buf, q + 1, end)
-        if (region !== ConfRegion.None && this.configPathLine(region, buf, start, end, lineNo)) return
+        if (region !== ConfRegion.None) {
+          if (this.configPathLine(region, buf, start, end, lineNo)) return
+          if (this.configPathRecord(region, buf, start, end, lineNo, q)) return
+        }
       }
     }
     this.fullLine(buf, start, end, lineNo, q)
+  }
+
+  /**
+   * A config-path memory line that is kept, handed to the sink as numbers when it takes them (no
+   * record, no source location: the width pairer needs neither); false if the line needs the full
+   * parser (another sink, a malformed line, a value beyond 2^53).
+   */
+  private configPathRecord(region: ConfRegion, buf: Buffer, start: number, end: number, lineNo: number, q: number): boolean {
+    const sink = this.ctx.sink
+    if (sink.configPathAccess === undefined) return false
+    const p = this.prefix(buf, start, end)
+    if (p < 0) return false
+    const c = this.events.cur
+    c.reset(buf, p, end)
+    const op = c.lit(MEMORY_REGION_OPS_READ_SP) ? 'read' : c.lit(MEMORY_REGION_OPS_WRITE_SP) ? 'write' : undefined
+    if (op === undefined || !c.lit(CPU_SP) || Number.isNaN(c.sdec()) || !c.lit(SP_MR_SP)) return false
+    const mr = c.find(32)
+    if (mr <= c.pos) return false
+    c.pos = mr
+    if (!c.lit(SP_ADDR_SP)) return false
+    const addr = c.hex0x()
+    if (Number.isNaN(addr) || !c.lit(SP_VALUE_SP)) return false
+    const value = c.hex0x()
+    if (Number.isNaN(value) || !c.lit(SP_SIZE_SP)) return false
+    const size = c.dec()
+    // The name must start right where the line's last quote is (what the full parser takes as the name).
+    if (Number.isNaN(size) || !c.lit(SP_NAME_SP_Q) || c.pos !== q + 1) return false
+    this.beforeRecord()
+    this.lastWasCfgRead = false
+    this.checkContinuity(this.time, p === start ? Prefix.None : this.prefixOf(buf, start), lineNo, this.tid, undefined)
+    this.ctx.records++
+    sink.configPathAccess(op, region === ConfRegion.Index ? 'index' : buf[q + 4] === 101 /* pcie-mmcfg */ ? 'mmcfg' : 'data', addr, value, size)
+    return true
   }
 
   /** Holds, drops or lets through a config-path memory line; false if it is not a memory_region_ops line. */
@@ -98,6 +144,14 @@ export class QemuLogParser {
     if (region === ConfRegion.Index || this.held.lastIsData) this.droppedProbes += this.held.clear()
     this.held.hold(buf, start, end, lineNo, region === ConfRegion.Data)
     return true
+  }
+
+  /** A held config-path line whose access turned out to be a device's: parsed now. */
+  private heldLine(buf: Buffer, start: number, end: number, lineNo: number): void {
+    const q = regionNameQuote(buf, start, end)
+    const region = q < 0 ? ConfRegion.None : confRegionAt(buf, q + 1, end)
+    if (region !== ConfRegion.None && this.configPathRecord(region, buf, start, end, lineNo, q)) return
+    this.fullLine(buf, start, end, lineNo, -1)
   }
 
   /** The line splitter is done with its current chunk. */
@@ -214,14 +268,13 @@ export class QemuLogParser {
   private emit(r: TraceRecord, style: Prefix, lineNo: number, tid: number): void {
     this.beforeRecord()
     this.lastWasCfgRead = r.kind === 'cfg' && r.op === 'read'
-    this.checkContinuity(r, style, lineNo, tid)
+    this.checkContinuity(r.time, style, lineNo, tid, r.kind === 'cfg' ? r : undefined)
     this.ctx.records++
     this.ctx.sink.trace(r)
   }
 
   /** Two captures in one file: the clock jumps back, the prefix style changes, or a slot changes device. */
-  private checkContinuity(r: TraceRecord, style: Prefix, lineNo: number, tid: number): void {
-    const t = r.time
+  private checkContinuity(t: number | undefined, style: Prefix, lineNo: number, tid: number, r: CfgAccessRecord | undefined): void {
     if (tid >= 0 && style === Prefix.Tid && !this.tids.has(tid)) this.newThread(tid, t, lineNo)
     if (t !== undefined) {
       if (this.lastTime !== undefined && t < this.lastTime - TIME_BACKWARDS_LIMIT) {
@@ -233,7 +286,7 @@ export class QemuLogParser {
       if (this.prefixStyle !== undefined) this.concatenated(lineNo, 'the line prefix format changes')
       this.prefixStyle = style
     }
-    if (r.kind === 'cfg' && r.dev !== 'empty') {
+    if (r !== undefined && r.dev !== 'empty') {
       const key = (r.bus << 8) | (r.slot << 3) | r.func
       const before = this.devAt.get(key)
       if (before !== r.dev) {
