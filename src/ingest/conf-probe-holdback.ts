@@ -35,6 +35,23 @@ function bytesAt(buf: Buffer, at: number, end: number, lit: Uint8Array): boolean
   return true
 }
 
+const CONF_IDX_TAIL = ascii(" name 'pci-conf-idx'")
+const CONF_DATA_TAIL = ascii(" name 'pci-conf-data'")
+
+/**
+ * The two config-mechanism #1 regions straight from the end of the line, without looking for the
+ * name's opening quote: they are most lines of a trace. Returns where the name's quote is (or -1).
+ */
+export function confPortQuote(buf: Buffer, start: number, end: number): number {
+  const last = buf[end - 2]
+  const tail = last === 120 /* x */ ? CONF_IDX_TAIL : last === 97 /* a */ ? CONF_DATA_TAIL : undefined
+  if (tail === undefined) return -1
+  const at = end - tail.length
+  if (at < start) return -1
+  for (let i = 0; i < tail.length; i++) if (buf[at + i] !== tail[i]) return -1
+  return at + 6
+}
+
 /** Which config path a region name (starting at `at`, quote-terminated) is. */
 export function confRegionAt(buf: Buffer, at: number, end: number): ConfRegion {
   if (buf[at] !== 112 /* p */) return ConfRegion.None

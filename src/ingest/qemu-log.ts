@@ -10,7 +10,7 @@ import {ByteInterner} from './byte-interner.js'
 import {kernelRecord} from './dmesg.js'
 import type {IngestContext} from './ingest-context.js'
 import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
-import {ConfRegion, HeldLines, MemOp, confRegionAt, eventStartFast, memOpAt} from './conf-probe-holdback.js'
+import {ConfRegion, HeldLines, MemOp, confPortQuote, confRegionAt, eventStartFast, memOpAt} from './conf-probe-holdback.js'
 import {EventStatus, type MemRegionFilter, QemuEventParser, isPciRegionName, regionNameQuote} from './qemu-log-events.js'
 
 /** InputSummary.unknownEvents key for memory_region_ops lines of regions unrelated to PCI. */
@@ -81,6 +81,11 @@ export class QemuLogParser {
     // from the region name at the end of the line before looking at anything else.
     let q = -1
     if (buf[end - 1] === 39) {
+      if (this.filterMemOps && (q = confPortQuote(buf, start, end)) >= 0) {
+        const region = buf[end - 2] === 120 ? ConfRegion.Index : ConfRegion.Data
+        if (this.configPathLine(region, buf, start, end, lineNo) || this.configPathRecord(region, buf, start, end, lineNo, q)) return
+        return this.fullLine(buf, start, end, lineNo, q)
+      }
       q = regionNameQuote(buf, start, end)
       if (q >= 0 && this.filterMemOps) {
         if (!isPciRegionName(buf, q + 1)) {

@@ -11,48 +11,63 @@
  */
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
-import type {CaseReplayResult, CaseReplayer} from '../golden/check.js'
+import type {CaseReplayer, CaseReport, CompareOptions} from '../golden/check.js'
 import type {CorpusPaths} from '../golden/corpus.js'
 import type {CaseReplayOptions} from './case.js'
 
 /** Default: one extra thread per this many cases (twice the break-even measured above), up to one per core. */
 const CASES_PER_EXTRA_THREAD = 90
 
-export type CaseOutcome = CaseReplayResult | {error: string; exitCode: number}
+export type CaseOutcome = CaseReport | {error: string; exitCode: number; fatal?: boolean}
 
 export interface WorkerRequest {
   readonly root: string
   readonly name: string
   readonly opts: CaseReplayOptions
+  readonly compare: CompareOptions
 }
 
 export function createCaseReplayer(paths: CorpusPaths, opts: CaseReplayOptions & {jobs?: number}): CaseReplayer {
   const {jobs: requested, ...replayOpts} = opts
-  return async (names, onDone) => {
+  return async (names, compare, onDone) => {
     const byDefault = Math.min(availableParallelism(), 1 + Math.floor(names.length / CASES_PER_EXTRA_THREAD))
     const jobs = Math.max(1, Math.min(requested ?? byDefault, names.length))
     const compiled = import.meta.url.endsWith('.js')
-    return replayAll(paths, names, replayOpts, compiled ? jobs - 1 : 0, onDone)
+    return replayAll(paths, names, replayOpts, compare, compiled ? jobs - 1 : 0, onDone)
   }
 }
 
-/** Replays one case; input problems become a per-case error, never an exception. */
-export async function replayCaseSafely(paths: CorpusPaths, name: string, opts: CaseReplayOptions): Promise<CaseOutcome> {
+/**
+ * Replays one case and compares it with its golden; input problems become a per-case error, never an
+ * exception, and a golden that cannot be read or written a fatal one.
+ */
+export async function replayCaseSafely(paths: CorpusPaths, name: string, opts: CaseReplayOptions, compare: CompareOptions): Promise<CaseOutcome> {
+  // Loaded on first use: a main thread that only hands out cases never needs the model.
+  const [{replayCase}, {compareCase}] = await Promise.all([import('./case.js'), import('../golden/check.js')])
+  let result
   try {
-    // Loaded on first use: a main thread that only hands out cases never needs the model.
-    const {replayCase} = await import('./case.js')
-    return await replayCase(paths, name, opts)
+    result = await replayCase(paths, name, opts)
   } catch (error) {
-    const e = error as Error & {exitCode?: number}
-    if (typeof e.exitCode === 'number') return {error: e.message, exitCode: e.exitCode}
-    return {error: `internal error: ${e.stack ?? e.message}`, exitCode: 1}
+    return asOutcome(error, false)
   }
+  try {
+    return await compareCase(name, result, compare)
+  } catch (error) {
+    return asOutcome(error, true)
+  }
+}
+
+function asOutcome(error: unknown, fatal: boolean): CaseOutcome {
+  const e = error as Error & {exitCode?: number}
+  if (typeof e.exitCode === 'number') return {error: e.message, exitCode: e.exitCode, ...(fatal ? {fatal} : {})}
+  return {error: `internal error: ${e.stack ?? e.message}`, exitCode: 1, ...(fatal ? {fatal} : {})}
 }
 
 async function replayAll(
   paths: CorpusPaths,
   names: readonly string[],
   opts: CaseReplayOptions,
+  compare: CompareOptions,
   workers: number,
   onDone: (name: string) => void,
 ): Promise<Map<string, CaseOutcome>> {
@@ -62,8 +77,8 @@ async function replayAll(
     results.set(name, outcome)
     onDone(name)
   }
-  const runners = [replayInThisThread(paths, queue, opts, done)]
-  for (let i = 0; i < workers; i++) runners.push(replayInWorker(paths, queue, opts, done))
+  const runners = [replayInThisThread(paths, queue, opts, compare, done)]
+  for (let i = 0; i < workers; i++) runners.push(replayInWorker(paths, queue, opts, compare, done))
   await Promise.all(runners)
   return results
 }
@@ -72,15 +87,17 @@ async function replayInThisThread(
   paths: CorpusPaths,
   queue: string[],
   opts: CaseReplayOptions,
+  compare: CompareOptions,
   done: (name: string, outcome: CaseOutcome) => void,
 ): Promise<void> {
-  for (let name = queue.shift(); name !== undefined; name = queue.shift()) done(name, await replayCaseSafely(paths, name, opts))
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) done(name, await replayCaseSafely(paths, name, opts, compare))
 }
 
 function replayInWorker(
   paths: CorpusPaths,
   queue: string[],
   opts: CaseReplayOptions,
+  compare: CompareOptions,
   done: (name: string, outcome: CaseOutcome) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -92,7 +109,7 @@ function replayInWorker(
         resolve()
         return
       }
-      const request: WorkerRequest = {root: paths.root, name, opts}
+      const request: WorkerRequest = {root: paths.root, name, opts, compare}
       worker.postMessage(request)
     }
     worker.on('message', (msg: {name: string; outcome: CaseOutcome}) => {
