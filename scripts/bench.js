@@ -17,7 +17,7 @@
  * ingest,gz,unfiltered,startup,check).
  */
 import {spawnSync} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync, writeSync, renameSync} from 'node:fs'
+import {closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync} from 'node:fs'
 import {availableParallelism, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -126,12 +126,48 @@ if (!skip.has('startup')) {
   row('probediff --version (CPU vs node -e 0)', 0, paired([node, run, '--version'], nothing, 'cpu'), {ratio: 2.5, text: '<= 2.5x node CPU'})
   row('replay one case (CPU vs node -e 0)', 0, paired([node, run, 'replay', join(oneCase, 'trace.log.gz'), '--dmesg', join(oneCase, 'dmesg.txt')], nothing, 'cpu'), {ratio: 2.5, text: '<= 2.5x node CPU'})
 }
+/**
+ * A corpus of `copies` x the shipped cases under BENCH_DIR (inputs linked, goldens copied with the case
+ * name in their header changed), so that `check` runs on many cases with every golden matching.
+ */
+function bigCorpus(copies) {
+  const out = join(dir, `corpus-x${copies}`)
+  if (existsSync(join(out, 'done'))) return out
+  rmSync(out, {recursive: true, force: true})
+  for (const c of cases) {
+    const golden = readFileSync(join(here, 'golden', `${c}.json`), 'utf8')
+    for (let i = 1; i <= copies; i++) {
+      const name = `${c}-x${i}`
+      const caseDir = join(out, 'traces', name)
+      mkdirSync(caseDir, {recursive: true})
+      for (const f of readdirSync(join(here, 'traces', c))) {
+        const from = join(here, 'traces', c, f)
+        if (statSync(from).isDirectory()) cpSync(from, join(caseDir, f), {recursive: true})
+        else symlinkSync(from, join(caseDir, f))
+      }
+      mkdirSync(join(out, 'golden'), {recursive: true})
+      writeFileSync(join(out, 'golden', `${name}.json`), golden.replace(`"case": "${c}"`, `"case": "${name}"`))
+    }
+  }
+  writeFileSync(join(out, 'done'), '')
+  return out
+}
+
+const cases = readdirSync(join(here, 'traces')).filter((c) => existsSync(join(here, 'traces', c, 'case.json')))
 if (!skip.has('check')) {
-  const cases = readdirSync(join(here, 'traces')).filter((c) => existsSync(join(here, 'traces', c, 'case.json')))
   const gzFiles = cases.flatMap((c) => readdirSync(join(here, 'traces', c)).filter((f) => f.endsWith('.gz')).map((f) => join(here, 'traces', c, f)))
   const zcat = ['sh', '-c', 'zcat "$@" > /dev/null', 'sh', ...gzFiles]
-  for (const jobs of ['1', '2']) {
-    row(`check, ${cases.length} cases, --jobs ${jobs} (vs zcat of their traces)`, 0, paired([node, run, 'check', '--root', here, '--update=none', '--jobs', jobs], zcat), undefined)
+  const corpora = [{root: here, count: cases.length, times: 1}]
+  for (const copies of (process.env.BENCH_CHECK_COPIES ?? '10,50').split(',').map(Number).filter(Boolean)) {
+    corpora.push({root: bigCorpus(copies), count: cases.length * copies, times: copies})
+  }
+  for (const corpus of corpora) {
+    const baseline = corpus.times === 1 ? zcat : ['sh', '-c', `for i in $(seq ${corpus.times}); do zcat "$@"; done > /dev/null`, 'sh', ...gzFiles]
+    for (const jobs of [undefined, '1', '2']) {
+      const args = [node, run, 'check', '--root', corpus.root, '--update=none', ...(jobs ? ['--jobs', jobs] : [])]
+      const goal = corpus.count >= 2000 ? {ratio: Infinity, rssMb: 200, text: '<= 200 MB'} : undefined
+      row(`check, ${corpus.count} cases, ${jobs ? `--jobs ${jobs}` : 'default jobs'} (vs zcat of their traces)`, 0, paired(args, baseline), goal)
+    }
   }
 }
 

@@ -340,9 +340,11 @@ export class QemuLogParser {
 
   private gluedEvent(buf: Buffer, start: number, end: number, src: SourceRef): number {
     let best = -1
+    // Searched inside the line only (Buffer.indexOf has no end: it would scan the rest of the chunk).
+    const line = buf.subarray(start + 1, end)
     for (const needle of EMBEDDED_NEEDLES) {
-      const at = buf.indexOf(needle, start + 1)
-      if (at > start && at < end && (best < 0 || at < best)) best = at
+      const at = line.indexOf(needle)
+      if (at >= 0 && (best < 0 || at + start + 1 < best)) best = at + start + 1
     }
     if (best < 0) return -1
     // Take the prefix glued in front of the event, when there is one.
