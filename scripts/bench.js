@@ -11,7 +11,6 @@
  *    concatenated (a multi-member gzip inflating to the same bytes);
  *  - unfiltered: $BENCH_UNFILTERED, a capture with every memory_region_ops event (`-trace
  *    'memory_region_ops_*'`, as a user traces it), concatenated to 350 MB and 1 GB (skipped without it);
- *  - simpletrace / CSV: the same boot's events written by the tools' own writers in test/ (skipped if absent).
  * Environment: BENCH_SIZES (MB, default 35,350,1000), BENCH_ROUNDS (default 3), BENCH_ROOT (the
  * probediff checkout to measure, default this one), BENCH_SKIP (comma list of sections to skip:
  * ingest,gz,unfiltered,startup,check).
