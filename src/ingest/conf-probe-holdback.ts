@@ -25,8 +25,10 @@ export const enum MemOp {
   Write,
 }
 
-const CONF_IDX_Q = ascii("pci-conf-idx'")
-const CONF_DATA_Q = ascii("pci-conf-data'")
+const CONF_IDX_NAME = 'pci-conf-idx'
+const CONF_DATA_NAME = 'pci-conf-data'
+const CONF_IDX_Q = ascii(`${CONF_IDX_NAME}'`)
+const CONF_DATA_Q = ascii(`${CONF_DATA_NAME}'`)
 const PCIE_MMCFG = ascii('pcie-mmcfg')
 
 function bytesAt(buf: Buffer, at: number, end: number, lit: Uint8Array): boolean {
@@ -35,8 +37,8 @@ function bytesAt(buf: Buffer, at: number, end: number, lit: Uint8Array): boolean
   return true
 }
 
-const CONF_IDX_TAIL = ascii(" name 'pci-conf-idx'")
-const CONF_DATA_TAIL = ascii(" name 'pci-conf-data'")
+const CONF_IDX_TAIL = ascii(` name '${CONF_IDX_NAME}'`)
+const CONF_DATA_TAIL = ascii(` name '${CONF_DATA_NAME}'`)
 
 /**
  * The two config-mechanism #1 regions straight from the end of the line, without looking for the

@@ -11,23 +11,29 @@ import {kernelRecord} from './dmesg.js'
 import type {IngestContext} from './ingest-context.js'
 import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
 import {ConfRegion, HeldLines, MemOp, confPortQuote, confRegionAt, eventStartFast, memOpAt} from './conf-probe-holdback.js'
-import {EventStatus, type MemRegionFilter, QemuEventParser, isPciRegionName, regionNameQuote} from './qemu-log-events.js'
+import {
+  CPU_SP,
+  EventStatus,
+  MEMORY_REGION_OPS_,
+  type MemRegionFilter,
+  QemuEventParser,
+  READ_SP,
+  SP_ADDR_SP,
+  SP_MR_SP,
+  SP_NAME_SP_Q,
+  SP_SIZE_SP,
+  SP_VALUE_SP,
+  WRITE_SP,
+  isPciRegionName,
+  regionNameQuote,
+} from './qemu-log-events.js'
 
 /** InputSummary.unknownEvents key for memory_region_ops lines of regions unrelated to PCI. */
 export const SKIPPED_MEMOPS_KEY = 'memory_region_ops_* (non-PCI regions)'
 /** InputSummary.unknownEvents key for config-space probes of absent functions (see conf-probe-holdback.ts). */
 export const ABSENT_PROBES_KEY = 'memory_region_ops_* (config probes of absent functions)'
 import type {CfgAccessRecord, TraceRecord} from './records.js'
-import {ascii} from './byte-cursor.js'
 
-const MEMORY_REGION_OPS_READ_SP = ascii('memory_region_ops_read ')
-const MEMORY_REGION_OPS_WRITE_SP = ascii('memory_region_ops_write ')
-const CPU_SP = ascii('cpu ')
-const SP_MR_SP = ascii(' mr ')
-const SP_ADDR_SP = ascii(' addr ')
-const SP_VALUE_SP = ascii(' value ')
-const SP_SIZE_SP = ascii(' size ')
-const SP_NAME_SP_Q = ascii(" name '")
 
 /** Seconds back in time that mean "another trace starts here" (threads' clocks jitter by ms). */
 const TIME_BACKWARDS_LIMIT = 1
@@ -114,7 +120,7 @@ export class QemuLogParser {
     if (p < 0) return false
     const c = this.events.cur
     c.reset(buf, p, end)
-    const op = c.lit(MEMORY_REGION_OPS_READ_SP) ? 'read' : c.lit(MEMORY_REGION_OPS_WRITE_SP) ? 'write' : undefined
+    const op = !c.lit(MEMORY_REGION_OPS_) ? undefined : c.lit(READ_SP) ? 'read' : c.lit(WRITE_SP) ? 'write' : undefined
     if (op === undefined || !c.lit(CPU_SP) || Number.isNaN(c.sdec()) || !c.lit(SP_MR_SP)) return false
     const mr = c.find(32)
     if (mr <= c.pos) return false
