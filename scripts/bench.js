@@ -51,20 +51,20 @@ function measure(argv, out = join(dir, 'out')) {
 function paired(a, b, by = 'wall') {
   const as = []
   const ratios = []
-  const bs = []
+  const cpuRatios = []
   for (let i = 0; i < rounds; i++) {
     const rb = measure(b)
     const ra = measure(a)
     as.push(ra)
-    bs.push(rb)
     ratios.push(ra[by] / rb[by])
+    cpuRatios.push(ra.cpu / rb.cpu)
   }
   return {
     wall: median(as.map((r) => r.wall)),
     cpu: median(as.map((r) => r.cpu)),
     rssMb: Math.max(...as.map((r) => r.rssMb)),
-    base: median(bs.map((r) => r[by])),
     ratio: median(ratios),
+    cpuRatio: median(cpuRatios),
   }
 }
 
@@ -85,7 +85,7 @@ const rows = []
 function row(what, bytes, r, goal) {
   const mb = bytes / 1e6
   const met = goal === undefined ? '' : r.ratio <= goal.ratio && (goal.rssMb === undefined || r.rssMb <= goal.rssMb) ? 'met' : 'MISSED'
-  rows.push([what, bytes ? mb.toFixed(0) : '', r.wall.toFixed(3), r.cpu.toFixed(3), bytes ? (mb / r.wall).toFixed(0) : '', `${r.ratio.toFixed(2)}x`, r.rssMb.toFixed(0), goal?.text ?? '', met, load()])
+  rows.push([what, bytes ? mb.toFixed(0) : '', r.wall.toFixed(3), r.cpu.toFixed(3), bytes ? (mb / r.wall).toFixed(0) : '', `${r.ratio.toFixed(2)}x`, `${r.cpuRatio.toFixed(2)}x`, r.rssMb.toFixed(0), goal?.text ?? '', met, load()])
   console.error(`  ${what}: ${r.wall.toFixed(3)} s, ${r.ratio.toFixed(2)}x, ${r.rssMb.toFixed(0)} MB`)
 }
 
@@ -170,10 +170,11 @@ if (!skip.has('check')) {
   }
 }
 
-const header = ['what', 'MB', 'wall s', 'cpu s', 'MB/s', 'ratio', 'peak RSS MB', 'goal', '', 'load average']
+const header = ['what', 'MB', 'wall s', 'cpu s', 'MB/s', 'ratio', 'cpu ratio', 'peak RSS MB', 'goal', '', 'load average']
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
 const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
 console.log(line(header))
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
 for (const r of rows) console.log(line(r))
-console.log(`load average at end: ${load()}; ratios are medians of pairs run back to back (baseline first)`)
+console.log(`load average at end: ${load()}; ratios are medians of pairs run back to back (baseline first); 'ratio' is`)
+console.log(`of wall time (of CPU time for start-up), 'cpu ratio' of user+sys CPU: on a busy machine the steadier one`)
