@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Writes oclif.manifest.json (gitignored) after `tsc`, so that oclif finds a command without
+ * Writes oclif.manifest.json (gitignored) after `tsc` (`npm run build`), so that oclif finds a command without
  * importing every command module first (start-up of every probediff invocation).
  * Same content as `oclif manifest` from the oclif dev CLI, without that large dependency.
  */

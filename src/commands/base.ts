@@ -22,6 +22,16 @@ export abstract class BaseCommand extends Command {
     createLogger(level)
   }
 
+  /**
+   * --json output: the same bytes as oclif's (2-space JSON and a newline), in one JSON.stringify and
+   * one write. oclif re-tokenizes the text with regexes to colour it, which only matters on a
+   * terminal (on a 4 MB document it took 5% of an ingest and 150 MB of memory); there it still does.
+   */
+  protected override logJson(json: unknown): void {
+    if (process.stdout.isTTY) return super.logJson(json)
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof InputError || err instanceof UsageError) {
       // Written directly: oclif's logToStderr is silent under --json, and --json users need it too.

@@ -14,6 +14,7 @@
  * unknown (and the config image falls back to its inference rule).
  */
 import type {CfgAccessRecord, MemOpRecord} from '../ingest/records.js'
+import type {ConfigPathRegion} from '../ingest/sink.js'
 import type {AccessWidth} from './config-image.js'
 
 export type WidthHow = 'stated' | 'cf8' | 'mmcfg'
@@ -30,10 +31,6 @@ const CONF_IDX = 'pci-conf-idx'
 const CONF_DATA = 'pci-conf-data'
 const CF8_ENABLE = 0x80000000
 
-export function isConfigPathRegion(name: string): boolean {
-  return name === CONF_IDX || name === CONF_DATA || isMmcfgRegion(name)
-}
-
 function isMmcfgRegion(name: string): boolean {
   return name.startsWith('pcie-mmcfg')
 }
@@ -42,15 +39,20 @@ function asWidth(size: number): AccessWidth | undefined {
   return size === 1 || size === 2 || size === 4 ? size : undefined
 }
 
-interface DataAccess {
-  readonly mem: MemOpRecord
-  readonly how: 'cf8' | 'mmcfg'
+/** Which config-path region a memory_region_ops name is, or undefined. */
+export function configPathRegionOf(name: string): ConfigPathRegion | undefined {
+  return name === CONF_IDX ? 'index' : name === CONF_DATA ? 'data' : isMmcfgRegion(name) ? 'mmcfg' : undefined
 }
 
 export class CfgWidthPairer {
   private confIdx: number | undefined
   private pendingRead: {readonly record: CfgAccessRecord; readonly seq: number} | undefined
-  private pendingDataWrite: DataAccess | undefined
+  /** The data write (pci-conf-data or MMCONFIG) waiting for its pci_cfg_write, as plain fields. */
+  private dataWrite = false
+  private dataWriteHow: 'cf8' | 'mmcfg' = 'cf8'
+  private dataWriteAddr = 0
+  private dataWriteValue = 0
+  private dataWriteSize = 0
   /** Set once any config-path memory event was seen: from then on an unpaired access is notable. */
   private memoryEventsSeen = false
   unpaired = 0
@@ -64,51 +66,61 @@ export class CfgWidthPairer {
   cfg(record: CfgAccessRecord, seq: number): void {
     this.flushRead()
     if (record.size !== undefined) {
-      this.pendingDataWrite = undefined
+      this.dataWrite = false
       this.emit({record, seq, width: record.size, how: 'stated'})
       return
     }
     if (record.op === 'read') {
-      this.pendingDataWrite = undefined
+      this.dataWrite = false
       this.pendingRead = {record, seq}
       return
     }
-    const data = this.pendingDataWrite
-    this.pendingDataWrite = undefined
-    const width = data ? this.matchingWidth(record, data) : undefined
+    const paired = this.dataWrite
+    this.dataWrite = false
+    const how = this.dataWriteHow
+    const width = paired ? this.matchingWidth(record, how, this.dataWriteAddr, this.dataWriteValue, this.dataWriteSize) : undefined
     if (width === undefined) this.noteUnpaired()
-    this.emit(width !== undefined && data ? {record, seq, width, how: data.how} : {record, seq})
+    this.emit(width !== undefined ? {record, seq, width, how} : {record, seq})
   }
 
+  /** A memory_region_ops record; those of other regions are ignored. */
   mem(record: MemOpRecord): void {
-    if (record.name === CONF_IDX) {
-      this.memoryEventsSeen = true
-      if (record.op === 'write') {
+    const region = configPathRegionOf(record.name)
+    if (region !== undefined) this.access(record.op, region, record.addr, record.value, record.size)
+  }
+
+  /** A config-path memory access (see RecordSink.configPathAccess). */
+  access(op: 'read' | 'write', region: ConfigPathRegion, addr: number, value: number, size: number): void {
+    this.memoryEventsSeen = true
+    if (region === 'index') {
+      if (op === 'write') {
         this.flushRead()
-        this.confIdx = record.value
+        this.confIdx = value
       }
       return
     }
-    const how = record.name === CONF_DATA ? 'cf8' : isMmcfgRegion(record.name) ? 'mmcfg' : undefined
-    if (!how) return
-    this.memoryEventsSeen = true
-    if (record.op === 'write') {
+    const how = region === 'data' ? 'cf8' : 'mmcfg'
+    if (op === 'write') {
       this.flushRead()
-      this.pendingDataWrite = {mem: record, how}
+      this.dataWrite = true
+      this.dataWriteHow = how
+      this.dataWriteAddr = addr
+      this.dataWriteValue = value
+      this.dataWriteSize = size
       return
     }
     const read = this.pendingRead
     if (!read) return // a read of an absent function: QEMU returns all-ones without a pci_cfg_read
     this.pendingRead = undefined
-    const width = this.matchingWidth(read.record, {mem: record, how})
+    const width = this.matchingWidth(read.record, how, addr, value, size)
     if (width === undefined) this.noteUnpaired()
-    this.emit(width !== undefined ? {...read, width, how} : read)
+    this.emit(width !== undefined ? {record: read.record, seq: read.seq, width, how} : read)
   }
 
   /** End of input (or of one file): a read still waiting for its data access has no width. */
   finish(): void {
     this.flushRead()
-    this.pendingDataWrite = undefined
+    this.dataWrite = false
   }
 
   private flushRead(): void {
@@ -123,21 +135,21 @@ export class CfgWidthPairer {
     if (this.memoryEventsSeen) this.unpaired++
   }
 
-  private matchingWidth(cfg: CfgAccessRecord, data: DataAccess): AccessWidth | undefined {
-    const width = asWidth(data.mem.size)
-    if (width === undefined || data.mem.value !== cfg.value) return undefined
+  private matchingWidth(cfg: CfgAccessRecord, how: 'cf8' | 'mmcfg', addr: number, value: number, size: number): AccessWidth | undefined {
+    const width = asWidth(size)
+    if (width === undefined || value !== cfg.value) return undefined
     const devfn = (cfg.slot << 3) | cfg.func
-    if (data.how === 'cf8') {
+    if (how === 'cf8') {
       const idx = this.confIdx
       if (idx === undefined || idx < CF8_ENABLE) return undefined
-      const reg = (idx & 0xfc) | (data.mem.addr & 3)
+      const reg = (idx & 0xfc) | (addr & 3)
       // Before QEMU 7.0 the event had no bus number: only devfn and offset can be compared.
       const busOk = cfg.busUnknown === true || ((idx >>> 16) & 0xff) === cfg.bus
       const ok = busOk && ((idx >>> 8) & 0xff) === devfn && reg === cfg.offset
       return ok ? width : undefined
     }
     const offsetInWindow = cfg.bus * 2 ** 20 + devfn * 2 ** 12 + cfg.offset
-    const base = data.mem.addr - offsetInWindow
+    const base = addr - offsetInWindow
     // The window base is at least 1 MiB aligned, so the low 20 bits must be devfn << 12 | offset.
     return base >= 0 && base % 2 ** 20 === 0 ? width : undefined
   }

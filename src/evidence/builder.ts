@@ -14,11 +14,11 @@ import type {
   ResourceRecord,
   TraceRecord,
 } from '../ingest/records.js'
-import type {RecordSink} from '../ingest/sink.js'
+import type {ConfigPathRegion, RecordSink} from '../ingest/sink.js'
 import type {WarningSink} from '../util/errors.js'
 import {formatBdf, parseBdf, type PciAddress} from '../util/pci-address.js'
 import {formatSource, type SourceRef} from '../util/source.js'
-import {CfgWidthPairer, isConfigPathRegion, type ResolvedCfgAccess} from './access-width.js'
+import {CfgWidthPairer, configPathRegionOf, type ResolvedCfgAccess} from './access-width.js'
 import {DeviceState} from './device-state.js'
 import {RegionAttributor, regionOfName} from './regions.js'
 import {readOnlyCapabilityChanges} from './readonly-check.js'
@@ -64,7 +64,7 @@ export class EvidenceBuilder implements RecordSink {
       case 'mem':
         this.memoryEventsTraced = true
         this.status.accessSeen()
-        if (isConfigPathRegion(r.name)) this.pairer.mem(r)
+        if (configPathRegionOf(r.name) !== undefined) this.pairer.mem(r)
         else this.regionAccess(r)
         return
       case 'mapping':
@@ -79,6 +79,14 @@ export class EvidenceBuilder implements RecordSink {
         // already seen as memory_region_ops events.
         return
     }
+  }
+
+  /** The same as a `mem` record of a config-path region, without the record. */
+  configPathAccess(op: 'read' | 'write', region: ConfigPathRegion, addr: number, value: number, size: number): void {
+    ++this.seq
+    this.memoryEventsTraced = true
+    this.status.accessSeen()
+    this.pairer.access(op, region, addr, value, size)
   }
 
   kmsg(r: KernelMessageRecord): void {

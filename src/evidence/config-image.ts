@@ -50,9 +50,9 @@ function inImage(offset: number): boolean {
   return offset >= 0 && offset < EXTENDED_SIZE
 }
 
-/** Byte `i` (little-endian) of a config value; values can exceed 2^31, so division, not >>>. */
+/** Byte `i` (little-endian) of a config value: >>> is exact below 2^32, division beyond. */
 function byteOf(value: number, i: number): number {
-  return Math.floor(value / 2 ** (8 * i)) & 0xff
+  return value >= 0 && value <= 0xffffffff ? (value >>> (8 * i)) & 0xff : Math.floor(value / 2 ** (8 * i)) & 0xff
 }
 
 interface ByteState {

@@ -60,7 +60,7 @@ export class RegionAttributor {
   private readonly mappings = new Map<string, ActiveMapping>()
   private generation = 0
   /** Busy regions (notify, ISR) see many accesses: remember each region instance's placement. */
-  private readonly placedByRegion = new Map<string, Placed>()
+  private readonly placedByRegion = new Map<string, Map<string, Placed>>()
 
   mapped(device: DeviceState, bar: number, op: 'add' | 'del', addr: number, size: number): void {
     if (bar > 5) return // the expansion ROM holds no virtio registers
@@ -71,13 +71,17 @@ export class RegionAttributor {
   }
 
   attribute(record: MemOpRecord, region: VirtioRegion): Attribution | AttributionFailure {
-    const key = `${record.mr}/${record.name}`
-    let placed = this.placedByRegion.get(key)
+    // By region instance (pointer) then name, without building a key string per access.
+    let byName = this.placedByRegion.get(record.mr)
+    let placed = byName?.get(record.name)
     if (!placed || !this.stillValid(placed, record.addr)) {
       const found = this.place(record.addr, region)
       if (typeof found === 'string') return found
       placed = found
-      if (record.mr !== '') this.placedByRegion.set(key, placed)
+      if (record.mr !== '') {
+        if (byName === undefined) this.placedByRegion.set(record.mr, (byName = new Map()))
+        byName.set(record.name, placed)
+      }
     }
     const {mapping} = placed
     const access: RegionAccess = {

@@ -4,7 +4,7 @@
  */
 import {rm} from 'node:fs/promises'
 import type {VerdictKind} from '../outcome/types.js'
-import {UsageError} from '../util/errors.js'
+import {InputError, UsageError} from '../util/errors.js'
 import {
   type CorpusPaths,
   goldenPath,
@@ -33,7 +33,25 @@ export interface CaseReplayResult {
   readonly warnings: readonly string[]
 }
 
-export type CaseReplayer = (names: readonly string[], onDone: (name: string) => void) => Promise<Map<string, CaseReplayResult | {error: string; exitCode: number}>>
+/**
+ * Replays cases and compares each with its golden (compareCase) where it was replayed, so that only
+ * the report, never the golden document, is kept or crosses threads. A case whose inputs cannot be
+ * replayed gives `error`; a golden that cannot be read or written gives `fatal` (it ends the run).
+ */
+export type CaseReplayer = (
+  names: readonly string[],
+  compare: CompareOptions,
+  onDone: (name: string) => void,
+) => Promise<Map<string, CaseReport | {error: string; exitCode: number; fatal?: boolean}>>
+
+/** What comparing a replayed case with its golden needs (plain data: it goes to worker threads). */
+export interface CompareOptions {
+  readonly paths: CorpusPaths
+  readonly update: UpdateMode
+  readonly color: boolean
+  /** Fail on any oracle difference (set when --oracle is given). */
+  readonly oracle?: boolean
+}
 
 export type GoldenStatus = 'match' | 'changed' | 'new' | 'stale' | 'error'
 export type KernelStatus = VerdictKind | 'mixed' | 'n/a'
@@ -90,15 +108,13 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   names = selectShard(names, opts.shard)
 
   opts.onStart?.(names.length)
-  const results = await opts.replay(names, (n) => opts.onCaseDone?.(n))
+  const compare: CompareOptions = {paths: opts.paths, update: opts.update, color: opts.color, oracle: opts.oracle}
+  const results = await opts.replay(names, compare, (n) => opts.onCaseDone?.(n))
   const reports: CaseReport[] = []
   for (const name of names) {
     const result = results.get(name)
-    if (!result || 'error' in result) {
-      reports.push(errorReport(name, result?.error ?? 'no result'))
-      continue
-    }
-    reports.push(await compareCase(name, result, opts))
+    if (result && 'fatal' in result && result.fatal) throw new InputError(result.error)
+    reports.push(!result || 'error' in result ? errorReport(name, result?.error ?? 'no result') : result)
   }
 
   // Obsolete goldens are judged on a whole-corpus run only (in shard 1 when sharded).
@@ -110,7 +126,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   return {cases: reports, obsolete, update: opts.update, ci: opts.ci, exitCode: inputError ? 2 : failed ? 1 : 0}
 }
 
-async function compareCase(name: string, result: CaseReplayResult, opts: CheckOptions): Promise<CaseReport> {
+export async function compareCase(name: string, result: CaseReplayResult, opts: CompareOptions): Promise<CaseReport> {
   const {paths} = opts
   const newText = renderGolden(result.doc)
   const existing = await readGolden(goldenPath(paths, name))

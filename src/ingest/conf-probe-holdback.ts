@@ -25,14 +25,33 @@ export const enum MemOp {
   Write,
 }
 
-const CONF_IDX_Q = ascii("pci-conf-idx'")
-const CONF_DATA_Q = ascii("pci-conf-data'")
+const CONF_IDX_NAME = 'pci-conf-idx'
+const CONF_DATA_NAME = 'pci-conf-data'
+const CONF_IDX_Q = ascii(`${CONF_IDX_NAME}'`)
+const CONF_DATA_Q = ascii(`${CONF_DATA_NAME}'`)
 const PCIE_MMCFG = ascii('pcie-mmcfg')
 
 function bytesAt(buf: Buffer, at: number, end: number, lit: Uint8Array): boolean {
   if (at + lit.length > end) return false
   for (let i = 0; i < lit.length; i++) if (buf[at + i] !== lit[i]) return false
   return true
+}
+
+const CONF_IDX_TAIL = ascii(` name '${CONF_IDX_NAME}'`)
+const CONF_DATA_TAIL = ascii(` name '${CONF_DATA_NAME}'`)
+
+/**
+ * The two config-mechanism #1 regions straight from the end of the line, without looking for the
+ * name's opening quote: they are most lines of a trace. Returns where the name's quote is (or -1).
+ */
+export function confPortQuote(buf: Buffer, start: number, end: number): number {
+  const last = buf[end - 2]
+  const tail = last === 120 /* x */ ? CONF_IDX_TAIL : last === 97 /* a */ ? CONF_DATA_TAIL : undefined
+  if (tail === undefined) return -1
+  const at = end - tail.length
+  if (at < start) return -1
+  for (let i = 0; i < tail.length; i++) if (buf[at + i] !== tail[i]) return -1
+  return at + 6
 }
 
 /** Which config path a region name (starting at `at`, quote-terminated) is. */

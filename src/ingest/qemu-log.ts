@@ -10,14 +10,30 @@ import {ByteInterner} from './byte-interner.js'
 import {kernelRecord} from './dmesg.js'
 import type {IngestContext} from './ingest-context.js'
 import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
-import {ConfRegion, HeldLines, MemOp, confRegionAt, eventStartFast, memOpAt} from './conf-probe-holdback.js'
-import {EventStatus, type MemRegionFilter, QemuEventParser, isPciRegionName, regionNameQuote} from './qemu-log-events.js'
+import {ConfRegion, HeldLines, MemOp, confPortQuote, confRegionAt, eventStartFast, memOpAt} from './conf-probe-holdback.js'
+import {
+  CPU_SP,
+  EventStatus,
+  MEMORY_REGION_OPS_,
+  type MemRegionFilter,
+  QemuEventParser,
+  READ_SP,
+  SP_ADDR_SP,
+  SP_MR_SP,
+  SP_NAME_SP_Q,
+  SP_SIZE_SP,
+  SP_VALUE_SP,
+  WRITE_SP,
+  isPciRegionName,
+  regionNameQuote,
+} from './qemu-log-events.js'
 
 /** InputSummary.unknownEvents key for memory_region_ops lines of regions unrelated to PCI. */
 export const SKIPPED_MEMOPS_KEY = 'memory_region_ops_* (non-PCI regions)'
 /** InputSummary.unknownEvents key for config-space probes of absent functions (see conf-probe-holdback.ts). */
 export const ABSENT_PROBES_KEY = 'memory_region_ops_* (config probes of absent functions)'
-import type {TraceRecord} from './records.js'
+import type {CfgAccessRecord, TraceRecord} from './records.js'
+
 
 /** Seconds back in time that mean "another trace starts here" (threads' clocks jitter by ms). */
 const TIME_BACKWARDS_LIMIT = 1
@@ -55,7 +71,7 @@ export class QemuLogParser {
   /** The last record emitted was a pci_cfg_read: the next config data read is its data access. */
   private lastWasCfgRead = false
   private droppedProbes = 0
-  private readonly replayLine = (buf: Buffer, start: number, end: number, lineNo: number) => this.fullLine(buf, start, end, lineNo, -1)
+  private readonly replayLine = (buf: Buffer, start: number, end: number, lineNo: number) => this.heldLine(buf, start, end, lineNo)
 
   constructor(
     private readonly ctx: IngestContext,
@@ -71,6 +87,11 @@ export class QemuLogParser {
     // from the region name at the end of the line before looking at anything else.
     let q = -1
     if (buf[end - 1] === 39) {
+      if (this.filterMemOps && (q = confPortQuote(buf, start, end)) >= 0) {
+        const region = buf[end - 2] === 120 ? ConfRegion.Index : ConfRegion.Data
+        if (this.configPathLine(region, buf, start, end, lineNo) || this.configPathRecord(region, buf, start, end, lineNo, q)) return
+        return this.fullLine(buf, start, end, lineNo, q)
+      }
       q = regionNameQuote(buf, start, end)
       if (q >= 0 && this.filterMemOps) {
         if (!isPciRegionName(buf, q + 1)) {
@@ -78,10 +99,46 @@ export class QemuLogParser {
           return
         }
         const region = confRegionAt(buf, q + 1, end)
-        if (region !== ConfRegion.None && this.configPathLine(region, buf, start, end, lineNo)) return
+        if (region !== ConfRegion.None) {
+          if (this.configPathLine(region, buf, start, end, lineNo)) return
+          if (this.configPathRecord(region, buf, start, end, lineNo, q)) return
+        }
       }
     }
     this.fullLine(buf, start, end, lineNo, q)
+  }
+
+  /**
+   * A config-path memory line that is kept, handed to the sink as numbers when it takes them (no
+   * record, no source location: the width pairer needs neither); false if the line needs the full
+   * parser (another sink, a malformed line, a value beyond 2^53).
+   */
+  private configPathRecord(region: ConfRegion, buf: Buffer, start: number, end: number, lineNo: number, q: number): boolean {
+    const sink = this.ctx.sink
+    if (sink.configPathAccess === undefined) return false
+    const p = this.prefix(buf, start, end)
+    if (p < 0) return false
+    const c = this.events.cur
+    c.reset(buf, p, end)
+    const op = !c.lit(MEMORY_REGION_OPS_) ? undefined : c.lit(READ_SP) ? 'read' : c.lit(WRITE_SP) ? 'write' : undefined
+    if (op === undefined || !c.lit(CPU_SP) || Number.isNaN(c.sdec()) || !c.lit(SP_MR_SP)) return false
+    const mr = c.find(32)
+    if (mr <= c.pos) return false
+    c.pos = mr
+    if (!c.lit(SP_ADDR_SP)) return false
+    const addr = c.hex0x()
+    if (Number.isNaN(addr) || !c.lit(SP_VALUE_SP)) return false
+    const value = c.hex0x()
+    if (Number.isNaN(value) || !c.lit(SP_SIZE_SP)) return false
+    const size = c.dec()
+    // The name must start right where the line's last quote is (what the full parser takes as the name).
+    if (Number.isNaN(size) || !c.lit(SP_NAME_SP_Q) || c.pos !== q + 1) return false
+    this.beforeRecord()
+    this.lastWasCfgRead = false
+    this.checkContinuity(this.time, p === start ? Prefix.None : this.prefixOf(buf, start), lineNo, this.tid, undefined)
+    this.ctx.records++
+    sink.configPathAccess(op, region === ConfRegion.Index ? 'index' : buf[q + 4] === 101 /* pcie-mmcfg */ ? 'mmcfg' : 'data', addr, value, size)
+    return true
   }
 
   /** Holds, drops or lets through a config-path memory line; false if it is not a memory_region_ops line. */
@@ -98,6 +155,14 @@ export class QemuLogParser {
     if (region === ConfRegion.Index || this.held.lastIsData) this.droppedProbes += this.held.clear()
     this.held.hold(buf, start, end, lineNo, region === ConfRegion.Data)
     return true
+  }
+
+  /** A held config-path line whose access turned out to be a device's: parsed now. */
+  private heldLine(buf: Buffer, start: number, end: number, lineNo: number): void {
+    const q = regionNameQuote(buf, start, end)
+    const region = q < 0 ? ConfRegion.None : confRegionAt(buf, q + 1, end)
+    if (region !== ConfRegion.None && this.configPathRecord(region, buf, start, end, lineNo, q)) return
+    this.fullLine(buf, start, end, lineNo, -1)
   }
 
   /** The line splitter is done with its current chunk. */
@@ -214,14 +279,13 @@ export class QemuLogParser {
   private emit(r: TraceRecord, style: Prefix, lineNo: number, tid: number): void {
     this.beforeRecord()
     this.lastWasCfgRead = r.kind === 'cfg' && r.op === 'read'
-    this.checkContinuity(r, style, lineNo, tid)
+    this.checkContinuity(r.time, style, lineNo, tid, r.kind === 'cfg' ? r : undefined)
     this.ctx.records++
     this.ctx.sink.trace(r)
   }
 
   /** Two captures in one file: the clock jumps back, the prefix style changes, or a slot changes device. */
-  private checkContinuity(r: TraceRecord, style: Prefix, lineNo: number, tid: number): void {
-    const t = r.time
+  private checkContinuity(t: number | undefined, style: Prefix, lineNo: number, tid: number, r: CfgAccessRecord | undefined): void {
     if (tid >= 0 && style === Prefix.Tid && !this.tids.has(tid)) this.newThread(tid, t, lineNo)
     if (t !== undefined) {
       if (this.lastTime !== undefined && t < this.lastTime - TIME_BACKWARDS_LIMIT) {
@@ -233,7 +297,7 @@ export class QemuLogParser {
       if (this.prefixStyle !== undefined) this.concatenated(lineNo, 'the line prefix format changes')
       this.prefixStyle = style
     }
-    if (r.kind === 'cfg' && r.dev !== 'empty') {
+    if (r !== undefined && r.dev !== 'empty') {
       const key = (r.bus << 8) | (r.slot << 3) | r.func
       const before = this.devAt.get(key)
       if (before !== r.dev) {
@@ -282,9 +346,11 @@ export class QemuLogParser {
 
   private gluedEvent(buf: Buffer, start: number, end: number, src: SourceRef): number {
     let best = -1
+    // Searched inside the line only (Buffer.indexOf has no end: it would scan the rest of the chunk).
+    const line = buf.subarray(start + 1, end)
     for (const needle of EMBEDDED_NEEDLES) {
-      const at = buf.indexOf(needle, start + 1)
-      if (at > start && at < end && (best < 0 || at < best)) best = at
+      const at = line.indexOf(needle)
+      if (at >= 0 && (best < 0 || at + start + 1 < best)) best = at + start + 1
     }
     if (best < 0) return -1
     // Take the prefix glued in front of the event, when there is one.

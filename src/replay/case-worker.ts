@@ -4,6 +4,6 @@ import {corpusPaths} from '../golden/corpus.js'
 import {replayCaseSafely, type WorkerRequest} from './pool.js'
 
 parentPort?.on('message', async (req: WorkerRequest) => {
-  const outcome = await replayCaseSafely(corpusPaths(req.root), req.name, req.opts)
+  const outcome = await replayCaseSafely(corpusPaths(req.root), req.name, req.opts, req.compare)
   parentPort?.postMessage({name: req.name, outcome})
 })

@@ -7,52 +7,69 @@
  * it up (JIT) before it runs at full speed; on the shipped corpus the first eight trace cases of a
  * thread take ~0.6 s more than they do warm. So an extra thread only pays off with many cases: with
  * 45 cases on an idle 2-core machine two threads were no faster than one (2.04 vs 2.10 s best), and
- * with the machine busy they were much slower (3.7-4.7 vs 2.6-3.4 s).
+ * with the machine busy they were much slower (3.7-4.7 vs 2.6-3.4 s). On 2,250 cases (the corpus 50
+ * times) two threads took half the time of one (124 vs 245 s, load average ~20) for 18% more CPU and
+ * 225-232 vs 158 MB peak RSS (each thread is a V8 heap): so the default stays one per 90 cases.
  */
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
-import type {CaseReplayResult, CaseReplayer} from '../golden/check.js'
+import type {CaseReplayer, CaseReport, CompareOptions} from '../golden/check.js'
 import type {CorpusPaths} from '../golden/corpus.js'
 import type {CaseReplayOptions} from './case.js'
 
 /** Default: one extra thread per this many cases (twice the break-even measured above), up to one per core. */
 const CASES_PER_EXTRA_THREAD = 90
 
-export type CaseOutcome = CaseReplayResult | {error: string; exitCode: number}
+export type CaseOutcome = CaseReport | {error: string; exitCode: number; fatal?: boolean}
 
 export interface WorkerRequest {
   readonly root: string
   readonly name: string
   readonly opts: CaseReplayOptions
+  readonly compare: CompareOptions
 }
 
 export function createCaseReplayer(paths: CorpusPaths, opts: CaseReplayOptions & {jobs?: number}): CaseReplayer {
   const {jobs: requested, ...replayOpts} = opts
-  return async (names, onDone) => {
+  return async (names, compare, onDone) => {
     const byDefault = Math.min(availableParallelism(), 1 + Math.floor(names.length / CASES_PER_EXTRA_THREAD))
     const jobs = Math.max(1, Math.min(requested ?? byDefault, names.length))
     const compiled = import.meta.url.endsWith('.js')
-    return replayAll(paths, names, replayOpts, compiled ? jobs - 1 : 0, onDone)
+    return replayAll(paths, names, replayOpts, compare, compiled ? jobs - 1 : 0, onDone)
   }
 }
 
-/** Replays one case; input problems become a per-case error, never an exception. */
-export async function replayCaseSafely(paths: CorpusPaths, name: string, opts: CaseReplayOptions): Promise<CaseOutcome> {
+/**
+ * Replays one case and compares it with its golden; input problems become a per-case error, never an
+ * exception, and a golden that cannot be read or written a fatal one.
+ */
+export async function replayCaseSafely(paths: CorpusPaths, name: string, opts: CaseReplayOptions, compare: CompareOptions): Promise<CaseOutcome> {
+  // Loaded on first use: a main thread that only hands out cases never needs the model.
+  const [{replayCase}, {compareCase}] = await Promise.all([import('./case.js'), import('../golden/check.js')])
+  let result
   try {
-    // Loaded on first use: a main thread that only hands out cases never needs the model.
-    const {replayCase} = await import('./case.js')
-    return await replayCase(paths, name, opts)
+    result = await replayCase(paths, name, opts)
   } catch (error) {
-    const e = error as Error & {exitCode?: number}
-    if (typeof e.exitCode === 'number') return {error: e.message, exitCode: e.exitCode}
-    return {error: `internal error: ${e.stack ?? e.message}`, exitCode: 1}
+    return asOutcome(error, false)
   }
+  try {
+    return await compareCase(name, result, compare)
+  } catch (error) {
+    return asOutcome(error, true)
+  }
+}
+
+function asOutcome(error: unknown, fatal: boolean): CaseOutcome {
+  const e = error as Error & {exitCode?: number}
+  if (typeof e.exitCode === 'number') return {error: e.message, exitCode: e.exitCode, ...(fatal ? {fatal} : {})}
+  return {error: `internal error: ${e.stack ?? e.message}`, exitCode: 1, ...(fatal ? {fatal} : {})}
 }
 
 async function replayAll(
   paths: CorpusPaths,
   names: readonly string[],
   opts: CaseReplayOptions,
+  compare: CompareOptions,
   workers: number,
   onDone: (name: string) => void,
 ): Promise<Map<string, CaseOutcome>> {
@@ -62,8 +79,8 @@ async function replayAll(
     results.set(name, outcome)
     onDone(name)
   }
-  const runners = [replayInThisThread(paths, queue, opts, done)]
-  for (let i = 0; i < workers; i++) runners.push(replayInWorker(paths, queue, opts, done))
+  const runners = [replayInThisThread(paths, queue, opts, compare, done)]
+  for (let i = 0; i < workers; i++) runners.push(replayInWorker(paths, queue, opts, compare, done))
   await Promise.all(runners)
   return results
 }
@@ -72,15 +89,17 @@ async function replayInThisThread(
   paths: CorpusPaths,
   queue: string[],
   opts: CaseReplayOptions,
+  compare: CompareOptions,
   done: (name: string, outcome: CaseOutcome) => void,
 ): Promise<void> {
-  for (let name = queue.shift(); name !== undefined; name = queue.shift()) done(name, await replayCaseSafely(paths, name, opts))
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) done(name, await replayCaseSafely(paths, name, opts, compare))
 }
 
 function replayInWorker(
   paths: CorpusPaths,
   queue: string[],
   opts: CaseReplayOptions,
+  compare: CompareOptions,
   done: (name: string, outcome: CaseOutcome) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -92,7 +111,7 @@ function replayInWorker(
         resolve()
         return
       }
-      const request: WorkerRequest = {root: paths.root, name, opts}
+      const request: WorkerRequest = {root: paths.root, name, opts, compare}
       worker.postMessage(request)
     }
     worker.on('message', (msg: {name: string; outcome: CaseOutcome}) => {

@@ -113,6 +113,13 @@ describe('probediff check: the golden workflow', () => {
     expect(existsSync(join(root, 'golden', `${CASE}.json.new`))).toBe(false)
   })
 
+  it('a malformed golden ends the run with file:line (exit 2), now that cases are compared where they are replayed', async () => {
+    await writeFile(join(root, 'golden', `${CASE}.json`), '{\n  "header": {\n    "schema": 1,\n  oops\n}\n')
+    const result = await runCli(Check, ['--root', root, '--update=none'], noCi)
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toMatch(new RegExp(`^probediff: .*golden/${CASE}\\.json:\\d+: malformed JSON`, 'm'))
+  })
+
   it('unknown cases and bad case names are usage errors (exit 2)', async () => {
     expect((await runCli(Check, ['--root', root, 'no-such-case'], noCi)).exitCode).toBe(2)
     const traversal = await runCli(Check, ['--root', root, '../etc'], noCi)
