@@ -7,6 +7,7 @@ import {toProbeInput} from '../evidence/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {InputError, UsageError} from '../util/errors.js'
 import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
 import {probe} from '../model/virtio-pci-probe.js'
 import {observe} from './observed.js'
@@ -30,7 +31,13 @@ export interface Assessment {
  */
 export function profileOf(set: EvidenceSet, kernelOption?: string): KernelProfile | undefined {
   if (kernelOption !== undefined) return resolveKernelOption(kernelOption)
-  return set.kernel ? profileFor(set.kernel.release, set.kernel.banner) : undefined
+  if (!set.kernel) return undefined
+  try {
+    return profileFor(set.kernel.release, set.kernel.banner)
+  } catch (e) {
+    if (e instanceof UsageError) throw new InputError(e.message, set.kernel.src)
+    throw e
+  }
 }
 
 /** virtio_pci.force_legacy: `--force-legacy` if given, else the kernel command line in the log. */
