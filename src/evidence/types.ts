@@ -133,6 +133,8 @@ export interface DeviceEvidence {
   readonly omittedRegionAccesses?: number
   /** Config reads whose access width was recovered exactly vs. had to be inferred. */
   readonly cfgReadWidths?: {readonly exact: number; readonly inferred: number}
+  /** The driver bound to the function as lspci -k shows it (`Kernel driver in use: virtio-pci`). */
+  readonly kernelDriver?: {readonly name: string; readonly src: SourceRef}
 }
 
 export interface KernelInfo {

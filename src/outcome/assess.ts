@@ -40,6 +40,18 @@ export function profileOf(set: EvidenceSet, kernelOption?: string): KernelProfil
   }
 }
 
+/** Whether the kernel of the log prints the legacy `expected ABI version` line; false (the silent
+ * case, which decides less) when the log names no release of the modelled range. */
+function loggedKernelPrintsAbiLine(set: EvidenceSet): boolean {
+  if (!set.kernel) return false
+  try {
+    return profileFor(set.kernel.release, set.kernel.banner)?.rules.legacyAbiMessage ?? false
+  } catch (e) {
+    if (e instanceof UsageError) return false
+    throw e
+  }
+}
+
 /** virtio_pci.force_legacy: `--force-legacy` if given, else the kernel command line in the log. */
 export function forceLegacyOf(set: EvidenceSet, forceLegacyOption?: boolean): boolean {
   return forceLegacyOption ?? forceLegacyFromCmdline(set.cmdline?.text ?? '')
@@ -49,11 +61,14 @@ export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: Ker
   const input = toProbeInput(dev, {forceLegacy})
   const result = probe(input, profile)
   const kernelLog = set.kernel !== undefined || set.inputs.some((i) => i.format === 'dmesg')
-  if (!dev.traced && !kernelLog) return {result, verdict: verdict(result.predicted, undefined)}
+  if (!dev.traced && !kernelLog && dev.kernelDriver === undefined) return {result, verdict: verdict(result.predicted, undefined)}
   const observed = observe(dev, {
     kernelLog,
     otherMessages: set.otherMessages,
     statusTraced: set.devices.some((d) => d.status.length > 0),
+    evidence: set,
+    // What the logged kernel prints, not the profile asked for: the log is that kernel's.
+    legacyAbiMessage: loggedKernelPrintsAbiLine(set),
   })
   const queues = result.predicted.transport === 'modern' ? kernelQueues(dev) : undefined
   const setupVq = queues ? setupVqs(input, profile, result.predicted, queues.numQueues, queues.queues) : undefined
