@@ -11,12 +11,21 @@
  * base + (bus << 20 | devfn << 12 | offset). Both orders were checked on QEMU 7.2 traces.
  *
  * A pairing is accepted only if bus, devfn, offset and value all agree; otherwise the width stays
- * unknown (and the config image falls back to its inference rule).
+ * unknown (and the config image falls back to its inference rule). Where bus, devfn and offset agree
+ * but the values differ, the two events of one access contradict each other: that is reported as a
+ * conflict naming both lines, not as an access without its event.
  */
 import type {CfgAccessRecord, MemOpRecord} from '../ingest/records.js'
 import type {AccessWidth} from './config-image.js'
 
 export type WidthHow = 'stated' | 'cf8' | 'mmcfg'
+
+/** The pci_cfg event and the config-path memory event of the same access, with different values. */
+export interface CfgValueConflict {
+  readonly cfg: CfgAccessRecord
+  readonly mem: MemOpRecord
+  readonly how: 'cf8' | 'mmcfg'
+}
 
 export interface ResolvedCfgAccess {
   readonly record: CfgAccessRecord
@@ -55,7 +64,10 @@ export class CfgWidthPairer {
   private memoryEventsSeen = false
   unpaired = 0
 
-  constructor(private readonly emit: (access: ResolvedCfgAccess) => void) {}
+  constructor(
+    private readonly emit: (access: ResolvedCfgAccess) => void,
+    private readonly onConflict: (conflict: CfgValueConflict) => void = () => {},
+  ) {}
 
   get tracesMemoryEvents(): boolean {
     return this.memoryEventsSeen
@@ -75,8 +87,8 @@ export class CfgWidthPairer {
     }
     const data = this.pendingDataWrite
     this.pendingDataWrite = undefined
-    const width = data ? this.matchingWidth(record, data) : undefined
-    if (width === undefined) this.noteUnpaired()
+    const width = data ? this.pairedWidth(record, data) : undefined
+    if (width === undefined && !this.conflicted) this.noteUnpaired()
     this.emit(width !== undefined && data ? {record, seq, width, how: data.how} : {record, seq})
   }
 
@@ -100,8 +112,8 @@ export class CfgWidthPairer {
     const read = this.pendingRead
     if (!read) return // a read of an absent function: QEMU returns all-ones without a pci_cfg_read
     this.pendingRead = undefined
-    const width = this.matchingWidth(read.record, {mem: record, how})
-    if (width === undefined) this.noteUnpaired()
+    const width = this.pairedWidth(read.record, {mem: record, how})
+    if (width === undefined && !this.conflicted) this.noteUnpaired()
     this.emit(width !== undefined ? {...read, width, how} : read)
   }
 
@@ -123,9 +135,22 @@ export class CfgWidthPairer {
     if (this.memoryEventsSeen) this.unpaired++
   }
 
-  private matchingWidth(cfg: CfgAccessRecord, data: DataAccess): AccessWidth | undefined {
+  /** Set by pairedWidth when the two events of one access disagree on the value. */
+  private conflicted = false
+
+  /** The width when the events pair; a same-address pair with another value is a conflict. */
+  private pairedWidth(cfg: CfgAccessRecord, data: DataAccess): AccessWidth | undefined {
+    this.conflicted = false
+    const width = this.matchingWidth(cfg, data, false)
+    if (width !== undefined || data.mem.value === cfg.value || this.matchingWidth(cfg, data, true) === undefined) return width
+    this.conflicted = true
+    this.onConflict({cfg, mem: data.mem, how: data.how})
+    return undefined
+  }
+
+  private matchingWidth(cfg: CfgAccessRecord, data: DataAccess, ignoreValue: boolean): AccessWidth | undefined {
     const width = asWidth(data.mem.size)
-    if (width === undefined || data.mem.value !== cfg.value) return undefined
+    if (width === undefined || (!ignoreValue && data.mem.value !== cfg.value)) return undefined
     const devfn = (cfg.slot << 3) | cfg.func
     if (data.how === 'cf8') {
       const idx = this.confIdx

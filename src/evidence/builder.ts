@@ -35,7 +35,15 @@ export class EvidenceBuilder implements RecordSink {
   private readonly devices = new Map<string, DeviceState>()
   /** The same devices by domain:bus:slot.func packed into a number (see device()). */
   private readonly devicesByNumber = new Map<number, DeviceState>()
-  private readonly pairer = new CfgWidthPairer((access) => this.cfgAccess(access))
+  private readonly pairer = new CfgWidthPairer(
+    (access) => this.cfgAccess(access),
+    ({cfg, mem, how}) =>
+      this.warnings.warn(
+        'cfg-value-conflict',
+        `pci_cfg_${cfg.op} of ${formatBdf({domain: cfg.domain ?? 0, bus: cfg.bus, slot: cfg.slot, func: cfg.func})} offset ${hex(cfg.offset)} says ${hex(cfg.value)}, but the ${how === 'cf8' ? 'pci-conf-data' : 'MMCONFIG'} ${mem.op} of the same access (${formatSource(mem.src)}) says ${hex(mem.value)}: conflicting evidence, the width stays unknown`,
+        cfg.src,
+      ),
+  )
   private readonly regions = new RegionAttributor()
   private readonly status: StatusTracker
   private kernel: KernelInfo | undefined
