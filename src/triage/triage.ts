@@ -80,9 +80,13 @@ export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, ker
     dmesg: dmesgMatch(device, evidence),
     verdict: {kind: verdictKind, ...(device.verdictReason ? {reason: device.verdictReason} : {})},
     lints: device.lints,
-    fix:
+    fix: withDriverFailure(
       disagreementFix(device) ??
-      (decisive?.check === 'evidence.unknown' ? missingEvidenceFix(o, evidence, device.observed?.messagesKnown !== false && device.observed !== undefined) : adviceFor(decisive, failure?.reads ?? [], o, fallbacks)),
+        (decisive?.check === 'evidence.unknown'
+          ? missingEvidenceFix(o, evidence, device.observed !== undefined && device.observed.messagesKnown !== false)
+          : adviceFor(decisive, failure?.reads ?? [], o, fallbacks)),
+      device,
+    ),
     hexdump: renderHexdump(evidence.config, chain.entries),
     evidence,
   }
@@ -173,6 +177,16 @@ function dmesgMatch(device: DeviceReplay, evidence: DeviceEvidence): TriageDmesg
     saidNothing: known && device.predicted.messages.length === 0 && observedProbeMessages.length === 0,
     ...(printed.length > 0 ? {printed} : {}),
     ...(says ? {says} : {}),
+  }
+}
+
+/** A virtio driver that failed after the transport probe succeeded: said as what it is. */
+function withDriverFailure(fix: Fix, device: DeviceReplay): Fix {
+  const f = device.observed?.driverFailure
+  if (!f) return fix
+  return {
+    ...fix,
+    sentence: `${fix.sentence} Then the virtio driver ${f.driver} failed its own probe with error ${f.error} (${f.line}, ${f.source}): the virtio-pci probe had succeeded and registered the device, so look at ${f.driver}'s probe (its feature and queue setup), not at the transport probe.`,
   }
 }
 

@@ -16,7 +16,7 @@ const cases = existsSync(root) ? readdirSync(root).filter((n) => /^k\d/.test(n))
 /** What each kind of case is built to show, by QEMU device type. */
 function expectedTransport(caseName: string, qemuDevice: string): string {
   if (qemuDevice.startsWith('ivshmem')) return 'none'
-  if (caseName.endsWith('legacy-only')) return 'legacy'
+  if (caseName.endsWith('legacy-only') || caseName.endsWith('root-port-legacy')) return 'legacy'
   if (caseName.endsWith('force-legacy')) return qemuDevice === 'virtio-rng-pci' ? 'modern' : 'legacy'
   return 'modern'
 }
@@ -85,9 +85,13 @@ describe('the shipped corpus of real captures', () => {
           verdict: 'undetermined',
           missing: ['transport', 'whether the probe returned 0'],
         })
+      } else if (name.endsWith('root-port-legacy')) {
+        // The legacy probe succeeds, then virtio_net fails its own probe: agree, saying what failed.
+        expect({bdf: d.bdf, verdict: v.kind}).toEqual({bdf: d.bdf, verdict: 'agree'})
+        expect(v.reason).toMatch(/^the probe succeeded; after it the virtio driver virtio_net failed its own probe with error -2 .*: a driver failure, not a transport one$/)
       } else expect({bdf: d.bdf, verdict: v.kind, reason: v.reason}).toEqual({bdf: d.bdf, verdict: 'agree', reason: undefined})
       expect({bdf: d.bdf, transport: p.transport}).toEqual({bdf: d.bdf, transport: expectedTransport(name, d.qemuDevice ?? '')})
-      if (name.endsWith('legacy-only')) expect(p.messages).toEqual([`virtio-pci ${d.bdf}: virtio_pci: leaving for legacy driver`])
+      if (name.endsWith('legacy-only') || name.endsWith('root-port-legacy')) expect(p.messages).toEqual([`virtio-pci ${d.bdf}: virtio_pci: leaving for legacy driver`])
       else expect(p.messages).toEqual([])
       // setup_vq: every queue the driver set up gets its notify address without a message.
       if (p.transport === 'modern' && !name.includes('cfgonly')) {
