@@ -34,11 +34,12 @@ function missingBarFacts(evidence: DeviceEvidence, index: number): string[] {
 function configAdvice(offsets: readonly number[], evidence: DeviceEvidence): string {
   const highest = Math.max(...offsets)
   const dumped = dumpedBytes(evidence)
-  const needs = highest >= CONVENTIONAL ? 4096 : highest >= HEADER ? CONVENTIONAL : HEADER
+  // The probe goes on past the first unknown byte into the capability list (0x40..0xff), so a
+  // 64-byte dump is never enough advice.
+  const needs = highest >= CONVENTIONAL ? 4096 : CONVENTIONAL
   const ways: string[] = []
   if (needs === 4096) ways.push('`lspci -xxxx` run as root', 'the sysfs `config` file read as root (4096 bytes)')
-  else if (needs === CONVENTIONAL) ways.push('`lspci -xxx` run as root', 'the sysfs `config` file read as root')
-  else ways.push('`lspci -x`', 'the sysfs `config` file')
+  else ways.push('`lspci -xxx` run as root', 'the sysfs `config` file read as root')
   const given = dumped > 0 ? ` (the dump given has ${dumped} bytes${dumped < needs ? ': a non-root read, or a shorter -x form' : ''})` : ''
   if (evidence.traced) ways.push('a trace with pci_cfg_* events from the boot on')
   return `${ways.join(', or ')}${given}`
@@ -58,7 +59,7 @@ function barAdvice(evidence: DeviceEvidence, logGiven: boolean): string {
 export function missingEvidenceFix(outcome: PredictedOutcome, evidence: DeviceEvidence, logGiven: boolean): Fix {
   const parts: string[] = []
   const offsets = (outcome.undeterminedOffsets ?? []).map((o) => Number.parseInt(o, 16))
-  if (offsets.length > 0) parts.push(`config bytes ${outcome.undeterminedOffsets!.join(', ')}: add ${configAdvice(offsets, evidence)}`)
+  if (offsets.length > 0) parts.push(`Config bytes ${outcome.undeterminedOffsets!.join(', ')}: add ${configAdvice(offsets, evidence)}`)
   for (const index of outcome.undeterminedBars ?? []) {
     parts.push(`BAR ${index} ${missingBarFacts(evidence, index).join(' and ') || 'facts'}: add ${barAdvice(evidence, logGiven)}`)
   }
