@@ -25,10 +25,10 @@
 import {bdfOfPathNetdevName, parsePciEnumLine, parseProbeFailure, parseVirtioDeviceLine, parseVirtioPciMessage} from '../ingest/kmsg-lines.js'
 import type {KernelMessageRecord} from '../ingest/records.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
 import {formatSource} from '../util/source.js'
 import type {Transport} from './types.js'
 
-const VIRTIO_VENDOR = 0x1af4
 /** Device ids virtio-pci can register (modern probe: 0x1000..0x107f; the legacy range lies inside). */
 const VIRTIO_ID_FIRST = 0x1000
 const VIRTIO_ID_LAST = 0x107f
@@ -76,7 +76,7 @@ function vendorDevice(dev: DeviceEvidence): {vendor?: number; device?: number; s
 function canRegister(dev: DeviceEvidence): boolean | undefined {
   const {vendor, device} = vendorDevice(dev)
   if (vendor === undefined || device === undefined) return undefined
-  return vendor === VIRTIO_VENDOR && device >= VIRTIO_ID_FIRST && device <= VIRTIO_ID_LAST
+  return vendor === PCI_VENDOR_ID_REDHAT_QUMRANET && device >= VIRTIO_ID_FIRST && device <= VIRTIO_ID_LAST
 }
 
 /**
