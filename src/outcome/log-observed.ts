@@ -21,6 +21,11 @@
  *    force_legacy is on (the legacy probe may then have succeeded silently, or failed silently first).
  * A log "covers the probe" when it holds the function's enumeration line (`pci BDF: [1af4:...]`):
  * lines of the probe come later, so a log kept from there on misses none of them.
+ * Checked against virtio_pci_{common,modern,legacy}.c / virtio_pci_{modern,legacy}_dev.c and
+ * drivers/base/dd.c of Debian 5.10.223, 6.1.192, 6.12.117 and 7.3.4.
+ * Limits: force_legacy is read from the kernel command line (a modprobe option does not show in the
+ * log); a kernel built without CONFIG_VIRTIO_PCI_LEGACY returns -ENODEV silently after "leaving for
+ * legacy driver", which the log cannot tell from a legacy success without a registration fact.
  */
 import {bdfOfPathNetdevName, parsePciEnumLine, parseProbeFailure, parseVirtioDeviceLine, parseVirtioPciMessage} from '../ingest/kmsg-lines.js'
 import type {KernelMessageRecord} from '../ingest/records.js'
