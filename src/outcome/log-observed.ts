@@ -175,6 +175,12 @@ export function observeFromLog(set: EvidenceSet, dev: DeviceEvidence, opts: LogO
     ...(virtioDevice ? {virtioDevice} : {}),
     ...(virtioDevice?.failure ? {driverOk: false} : virtioDevice?.bound ? {driverOk: true} : {}),
   }
+  const other = dev.kernelDriver && dev.kernelDriver.name !== 'virtio-pci' ? dev.kernelDriver : undefined
+  if (other && !failure && registeredBy.length === 0) {
+    // Another driver holds the function: virtio-pci's probe failed silently, or never ran (driver_override).
+    const why = `lspci -k: Kernel driver in use: ${other.name} (${formatSource(other.src)}): not virtio-pci, whose probe failed silently or never ran`
+    return {...base, transport: 'unknown', transportEvidence: why, registeredEvidence: why}
+  }
   if (failure && registeredBy.length > 0) {
     const why = `conflicting evidence: ${failure.m.text} (${formatSource(failure.m.src)}) but ${registeredBy.join('; ')}`
     return {...base, transport: 'unknown', transportEvidence: why, registeredEvidence: why}
