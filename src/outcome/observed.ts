@@ -86,14 +86,14 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
     ...(opts.kernelLog ? {unattributedMessages: unattributed.filter(isUnattributedProbeMessage)} : {messagesKnown: false}),
   }
   const set: EvidenceSet = opts.evidence ?? {devices: [dev], otherMessages: opts.otherMessages ?? [], inputs: [], warnings: []}
+  const logOptions = {
+    kernelLog: opts.kernelLog,
+    forceLegacy: forceLegacyFromCmdline(set.cmdline?.text ?? ''),
+    legacyAbiMessage: opts.legacyAbiMessage ?? false,
+    abiLinePrinted: opts.kernelLog && set.otherMessages.some((m) => ABI_VERSION_LINE.test(m.text)),
+  }
   const fromLog = (registeredElsewhere?: string) =>
-    observeFromLog(set, dev, {
-      kernelLog: opts.kernelLog,
-      forceLegacy: forceLegacyFromCmdline(set.cmdline?.text ?? ''),
-      legacyAbiMessage: opts.legacyAbiMessage ?? false,
-      abiLinePrinted: set.otherMessages.some((m) => ABI_VERSION_LINE.test(m.text)),
-      ...(registeredElsewhere !== undefined ? {registeredElsewhere} : {}),
-    })
+    observeFromLog(set, dev, registeredElsewhere !== undefined ? {...logOptions, registeredElsewhere} : logOptions)
   const log = fromLog()
   const driver = driverFacts(log, false)
   if (!dev.traced) {

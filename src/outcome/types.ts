@@ -155,7 +155,8 @@ export interface ProbeResult {
 }
 
 export interface ObservedOutcome {
-  /** Transport the driver actually used: modern regions touched, legacy BAR touched, or neither. */
+  /** Transport the driver actually used: modern regions touched, legacy BAR touched, or neither; from
+   * the kernel log where the trace does not say (log-observed.ts); `unknown` when nothing says. */
   readonly transport: Transport | 'unknown'
   readonly acknowledged: boolean
   readonly driverOk: boolean
