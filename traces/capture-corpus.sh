@@ -29,6 +29,9 @@ k$k-pc-vectors0||vectors=0: no MSI-X capability and no MSI-X BAR, so INTx; a tra
 k$k-q35-root-port|--machine q35|q35: net and blk each behind a pcie-root-port (modern-only automatically, Express + PM caps, MMCONFIG), and a transitional rng on the root complex.|-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1 -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2 -device virtio-net-pci,bus=rp1 $(disk d0) -device virtio-blk-pci,drive=d0,bus=rp2 -device virtio-rng-pci
 k$k-pc-ivshmem||A non-virtio device with vendor 0x1af4: ivshmem-plain (1af4:1110) with a 1 MiB RAM backend. virtio_pci matches vendor 0x1af4 with any device id and must reject it.|-object memory-backend-ram,id=hm,size=1048576 -device ivshmem-plain,memdev=hm
 EOC
+  if [ "$k" = 6.12 ]; then
+    echo "k$k-q35-root-port-legacy|--machine q35|A legacy-only net (disable-modern=on, disable-legacy=off) behind a pcie-root-port with io-reserve=0: the legacy probe succeeds (leaving for legacy driver, BAR 0 assigned late), then virtio_net fails its own probe with -ENOENT.|-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,io-reserve=0 -device virtio-net-pci,bus=rp1,disable-modern=on,disable-legacy=off"
+  fi
   if [ "$k" = 6.1 ]; then
     echo "k$k-pc-transitional-cfgonly|--events cfg|Same devices as k$k-pc-transitional, traced with pci_cfg_*, pci_update_mappings_* and virtio_set_status only (no memory events, so access widths must be inferred).|-device virtio-net-pci $(disk d0) -device virtio-blk-pci,drive=d0 -device virtio-rng-pci -device virtio-balloon-pci -device virtio-serial-pci -device virtio-scsi-pci"
   fi

@@ -11,7 +11,9 @@
  * base + (bus << 20 | devfn << 12 | offset). Both orders were checked on QEMU 7.2 traces.
  *
  * A pairing is accepted only if bus, devfn, offset and value all agree; otherwise the width stays
- * unknown (and the config image falls back to its inference rule).
+ * unknown (and the config image falls back to its inference rule). Where bus, devfn and offset agree
+ * but the values differ, the two events of one access contradict each other: that is reported as a
+ * conflict naming both lines, not as an access without its event.
  */
 import type {CfgAccessRecord, MemOpRecord} from '../ingest/records.js'
 import type {ConfigPathRegion} from '../ingest/sink.js'
@@ -25,6 +27,16 @@ export interface ResolvedCfgAccess {
   readonly seq: number
   readonly width?: AccessWidth
   readonly how?: WidthHow
+}
+
+/** The pci_cfg event and the config-path memory event of the same access, with different values. */
+export interface CfgValueConflict {
+  readonly cfg: CfgAccessRecord
+  readonly how: 'cf8' | 'mmcfg'
+  readonly memOp: 'read' | 'write'
+  readonly memValue: number
+  /** Line of the memory event, in the same input as `cfg`. */
+  readonly memLine?: number
 }
 
 const CONF_IDX = 'pci-conf-idx'
@@ -53,11 +65,15 @@ export class CfgWidthPairer {
   private dataWriteAddr = 0
   private dataWriteValue = 0
   private dataWriteSize = 0
+  private dataWriteLine: number | undefined
   /** Set once any config-path memory event was seen: from then on an unpaired access is notable. */
   private memoryEventsSeen = false
   unpaired = 0
 
-  constructor(private readonly emit: (access: ResolvedCfgAccess) => void) {}
+  constructor(
+    private readonly emit: (access: ResolvedCfgAccess) => void,
+    private readonly onConflict: (conflict: CfgValueConflict) => void = () => {},
+  ) {}
 
   get tracesMemoryEvents(): boolean {
     return this.memoryEventsSeen
@@ -78,19 +94,19 @@ export class CfgWidthPairer {
     const paired = this.dataWrite
     this.dataWrite = false
     const how = this.dataWriteHow
-    const width = paired ? this.matchingWidth(record, how, this.dataWriteAddr, this.dataWriteValue, this.dataWriteSize) : undefined
-    if (width === undefined) this.noteUnpaired()
+    const width = paired ? this.pairedWidth(record, how, 'write', this.dataWriteAddr, this.dataWriteValue, this.dataWriteSize, this.dataWriteLine) : undefined
+    if (width === undefined && !this.conflicted) this.noteUnpaired()
     this.emit(width !== undefined ? {record, seq, width, how} : {record, seq})
   }
 
   /** A memory_region_ops record; those of other regions are ignored. */
   mem(record: MemOpRecord): void {
     const region = configPathRegionOf(record.name)
-    if (region !== undefined) this.access(record.op, region, record.addr, record.value, record.size)
+    if (region !== undefined) this.access(record.op, region, record.addr, record.value, record.size, record.src.line)
   }
 
   /** A config-path memory access (see RecordSink.configPathAccess). */
-  access(op: 'read' | 'write', region: ConfigPathRegion, addr: number, value: number, size: number): void {
+  access(op: 'read' | 'write', region: ConfigPathRegion, addr: number, value: number, size: number, line?: number): void {
     this.memoryEventsSeen = true
     if (region === 'index') {
       if (op === 'write') {
@@ -107,13 +123,14 @@ export class CfgWidthPairer {
       this.dataWriteAddr = addr
       this.dataWriteValue = value
       this.dataWriteSize = size
+      this.dataWriteLine = line
       return
     }
     const read = this.pendingRead
     if (!read) return // a read of an absent function: QEMU returns all-ones without a pci_cfg_read
     this.pendingRead = undefined
-    const width = this.matchingWidth(read.record, how, addr, value, size)
-    if (width === undefined) this.noteUnpaired()
+    const width = this.pairedWidth(read.record, how, 'read', addr, value, size, line)
+    if (width === undefined && !this.conflicted) this.noteUnpaired()
     this.emit(width !== undefined ? {record: read.record, seq: read.seq, width, how} : read)
   }
 
@@ -135,9 +152,30 @@ export class CfgWidthPairer {
     if (this.memoryEventsSeen) this.unpaired++
   }
 
-  private matchingWidth(cfg: CfgAccessRecord, how: 'cf8' | 'mmcfg', addr: number, value: number, size: number): AccessWidth | undefined {
+  /** Set by pairedWidth when the two events of one access disagree on the value. */
+  private conflicted = false
+
+  /** The width when the events pair; a same-address pair with another value is a conflict. */
+  private pairedWidth(
+    cfg: CfgAccessRecord,
+    how: 'cf8' | 'mmcfg',
+    memOp: 'read' | 'write',
+    addr: number,
+    value: number,
+    size: number,
+    memLine: number | undefined,
+  ): AccessWidth | undefined {
+    this.conflicted = false
+    const width = this.matchingWidth(cfg, how, addr, value, size, false)
+    if (width !== undefined || value === cfg.value || this.matchingWidth(cfg, how, addr, value, size, true) === undefined) return width
+    this.conflicted = true
+    this.onConflict({cfg, how, memOp, memValue: value, ...(memLine !== undefined ? {memLine} : {})})
+    return undefined
+  }
+
+  private matchingWidth(cfg: CfgAccessRecord, how: 'cf8' | 'mmcfg', addr: number, value: number, size: number, ignoreValue: boolean): AccessWidth | undefined {
     const width = asWidth(size)
-    if (width === undefined || value !== cfg.value) return undefined
+    if (width === undefined || (!ignoreValue && value !== cfg.value)) return undefined
     const devfn = (cfg.slot << 3) | cfg.func
     if (how === 'cf8') {
       const idx = this.confIdx

@@ -39,7 +39,15 @@ export class EvidenceBuilder implements RecordSink {
   private readonly devices = new Map<string, DeviceState>()
   /** The same devices by domain:bus:slot.func packed into a number (see device()). */
   private readonly devicesByNumber = new Map<number, DeviceState>()
-  private readonly pairer = new CfgWidthPairer((access) => this.cfgAccess(access))
+  private readonly pairer = new CfgWidthPairer(
+    (access) => this.cfgAccess(access),
+    ({cfg, how, memOp, memValue, memLine}) =>
+      this.warnings.warn(
+        'cfg-value-conflict',
+        `pci_cfg_${cfg.op} of ${formatBdf({domain: cfg.domain ?? 0, bus: cfg.bus, slot: cfg.slot, func: cfg.func})} offset ${hex(cfg.offset)} says ${hex(cfg.value)}, but the ${how === 'cf8' ? 'pci-conf-data' : 'MMCONFIG'} ${memOp} of the same access (${formatSource({file: cfg.src.file, ...(memLine !== undefined ? {line: memLine} : {})})}) says ${hex(memValue)}: conflicting evidence, the width stays unknown`,
+        cfg.src,
+      ),
+  )
   private readonly regions = new RegionAttributor()
   private readonly status: StatusTracker
   private kernel: KernelInfo | undefined
@@ -82,11 +90,11 @@ export class EvidenceBuilder implements RecordSink {
   }
 
   /** The same as a `mem` record of a config-path region, without the record. */
-  configPathAccess(op: 'read' | 'write', region: ConfigPathRegion, addr: number, value: number, size: number): void {
+  configPathAccess(op: 'read' | 'write', region: ConfigPathRegion, addr: number, value: number, size: number, line: number): void {
     ++this.seq
     this.memoryEventsTraced = true
     this.status.accessSeen()
-    this.pairer.access(op, region, addr, value, size)
+    this.pairer.access(op, region, addr, value, size, line)
   }
 
   kmsg(r: KernelMessageRecord): void {

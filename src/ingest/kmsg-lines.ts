@@ -47,6 +47,58 @@ export function parseProbeFailure(text: string): ProbeFailure | undefined {
   return m ? {driver: m[1]!, bdf: dev.bdf, error: Number(m[2]), style: 'probe-with-driver'} : undefined
 }
 
+/**
+ * A line printed on a virtio device (not the PCI function): dev_printk `virtio_blk virtio1: [vda] ...`,
+ * netdev_printk `virtio_net virtio0 enp0s3: renamed from eth0` (driver, parent device, netdev name),
+ * and the driver core's report of a failed virtio driver probe: `virtio_net: probe of virtio1 failed
+ * with error -2` (pr_warn up to 6.8) or `virtio_net virtio1: probe with driver virtio_net failed with
+ * error -2` (dev_err from 6.9). `virtioN` is the index register_virtio_device allocated (registration
+ * order), not a PCI address.
+ */
+export interface VirtioDeviceLine {
+  readonly driver: string
+  readonly index: number
+  /** The netdev name of a netdev_printk line. */
+  readonly netdev?: string
+  /** The text after `virtioN[ netdev]: `. */
+  readonly rest: string
+  /** Set on the driver core's report of a failed probe: the errno it printed (negative). */
+  readonly probeError?: number
+}
+
+const VIRTIO_DEV_RE = /^([\w.-]+) virtio(\d+)(?: ([^\s:]+))?: (.*)$/
+const VIRTIO_PROBE_OF_RE = /^([\w.-]+): probe of virtio(\d+) failed with error (-?\d+)$/
+
+export function parseVirtioDeviceLine(text: string): VirtioDeviceLine | undefined {
+  const old = VIRTIO_PROBE_OF_RE.exec(text)
+  if (old) return {driver: old[1]!, index: Number(old[2]), rest: text.slice(old[1]!.length + 2), probeError: Number(old[3])}
+  const m = VIRTIO_DEV_RE.exec(text)
+  if (!m) return undefined
+  const failed = PROBE_WITH_RE.exec(m[4]!)
+  return {
+    driver: m[1]!,
+    index: Number(m[2]),
+    ...(m[3] !== undefined ? {netdev: m[3]} : {}),
+    rest: m[4]!,
+    ...(failed ? {probeError: Number(failed[2])} : {}),
+  }
+}
+
+/**
+ * The PCI function a path-based predictable network interface name names (systemd's udev net_id
+ * "path" scheme): `enp0s3` -> 0000:00:03.0, `enp1s0f1` -> 0000:01:00.1, `enP2p0s3` -> 0002:00:03.0;
+ * bus, slot, function and domain in decimal, an optional `d<port>` suffix. Slot (`ens3`), onboard
+ * (`eno1`) and MAC names do not name a PCI address and give undefined.
+ */
+export function bdfOfPathNetdevName(name: string): string | undefined {
+  const m = /^en(?:P(\d+))?p(\d+)s(\d+)(?:f(\d+))?(?:d\d+)?$/.exec(name)
+  if (!m) return undefined
+  const [domain, bus, slot, fn] = [Number(m[1] ?? 0), Number(m[2]), Number(m[3]), Number(m[4] ?? 0)]
+  if (domain > 0xffff || bus > 0xff || slot > 0x1f || fn > 7) return undefined
+  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0')
+  return `${hex(domain, 4)}:${hex(bus, 2)}:${hex(slot, 2)}.${fn}`
+}
+
 export interface PciEnumLine {
   readonly bdf: string
   readonly vendor: number

@@ -110,7 +110,7 @@ export class QemuLogParser {
 
   /**
    * A config-path memory line that is kept, handed to the sink as numbers when it takes them (no
-   * record, no source location: the width pairer needs neither); false if the line needs the full
+   * record, no source object: the width pairer needs only the line number); false if the line needs the full
    * parser (another sink, a malformed line, a value beyond 2^53).
    */
   private configPathRecord(region: ConfRegion, buf: Buffer, start: number, end: number, lineNo: number, q: number): boolean {
@@ -137,7 +137,7 @@ export class QemuLogParser {
     this.lastWasCfgRead = false
     this.checkContinuity(this.time, p === start ? Prefix.None : this.prefixOf(buf, start), lineNo, this.tid, undefined)
     this.ctx.records++
-    sink.configPathAccess(op, region === ConfRegion.Index ? 'index' : buf[q + 4] === 101 /* pcie-mmcfg */ ? 'mmcfg' : 'data', addr, value, size)
+    sink.configPathAccess(op, region === ConfRegion.Index ? 'index' : buf[q + 4] === 101 /* pcie-mmcfg */ ? 'mmcfg' : 'data', addr, value, size, lineNo)
     return true
   }
 

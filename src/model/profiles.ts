@@ -1,7 +1,9 @@
 /**
  * Kernel profiles: which Linux the model imitates. A profile is a version plus the rules derived from
- * it; each rule is a small function of the version, so a stable kernel carrying a backport (6.1.61+
- * has the 60-byte common map) is handled by the same table. Adding a profile (say 6.6) is one entry in
+ * it; each rule is a small function of the version, so any release of MODELLED_RANGE (5.4 to the
+ * newest series read), stable point releases included, is replayed with the rules in force at that
+ * release (6.1.61+ has the 60-byte common map). The named profiles (5.10, 6.1, 6.12, mainline) are
+ * the releases whose sources were read, and aliases for them; adding one is one entry in
  * KNOWN_PROFILES.
  *
  * Where each rule was checked (kernel sources read for this model):
@@ -15,6 +17,10 @@
  *  - the virtio pull merged for 5.16-rc1 carries "virtio-pci: introduce legacy device module", whose
  *    vp_legacy_probe has a silent revision check;
  *  - PCI core walk of 6.18 (PCI_FIND_NEXT_CAP macro): same reads and stops as before.
+ *  - 5.4 to 5.9: no tree of these was read for this model; the shared reference (which read 5.4.286)
+ *    has the same rules there as 5.10 (inline virtio_pci_modern_probe and map_capability in
+ *    virtio_pci_modern.c, virtio_pci_legacy_probe in virtio_pci_legacy.c, `bar > 0x5`, pr_warn from
+ *    really_probe): every rule below evaluates at 5.4 as at 5.10.
  * Boundaries taken from the shared reference without a source at the boundary itself are marked
  * "(reference)" below.
  */
@@ -134,39 +140,59 @@ export function profileByName(name: string): KernelProfile | undefined {
   return known ? build(known) : undefined
 }
 
+/** The releases the rule table is known for: from 5.4 (the oldest series whose sources the shared
+ * reference read: 5.4.286; 5.4 to 5.9 rest on it, no tree of them was read here) to the newest series
+ * read (the `mainline` profile). Outside it a rule may have changed in a way the table does not say. */
+export const MODELLED_RANGE: {readonly oldest: KernelVersion; readonly newest: KernelVersion} = {
+  oldest: kv(5, 4),
+  newest: KNOWN_PROFILES[KNOWN_PROFILES.length - 1]!.version,
+}
+
+/** `5.4 to 7.2.x` */
+export function describeModelledRange(): string {
+  const n = MODELLED_RANGE.newest
+  return `${formatVersion(MODELLED_RANGE.oldest)} to ${n.major}.${n.minor}.x`
+}
+
+/** A highest sublevel no stable series reaches: evaluating at it shows every backport of the series. */
+const LATEST_SUBLEVEL = 100_000
+
 /**
  * The profile for a running kernel, from its release (`6.1.0-28-amd64`, `6.12.117+deb13-amd64`,
- * `6.6.9`) and, if given, the whole `Linux version` banner, whose `Debian 6.1.176-1` gives the stable
- * sublevel Debian's release string hides. The nearest known profile at or below the version is
- * chosen; on its own series the rules are evaluated at the exact sublevel when one is known.
- * `selection` says what was done. Returns undefined if the release has no version in it.
+ * `5.19.0`) and, if given, the whole `Linux version` banner, whose `Debian 6.1.176-1` gives the stable
+ * sublevel Debian's release string hides. The rules are always evaluated at that release itself:
+ * there is no snapping to a neighbouring profile. A release of a profile's series keeps the profile's
+ * name (`6.1`), so its oracle build and goldens are found; other releases are named by their series
+ * (`5.19`). When the stable sublevel is not known, the rules are taken at the profile's sublevel on a
+ * profile's series, else at .0, and the rules a later point release of that series changes are named.
+ * `selection` says what was done. Returns undefined if the release has no version in it; throws a
+ * UsageError for a release outside MODELLED_RANGE.
  */
 export function profileFor(release: string, banner?: string): KernelProfile | undefined {
   const parsed = parseRelease(release)
   if (!parsed) return undefined
   const fromBanner = banner ? parseDebianBanner(banner, parsed) : undefined
   const version = fromBanner ?? parsed
-  const shown = formatVersion(version)
-  const lower = [...KNOWN_PROFILES].reverse().find((p) => compareSeries(p.version, version) <= 0)
-  if (!lower) {
-    const oldest = KNOWN_PROFILES[0]!
-    return build(oldest, oldest.version, `${release}: older than every known profile; using ${oldest.name}`)
+  if (compareSeries(version, MODELLED_RANGE.oldest) < 0 || compareSeries(version, MODELLED_RANGE.newest) > 0) {
+    throw new UsageError(
+      `kernel ${release}: outside the modelled range ${describeModelledRange()} (the virtio-pci rules of other releases are not known); give --kernel with a release in that range or a profile (${PROFILE_NAMES.join(', ')})`,
+    )
   }
-  if (compareSeries(lower.version, version) === 0) {
-    const exact = version.sublevel === undefined ? lower.version : version
+  const known = KNOWN_PROFILES.find((p) => compareSeries(p.version, version) === 0)
+  if (known) {
+    const exact = version.sublevel === undefined ? known.version : version
     const how =
       version.sublevel === undefined
-        ? `${release}: profile ${lower.name}, stable sublevel unknown, rules at ${formatVersion(lower.version)}`
-        : `${release}: profile ${lower.name}, rules at ${shown}`
-    return build(lower, exact, how)
+        ? `${release}: profile ${known.name}, stable sublevel unknown, rules at ${formatVersion(known.version)}`
+        : `${release}: profile ${known.name}, rules at ${formatVersion(version)}`
+    return build(known, exact, how)
   }
-  const differing = ruleDifferences(rulesAt(lower.version), rulesAt(version))
-  const caveat = differing.length > 0 ? `; by the rule table ${shown} would differ in ${differing.join(', ')}` : ''
-  return build(
-    lower,
-    lower.version,
-    `${release}: no ${version.major}.${version.minor} profile; nearest lower known profile ${lower.name} (rules at ${formatVersion(lower.version)}${caveat})`,
-  )
+  const series = `${version.major}.${version.minor}`
+  const other: KnownProfile = {name: series, version, basis: `the rule table at ${series} (no ${series} tree was read; see profiles.ts for where each boundary was checked)`}
+  if (version.sublevel !== undefined) return build(other, version, `${release}: rules at ${formatVersion(version)} (no ${series} profile: rule table)`)
+  const backported = ruleDifferences(rulesAt(version), rulesAt(kv(version.major, version.minor, LATEST_SUBLEVEL)))
+  const caveat = backported.length > 0 ? `; a later ${series} stable release would differ in ${backported.join(', ')}` : ''
+  return build(other, version, `${release}: stable sublevel unknown, rules at ${series}.0 (no ${series} profile: rule table${caveat})`)
 }
 
 /** Names of the rules whose values differ. */
@@ -174,9 +200,18 @@ export function ruleDifferences(a: ProfileRules, b: ProfileRules): string[] {
   return (Object.keys(a) as (keyof ProfileRules)[]).filter((k) => a[k] !== b[k])
 }
 
-/** `--kernel V`: a profile name, or a release string mapped as profileFor does. */
+/** `--kernel V`: a profile name (an alias for the release its sources were read at), or a release
+ * string taken as profileFor does. */
 export function resolveKernelOption(spec: string): KernelProfile {
-  const profile = profileByName(spec) ?? profileFor(spec)
-  if (!profile) throw new UsageError(`--kernel ${spec}: not a kernel profile (${PROFILE_NAMES.join(', ')}) or release`)
+  const byName = profileByName(spec)
+  if (byName) return byName
+  let profile: KernelProfile | undefined
+  try {
+    profile = profileFor(spec)
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--kernel ${e.message.replace(/^kernel /, '')}`)
+    throw e
+  }
+  if (!profile) throw new UsageError(`--kernel ${spec}: not a kernel profile (${PROFILE_NAMES.join(', ')}) or release (${describeModelledRange()})`)
   return profile
 }

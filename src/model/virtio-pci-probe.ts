@@ -31,7 +31,7 @@ const COMMON_FILE = 'drivers/virtio/virtio_pci_common.c'
 const FN = 'virtio_pci_probe'
 
 interface Run {
-  readonly transport: Transport
+  readonly transport: PredictedOutcome['transport']
   readonly rc: ProbeRc
   readonly virtioId?: VirtioId
   readonly modern?: ModernResult
@@ -60,7 +60,7 @@ export function predict(input: ProbeInput, profile: KernelProfile): PredictedOut
       rec.step('evidence', `${e.what} is needed and the evidence does not have it`, 'fail', 'outcome undetermined', undefined, 'evidence.unknown')
       const last = rec.path[rec.path.length - 1]!
       rec.path[rec.path.length - 1] = {...last, reads: [...last.reads, ...rec.takePendingReads()]}
-      run = {transport: 'none', rc: 'undetermined', driverMatched: true}
+      run = {transport: 'undetermined', rc: 'undetermined', driverMatched: true}
       if (e.offsets.length > 0) Object.assign(stopped, {undeterminedOffsets: e.offsets.map(hex)})
       if (e.bars.length > 0) Object.assign(stopped, {undeterminedBars: [...e.bars]})
     } else if (e instanceof ProbeHangs) {

@@ -7,6 +7,7 @@ import {toProbeInput} from '../evidence/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {InputError, UsageError} from '../util/errors.js'
 import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
 import {probe} from '../model/virtio-pci-probe.js'
 import {observe} from './observed.js'
@@ -30,7 +31,25 @@ export interface Assessment {
  */
 export function profileOf(set: EvidenceSet, kernelOption?: string): KernelProfile | undefined {
   if (kernelOption !== undefined) return resolveKernelOption(kernelOption)
-  return set.kernel ? profileFor(set.kernel.release, set.kernel.banner) : undefined
+  if (!set.kernel) return undefined
+  try {
+    return profileFor(set.kernel.release, set.kernel.banner)
+  } catch (e) {
+    if (e instanceof UsageError) throw new InputError(e.message, set.kernel.src)
+    throw e
+  }
+}
+
+/** Whether the kernel of the log prints the legacy `expected ABI version` line; false (the silent
+ * case, which decides less) when the log names no release of the modelled range. */
+function loggedKernelPrintsAbiLine(set: EvidenceSet): boolean {
+  if (!set.kernel) return false
+  try {
+    return profileFor(set.kernel.release, set.kernel.banner)?.rules.legacyAbiMessage ?? false
+  } catch (e) {
+    if (e instanceof UsageError) return false
+    throw e
+  }
 }
 
 /** virtio_pci.force_legacy: `--force-legacy` if given, else the kernel command line in the log. */
@@ -42,11 +61,14 @@ export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: Ker
   const input = toProbeInput(dev, {forceLegacy})
   const result = probe(input, profile)
   const kernelLog = set.kernel !== undefined || set.inputs.some((i) => i.format === 'dmesg')
-  if (!dev.traced && !kernelLog) return {result, verdict: verdict(result.predicted, undefined)}
+  if (!dev.traced && !kernelLog && dev.kernelDriver === undefined) return {result, verdict: verdict(result.predicted, undefined)}
   const observed = observe(dev, {
     kernelLog,
     otherMessages: set.otherMessages,
     statusTraced: set.devices.some((d) => d.status.length > 0),
+    evidence: set,
+    // What the logged kernel prints, not the profile asked for: the log is that kernel's.
+    legacyAbiMessage: loggedKernelPrintsAbiLine(set),
   })
   const queues = result.predicted.transport === 'modern' ? kernelQueues(dev) : undefined
   const setupVq = queues ? setupVqs(input, profile, result.predicted, queues.numQueues, queues.queues) : undefined

@@ -9,11 +9,19 @@
  * reset on (modern common/isr/device/notify regions vs the legacy `virtio-pci` I/O BAR).
  * Limits: firmware that also writes 0 then exactly 1 (OVMF does) would pass for the kernel when the
  * kernel itself did not register the device; without memory-region events the transport is unknown.
+ *
+ * Without a trace, the kernel's log and lspci -k decide (log-observed.ts); with one, they fill in what
+ * the trace leaves unknown (the transport, whether the kernel registered the device) and say whether
+ * a virtio driver failed after the transport probe succeeded.
  */
 import type {KernelMessageRecord} from '../ingest/records.js'
-import type {DeviceEvidence, RegionAccess, StatusChange, VirtioRegion} from '../evidence/types.js'
+import type {DeviceEvidence, EvidenceSet, RegionAccess, StatusChange, VirtioRegion} from '../evidence/types.js'
+import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
+import {ABI_VERSION_LINE} from './probe-messages.js'
+import {type LogObservation, observeFromLog} from './log-observed.js'
 import type {ObservedOutcome, Transport} from './types.js'
 import {isProbeMessage, isUnattributedProbeMessage} from './probe-messages.js'
+import {formatSource} from '../util/source.js'
 
 const ACKNOWLEDGE = 1
 const DRIVER_OK = 4
@@ -28,6 +36,11 @@ export interface ObserveOptions {
   readonly statusTraced?: boolean
   /** Kernel messages that name no device (EvidenceSet.otherMessages). */
   readonly otherMessages?: readonly KernelMessageRecord[]
+  /** The whole evidence, for the log's facts (virtioN lines, the kernel command line); without it
+   * a set of this device and otherMessages stands for it. */
+  readonly evidence?: EvidenceSet
+  /** Whether the kernel prints `expected ABI version` on a legacy revision mismatch (up to 5.15). */
+  readonly legacyAbiMessage?: boolean
 }
 
 /**
@@ -72,36 +85,86 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
     messages: [...messages, ...byDevice],
     ...(opts.kernelLog ? {unattributedMessages: unattributed.filter(isUnattributedProbeMessage)} : {messagesKnown: false}),
   }
+  const set: EvidenceSet = opts.evidence ?? {devices: [dev], otherMessages: opts.otherMessages ?? [], inputs: [], warnings: []}
+  const logOptions = {
+    kernelLog: opts.kernelLog,
+    forceLegacy: forceLegacyFromCmdline(set.cmdline?.text ?? ''),
+    legacyAbiMessage: opts.legacyAbiMessage ?? false,
+    abiLinePrinted: opts.kernelLog && set.otherMessages.some((m) => ABI_VERSION_LINE.test(m.text)),
+  }
+  const fromLog = (registeredElsewhere?: string) =>
+    observeFromLog(set, dev, registeredElsewhere !== undefined ? {...logOptions, registeredElsewhere} : logOptions)
+  const log = fromLog()
+  const driver = driverFacts(log, false)
   if (!dev.traced) {
-    return {transport: 'unknown', acknowledged: false, driverOk: false, transportEvidence: 'no trace of the guest', ...base, acknowledgedKnown: false}
+    return {
+      transport: log.transport,
+      acknowledged: log.registered === true,
+      driverOk: log.driverOk === true,
+      transportEvidence: log.transportEvidence,
+      acknowledgedEvidence: log.registeredEvidence,
+      ...driverFacts(log, log.registered !== false),
+      ...base,
+      ...(log.registered === undefined ? {acknowledgedKnown: false} : {}),
+    }
   }
   const reg = kernelRegistration(dev.status)
   if (reg < 0) {
     const seen = dev.status.length > 0 || dev.regionAccesses.length > 0 || opts.statusTraced === true
+    if (log.registered === true) {
+      // The kernel's own word beats the absence of a reset-then-ACKNOWLEDGE pair in the trace.
+      return {
+        transport: log.transport,
+        acknowledged: true,
+        driverOk: dev.driverOk || log.driverOk === true,
+        transportEvidence: `${log.transportEvidence} (the trace shows no reset-then-ACKNOWLEDGE status writes)`,
+        acknowledgedEvidence: log.registeredEvidence,
+        ...driverFacts(log, !dev.driverOk),
+        ...base,
+      }
+    }
     return {
       transport: seen ? 'none' : 'unknown',
       acknowledged: false,
       driverOk: false,
       transportEvidence: seen ? 'no reset-then-ACKNOWLEDGE status writes: the kernel did not register the device' : 'no virtio status events or region accesses traced',
+      ...driver,
       ...base,
       ...(seen ? {} : {acknowledgedKnown: false}),
     }
   }
+  const registration = dev.status[reg]!
+  const logAfterRegistration = fromLog(`the trace's reset then ACKNOWLEDGE (${formatSource(registration.src)})`)
   const from = at(dev.status[reg]!.src)
   const file = dev.status[reg]!.src.file
   const after = dev.regionAccesses.filter((a) => a.src.file === file && at(a.src) >= from)
-  const transport = transportOf(after)
+  const traced = transportOf(after)
   const regions = [...new Set(after.map((a) => a.region))].join(', ')
+  const logTransport = logAfterRegistration.transport
+  const logSaysTransport = traced === undefined && logAfterRegistration.registered === true && (logTransport === 'modern' || logTransport === 'legacy')
+  const transport = traced ?? (logSaysTransport ? logTransport : undefined)
   return {
     transport: transport ?? 'unknown',
     acknowledged: true,
     driverOk: dev.status.slice(reg).some((s) => (s.val & DRIVER_OK) !== 0),
     transportEvidence:
-      transport !== undefined
+      traced !== undefined
         ? `regions touched from the kernel's reset on: ${regions}`
-        : after.length === 0
-          ? 'no region accesses traced after the kernel reset the device'
-          : `both modern and legacy regions touched: ${regions}`,
+        : logSaysTransport
+          ? `${logAfterRegistration.transportEvidence} (the trace shows ${after.length === 0 ? 'no region accesses after the reset' : `both modern and legacy regions: ${regions}`})`
+          : after.length === 0
+            ? 'no region accesses traced after the kernel reset the device'
+            : `both modern and legacy regions touched: ${regions}`,
+    ...driver,
     ...base,
+  }
+}
+
+/** The virtio driver's failure from the log and, when `fromLog`, whether DRIVER_OK is known. */
+function driverFacts(log: LogObservation, fromLog: boolean): Pick<ObservedOutcome, 'driverFailure' | 'driverOkKnown'> {
+  const failure = log.virtioDevice?.failure
+  return {
+    ...(failure ? {driverFailure: {driver: failure.driver, error: failure.error, line: failure.text, source: failure.src}} : {}),
+    ...(fromLog && log.driverOk === undefined ? {driverOkKnown: false} : {}),
   }
 }

@@ -104,7 +104,8 @@ export interface MappingResult {
 }
 
 export interface PredictedOutcome {
-  readonly transport: Transport
+  /** `undetermined` exactly when rc is: the evidence lacks a fact the transport depends on. */
+  readonly transport: Transport | 'undetermined'
   readonly rc: ProbeRc
   /** Virtio device id (hex) and its name, when the probe got far enough to know it. */
   readonly virtioDeviceId?: string
@@ -154,7 +155,8 @@ export interface ProbeResult {
 }
 
 export interface ObservedOutcome {
-  /** Transport the driver actually used: modern regions touched, legacy BAR touched, or neither. */
+  /** Transport the driver actually used: modern regions touched, legacy BAR touched, or neither; from
+   * the kernel log where the trace does not say (log-observed.ts); `unknown` when nothing says. */
   readonly transport: Transport | 'unknown'
   readonly acknowledged: boolean
   readonly driverOk: boolean
@@ -167,16 +169,26 @@ export interface ObservedOutcome {
   readonly transportEvidence?: string
   /** False when no kernel log was given: `messages` is then empty for want of a log, not of lines. */
   readonly messagesKnown?: boolean
-  /** False when the trace cannot tell whether ACKNOWLEDGE was set (no status events traced). */
+  /** False when the evidence cannot tell whether ACKNOWLEDGE was set, i.e. whether the probe returned
+   * 0 (no status events traced; a kernel log that does not say). */
   readonly acknowledgedKnown?: boolean
+  /** Which evidence `acknowledged` was read from, when it is not the trace's status writes. */
+  readonly acknowledgedEvidence?: string
+  /** False when the evidence cannot tell whether DRIVER_OK was set. */
+  readonly driverOkKnown?: boolean
+  /** A virtio driver that failed after the transport probe succeeded and registered the device
+   * (`virtio_net virtio1: probe with driver virtio_net failed with error -2`): not a probe failure. */
+  readonly driverFailure?: {readonly driver: string; readonly error: number; readonly line: string; readonly source: string}
 }
 
 export type VerdictKind = 'agree' | 'disagree' | 'undetermined'
 
 export interface Verdict {
   readonly kind: VerdictKind
-  /** For disagree: the first difference; for undetermined: why. */
+  /** For disagree: the first difference; for undetermined: why; for agree: a note when a virtio
+   * driver failed after the transport probe succeeded. */
   readonly reason?: string
-  /** What could not be compared (e.g. transport unknown), for an agree or disagree verdict. */
+  /** What was not observed (e.g. transport unknown), for a disagree or undetermined verdict. Agree
+   * never has it: agreement means every compared fact was observed. */
   readonly notCompared?: readonly string[]
 }

@@ -1,14 +1,17 @@
 /**
  * Model vs kernel: does the traced kernel's behaviour match the predicted outcome?
- *  - undetermined: the prediction is undetermined, or there is no observed side (static dump), or the
- *    model predicts a hang and the trace shows no registration either;
- *  - disagree, with the FIRST difference, checked in this order:
- *      1. transport (when the trace shows it),
+ *  - disagree, with the FIRST difference among the facts that were observed, checked in this order:
+ *      1. transport,
  *      2. ACKNOWLEDGE reached iff rc 0 (the kernel registered the device iff its probe returned 0),
  *      3. messages: the predicted device-named probe messages appear among the observed probe
  *         messages in order, the observed probe messages hold nothing unpredicted, and predicted
- *         unnamed lines (legacy ABI printk) are present in the log (when a log was given);
- *  - agree otherwise. What could not be compared is listed in `notCompared`.
+ *         unnamed lines (legacy ABI printk) are present in the log;
+ *  - agree: every one of those facts was observed and matches;
+ *  - undetermined otherwise: the prediction is undetermined, there is no observed side (static dump),
+ *    the model predicts a hang and the trace shows no registration either, or a fact was not observed
+ *    (the reason and `notCompared` name each one and why).
+ * A virtio driver failing after the transport probe succeeded (observed.driverFailure) is not a probe
+ * failure: the verdict is about the probe, and the reason says so where it matters.
  * Which log lines count as probe messages: see probe-messages.ts. Lines the setup_vq model predicts
  * (VerdictOptions.setupVqMessages) are set aside first.
  */
@@ -43,23 +46,42 @@ export function verdict(predicted: PredictedOutcome, observed: ObservedOutcome |
   }
 
   const expectAck = predicted.rc === '0'
-  if (observed.acknowledgedKnown === false) notCompared.push('ACKNOWLEDGE (no virtio status events traced)')
-  else if (observed.acknowledged !== expectAck) {
+  if (observed.acknowledgedKnown === false) {
+    notCompared.push(`whether the probe returned 0 (${observed.acknowledgedEvidence ?? 'no virtio status events traced'})`)
+  } else if (observed.acknowledged !== expectAck) {
     return done({
       kind: 'disagree',
       reason: expectAck
-        ? `ACKNOWLEDGE: predicted rc 0 (registered), observed no registration`
-        : `ACKNOWLEDGE: predicted rc -${predicted.rc} (not registered), observed the device registered`,
+        ? `ACKNOWLEDGE: predicted rc 0 (registered), observed no registration${observed.acknowledgedEvidence ? ` (${observed.acknowledgedEvidence})` : ''}`
+        : `ACKNOWLEDGE: predicted rc -${predicted.rc} (not registered), observed the device registered${observed.acknowledgedEvidence ? ` (${observed.acknowledgedEvidence})` : ''}${driverNote(observed)}`,
     })
   }
 
-  if (observed.messagesKnown === false) {
-    notCompared.push('messages (no kernel log)')
-    return done({kind: 'agree'})
+  if (observed.messagesKnown === false) notCompared.push('messages (no kernel log)')
+  else {
+    const difference = compareMessages(predicted, withoutSetupVqLines(observed, opts.setupVqMessages ?? []))
+    if (difference) return done({kind: 'disagree', reason: difference})
   }
-  const difference = compareMessages(predicted, withoutSetupVqLines(observed, opts.setupVqMessages ?? []))
-  if (difference) return done({kind: 'disagree', reason: difference})
-  return done({kind: 'agree'})
+  if (notCompared.length > 0) return done({kind: 'undetermined', reason: `not observed: ${joinByReason(notCompared)}`})
+  return {kind: 'agree', ...(observed.driverFailure ? {reason: `the probe succeeded${driverNote(observed)}`} : {})}
+}
+
+/** `transport (why); messages (why)`, with facts missing for the same reason named once:
+ * `transport and whether the probe returned 0 (why)`. */
+function joinByReason(items: readonly string[]): string {
+  const groups = new Map<string, string[]>()
+  for (const item of items) {
+    const at = item.indexOf(' (')
+    const [fact, why] = at < 0 ? [item, ''] : [item.slice(0, at), item.slice(at)]
+    groups.set(why, [...(groups.get(why) ?? []), fact])
+  }
+  return [...groups].map(([why, facts]) => `${facts.join(' and ')}${why}`).join('; ')
+}
+
+/** `; then the virtio driver failed: <line>` for a driver failing after the transport probe. */
+function driverNote(observed: ObservedOutcome): string {
+  const f = observed.driverFailure
+  return f ? `; after it the virtio driver ${f.driver} failed its own probe with error ${f.error} (${f.line}, ${f.source}): a driver failure, not a transport one` : ''
 }
 
 function withoutSetupVqLines(observed: ObservedOutcome, setupVq: readonly string[]): ObservedOutcome {

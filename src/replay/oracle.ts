@@ -6,6 +6,7 @@ import {toProbeInput} from '../evidence/probe-input.js'
 import {compareWithModel, formatDifferences} from '../oracle/compare.js'
 import {OraclePool} from '../oracle/pool.js'
 import type {OracleComparison} from '../oracle/compare.js'
+import {PROFILE_NAMES} from '../model/profiles.js'
 import type {ReplaySession} from './replay.js'
 
 export interface DeviceOracleCheck {
@@ -28,7 +29,10 @@ export async function checkWithOracle(session: ReplaySession, spec: string): Pro
       const dev = session.evidence.devices.find((e) => e.bdf === d.bdf)!
       const oracle = pool.oracleFor(series)
       if (!oracle) {
-        out.push({bdf: d.bdf, agree: false, differences: [`no oracle build for kernel ${series}: run \`probediff oracle build --debian ${series}\``]})
+        const how = PROFILE_NAMES.includes(series)
+          ? `run \`probediff oracle build --debian ${series}\``
+          : `Debian ships no ${series} source; build one from a ${series} tree with \`probediff oracle build --kernel-source DIR --out DIR\` and pass --oracle DIR`
+        out.push({bdf: d.bdf, agree: false, differences: [`no oracle build for kernel ${series}: ${how}`]})
         continue
       }
       const result = await pool.run(series, toProbeInput(dev, {forceLegacy: session.forceLegacy.value}))

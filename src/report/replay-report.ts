@@ -50,8 +50,11 @@ export function renderReplay(session: ReplaySession, opts: {verbose?: boolean} =
     out.push(...labelled('predicted', outcomeLines(d.predicted)))
     if (d.observed) {
       const o = d.observed
-      out.push(`  observed:  transport ${o.transport}, ACKNOWLEDGE ${yesNo(o.acknowledged)}, DRIVER_OK ${yesNo(o.driverOk)}`)
+      const known = (value: boolean, isKnown: boolean | undefined) => (isKnown === false ? 'unknown' : yesNo(value))
+      out.push(`  observed:  transport ${o.transport}, ACKNOWLEDGE ${known(o.acknowledged, o.acknowledgedKnown)}, DRIVER_OK ${known(o.driverOk, o.driverOkKnown)}`)
+      if (o.transportEvidence && o.transport !== 'unknown' && !o.transportEvidence.startsWith('regions touched')) out.push(`             from: ${o.transportEvidence}`)
       if (o.messages.length > 0) out.push(...o.messages.map((m) => `             dmesg: ${m}`))
+      if (o.driverFailure) out.push(`             virtio driver: ${o.driverFailure.line} (${o.driverFailure.source}): it failed after the transport probe succeeded`)
     } else {
       out.push('  observed:  nothing (static dump)')
     }

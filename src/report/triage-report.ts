@@ -43,9 +43,18 @@ function outcomeLine(t: TriageReport): string {
 
 function dmesgLine(t: TriageReport): string {
   if (!t.dmesg.known) return 'no kernel log in the inputs'
-  if (t.dmesg.matched.length > 0) return t.dmesg.matched.map((m) => `${m.text} [${m.source}]`).join('; ')
-  if (t.dmesg.saidNothing) return 'the kernel said nothing (and the model predicts no message)'
-  return t.device.predicted.messages.length > 0 ? 'the predicted message is NOT in the kernel log' : 'the kernel printed no virtio-pci probe message for this device'
+  const says = t.dmesg.says ? `; the log says: ${t.dmesg.says}` : ''
+  if (t.dmesg.matched.length > 0) return t.dmesg.matched.map((m) => `${m.text} [${m.source}]`).join('; ') + says
+  if (t.dmesg.saidNothing) return `the kernel said nothing (and the model predicts no message)${says}`
+  const printed = t.dmesg.printed ?? []
+  if (printed.length > 0) {
+    const lines = printed.map((m) => `${m.text} [${m.source}]`).join('; ')
+    const vs =
+      t.device.predicted.rc === 'undetermined' ? '' : t.device.predicted.messages.length > 0 ? ' (the predicted message is NOT among them)' : ' (the model predicts no message)'
+    return `${lines}${vs}${says}`
+  }
+  const none = t.device.predicted.messages.length > 0 ? 'the predicted message is NOT in the kernel log' : 'the kernel printed no virtio-pci probe message for this device'
+  return none + says
 }
 
 function stepLines(steps: readonly DecisionStep[]): {head: string; reads: string[]}[] {

@@ -78,7 +78,7 @@ const ADVICE: Record<CheckId, AdviceFn> = {
   'legacy.iomap-null': () => ({side: 'device', sentence: 'BAR 0 could not be mapped for the legacy interface; it must be an implemented, assigned I/O (or memory) BAR.'}),
   'evidence.unknown': (_step, _reads, outcome) => ({
     side: 'evidence',
-    sentence: `The outcome depends on ${outcome.undeterminedOffsets?.length ? `config bytes ${outcome.undeterminedOffsets.join(', ')}` : `BAR ${outcome.undeterminedBars?.join(', ') ?? '?'} facts`} that no input shows; trace with pci_cfg_* and memory_region_ops_* enabled, or add an lspci -xxx dump or a sysfs device directory.`,
+    sentence: `The outcome depends on ${outcome.undeterminedOffsets?.length ? `config bytes ${outcome.undeterminedOffsets.join(', ')}` : `BAR ${outcome.undeterminedBars?.join(', ') ?? '?'} facts`} that no input shows (triage names, for each, the inputs that give it: missing-evidence.ts).`,
   }),
 }
 

@@ -9,6 +9,7 @@ import {renderHexdump} from '../report/hexdump.js'
 import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
 import {formatSource} from '../util/source.js'
 import {adviceFor, type Fix} from './advice.js'
+import {missingEvidenceFix} from './missing-evidence.js'
 
 export interface TriageFailure {
   readonly fn: string
@@ -29,6 +30,11 @@ export interface TriageDmesg {
   readonly matched: readonly {readonly text: string; readonly source: string}[]
   /** The model predicts no message and the kernel printed none. */
   readonly saidNothing: boolean
+  /** The device's virtio-pci probe lines in the log (predicted or not), with where they are: shown
+   * whatever the prediction, undetermined included. */
+  readonly printed?: readonly {readonly text: string; readonly source: string}[]
+  /** What the log (and lspci -k) says the kernel did, when a trace does not say more. */
+  readonly says?: string
 }
 
 export interface TriageReport {
@@ -74,7 +80,13 @@ export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, ker
     dmesg: dmesgMatch(device, evidence),
     verdict: {kind: verdictKind, ...(device.verdictReason ? {reason: device.verdictReason} : {})},
     lints: device.lints,
-    fix: disagreementFix(device) ?? adviceFor(decisive, failure?.reads ?? [], o, fallbacks),
+    fix: withDriverFailure(
+      disagreementFix(device) ??
+        (decisive?.check === 'evidence.unknown'
+          ? missingEvidenceFix(o, evidence, device.observed !== undefined && device.observed.messagesKnown !== false)
+          : adviceFor(decisive, failure?.reads ?? [], o, fallbacks)),
+      device,
+    ),
     hexdump: renderHexdump(evidence.config, chain.entries),
     evidence,
   }
@@ -156,7 +168,26 @@ function dmesgMatch(device: DeviceReplay, evidence: DeviceEvidence): TriageDmesg
     .filter((m) => device.predicted.messages.some((p) => m.text.endsWith(p) || p.endsWith(m.text)))
     .map((m) => ({text: m.text, source: formatSource(m.src)}))
   const observedProbeMessages = device.observed?.messages ?? []
-  return {known, matched, saidNothing: known && device.predicted.messages.length === 0 && observedProbeMessages.length === 0}
+  const printed = evidence.messages.filter((m) => observedProbeMessages.includes(m.text)).map((m) => ({text: m.text, source: formatSource(m.src)}))
+  const o = device.observed
+  const says = o && known && !evidence.traced ? `transport ${o.transport} (${o.transportEvidence ?? '?'}); probe returned 0: ${o.acknowledgedKnown === false ? 'unknown' : o.acknowledged ? 'yes' : 'no'}` : undefined
+  return {
+    known,
+    matched,
+    saidNothing: known && device.predicted.messages.length === 0 && observedProbeMessages.length === 0,
+    ...(printed.length > 0 ? {printed} : {}),
+    ...(says ? {says} : {}),
+  }
+}
+
+/** A virtio driver that failed after the transport probe succeeded: said as what it is. */
+function withDriverFailure(fix: Fix, device: DeviceReplay): Fix {
+  const f = device.observed?.driverFailure
+  if (!f) return fix
+  return {
+    ...fix,
+    sentence: `${fix.sentence} Then the virtio driver ${f.driver} failed its own probe with error ${f.error} (${f.line}, ${f.source}): the virtio-pci probe had succeeded and registered the device, so look at ${f.driver}'s probe (its feature and queue setup), not at the transport probe.`,
+  }
 }
 
 function disagreementFix(device: DeviceReplay): Fix | undefined {

@@ -1,5 +1,5 @@
 import {beforeEach, describe, expect, it} from 'vitest'
-import {CfgWidthPairer, type ResolvedCfgAccess} from '../../src/evidence/access-width.js'
+import {type CfgValueConflict, CfgWidthPairer, type ResolvedCfgAccess} from '../../src/evidence/access-width.js'
 import type {TraceRecord} from '../../src/ingest/records.js'
 import {cf8, cfgRead, cfgWrite, confData, mem, resetLines, tracedRead, tracedWrite} from './records.js'
 
@@ -43,9 +43,24 @@ describe('CfgWidthPairer', () => {
     expect(out.map((a) => [a.record.op, a.width])).toEqual([['write', 2]])
   })
 
-  it('does not pair when the value differs', () => {
-    const {out, pairer} = pair([cf8(NET, 0), cfgRead('virtio-net-pci', NET, 0, 0x1af4), confData('read', 0, 0x1af5, 2)])
+  it('the same access with another value is a conflict naming both events, not an access without its event', () => {
+    const records = [cf8(NET, 0), cfgRead('virtio-net-pci', NET, 0, 0x1af4), confData('read', 0, 0x1af5, 2)]
+    const out: ResolvedCfgAccess[] = []
+    const conflicts: CfgValueConflict[] = []
+    const pairer = new CfgWidthPairer((a) => out.push(a), (c) => conflicts.push(c))
+    records.forEach((r, i) => (r.kind === 'cfg' ? pairer.cfg(r, i) : r.kind === 'mem' ? pairer.mem(r) : undefined))
+    pairer.finish()
     expect(out[0]?.width).toBeUndefined()
+    expect(pairer.unpaired).toBe(0)
+    expect(conflicts.map((c) => [c.cfg.value, c.memValue, c.how, c.cfg.src, c.memLine])).toEqual([[0x1af4, 0x1af5, 'cf8', records[1]!.src, records[2]!.src.line]])
+  })
+
+  it('another function with another value is no conflict: just unpaired', () => {
+    const conflicts: CfgValueConflict[] = []
+    const pairer = new CfgWidthPairer(() => {}, (c) => conflicts.push(c))
+    const records = [cf8({slot: 3}, 0), cfgRead('virtio-net-pci', NET, 0, 0x1af4), confData('read', 0, 0x1af5, 2)]
+    records.forEach((r, i) => (r.kind === 'cfg' ? pairer.cfg(r, i) : r.kind === 'mem' ? pairer.mem(r) : undefined))
+    expect(conflicts).toEqual([])
     expect(pairer.unpaired).toBe(1)
   })
 

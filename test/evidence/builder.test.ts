@@ -3,7 +3,7 @@ import {EvidenceBuilder} from '../../src/evidence/builder.js'
 import type {DeviceEvidence, EvidenceSet} from '../../src/evidence/types.js'
 import type {TraceRecord} from '../../src/ingest/records.js'
 import {WarningSink} from '../../src/util/errors.js'
-import {cfgRead, cfgWrite, kmsg, mapping, mem, nextSrc, resetLines, setStatus, tracedRead, tracedWrite} from './records.js'
+import {cf8, cfgRead, cfgWrite, confData, kmsg, mapping, mem, nextSrc, resetLines, setStatus, tracedRead, tracedWrite} from './records.js'
 
 const NET_A = {slot: 2}
 const NET_B = {slot: 5}
@@ -358,5 +358,21 @@ describe('EvidenceBuilder: kernel messages', () => {
     const set = b.finish()
     expect(set.inputs.map((i) => i.file)).toEqual(['a.log'])
     expect(device(set, '0000:00:02.0').config.byte(0)?.current.origin).toBe('read-narrowest')
+  })
+})
+
+describe('EvidenceBuilder: contradicting evidence', () => {
+  beforeEach(resetLines)
+
+  it('a pci_cfg value that differs from the pci-conf-data value of the same access is a conflict naming both lines', () => {
+    const cfg = cfgRead('virtio-net-pci', NET_A, 0, 0x1af4)
+    const data = confData('read', 0, 0x1af5, 2)
+    const set = run([cf8(NET_A, 0), cfg, data])
+    const w = set.warnings.find((x) => x.code === 'cfg-value-conflict')
+    expect(w?.message).toBe(
+      `pci_cfg_read of 0000:00:02.0 offset 0x0 says 0x1af4, but the pci-conf-data read of the same access (${data.src.file}:${data.src.line}) says 0x1af5: conflicting evidence, the width stays unknown`,
+    )
+    expect(w?.source).toEqual(cfg.src)
+    expect(codes(set)).not.toContain('cfg-width-unpaired')
   })
 })

@@ -60,7 +60,9 @@ describe.runIf(cases.length > 0)('evidence over the shipped corpus', () => {
     for (const d of traced.filter((x) => isVirtio(x.qemuDevice))) {
       // Linux sized every BAR of every virtio function it enumerated.
       expect([d.bdf, d.bars.filter((b) => b.size === undefined).map((b) => b.index)]).toEqual([d.bdf, []])
-      if (memoryEvents) expect([d.bdf, d.status.some((s) => s.cause === 'status-write')]).toEqual([d.bdf, true])
+      // k6.12-q35-root-port-legacy: the legacy registers sit behind a root port with no I/O window, so
+      // no status write of the kernel reaches the device.
+      if (memoryEvents) expect([d.bdf, d.status.some((s) => s.cause === 'status-write')]).toEqual([d.bdf, !c.name.endsWith('root-port-legacy')])
     }
   })
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {formatVersion, kv, parseDebianBanner, parseRelease} from '../../src/model/kernel-version.js'
-import {PROFILE_NAMES, profileByName, profileFor, resolveKernelOption, rulesAt} from '../../src/model/profiles.js'
+import {PROFILE_NAMES, describeModelledRange, profileByName, profileFor, resolveKernelOption, rulesAt} from '../../src/model/profiles.js'
 import {UsageError} from '../../src/util/errors.js'
 
 describe('kernel release strings', () => {
@@ -21,18 +21,19 @@ describe('kernel release strings', () => {
   })
 })
 
-describe('profileFor: release -> profile (nearest lower known version, and says so)', () => {
+describe('profileFor: every release replays with its own rules (no snapping to a profile)', () => {
   it.each([
     ['6.1.0-28-amd64', '6.1', '6.1.192'],
     ['6.12.117+deb13-amd64', '6.12', '6.12.117'],
     ['5.10.0-46-amd64', '5.10', '5.10.223'],
-    ['6.6.9', '6.1', '6.1.192'],
-    ['6.11.2', '6.1', '6.1.192'],
-    ['6.13.1', '6.12', '6.12.117'],
+    ['6.6.9', '6.6', '6.6.9'],
+    ['6.11.2', '6.11', '6.11.2'],
+    ['6.13.1', '6.13', '6.13.1'],
     ['7.2.0', 'mainline', '7.2.0'],
-    ['7.3.1', 'mainline', '7.2.13'],
-    ['6.18.3', '6.12', '6.12.117'],
-    ['4.19.0-27-amd64', '5.10', '5.10.223'],
+    ['6.18.3', '6.18', '6.18.3'],
+    ['5.19.0', '5.19', '5.19.0'],
+    ['5.4.286', '5.4', '5.4.286'],
+    ['5.4.0-42-generic', '5.4', '5.4'],
   ])('%s -> %s (rules at %s)', (release, name, version) => {
     const p = profileFor(release)!
     expect(p.name).toBe(name)
@@ -40,11 +41,26 @@ describe('profileFor: release -> profile (nearest lower known version, and says 
     expect(p.selection).toContain(release)
   })
 
-  it('a kernel between profiles gets the nearest lower one, and the rules it would differ in are named', () => {
-    expect(profileFor('6.6.9')!.selection).toBe('6.6.9: no 6.6 profile; nearest lower known profile 6.1 (rules at 6.1.192; by the rule table 6.6.9 would differ in setupVqPow2Check)')
-    expect(profileFor('6.11.2')!.selection).toBe(
-      '6.11.2: no 6.11 profile; nearest lower known profile 6.1 (rules at 6.1.192; by the rule table 6.11.2 would differ in commonMapSize, recordsCommonLen, probeFailureReport, setupVqPow2Check)',
+  it('the rules are those of the release itself: 5.19.0 is not 5.10, 6.6.9 is not 6.1', () => {
+    expect(profileFor('5.19.0')!.rules).toEqual(rulesAt(kv(5, 19, 0)))
+    expect(profileFor('5.19.0')!.rules.mapBarRecheck).toBe(true)
+    expect(profileByName('5.10')!.rules.mapBarRecheck).toBe(false)
+    expect(profileFor('6.6.9')!.rules.setupVqPow2Check).toBe(false)
+    expect(profileFor('6.6.9')!.selection).toBe('6.6.9: rules at 6.6.9 (no 6.6 profile: rule table)')
+  })
+
+  it('a series with a stable backport and no sublevel says which rules a later point release changes', () => {
+    expect(profileFor('5.15.0-91-generic')!.selection).toBe(
+      '5.15.0-91-generic: stable sublevel unknown, rules at 5.15.0 (no 5.15 profile: rule table; a later 5.15 stable release would differ in releaseRegionsOnMapError, setupVqIndexErrno)',
     )
+    expect(profileFor('5.15.100')!.rules.releaseRegionsOnMapError).toBe(true)
+  })
+
+  it('a release outside the modelled range is an error naming the range', () => {
+    expect(describeModelledRange()).toBe('5.4 to 7.2.x')
+    expect(() => profileFor('4.19.0-27-amd64')).toThrow(/outside the modelled range 5\.4 to 7\.2\.x/)
+    expect(() => profileFor('7.3.1')).toThrow(UsageError)
+    expect(() => resolveKernelOption('5.3.18')).toThrow(/^--kernel 5\.3\.18: outside the modelled range 5\.4 to 7\.2\.x/)
   })
 
   it('a banner refines the 6.1 rules to the running sublevel: 6.1.55 still maps common with 56 bytes', () => {
@@ -54,13 +70,19 @@ describe('profileFor: release -> profile (nearest lower known version, and says 
     expect(profileFor('6.1.0-28-amd64', 'Debian 6.1.119-1 (2024-11-22)')!.rules.commonMapSize).toBe(60)
   })
 
-  it('--kernel takes a profile name or a release; anything else is a usage error', () => {
+  it('--kernel takes a profile name (alias) or a release; anything else is a usage error', () => {
     expect(PROFILE_NAMES).toEqual(['5.10', '6.1', '6.12', 'mainline'])
     expect(resolveKernelOption('6.12').name).toBe('6.12')
     expect(resolveKernelOption('6.12').selection).toBeUndefined()
-    expect(resolveKernelOption('6.6.9').name).toBe('6.1')
+    expect(resolveKernelOption('6.6.9').name).toBe('6.6')
     expect(() => resolveKernelOption('latest')).toThrow(UsageError)
     expect(profileByName('6.6')).toBeUndefined()
+  })
+
+  it('5.4 evaluates every rule as 5.10 does (inline modern probe, virtio_pci_legacy.c)', () => {
+    expect(rulesAt(kv(5, 4))).toEqual(rulesAt(kv(5, 10)))
+    expect(rulesAt(kv(5, 4)).modernFile).toBe('drivers/virtio/virtio_pci_modern.c')
+    expect(rulesAt(kv(5, 4)).legacyFile).toBe('drivers/virtio/virtio_pci_legacy.c')
   })
 })
 
@@ -91,7 +113,7 @@ describe('rules per version (the differences between profiles)', () => {
     ])
     expect(diff(r61, r612)).toEqual(['commonMapSize', 'probeFailureReport', 'recordsCommonLen', 'setupVqPow2Check'])
     expect(diff(r612, rml)).toEqual(['capWalkFn'])
-    expect(profileFor('6.18.3')!.selection).toContain('would differ in capWalkFn')
+    expect(profileFor('6.18.3')!.rules.capWalkFn).toBe('PCI_FIND_NEXT_CAP')
   })
 
   it.each([

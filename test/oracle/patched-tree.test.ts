@@ -97,7 +97,8 @@ describe.skipIf(!availability('patched kernel tree', source !== undefined))('ora
     for (const name of names) {
       const row = rows.get(name)!
       if (changedCases.includes(name)) expect(row, name).toMatch(/DIFFER\s+FAIL$/)
-      else expect(row, name).toMatch(/match\s+agree\s+agree\s+ok$/)
+      // ivshmem: no virtio status events in the trace, so the traced kernel's side is not observed.
+      else expect(row, name).toMatch(name.endsWith('-ivshmem') ? /match\s+undetermined\s+agree\s+ok$/ : /match\s+agree\s+agree\s+ok$/)
     }
     expect(run.stdout).toContain('bad capability len 4096 (>=56 expected)')
   })

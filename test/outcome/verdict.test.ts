@@ -65,9 +65,34 @@ describe('verdict: model vs kernel', () => {
     expect(verdict(p, observed({unattributedMessages: []})).reason).toBe(`messages: predicted "${abi}", not observed`)
   })
 
-  it('no kernel log: messages are not compared, and say so', () => {
+  it('no kernel log: not agree, undetermined naming the messages as not observed', () => {
     const v = verdict(predicted({messages: [LEAVING], transport: 'legacy'}), observed({transport: 'legacy', messages: [], messagesKnown: false}))
-    expect(v).toEqual({kind: 'agree', notCompared: ['messages (no kernel log)']})
+    expect(v).toEqual({kind: 'undetermined', reason: 'not observed: messages (no kernel log)', notCompared: ['messages (no kernel log)']})
+  })
+
+  it('agree never rests on an unobserved fact: transport or registration unknown is undetermined', () => {
+    const transportUnknown = verdict(predicted({transport: 'legacy', messages: [LEAVING]}), observed({transport: 'unknown', transportEvidence: 'no region accesses traced', messages: [LEAVING]}))
+    expect(transportUnknown).toEqual({
+      kind: 'undetermined',
+      reason: 'not observed: transport (no region accesses traced)',
+      notCompared: ['transport (no region accesses traced)'],
+    })
+    const why = 'no probe failure in the log'
+    const both = verdict(predicted({}), observed({transport: 'unknown', transportEvidence: why, acknowledged: false, acknowledgedKnown: false, acknowledgedEvidence: why}))
+    expect(both.kind).toBe('undetermined')
+    expect(both.reason).toBe(`not observed: transport and whether the probe returned 0 (${why})`)
+    // An observed difference still disagrees, with what was not observed listed beside it.
+    const v = verdict(predicted({transport: 'none', rc: 'EINVAL', messages: [MISSING, DD]}), observed({transport: 'unknown', messages: [LEAVING]}))
+    expect(v.kind).toBe('disagree')
+  })
+
+  it('a virtio driver failing after the transport probe succeeded is not a probe failure, and the verdict says what it is', () => {
+    // Lines as a 6.12 guest printed them for a device behind a root port without I/O space (issue text).
+    const line = 'virtio_net virtio1: probe with driver virtio_net failed with error -2'
+    const o = observed({transport: 'legacy', messages: [LEAVING], driverOk: false, driverFailure: {driver: 'virtio_net', error: -2, line, source: 'dmesg.txt:412'}})
+    const v = verdict(predicted({transport: 'legacy', messages: [LEAVING]}), o)
+    expect(v.kind).toBe('agree')
+    expect(v.reason).toBe(`the probe succeeded; after it the virtio driver virtio_net failed its own probe with error -2 (${line}, dmesg.txt:412): a driver failure, not a transport one`)
   })
 
   it('undetermined: no observed side, an undetermined prediction, a predicted hang', () => {

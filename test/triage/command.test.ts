@@ -21,3 +21,20 @@ describe('probediff triage on a fault case', () => {
     expect(r.stdout).not.toMatch(/^Message /m)
   })
 })
+
+describe('--kernel: a release replays with its own rules; outside the modelled range is an error', () => {
+  it('5.19.0 is replayed at 5.19.0 (not with the 5.10 rules), and says so', async () => {
+    const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--kernel', '5.19.0', '--format', 'json'])
+    expect(r.exitCode).toBe(0)
+    const json = JSON.parse(r.stdout) as {devices: {device: {kernel: string; predicted: {kernel: {version: string; selection: string}}}}[]}
+    expect(json.devices[0]!.device.kernel).toBe('5.19')
+    expect(json.devices[0]!.device.predicted.kernel).toMatchObject({version: '5.19.0', selection: '5.19.0: rules at 5.19.0 (no 5.19 profile: rule table)'})
+  })
+
+  it('4.19.0 is a usage error naming the range (exit 2, one line)', async () => {
+    const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--kernel', '4.19.0'])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toContain('--kernel 4.19.0: outside the modelled range 5.4 to 7.2.x')
+  })
+})
