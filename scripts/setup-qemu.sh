@@ -2,12 +2,14 @@
 # Installs what `probediff capture` and the QEMU-backed tests need, from Debian packages:
 #   qemu-system-x86, busybox-static, cpio, xz-utils, zstd (host side), and Debian kernel images
 #   5.10 (bullseye), 6.1 (bookworm) and 6.12 (trixie), fetched by package name with `apt-get download`
-#   through an apt configuration of our own (the system's sources are never changed).
-# Idempotent: installed packages are skipped, downloaded kernels are cached.
+#   through an apt configuration of our own (the system's sources are never changed); and, for each
+#   series, the same suite's pciutils (lspci, its shared libraries, pci.ids) for `capture --lspci`.
+# Idempotent: installed packages are skipped, downloaded kernels and pciutils are cached.
 #
 # Usage: scripts/setup-qemu.sh [--no-kernels] [--kernels "5.10 6.1 6.12"]
 # Cache:  $PROBEDIFF_CACHE (default ~/.cache/probediff); kernels end up unpacked in
-#         $PROBEDIFF_CACHE/kernels/<series>/ (boot/vmlinuz-*, lib/modules/*), with a `version` file.
+#         $PROBEDIFF_CACHE/kernels/<series>/ (boot/vmlinuz-*, lib/modules/*), with a `version` file;
+#         pciutils in $PROBEDIFF_CACHE/pciutils/<series>/ (usr/bin/lspci, lib*, pci.ids, `version`).
 set -euo pipefail
 
 series_list="5.10 6.1 6.12"
@@ -16,7 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-kernels) fetch_kernels=0 ;;
     --kernels) series_list="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "setup-qemu: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -79,5 +81,37 @@ for series in $series_list; do
   rm -rf "$dest"; mv "$tmp" "$dest"
   rm -f "$deb"
   say "kernel $series ready: $(cat "$dest/version")"
+done
+
+# --- the suite's pciutils, for `capture --lspci` (lspci runs in the guest) ------------------------
+# pciutils and the shared-library packages of its Depends closure (lib*, zlib1g, pci.ids); capture
+# copies lspci, the libraries it really links (read from the ELF files) and pci.ids into the initramfs.
+for series in $series_list; do
+  suite=$(suite_of "$series")
+  dest="$cache/pciutils/$series"
+  if [ -f "$dest/version" ] && [ -x "$dest/usr/bin/lspci" ]; then
+    say "pciutils $series cached: $(head -1 "$dest/version")"
+    continue
+  fi
+  pkgs=$("$here/debian-apt.sh" "$suite" apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+           --no-breaks --no-replaces --no-enhances --no-pre-depends pciutils |
+         awk '/^[a-z0-9]/ && ($1 == "pciutils" || $1 == "pci.ids" || $1 == "zlib1g" || $1 ~ /^lib/) {print $1}' | sort -u)
+  case " $(echo $pkgs) " in *" pciutils "*" libpci3 "*|*" libpci3 "*" pciutils "*) ;; *) die "no pciutils/libpci3 found for $suite (got: $pkgs)" ;; esac
+  tmp="$dest.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp/debs"
+  say "downloading pciutils ($suite):" $pkgs
+  # shellcheck disable=SC2086
+  (cd "$tmp/debs" && "$here/debian-apt.sh" "$suite" apt-get download $pkgs >&2) || die "apt-get download of pciutils ($suite) failed"
+  : > "$tmp/version.new"
+  for deb in "$tmp"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$tmp"
+    printf '%s %s\n' "$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)" >> "$tmp/version.new"
+  done
+  # pciutils first: the line capture records as "the lspci package".
+  { grep '^pciutils ' "$tmp/version.new"; grep -v '^pciutils ' "$tmp/version.new"; } > "$tmp/version"
+  rm -rf "$tmp/debs" "$tmp/version.new"
+  [ -x "$tmp/usr/bin/lspci" ] || die "pciutils ($suite) has no usr/bin/lspci"
+  rm -rf "$dest"; mv "$tmp" "$dest"
+  say "pciutils $series ready: $(head -1 "$dest/version")"
 done
 say "ready (cache: $cache)"

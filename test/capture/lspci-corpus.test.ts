@@ -1,0 +1,94 @@
+/**
+ * The shipped captures' lspci.txt came from a second boot of each case's own QEMU command and kernel
+ * (traces/add-lspci.sh). That second boot must have been the same machine: every function the shipped
+ * trace saw is in lspci.txt with a 256-byte hex dump, and every config byte both know agrees —
+ * bytes whose last traced event is a read hold exactly that value; bytes the kernel wrote after its
+ * last read hold the written value, except registers the device does not implement (named below).
+ *
+ * The hex is read here with a few lines of its own (not probediff's lspci parser), so this checks the
+ * data, not the parser.
+ */
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import {buildEvidence} from '../../src/evidence/build.js'
+
+const TRACES = fileURLToPath(new URL('../../traces/', import.meta.url))
+
+/** Writes a device may ignore, with the value lspci then shows. */
+const WRITES_NOT_HELD: ReadonlyMap<number, {readonly reads: number; readonly why: string}> = new Map([
+  // QEMU's conventional PCI devices have a read-only zero latency timer; Linux writes 0x40 anyway.
+  [0x0d, {reads: 0x00, why: 'latency timer (read-only 0 in QEMU)'}],
+])
+
+interface CaseFile {
+  readonly name: string
+  readonly kind?: string
+  readonly inputs: readonly string[]
+  readonly lspci?: {readonly file: string; readonly configReadsInTrace: boolean}
+}
+
+const captures: CaseFile[] = existsSync(TRACES)
+  ? readdirSync(TRACES)
+      .filter((d) => /^k\d/.test(d) && existsSync(`${TRACES}${d}/case.json`))
+      .map((d) => JSON.parse(readFileSync(`${TRACES}${d}/case.json`, 'utf8')) as CaseFile)
+      .filter((c) => c.kind === 'capture')
+  : []
+
+/** BDF → the 256 bytes of its `-xxx` dump (sparse when lines are missing). */
+function hexDumps(text: string): Map<string, number[]> {
+  const out = new Map<string, number[]>()
+  let current: number[] | undefined
+  for (const line of text.split('\n')) {
+    const device = /^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) /.exec(line)
+    if (device) {
+      current = []
+      out.set(device[1] as string, current)
+      continue
+    }
+    const hex = /^([0-9a-f]{2,3}): ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})$/.exec(line)
+    if (!hex || !current) continue
+    const at = Number.parseInt(hex[1] as string, 16)
+    for (const [i, b] of (hex[2] as string).split(' ').entries()) current[at + i] = Number.parseInt(b, 16)
+  }
+  return out
+}
+
+describe('lspci.txt of the shipped captures', () => {
+  it('every real capture has one, made by a second boot', () => {
+    expect(captures.length).toBeGreaterThanOrEqual(28)
+    for (const c of captures) {
+      expect(c.lspci?.file, c.name).toBe('lspci.txt')
+      expect(c.lspci?.configReadsInTrace, c.name).toBe(false)
+      expect(c.inputs, `${c.name}: lspci.txt is not an input of the trace replay`).not.toContain('lspci.txt')
+    }
+  })
+
+  it.each(captures.map((c) => [c.name, c] as const))('%s: the second boot was the same machine', async (name, c) => {
+    const dumps = hexDumps(readFileSync(`${TRACES}${name}/lspci.txt`, 'utf8'))
+    const evidence = await buildEvidence(c.inputs.map((f) => ({path: `${TRACES}${name}/${f}`, displayName: `${name}/${f}`})), {})
+    expect(evidence.devices.length).toBeGreaterThan(0)
+    const disagreements: string[] = []
+    let compared = 0
+    for (const dev of evidence.devices) {
+      const dump = dumps.get(dev.bdf)
+      expect(dump, `${dev.bdf} (${dev.qemuDevice ?? '?'}) is not in lspci.txt`).toBeDefined()
+      expect(dump?.filter((b) => b !== undefined).length, `${dev.bdf}: 256 bytes of hex`).toBe(256)
+      for (let off = 0; off < 256; off++) {
+        const byte = dev.config.byte(off)
+        // Unknown, only inferred, or history beyond the cap (its last event is not known): nothing to compare.
+        if (!byte || byte.current.origin === 'inferred' || byte.historyOmitted) continue
+        const last = byte.history?.at(-1) ?? byte.current
+        const lspci = dump?.[off]
+        const ignored = WRITES_NOT_HELD.get(off)
+        const agrees = lspci === last.value || (last.origin === 'write' && ignored?.reads === lspci)
+        compared++
+        if (!agrees) {
+          disagreements.push(`${dev.bdf} @0x${off.toString(16)}: trace ${last.origin} 0x${last.value.toString(16)} (${last.src.file}:${last.src.line}), lspci 0x${lspci?.toString(16)}`)
+        }
+      }
+    }
+    expect(disagreements).toEqual([])
+    expect(compared).toBeGreaterThan(100)
+  })
+})
