@@ -6,7 +6,9 @@
  * tests are skipped with a notice, except in CI, where the three suites must be there.
  */
 import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 import {describe, expect, it} from 'vitest'
+import {runCapture} from '../../src/capture/capture.js'
 import {newcArchive, readNewcArchive} from '../../src/capture/cpio.js'
 import {neededLibraries, programInterpreter} from '../../src/capture/elf.js'
 import {CaptureFailure} from '../../src/capture/errors.js'
@@ -14,6 +16,7 @@ import {decodeLspciOutput, LSPCI_BEGIN, LSPCI_END, lspciGuestFiles, lspciScript,
 import {initramfsEntries, initScript} from '../../src/capture/initramfs.js'
 import {KERNEL_SERIES} from '../../src/capture/kernel-source.js'
 import {isCi} from '../../src/golden/update-mode.js'
+import {UsageError} from '../../src/util/errors.js'
 
 const trees: [string, PciutilsTree][] = []
 for (const series of [...KERNEL_SERIES, undefined]) {
@@ -111,8 +114,23 @@ describe('the lspci step of /init', () => {
 })
 
 it.runIf(existsSync('/usr/bin/lspci'))("reads this host's lspci as an ELF program with an interpreter and libpci", async () => {
-  const {readFile} = await import('node:fs/promises')
   const lspci = await readFile('/usr/bin/lspci')
   expect(programInterpreter(lspci)).toMatch(/^\/lib.*ld-linux-x86-64\.so\.2$/)
   expect(neededLibraries(lspci)).toContain('libpci.so.3')
+})
+
+describe('capture --lspci usage errors', () => {
+  it('names the setup script when a series has no cached pciutils', async () => {
+    await expect(pciutilsFor('6.1', '/nonexistent/pciutils')).rejects.toThrow(/no cached pciutils for kernel series 6\.1 .*scripts\/setup-qemu\.sh --kernels 6\.1/)
+  })
+
+  it('refuses --lspci with --initrd before anything runs', async () => {
+    const attempt = runCapture({
+      name: 'x', tracesDir: '/nonexistent', kernel: {vmlinuz: '/nonexistent'}, initrd: '/nonexistent', busybox: '/bin/busybox',
+      machine: 'pc', accel: 'tcg', qemu: '/nonexistent/qemu', timeoutSeconds: 1, eventSet: 'cfg', extraModules: [], deviceArgs: [],
+      force: false, memoryMiB: 64, lspci: {root: '/', packages: []},
+    })
+    await expect(attempt).rejects.toThrow(UsageError)
+    await expect(attempt).rejects.toThrow(/--lspci needs the initramfs probediff builds; it excludes --initrd/)
+  })
 })
