@@ -6,7 +6,7 @@
 #   series, the same suite's pciutils (lspci, its shared libraries, pci.ids) for `capture --lspci`.
 # Idempotent: installed packages are skipped, downloaded kernels and pciutils are cached.
 #
-# Usage: scripts/setup-qemu.sh [--no-kernels] [--kernels "5.10 6.1 6.12"]
+# Usage: scripts/setup-qemu.sh [--no-kernels] [--kernels "5.10 6.1 6.12"]   (--no-kernels: host packages only)
 # Cache:  $PROBEDIFF_CACHE (default ~/.cache/probediff); kernels end up unpacked in
 #         $PROBEDIFF_CACHE/kernels/<series>/ (boot/vmlinuz-*, lib/modules/*), with a `version` file;
 #         pciutils in $PROBEDIFF_CACHE/pciutils/<series>/ (usr/bin/lspci, lib*, pci.ids, `version`).
@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-kernels) fetch_kernels=0 ;;
     --kernels) series_list="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "setup-qemu: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
