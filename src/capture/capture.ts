@@ -74,7 +74,8 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
 
   const scratch = await mkdtemp(join(tmpdir(), 'probediff-capture-'))
   try {
-    const lspciFiles = opts.lspci ? await lspciGuestFiles(opts.lspci) : undefined
+    const release = opts.kernel.modulesDir ? basename(opts.kernel.modulesDir) : undefined
+    const lspciFiles = opts.lspci ? await lspciGuestFiles(opts.lspci, release) : undefined
     const {initrdPath, initramfsRecord} = await prepareInitrd(opts, devices, scratch, warnings, lspciFiles)
     const {accel, reason: accelReason} = await chooseAccel(opts.accel)
     const invocation: QemuInvocation = {
@@ -200,6 +201,7 @@ function lspciRecord(l: NonNullable<RecordParts['lspci']>): NonNullable<CaptureC
     version: l.run.version,
     packages: l.tree.packages.length > 0 ? l.tree.packages : [`this host's pciutils (${l.tree.root})`],
     libraries: l.files.libraries,
+    moduleIndex: l.files.moduleIndex,
     stderr: l.run.stderr,
     configReadsInTrace: true,
   }

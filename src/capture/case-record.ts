@@ -68,6 +68,8 @@ export interface CaptureCaseRecord {
     readonly packages: readonly string[]
     /** The shared libraries copied into the initramfs. */
     readonly libraries: readonly string[]
+    /** The kernel's module index files copied for -k (depmod over the whole tree, by scripts/setup-qemu.sh). */
+    readonly moduleIndex: readonly string[]
     readonly stderr: readonly string[]
     /** lspci ran after the probe in the boot that made trace.log.gz, so its own (sysfs) config reads
      * are at the end of that trace; false when lspci.txt came from another boot. */

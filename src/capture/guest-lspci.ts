@@ -6,9 +6,13 @@
  * output through the serial console, every line tagged, with its exit status and line count, so a
  * lost or mangled line is detected. The host writes the output, byte for byte, to lspci.txt.
  *
+ * For `-k`'s "Kernel modules:" libkmod needs the kernel's binary module index (modules.*.bin under
+ * /lib/modules/RELEASE), which Debian builds with depmod at install time: scripts/setup-qemu.sh runs
+ * depmod over the whole module tree into the pciutils tree; without it lspci names only the driver in use.
+ *
  * lspci reads config space through sysfs, so those reads are in the QEMU trace too, after the probe.
  */
-import {lstat, readFile, readlink} from 'node:fs/promises'
+import {lstat, readdir, readFile, readlink} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {basename, join} from 'node:path'
 import {UsageError} from '../util/errors.js'
@@ -72,10 +76,15 @@ export interface LspciGuestFiles {
   readonly files: readonly GuestFile[]
   /** The sonames copied, in the order they were found. */
   readonly libraries: readonly string[]
+  /** The module index files copied (modules.alias.bin, ...); empty when the tree has none for the release. */
+  readonly moduleIndex: readonly string[]
 }
 
-/** lspci, its program interpreter, every library it needs (recursively) and pci.ids, from `tree`. */
-export async function lspciGuestFiles(tree: PciutilsTree): Promise<LspciGuestFiles> {
+/**
+ * lspci, its program interpreter, every library it needs (recursively) and pci.ids, from `tree`; and the
+ * tree's module index for the guest's kernel `release`, when there is one.
+ */
+export async function lspciGuestFiles(tree: PciutilsTree, release?: string): Promise<LspciGuestFiles> {
   const lspciPath = await findLspci(tree.root)
   if (!lspciPath) throw new UsageError(`no lspci in ${tree.root}`)
   const lspci = await readFile(lspciPath)
@@ -99,7 +108,16 @@ export async function lspciGuestFiles(tree: PciutilsTree): Promise<LspciGuestFil
     files.push({path: `${GUEST_LIB_DIR}/${soname}`, data, mode: 0o755})
   }
   files.push({path: PCI_IDS, data: await readTreeFile(tree.root, PCI_IDS, 'pci.ids (Debian package pci.ids)'), mode: 0o644})
-  return {files, libraries}
+  const moduleIndex: string[] = []
+  if (release && !release.includes('/')) {
+    const dir = `lib/modules/${release}`
+    const names = await readdir(join(tree.root, dir)).catch(() => [] as string[])
+    for (const name of names.filter((n) => /^modules\.[a-z.]+\.bin$/.test(n)).sort()) {
+      files.push({path: `${dir}/${name}`, data: await readFile(join(tree.root, dir, name)), mode: 0o644})
+      moduleIndex.push(name)
+    }
+  }
+  return {files, libraries, moduleIndex}
 }
 
 /** The /init lines that run lspci and print what it wrote (after the kernel log, before power-off). */
