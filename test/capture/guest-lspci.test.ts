@@ -14,14 +14,17 @@ import {neededLibraries, programInterpreter} from '../../src/capture/elf.js'
 import {CaptureFailure} from '../../src/capture/errors.js'
 import {decodeLspciOutput, LSPCI_BEGIN, LSPCI_END, lspciGuestFiles, lspciScript, type PciutilsTree, pciutilsFor} from '../../src/capture/guest-lspci.js'
 import {initramfsEntries, initScript} from '../../src/capture/initramfs.js'
-import {KERNEL_SERIES} from '../../src/capture/kernel-source.js'
+import {KERNEL_SERIES, kernelFromSeries} from '../../src/capture/kernel-source.js'
 import {isCi} from '../../src/golden/update-mode.js'
 import {UsageError} from '../../src/util/errors.js'
 
-const trees: [string, PciutilsTree][] = []
+/** [label, tree, the kernel release whose module index the tree should hold]. */
+const trees: [string, PciutilsTree, string | undefined][] = []
 for (const series of [...KERNEL_SERIES, undefined]) {
   const tree = await pciutilsFor(series).catch(() => undefined)
-  if (tree) trees.push([series ? `Debian pciutils for ${series}` : "this host's pciutils", tree])
+  if (!tree) continue
+  const kernel = series ? await kernelFromSeries(series).catch(() => undefined) : undefined
+  trees.push([series ? `Debian pciutils for ${series}` : "this host's pciutils", tree, kernel?.modulesDir?.split('/').pop()])
 }
 const cachedSuites = trees.length - (trees.some(([, t]) => t.root === '/') ? 1 : 0)
 if (trees.length === 0 && !isCi()) console.warn('\n*** NOTICE: skipping the lspci initramfs tests: no pciutils (run scripts/setup-qemu.sh)\n')
@@ -31,8 +34,8 @@ describe.skipIf(trees.length === 0 && !isCi())('the lspci initramfs', () => {
     expect(cachedSuites, 'scripts/setup-qemu.sh caches pciutils for 5.10, 6.1 and 6.12').toBe(KERNEL_SERIES.length)
   })
 
-  it.each(trees)('from %s holds lspci, its program interpreter, every library it needs (recursively) and pci.ids', async (_, tree) => {
-    const lspci = await lspciGuestFiles(tree)
+  it.each(trees)('from %s holds lspci, its program interpreter, every library it needs (recursively) and pci.ids', async (_, tree, release) => {
+    const lspci = await lspciGuestFiles(tree, release)
     // buildInitramfs gzips exactly this archive.
     const archive = newcArchive(initramfsEntries(Buffer.from('\x7fELF-busybox'), [], {lspci: lspci.files}))
     const records = new Map(readNewcArchive(archive).map((r) => [r.name, r]))
@@ -58,6 +61,11 @@ describe.skipIf(trees.length === 0 && !isCi())('the lspci initramfs', () => {
     expect(records.get('usr/share/misc/pci.ids')?.data.toString('latin1')).toMatch(/^1af4\s+Red Hat, Inc\./m)
     expect(records.get('tmp')?.mode).toBe(0o041777)
     expect(records.has('bin/sed') && records.has('bin/wc')).toBe(true)
+    if (release) {
+      // The binary index libkmod reads for lspci -k, built by setup-qemu.sh's depmod.
+      expect(lspci.moduleIndex).toEqual(expect.arrayContaining(['modules.alias.bin', 'modules.dep.bin', 'modules.builtin.bin']))
+      for (const name of lspci.moduleIndex) expect(records.has(`lib/modules/${release}/${name}`), name).toBe(true)
+    }
     // Every directory comes before what it holds (the kernel's unpacker needs it).
     const names = [...records.keys()]
     for (const [i, name] of names.entries()) {
