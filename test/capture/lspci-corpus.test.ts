@@ -23,6 +23,7 @@ interface CaseFile {
   readonly kind?: string
   readonly inputs: readonly string[]
   readonly lspci?: {readonly file: string; readonly configReadsInTrace: boolean}
+  readonly initramfs: {readonly builtinDrivers?: readonly string[]}
 }
 
 const captures: CaseFile[] = existsSync(TRACES)
@@ -58,6 +59,19 @@ describe('lspci.txt of the shipped captures', () => {
       expect(c.lspci?.file, c.name).toBe('lspci.txt')
       expect(c.lspci?.configReadsInTrace, c.name).toBe(false)
       expect(c.inputs, `${c.name}: lspci.txt is not an input of the trace replay`).not.toContain('lspci.txt')
+    }
+  })
+
+  it.each(captures.map((c) => [c.name, c] as const))('%s: lspci -k shows virtio-pci bound to every virtio function', (name, c) => {
+    const blocks = readFileSync(`${TRACES}${name}/lspci.txt`, 'utf8').split('\n\n')
+    const virtio = blocks.filter((b) => /^\S+ [^\n]*\[1af4:10[0-7][0-9a-f]\]/.test(b))
+    if (!name.endsWith('-ivshmem')) expect(virtio.length).toBeGreaterThan(0)
+    // lspci lists loadable modules only: none when the kernel has virtio_pci built in (Debian 6.12).
+    const modular = !c.initramfs.builtinDrivers?.includes('virtio_pci')
+    for (const block of virtio) {
+      expect(block).toMatch(/\n\tKernel driver in use: virtio-pci(\n|$)/)
+      if (modular) expect(block).toMatch(/\n\tKernel modules: virtio_pci(\n|$)/)
+      else expect(block).not.toMatch(/Kernel modules:/)
     }
   })
 
