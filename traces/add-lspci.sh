@@ -30,7 +30,8 @@ for name in "${cases[@]}"; do
   command="node bin/run.js capture $name --traces-dir $scratch --lspci ${rest}"
   echo "== $name: $command"
   rm -rf "${scratch:?}/$name"
-  eval "$command"
+  # One retry: under TCG on a loaded host a guest can panic early ("IO-APIC + timer doesn't work").
+  eval "$command" || { echo "add-lspci: $name: capture failed, retrying once" >&2; rm -rf "${scratch:?}/$name"; eval "$command"; }
   node - "$dir/case.json" "$scratch/$name" "$command" <<'EOF'
 const fs = require('fs')
 const [shippedFile, second, command] = process.argv.slice(2)
