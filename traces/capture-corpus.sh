@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Re-captures the shipped corpus: every case in traces/ of kind "capture" was made by this script,
 # i.e. by `probediff capture` booting Debian kernels (scripts/setup-qemu.sh caches them) under QEMU.
-# Each case's case.json also holds its own one-line `reproduce` command.
+# Each case's case.json also holds its own one-line `reproduce` command. At the end, traces/add-lspci.sh
+# gives every case without one an lspci.txt from a second boot of the same command.
 #
 # Usage (from the repository root, after `npm run build`):
 #   traces/capture-corpus.sh [--force] [SERIES...]      (default series: 5.10 6.1 6.12)
@@ -52,4 +53,6 @@ run_one() {
 export -f run_one
 export force
 tr '\n' '\0' < "$jobs_file" | xargs -0 -P 2 -I{} bash -c 'run_one "$1"' _ {}
+# lspci.txt of each case without one: a second boot of the same command with --lspci (see add-lspci.sh).
+traces/add-lspci.sh
 du -sh traces

@@ -12,6 +12,7 @@ import {commitCaseDir, discardCaseDir, stageCaseDir, validateCaseName} from './c
 import {failedInsmods, kernelReleaseFrom} from './console.js'
 import {type DeviceArg, driversFor, parseDeviceArgs, TRANSPORT_MODULE} from './devices.js'
 import {EVENT_SETS, type EventSetName} from './events.js'
+import {decodeLspciOutput, type GuestLspciRun, LSPCI_COMMAND, LSPCI_FILE, lspciGuestFiles, type LspciGuestFiles, type PciutilsTree} from './guest-lspci.js'
 import {chooseAccel, loadBusybox, qemuVersion, requireReadable, type ToolVersion} from './host.js'
 import {buildInitramfs} from './initramfs.js'
 import {type LoadPlan, loadModuleTree, planModuleLoad} from './kernel-modules.js'
@@ -43,6 +44,8 @@ export interface CaptureOptions {
   readonly memoryMiB: number
   /** Also copy every PCI function's sysfs config and resource out of the guest into this directory. */
   readonly sysfsDumpDir?: string
+  /** Also run this pciutils' lspci in the guest after the probe and save its output as lspci.txt. */
+  readonly lspci?: PciutilsTree
 }
 
 export interface CaptureResult {
@@ -62,6 +65,7 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
   if (opts.sysfsDumpDir !== undefined && opts.initrd !== undefined) {
     throw new UsageError('--sysfs-dump needs the initramfs probediff builds; it excludes --initrd')
   }
+  if (opts.lspci !== undefined && opts.initrd !== undefined) throw new UsageError('--lspci needs the initramfs probediff builds; it excludes --initrd')
   if (!Number.isFinite(opts.timeoutSeconds) || opts.timeoutSeconds <= 0) throw new UsageError('--timeout must be a positive number of seconds')
   const warnings: string[] = []
   const qemu = await qemuVersion(opts.qemu)
@@ -70,7 +74,9 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
 
   const scratch = await mkdtemp(join(tmpdir(), 'probediff-capture-'))
   try {
-    const {initrdPath, initramfsRecord} = await prepareInitrd(opts, devices, scratch, warnings)
+    const release = opts.kernel.modulesDir ? basename(opts.kernel.modulesDir) : undefined
+    const lspciFiles = opts.lspci ? await lspciGuestFiles(opts.lspci, release) : undefined
+    const {initrdPath, initramfsRecord} = await prepareInitrd(opts, devices, scratch, warnings, lspciFiles)
     const {accel, reason: accelReason} = await chooseAccel(opts.accel)
     const invocation: QemuInvocation = {
       qemu: opts.qemu,
@@ -92,9 +98,11 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
       const dmesg = guestKernelLog(run, opts.timeoutSeconds)
       // Decoded before anything is committed: a damaged dump fails the capture as a whole.
       const sysfs = opts.sysfsDumpDir === undefined ? undefined : decodeSysfsDump(run.console)
-      const record = caseRecord({opts, devices, invocation, initrdPath, initramfsRecord, qemu, accel, accelReason, run, dmesg})
+      const lspci = lspciFiles && opts.lspci ? {tree: opts.lspci, files: lspciFiles, run: decodeLspciOutput(run.console)} : undefined
+      const record = caseRecord({opts, devices, invocation, initrdPath, initramfsRecord, qemu, accel, accelReason, run, dmesg, lspci})
       for (const m of record.run.insmodFailures) warnings.push(`insmod failed in the guest: ${m}`)
       await writeFile(join(staged.tmpDir, DMESG_FILE), dmesg)
+      if (lspci) await writeFile(join(staged.tmpDir, LSPCI_FILE), lspci.run.text)
       await writeFile(join(staged.tmpDir, CASE_FILE), `${JSON.stringify(record, null, 2)}\n`)
       await commitCaseDir(staged)
       const sysfsDumped = sysfs && opts.sysfsDumpDir !== undefined ? await writeSysfsDump(opts.sysfsDumpDir, sysfs) : undefined
@@ -134,6 +142,7 @@ interface RecordParts {
   readonly accelReason: string
   readonly run: QemuRun
   readonly dmesg: string
+  readonly lspci?: {readonly tree: PciutilsTree; readonly files: LspciGuestFiles; readonly run: GuestLspciRun}
 }
 
 function caseRecord(p: RecordParts): CaptureCaseRecord {
@@ -177,9 +186,24 @@ function caseRecord(p: RecordParts): CaptureCaseRecord {
       traceLinesDropped: run.trace.dropped,
       insmodFailures: failedInsmods(run.console),
     },
-    files: {trace: TRACE_FILE, dmesg: DMESG_FILE},
+    files: {trace: TRACE_FILE, dmesg: DMESG_FILE, ...(p.lspci ? {lspci: LSPCI_FILE} : {})},
     inputs: [TRACE_FILE, DMESG_FILE],
+    ...(p.lspci ? {lspci: lspciRecord(p.lspci)} : {}),
     reproduce: reproduceCommand(opts),
+  }
+}
+
+/** lspci.txt is not a replay input: the corpus keeps trace + dmesg as the inputs of its goldens. */
+function lspciRecord(l: NonNullable<RecordParts['lspci']>): NonNullable<CaptureCaseRecord['lspci']> {
+  return {
+    file: LSPCI_FILE,
+    command: LSPCI_COMMAND,
+    version: l.run.version,
+    packages: l.tree.packages.length > 0 ? l.tree.packages : [`this host's pciutils (${l.tree.root})`],
+    libraries: l.files.libraries,
+    moduleIndex: l.files.moduleIndex,
+    stderr: l.run.stderr,
+    configReadsInTrace: true,
   }
 }
 
@@ -188,6 +212,7 @@ async function prepareInitrd(
   devices: readonly DeviceArg[],
   scratch: string,
   warnings: string[],
+  lspci: LspciGuestFiles | undefined,
 ): Promise<{initrdPath: string; initramfsRecord: CaptureCaseRecord['initramfs']}> {
   if (opts.initrd) {
     await requireReadable(opts.initrd, 'initrd')
@@ -206,7 +231,7 @@ async function prepareInitrd(
   }
   for (const m of plan.missing) warnings.push(`driver ${m} not found in ${opts.kernel.modulesDir}: its devices will get no driver`)
   const initrdPath = join(scratch, 'initramfs.cpio.gz')
-  await writeFile(initrdPath, buildInitramfs(busybox.image, plan.load, {sysfsDump: opts.sysfsDumpDir !== undefined}))
+  await writeFile(initrdPath, buildInitramfs(busybox.image, plan.load, {sysfsDump: opts.sysfsDumpDir !== undefined, ...(lspci ? {lspci: lspci.files} : {})}))
   log().info({modules: plan.load.map((m) => m.name), builtin: plan.builtin}, 'initramfs built')
   return {
     initrdPath,
@@ -229,6 +254,7 @@ function reproduceCommand(opts: CaptureOptions): string {
   if (opts.append?.trim()) words.push('--append', opts.append.trim())
   for (const m of opts.extraModules) words.push('--load', m)
   if (opts.sysfsDumpDir !== undefined) words.push('--sysfs-dump', 'DIR')
+  if (opts.lspci !== undefined) words.push('--lspci')
   words.push('--', ...opts.deviceArgs)
   return words.map(shellQuote).join(' ')
 }

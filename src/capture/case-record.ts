@@ -54,9 +54,29 @@ export interface CaptureCaseRecord {
     readonly traceLinesDropped: number
     readonly insmodFailures: readonly string[]
   }
-  readonly files: {readonly trace: string; readonly dmesg: string}
+  readonly files: {readonly trace: string; readonly dmesg: string; readonly lspci?: string}
   /** Replay inputs in order (the corpus reader's convention). */
   readonly inputs: readonly string[]
+  /** capture --lspci: the real lspci's output, saved beside the inputs (not one of them). */
+  readonly lspci?: {
+    readonly file: string
+    /** As run in the guest, e.g. "lspci -vvv -xxx -nn -k -D". */
+    readonly command: string
+    /** `lspci --version` in the guest. */
+    readonly version: string
+    /** The Debian packages lspci, its libraries and pci.ids came from, pciutils first. */
+    readonly packages: readonly string[]
+    /** The shared libraries copied into the initramfs. */
+    readonly libraries: readonly string[]
+    /** The kernel's module index files copied for -k (depmod over the whole tree, by scripts/setup-qemu.sh). */
+    readonly moduleIndex: readonly string[]
+    readonly stderr: readonly string[]
+    /** lspci ran after the probe in the boot that made trace.log.gz, so its own (sysfs) config reads
+     * are at the end of that trace; false when lspci.txt came from another boot. */
+    readonly configReadsInTrace: boolean
+    /** How lspci.txt was made when not by this boot (the shipped corpus: a second boot). */
+    readonly howMade?: string
+  }
   /** A shell command that captures this case again (needs the same kernel package). */
   readonly reproduce: string
 }

@@ -1,6 +1,7 @@
 /**
  * The little of ELF64 (little-endian) that capture needs: the strings of a kernel module's .modinfo
- * section (name=, depends=, ...) and whether an executable is statically linked (no PT_INTERP).
+ * section (name=, depends=, ...), whether an executable is statically linked (no PT_INTERP), and for a
+ * dynamically linked one its program interpreter and the libraries it needs (DT_NEEDED).
  */
 
 export class ElfFormatError extends Error {
@@ -73,4 +74,35 @@ export function isStaticExecutable(buf: Buffer): boolean {
     if (buf.readUInt32LE(phoff + i * phentsize) === PT_INTERP) return false
   }
   return true
+}
+
+/** The program interpreter (.interp, e.g. /lib64/ld-linux-x86-64.so.2), or undefined for a static file. */
+export function programInterpreter(buf: Buffer): string | undefined {
+  const interp = elfSection(buf, '.interp')
+  if (!interp) return undefined
+  const end = interp.indexOf(0)
+  return interp.toString('latin1', 0, end < 0 ? interp.length : end)
+}
+
+const DT_NULL = 0n
+const DT_NEEDED = 1n
+const DYN_ENTRY_SIZE = 16
+
+/** The DT_NEEDED sonames of a shared object or executable, in order (names index .dynstr). */
+export function neededLibraries(buf: Buffer): string[] {
+  const dynamic = elfSection(buf, '.dynamic')
+  if (!dynamic) return []
+  const dynstr = elfSection(buf, '.dynstr')
+  if (!dynstr) throw new ElfFormatError('.dynamic without .dynstr')
+  const out: string[] = []
+  for (let at = 0; at + DYN_ENTRY_SIZE <= dynamic.length; at += DYN_ENTRY_SIZE) {
+    const tag = dynamic.readBigInt64LE(at)
+    if (tag === DT_NULL) break
+    if (tag !== DT_NEEDED) continue
+    const start = Number(dynamic.readBigUInt64LE(at + 8))
+    const end = dynstr.indexOf(0, start)
+    if (start >= dynstr.length || end < 0) throw new ElfFormatError('DT_NEEDED name outside .dynstr')
+    out.push(dynstr.toString('latin1', start, end))
+  }
+  return out
 }

@@ -1,6 +1,7 @@
 import {gzipSync} from 'node:zlib'
 import {type CpioEntry, newcArchive} from './cpio.js'
 import {DMESG_BEGIN, DMESG_END, INSMOD_FAILED_PREFIX} from './console.js'
+import {type GuestFile, LSPCI_APPLETS, lspciScript} from './guest-lspci.js'
 import {SYSFS_DUMP_APPLETS, sysfsDumpScript} from './sysfs-dump.js'
 
 /**
@@ -20,6 +21,8 @@ export const SETTLE_SECONDS = 1
 export interface InitOptions {
   /** Also print every PCI function's sysfs config and resource (capture --sysfs-dump). */
   readonly sysfsDump?: boolean
+  /** Run the real lspci after the kernel log (capture --lspci): these files are lspci, its libraries, pci.ids. */
+  readonly lspci?: readonly GuestFile[]
 }
 
 export function initScript(moduleNames: readonly string[], opts: InitOptions = {}): string {
@@ -49,6 +52,7 @@ export function initScript(moduleNames: readonly string[], opts: InitOptions = {
     `echo ${DMESG_BEGIN}`,
     'dmesg',
     `echo ${DMESG_END}`,
+    ...(opts.lspci ? lspciScript() : []),
     ...(opts.sysfsDump ? sysfsDumpScript() : []),
     'poweroff -f',
     '',
@@ -56,7 +60,7 @@ export function initScript(moduleNames: readonly string[], opts: InitOptions = {
 }
 
 export function initramfsEntries(busybox: Uint8Array, modules: readonly InitramfsModule[], opts: InitOptions = {}): CpioEntry[] {
-  const applets = opts.sysfsDump ? [...APPLETS, ...SYSFS_DUMP_APPLETS] : APPLETS
+  const applets = [...new Set([...APPLETS, ...(opts.sysfsDump ? SYSFS_DUMP_APPLETS : []), ...(opts.lspci ? LSPCI_APPLETS : [])])]
   const entries: CpioEntry[] = [
     {kind: 'dir', path: '/'},
     {kind: 'dir', path: 'bin'},
@@ -69,9 +73,26 @@ export function initramfsEntries(busybox: Uint8Array, modules: readonly Initramf
     {kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755},
     ...applets.map((a): CpioEntry => ({kind: 'symlink', path: `bin/${a}`, target: 'busybox'})),
     ...modules.map((m): CpioEntry => ({kind: 'file', path: `lib/modules/${m.name}.ko`, data: m.image})),
+    ...(opts.lspci ? guestTree(opts.lspci) : []),
     {kind: 'file', path: 'init', data: Buffer.from(initScript(modules.map((m) => m.name), opts)), mode: 0o755},
   ]
   return entries
+}
+
+/** /tmp, then each file after the directories above it that the base layout does not have. */
+function guestTree(files: readonly GuestFile[]): CpioEntry[] {
+  const dirs = new Set(['bin', 'dev', 'proc', 'sys', 'lib', 'lib/modules'])
+  const out: CpioEntry[] = [{kind: 'dir', path: 'tmp', mode: 0o1777}]
+  for (const f of files) {
+    const parts = f.path.split('/').slice(0, -1)
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = parts.slice(0, i).join('/')
+      if (!dirs.has(dir)) out.push({kind: 'dir', path: dir})
+      dirs.add(dir)
+    }
+    out.push({kind: 'file', path: f.path, data: f.data, mode: f.mode})
+  }
+  return out
 }
 
 /** The gzip-compressed newc archive the kernel takes as -initrd. */

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {runCapture} from '../capture/capture.js'
 import {CaptureFailure} from '../capture/errors.js'
 import {EVENT_SET_NAMES} from '../capture/events.js'
+import {LSPCI_COMMAND, LSPCI_FILE, pciutilsFor} from '../capture/guest-lspci.js'
 import {KERNEL_SERIES, type KernelChoice, kernelFromFile, kernelFromSeries} from '../capture/kernel-source.js'
 import {MACHINES} from '../capture/qemu-argv.js'
 import {UsageError} from '../util/errors.js'
@@ -40,6 +41,7 @@ export default class Capture extends BaseCommand {
     'traces-dir': Flags.string({description: 'where cases are written', default: 'traces', helpValue: 'DIR'}),
     force: Flags.boolean({description: 'replace an existing case'}),
     'sysfs-dump': Flags.string({description: "also copy each PCI function's sysfs config and resource from the guest to DIR/BDF/", helpValue: 'DIR'}),
+    lspci: Flags.boolean({description: `also run the real \`${LSPCI_COMMAND}\` in the guest after the probe and save it as CASE/${LSPCI_FILE} (pciutils of the kernel's Debian suite with --kernel-series, else this host's)`}),
   }
 
   async run(): Promise<void> {
@@ -59,6 +61,7 @@ export default class Capture extends BaseCommand {
       ? await kernelFromSeries(flags['kernel-series'])
       : await kernelFromFile(requireFlag(flags.kernel, '--kernel'), flags.modules)
     const withModules = flags['kernel-series'] && flags.modules ? {...kernel, modulesDir: flags.modules} : kernel
+    const lspci = flags.lspci ? await pciutilsFor(flags['kernel-series']) : undefined
 
     try {
       const result = await runCapture({
@@ -79,11 +82,13 @@ export default class Capture extends BaseCommand {
         force: flags.force,
         memoryMiB: flags.memory,
         ...(flags['sysfs-dump'] ? {sysfsDumpDir: flags['sysfs-dump']} : {}),
+        ...(lspci ? {lspci} : {}),
       })
       for (const w of result.warnings) this.warn(sanitizeForTerminal(w))
       const r = result.record
       this.log(`${result.dir}: ${r.kernel.release ?? '?'} on ${r.machine} (${r.qemu.accel}), ${r.devices.length} device(s), ` +
         `${r.run.traceLinesKept} trace lines, booted in ${r.run.bootSeconds} s`)
+      if (r.lspci) this.log(`${r.lspci.file}: ${r.lspci.command} (${r.lspci.version}) in the guest`)
       if (result.sysfsDumped) this.log(`sysfs config and resource of ${result.sysfsDumped.length} function(s) in ${flags['sysfs-dump']}`)
     } catch (error) {
       if (!(error instanceof CaptureFailure)) throw error

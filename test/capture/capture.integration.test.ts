@@ -10,6 +10,7 @@ import {gunzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type CaptureOptions, runCapture} from '../../src/capture/capture.js'
 import {CaptureFailure} from '../../src/capture/errors.js'
+import {pciutilsFor} from '../../src/capture/guest-lspci.js'
 import {kernelFromSeries} from '../../src/capture/kernel-source.js'
 import {isCi} from '../../src/golden/update-mode.js'
 import {hasTool} from './host-tools.js'
@@ -22,10 +23,8 @@ const BOOT_TEST_TIMEOUT_MS = 120_000
 async function missingPrerequisite(): Promise<string | undefined> {
   if (!hasTool(QEMU)) return `${QEMU} not found (run scripts/setup-qemu.sh)`
   if (!existsSync('/bin/busybox')) return '/bin/busybox not found (busybox-static)'
-  return kernelFromSeries('6.1').then(
-    () => undefined,
-    (error: Error) => error.message,
-  )
+  const failure = (error: Error) => error.message
+  return kernelFromSeries('6.1').then(() => pciutilsFor('6.1').then(() => undefined, failure), failure)
 }
 
 const missing = await missingPrerequisite()
@@ -75,6 +74,37 @@ describe.skipIf(missing !== undefined && !inCi)('probediff capture under real QE
     // The driver bound: the last status written to some device is DRIVER_OK|FEATURES_OK|DRIVER|ACK.
     expect(trace).toMatch(/:virtio_set_status vdev 0x[0-9a-f]+ val 15/)
     expect(trace).not.toMatch(/name 'serial'/)
+  }, BOOT_TEST_TIMEOUT_MS)
+
+  it('with --lspci runs the real lspci in the guest: lspci.txt has a 256-byte hex dump of every virtio device', async () => {
+    if (missing) throw new Error(`CI is set but a prerequisite is missing: ${missing}`)
+    const traces = join(scratch, 'lspci')
+    const opts = {...(await base('it-lspci', traces)), deviceArgs: ['-device', 'virtio-rng-pci', '-device', 'virtio-net-pci,disable-legacy=on']}
+    const result = await runCapture({...opts, lspci: await pciutilsFor('6.1')})
+    expect(readdirSync(result.dir).sort()).toEqual(['case.json', 'dmesg.txt', 'lspci.txt', 'trace.log.gz'])
+    const record = JSON.parse(readFileSync(join(result.dir, 'case.json'), 'utf8'))
+    expect(record.lspci).toMatchObject({file: 'lspci.txt', command: 'lspci -vvv -xxx -nn -k -D', configReadsInTrace: true})
+    expect(record.lspci.version).toMatch(/^lspci version 3\.9\./)
+    expect(record.lspci.packages[0]).toMatch(/^pciutils 1:3\.9\./)
+    expect(record.lspci.stderr).toEqual([])
+    expect(record.inputs).toEqual(['trace.log.gz', 'dmesg.txt'])
+    expect(record.reproduce).toContain(' --lspci ')
+
+    // The virtio functions as QEMU names them in the trace (first read of the vendor id).
+    const trace = gunzipSync(readFileSync(join(result.dir, 'trace.log.gz'))).toString('utf8')
+    const virtio = new Set([...trace.matchAll(/:pci_cfg_read virtio-[a-z]+-pci 00:(\d\d\.\d) @0x0 /g)].map((m) => `0000:00:${m[1]}`))
+    expect(virtio.size).toBe(2)
+    const lspci = readFileSync(join(result.dir, 'lspci.txt'), 'utf8')
+    for (const bdf of virtio) {
+      const block = lspci.split('\n\n').find((b) => b.startsWith(`${bdf} `)) ?? ''
+      expect(block, bdf).toMatch(/^\S+ .*\[1af4:10[0-7][0-9a-f]\]/)
+      expect(block).toMatch(/Kernel driver in use: virtio-pci/)
+      // 6.1 has virtio_pci as a module; the index setup-qemu.sh built names it.
+      expect(block).toMatch(/Kernel modules: virtio_pci/)
+      const hexLines = block.split('\n').filter((l) => /^[0-9a-f]0: (?:[0-9a-f]{2} ){15}[0-9a-f]{2}$/.test(l))
+      expect(hexLines.map((l) => l.slice(0, 2))).toEqual([...'0123456789abcdef'].map((d) => `${d}0`))
+      expect(hexLines[0]).toMatch(/^00: f4 1a /)
+    }
   }, BOOT_TEST_TIMEOUT_MS)
 
   it('reports a kernel panic with the console tail and leaves no case behind', async () => {
