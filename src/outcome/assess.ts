@@ -6,7 +6,7 @@
 import {toProbeInput} from '../evidence/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
-import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {type KernelProfile, type ProfileRules, profileFor, resolveKernelOption} from '../model/profiles.js'
 import {InputError, UsageError} from '../util/errors.js'
 import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
 import {probe} from '../model/virtio-pci-probe.js'
@@ -40,14 +40,14 @@ export function profileOf(set: EvidenceSet, kernelOption?: string): KernelProfil
   }
 }
 
-/** Whether the kernel of the log prints the legacy `expected ABI version` line; false (the silent
- * case, which decides less) when the log names no release of the modelled range. */
-function loggedKernelPrintsAbiLine(set: EvidenceSet): boolean {
-  if (!set.kernel) return false
+/** The rules of the kernel the log is from, or undefined when the log names no release of the
+ * modelled range (the observed side then decides less). */
+function loggedKernelRules(set: EvidenceSet): ProfileRules | undefined {
+  if (!set.kernel) return undefined
   try {
-    return profileFor(set.kernel.release, set.kernel.banner)?.rules.legacyAbiMessage ?? false
+    return profileFor(set.kernel.release, set.kernel.banner)?.rules
   } catch (e) {
-    if (e instanceof UsageError) return false
+    if (e instanceof UsageError) return undefined
     throw e
   }
 }
@@ -62,13 +62,15 @@ export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: Ker
   const result = probe(input, profile)
   const kernelLog = set.kernel !== undefined || set.inputs.some((i) => i.format === 'dmesg')
   if (!dev.traced && !kernelLog && dev.kernelDriver === undefined) return {result, verdict: verdict(result.predicted, undefined)}
+  const logged = loggedKernelRules(set)
   const observed = observe(dev, {
     kernelLog,
     otherMessages: set.otherMessages,
     statusTraced: set.devices.some((d) => d.status.length > 0),
     evidence: set,
     // What the logged kernel prints, not the profile asked for: the log is that kernel's.
-    legacyAbiMessage: loggedKernelPrintsAbiLine(set),
+    legacyAbiMessage: logged?.legacyAbiMessage ?? false,
+    ...(logged ? {legacyIomapErrno: logged.legacyIomapErrno} : {}),
   })
   const queues = result.predicted.transport === 'modern' ? kernelQueues(dev) : undefined
   const setupVq = queues ? setupVqs(input, profile, result.predicted, queues.numQueues, queues.queues) : undefined

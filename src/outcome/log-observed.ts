@@ -148,6 +148,9 @@ export interface LogObserveOptions {
   readonly forceLegacy: boolean
   /** The legacy probe prints `virtio_pci: expected ABI version` on a revision mismatch (up to 5.15). */
   readonly legacyAbiMessage: boolean
+  /** Errno of the legacy probe when pci_iomap of BAR0 fails (-ENOMEM up to 5.16 falls back to the
+   * modern probe under force_legacy; -EIO from 5.17 ends the probe); undefined when not known. */
+  readonly legacyIomapErrno?: 'ENOMEM' | 'EIO'
   /** The log has an `expected ABI version` line (it names no device). */
   readonly abiLinePrinted: boolean
   /** Registration shown by other evidence (the trace's reset-then-ACKNOWLEDGE), in words. */
@@ -204,7 +207,10 @@ export function observeFromLog(set: EvidenceSet, dev: DeviceEvidence, opts: LogO
     const registeredEvidence = registeredBy.join('; ')
     if (leaving) return {...base, transport: 'legacy', transportEvidence: `registered after "leaving for legacy driver"${leavingAt}`, registered: true, registeredEvidence}
     if (!covered) return {...base, transport: 'unknown', transportEvidence: 'registered, but the log does not cover the probe (no enumeration line of the function)', registered: true, registeredEvidence}
-    if (opts.forceLegacy) return {...base, transport: 'unknown', transportEvidence: 'registered with force_legacy on and no probe message: legacy, or modern after a silent legacy failure', registered: true, registeredEvidence}
+    if (opts.forceLegacy) {
+      const first = forceLegacyRegistrant(dev, opts)
+      return {...base, transport: first.transport ?? 'unknown', transportEvidence: `registered with force_legacy on and no probe message: ${first.why}`, registered: true, registeredEvidence}
+    }
     return {...base, transport: 'modern', transportEvidence: 'registered with no "leaving for legacy driver" in a log that covers the probe', registered: true, registeredEvidence}
   }
   if (leaving) {
@@ -222,6 +228,35 @@ export function observeFromLog(set: EvidenceSet, dev: DeviceEvidence, opts: LogO
   }
   const none = !opts.kernelLog ? 'no kernel log' : 'no probe failure in the log, and no virtio device of the log tied to this function (-ENODEV is not printed)'
   return {...base, transport: 'unknown', transportEvidence: none, registeredEvidence: none}
+}
+
+/**
+ * force_legacy on, the probe returned 0, no "leaving for legacy driver": which probe registered. The
+ * legacy probe runs first and declines (-ENODEV) an id outside 0x1000..0x103f or a revision other than
+ * 0; the modern probe then succeeded (silently). Past those checks the legacy probe succeeded unless
+ * its pci_iomap of BAR0 failed: -EIO (5.17+) is printed by the driver core, which this log does not
+ * show, while -ENOMEM (up to 5.16) falls back to the modern probe silently, so there BAR 0 must be
+ * known to be a resource pci_iomap maps (a length, an address, I/O or memory).
+ */
+function forceLegacyRegistrant(dev: DeviceEvidence, opts: LogObserveOptions): {transport?: Transport; why: string} {
+  const {device, src} = vendorDevice(dev)
+  if (device === undefined) return {why: 'legacy, or modern after a silent legacy decline (device id unknown)'}
+  const at = src ? ` (${src})` : ''
+  if (device < VIRTIO_ID_FIRST || device > LEGACY_ID_LAST) {
+    return {transport: 'modern', why: `device id 0x${device.toString(16)}${at} is outside 0x1000..0x103f, so the legacy probe declined and the modern one registered`}
+  }
+  const rev = dev.config.byte(0x08)
+  if (!rev) return {why: 'legacy, or modern after a silent legacy decline (revision unknown)'}
+  if (rev.current.value !== 0) {
+    return {transport: 'modern', why: `revision ${rev.current.value} (${formatSource(rev.current.src)}), so the legacy probe declined and the modern one registered`}
+  }
+  const accepted = `device id 0x${device.toString(16)}${at} and revision 0 (${formatSource(rev.current.src)}) pass the legacy probe's checks`
+  if (opts.legacyIomapErrno === 'EIO') return {transport: 'legacy', why: `${accepted}, and a failed BAR 0 map would have been reported (-EIO)`}
+  const bar0 = dev.bars[0]
+  if (opts.legacyIomapErrno === 'ENOMEM' && bar0 && bar0.kind !== undefined && (bar0.size ?? 0) > 0 && (bar0.addr ?? 0) !== 0) {
+    return {transport: 'legacy', why: `${accepted}, and BAR 0 is an assigned ${bar0.kind} resource that pci_iomap maps`}
+  }
+  return {why: `${accepted}; legacy, or modern after a failed BAR 0 map (-ENOMEM falls back silently)`}
 }
 
 /** Why the legacy probe may have returned -ENODEV without a word, or undefined if it cannot have. */

@@ -41,6 +41,8 @@ export interface ObserveOptions {
   readonly evidence?: EvidenceSet
   /** Whether the kernel prints `expected ABI version` on a legacy revision mismatch (up to 5.15). */
   readonly legacyAbiMessage?: boolean
+  /** The logged kernel's errno for a failed legacy BAR 0 map (see LogObserveOptions). */
+  readonly legacyIomapErrno?: 'ENOMEM' | 'EIO'
 }
 
 /**
@@ -90,6 +92,7 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
     kernelLog: opts.kernelLog,
     forceLegacy: forceLegacyFromCmdline(set.cmdline?.text ?? ''),
     legacyAbiMessage: opts.legacyAbiMessage ?? false,
+    ...(opts.legacyIomapErrno !== undefined ? {legacyIomapErrno: opts.legacyIomapErrno} : {}),
     abiLinePrinted: opts.kernelLog && set.otherMessages.some((m) => ABI_VERSION_LINE.test(m.text)),
   }
   const fromLog = (registeredElsewhere?: string) =>
