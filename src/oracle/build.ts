@@ -36,6 +36,9 @@ export interface BuildOptions {
   readonly kernelSource: string
   /** Build directory; default: $PROBEDIFF_CACHE/oracle/builds/<version>-<hash>. */
   readonly outDir?: string
+  /** Where cached builds go instead of $PROBEDIFF_CACHE/oracle/builds (regress keeps its builds apart,
+   * so that a patched tree is never what `--oracle auto` picks). */
+  readonly cacheRoot?: string
   readonly label?: string
   readonly cc?: string
 }
@@ -53,7 +56,8 @@ export function buildOracle(opts: BuildOptions): BuildResult {
   const plan = planBuild(tree, providedNames(readFileSync(join(glueDir, 'include', 'oracle_kernel.h'), 'utf8')))
   const glueFiles = listFiles(glueDir)
   const hash = cacheKey(plan, glueDir, glueFiles)
-  const dir = opts.outDir ?? join(oracleCacheDir(), 'builds', `${plan.kernelVersion}-${hash.slice(0, 12)}`)
+  const cacheRoot = opts.cacheRoot ?? join(oracleCacheDir(), 'builds')
+  const dir = opts.outDir ?? join(cacheRoot, `${plan.kernelVersion}-${hash.slice(0, 12)}`)
   const manifestPath = join(dir, MANIFEST)
   if (existsSync(join(dir, HARNESS_BINARY)) && existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as OracleManifest
@@ -109,7 +113,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
     rmSync(dir, {recursive: true, force: true})
     mkdirSync(dirname(dir), {recursive: true})
     renameSync(tmp, dir)
-    if (!opts.outDir) pruneStaleBuilds(manifest)
+    if (!opts.outDir) pruneStaleBuilds(cacheRoot, manifest)
     return {binary: join(dir, HARNESS_BINARY), dir, manifest, cached: false}
   } catch (err) {
     rmSync(tmp, {recursive: true, force: true})
@@ -127,8 +131,7 @@ function assemblerSources(): string[] {
 }
 
 /** Older cached builds of the same tree and label (other glue or assembler): only the newest is kept. */
-function pruneStaleBuilds(fresh: OracleManifest): void {
-  const root = join(oracleCacheDir(), 'builds')
+function pruneStaleBuilds(root: string, fresh: OracleManifest): void {
   for (const name of readdirSync(root)) {
     const manifestPath = join(root, name, MANIFEST)
     if (!existsSync(manifestPath)) continue

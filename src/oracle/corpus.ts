@@ -9,6 +9,7 @@ import {buildEvidence, type EvidenceInput} from '../evidence/build.js'
 import {toProbeInput} from '../evidence/probe-input.js'
 import type {ProbeInput} from '../model/input.js'
 import {profileByName, profileFor} from '../model/profiles.js'
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
 import {nameMatches} from '../util/name-filter.js'
 import {type ConfigImage, emptyImage} from './fuzz/image.js'
 
@@ -16,12 +17,15 @@ export interface CorpusDevice {
   readonly caseName: string
   /** Kernel series the case ran (`5.10`, `6.1`, `6.12`, `mainline`): see caseSeries. */
   readonly series: string
+  /** case.json `kind`: `capture`, `fault`, ... */
+  readonly caseKind?: string
   readonly bdf: string
   readonly qemuDevice?: string
   readonly input: ProbeInput
 }
 
 interface CaseJson {
+  readonly kind?: string
   readonly forceLegacy?: boolean
   /** Hand-made cases: input paths relative to the case directory, and the kernel to replay them on. */
   readonly inputs?: readonly (string | {readonly file: string})[]
@@ -91,8 +95,8 @@ export async function loadCase(dir: string, name: string, onSkip?: (caseName: st
   for (const dev of evidence.devices) {
     const input = toProbeInput(dev, {forceLegacy: (meta.replay?.forceLegacy ?? meta.forceLegacy) === true})
     const vendor = input.config.read(0, 2)
-    if (!vendor.known || vendor.value !== 0x1af4) continue
-    out.push({caseName: name, series, bdf: dev.bdf, ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}), input})
+    if (!vendor.known || vendor.value !== PCI_VENDOR_ID_REDHAT_QUMRANET) continue
+    out.push({caseName: name, series, ...(meta.kind ? {caseKind: meta.kind} : {}), bdf: dev.bdf, ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}), input})
   }
   if (out.length === 0) onSkip?.(name, 'no virtio-pci function (vendor 1af4) in its inputs')
   return out

@@ -1,0 +1,196 @@
+/**
+ * `probediff regress`: a kernel patch against its base. Both trees build as oracles (cached by the
+ * hash of their sources), every config space probediff knows runs through both, and what differs is
+ * reported with the side the model agrees with (the model at the patched oracle's release): 'base'
+ * means probediff's model would need the patch's change too, 'patched' that it already has it.
+ */
+import {join} from 'node:path'
+import {predict} from '../model/virtio-pci-probe.js'
+import {buildOracle, type BuildResult} from '../oracle/build.js'
+import {compareWithModel} from '../oracle/compare.js'
+import {oracleCacheDir} from '../oracle/paths.js'
+import {oracleProfile} from '../oracle/resolve.js'
+import type {OracleResult} from '../oracle/result.js'
+import {OracleProcess} from '../oracle/run.js'
+import type {BaseSource} from './base-source.js'
+import {type ConfigSpace, type ConfigSpaceSource} from './config-spaces.js'
+
+/** What changed between the two sides, in the order the report lists them. */
+export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'undetermined'] as const
+export type ChangeKind = (typeof CHANGE_KINDS)[number]
+
+/** One side's outcome for a config space (the stable `--json` shape). */
+export interface SideOutcome {
+  readonly transport: string
+  readonly rc: string
+  /** `0x1`, or null when the probe did not get that far. */
+  readonly virtioDeviceId: string | null
+  readonly configOps: string | null
+  readonly messages: readonly {readonly level: string; readonly text: string}[]
+  /** Established pci_iomap_range mappings: `BAR 4 +0x0 len 0x1000`. */
+  readonly mappings: readonly string[]
+}
+
+export type ModelSide = 'base' | 'patched' | 'neither'
+
+export interface RegressChange {
+  readonly case: string
+  readonly source: ConfigSpaceSource
+  readonly series: string | null
+  readonly bdf: string
+  readonly qemuDevice: string | null
+  readonly kinds: readonly ChangeKind[]
+  readonly base: SideOutcome
+  readonly patched: SideOutcome
+  readonly messagesAdded: readonly string[]
+  readonly messagesRemoved: readonly string[]
+  readonly model: ModelSide
+}
+
+export interface RegressSideInfo {
+  readonly source: string
+  /** How the side was chosen (`HEAD~1 (abc1234 "subject")`, `working tree`, a directory). */
+  readonly description: string
+  readonly why?: string
+  readonly kernelVersion: string
+  readonly oracle: string
+  readonly cached: boolean
+  readonly buildSeconds: number
+}
+
+export interface RegressResult {
+  readonly base: RegressSideInfo
+  readonly patched: RegressSideInfo
+  /** The model profile the sides were compared with (the patched oracle's release). */
+  readonly modelProfile: string | null
+  readonly configSpaces: {
+    readonly total: number
+    readonly changed: number
+    readonly bySource: Readonly<Record<ConfigSpaceSource, number>>
+    readonly byKind: Readonly<Partial<Record<ChangeKind, number>>>
+    readonly model: Readonly<Record<ModelSide, number>>
+  }
+  readonly changes: readonly RegressChange[]
+  /** Every config space run, in order (KTAP and JUnit list the unchanged ones too). */
+  readonly ran: readonly {readonly case: string; readonly bdf: string; readonly qemuDevice: string | null}[]
+  /** Line and branch coverage of the probe functions: not measured yet (no gcov build). */
+  readonly coverage: null
+  readonly seconds: {readonly build: number; readonly run: number}
+}
+
+export interface RegressOptions {
+  readonly patchedTree: string
+  readonly base: BaseSource
+  readonly configSpaces: readonly ConfigSpace[]
+  /** Where the builds are cached (default $PROBEDIFF_CACHE/oracle/regress/builds). */
+  readonly cacheRoot?: string
+}
+
+const hex = (n: number) => '0x' + n.toString(16)
+
+export function sideOutcome(r: OracleResult): SideOutcome {
+  return {
+    transport: r.transport,
+    rc: r.rc,
+    virtioDeviceId: r.virtioDeviceId === undefined ? null : hex(r.virtioDeviceId),
+    configOps: r.configOps ?? null,
+    messages: r.messages.map((m) => ({level: m.level, text: m.text})),
+    mappings: r.mappings.filter((m) => m.ok).map((m) => `BAR ${m.bar} +${hex(m.offset)} len ${hex(m.length)}`),
+  }
+}
+
+const messageKey = (m: {level: string; text: string}) => `<${m.level}> ${m.text}`
+
+/** The kinds of difference between two outcomes; empty when they are the same. */
+export function changeKinds(a: SideOutcome, b: SideOutcome): ChangeKind[] {
+  const kinds: ChangeKind[] = []
+  if ((a.rc === 'undetermined') !== (b.rc === 'undetermined')) kinds.push('undetermined')
+  if (a.rc !== b.rc) kinds.push('rc')
+  if (a.transport !== b.transport) kinds.push('transport')
+  if (a.virtioDeviceId !== b.virtioDeviceId) kinds.push('virtio-id')
+  if (a.configOps !== b.configOps) kinds.push('config-ops')
+  if (a.mappings.join('\n') !== b.mappings.join('\n')) kinds.push('mappings')
+  if (a.messages.map(messageKey).join('\n') !== b.messages.map(messageKey).join('\n')) kinds.push('messages')
+  return CHANGE_KINDS.filter((k) => kinds.includes(k))
+}
+
+function buildSide(tree: string, label: string, cacheRoot: string): BuildResult {
+  return buildOracle({kernelSource: tree, cacheRoot, label})
+}
+
+export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
+  const cacheRoot = opts.cacheRoot ?? join(oracleCacheDir(), 'regress', 'builds')
+  const t0 = process.hrtime.bigint()
+  const base = buildSide(opts.base.dir, 'regress-base', cacheRoot)
+  const patched = buildSide(opts.patchedTree, 'regress-patched', cacheRoot)
+  const t1 = process.hrtime.bigint()
+
+  const cases = opts.configSpaces.map((c, i) => ({id: `c${i}`, input: c.input}))
+  const baseProc = new OracleProcess(base.binary)
+  const patchedProc = new OracleProcess(patched.binary)
+  let baseOut: OracleResult[]
+  let patchedOut: OracleResult[]
+  try {
+    ;[baseOut, patchedOut] = await Promise.all([baseProc.runAll(cases), patchedProc.runAll(cases)])
+  } finally {
+    await Promise.all([baseProc.close(), patchedProc.close()])
+  }
+
+  const profile = oracleProfile({binary: patched.binary, manifest: patched.manifest})
+  const changes: RegressChange[] = []
+  for (const [i, c] of opts.configSpaces.entries()) {
+    const b = sideOutcome(baseOut[i]!)
+    const p = sideOutcome(patchedOut[i]!)
+    const kinds = changeKinds(b, p)
+    if (kinds.length === 0) continue
+    let model: ModelSide = 'neither'
+    if (profile) {
+      const predicted = predict(c.input, profile)
+      if (compareWithModel(baseOut[i]!, predicted).verdict === 'agree') model = 'base'
+      else if (compareWithModel(patchedOut[i]!, predicted).verdict === 'agree') model = 'patched'
+    }
+    const before = new Set(b.messages.map(messageKey))
+    const after = new Set(p.messages.map(messageKey))
+    changes.push({
+      case: c.caseName,
+      source: c.source,
+      series: c.series ?? null,
+      bdf: c.bdf,
+      qemuDevice: c.qemuDevice ?? null,
+      kinds,
+      base: b,
+      patched: p,
+      messagesAdded: [...after].filter((m) => !before.has(m)),
+      messagesRemoved: [...before].filter((m) => !after.has(m)),
+      model,
+    })
+  }
+  const t2 = process.hrtime.bigint()
+
+  const bySource: Record<ConfigSpaceSource, number> = {capture: 0, fault: 0, user: 0, input: 0}
+  for (const c of opts.configSpaces) bySource[c.source]++
+  const byKind: Partial<Record<ChangeKind, number>> = {}
+  for (const ch of changes) for (const k of ch.kinds) byKind[k] = (byKind[k] ?? 0) + 1
+  const modelCount: Record<ModelSide, number> = {base: 0, patched: 0, neither: 0}
+  for (const ch of changes) modelCount[ch.model]++
+
+  const side = (r: BuildResult, source: string, description: string, why?: string): RegressSideInfo => ({
+    source,
+    description,
+    ...(why ? {why} : {}),
+    kernelVersion: r.manifest.kernelVersion,
+    oracle: r.binary,
+    cached: r.cached,
+    buildSeconds: r.manifest.buildSeconds,
+  })
+  return {
+    base: side(base, opts.base.dir, opts.base.description, opts.base.why),
+    patched: side(patched, opts.patchedTree, 'the tree as it is'),
+    modelProfile: profile?.name ?? null,
+    configSpaces: {total: opts.configSpaces.length, changed: changes.length, bySource, byKind, model: modelCount},
+    changes,
+    ran: opts.configSpaces.map((c) => ({case: c.caseName, bdf: c.bdf, qemuDevice: c.qemuDevice ?? null})),
+    coverage: null,
+    seconds: {build: Number(t1 - t0) / 1e9, run: Number(t2 - t1) / 1e9},
+  }
+}
