@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: ingest throughput against `grep -c pci_cfg_` on the same big file.
+ * `npm run bench`: ingest throughput against `grep -c pci_cfg_` on the same big file; then check and
+ * regress over the shipped corpus.
  *
  * Builds bench-data/trace-<N>mb.log (gitignored, default N = 300) by concatenating a real capture:
  * $BENCH_SOURCE, else /tmp/probediff-samples/full/trace.log, else the first traces/<case>/trace.log.gz.
@@ -184,3 +185,41 @@ for (const c of checkRuns) {
   console.log(`  ratio to zcat: ${(best / zcatBest).toFixed(2)}x; target < 3 s: ${best < 3 ? 'met' : 'MISSED'}`)
 }
 console.log(`load average at end: ${load()}`)
+
+// --- probediff regress: a patched Debian 6.1 tree against its base over the whole corpus -------------
+// After the builds (a first, untimed run builds and caches both oracles), both sides run every config
+// space. Needs the Debian 6.1 tree (`probediff oracle build --debian 6.1`) and git; skipped otherwise.
+{
+  const {mkdtempSync, rmSync, cpSync} = await import('node:fs')
+  const {tmpdir, homedir} = await import('node:os')
+  const cache = process.env.PROBEDIFF_CACHE ?? join(homedir(), '.cache', 'probediff')
+  const stock = join(cache, 'oracle', 'debian', '6.1', 'tree')
+  if (!existsSync(join(stock, '.probediff-package'))) {
+    console.log('\nregress: skipped (no Debian 6.1 tree: run probediff oracle build --debian 6.1)')
+  } else {
+    const tree = mkdtempSync(join(tmpdir(), 'probediff-bench-regress-'))
+    cpSync(stock, tree, {recursive: true})
+    const git = (...args) => spawnSync('git', ['-C', tree, '-c', 'user.name=bench', '-c', 'user.email=bench@probediff', ...args], {encoding: 'utf8'})
+    git('init', '-q')
+    git('add', '-A')
+    git('commit', '-q', '-m', 'stock')
+    const file = join(tree, 'drivers/virtio/virtio_pci_modern_dev.c')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('if (length - start < minlen) {', 'if (length - start < minlen * 128) {'))
+    const args = [join(root, 'bin/run.js'), 'regress', '--kernel-source', tree, '--json']
+    const first = timed(process.execPath, args)
+    if (first.status === 2) throw new Error(`regress failed: ${first.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    const times = []
+    let result
+    for (let round = 0; round < rounds; round++) {
+      const r = timed(process.execPath, args)
+      times.push(r.seconds)
+      result = JSON.parse(r.stdout)
+    }
+    rmSync(tree, {recursive: true, force: true})
+    const best = min(times)
+    console.log(`\nregress (minlen x128 on Debian 6.1, both sides): ${result.configSpaces.total} config spaces, ${result.configSpaces.changed} changed`)
+    console.log(`  first run (builds both oracles): ${first.seconds.toFixed(3)} s`)
+    console.log(`  after the builds (whole command): ${best.toFixed(3)} s best, ${median(times).toFixed(3)} s median; in-process oracle runs ${result.seconds.run.toFixed(3)} s, cached builds ${result.seconds.build.toFixed(3)} s`)
+    console.log(`  target <= 10 s: ${best <= 10 ? 'met' : 'MISSED'}; load average ${load()}`)
+  }
+}
