@@ -24,6 +24,8 @@ export interface OracleManifest {
   readonly glueHash?: string
   readonly kernelVersion: string
   readonly kernelSource: string
+  /** Built with gcov instrumentation: the .gcno files sit next to the binary. */
+  readonly coverage?: boolean
   /** Free-form label (e.g. `debian-6.1`) used by `auto` resolution. */
   readonly label?: string
   readonly builtAt: string
@@ -41,6 +43,8 @@ export interface BuildOptions {
   readonly cacheRoot?: string
   readonly label?: string
   readonly cc?: string
+  /** Build with gcov instrumentation (-O0 --coverage): see oracle/coverage.ts. */
+  readonly coverage?: boolean
 }
 
 export interface BuildResult {
@@ -55,7 +59,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
   const glueDir = harnessSourceDir()
   const plan = planBuild(tree, providedNames(readFileSync(join(glueDir, 'include', 'oracle_kernel.h'), 'utf8')))
   const glueFiles = listFiles(glueDir)
-  const hash = cacheKey(plan, glueDir, glueFiles)
+  const hash = cacheKey(plan, glueDir, glueFiles, opts.coverage === true)
   const cacheRoot = opts.cacheRoot ?? join(oracleCacheDir(), 'builds')
   const dir = opts.outDir ?? join(cacheRoot, `${plan.kernelVersion}-${hash.slice(0, 12)}`)
   const manifestPath = join(dir, MANIFEST)
@@ -80,7 +84,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
     const cc = opts.cc ?? process.env.CC ?? 'gcc'
     const args = [
       '-std=gnu11',
-      '-O1',
+      ...(opts.coverage ? ['-O0', '--coverage'] : ['-O1']),
       '-w',
       '-Werror=implicit-function-declaration',
       '-fno-strict-aliasing',
@@ -103,6 +107,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
       glueHash: currentGlueHash(),
       kernelVersion: plan.kernelVersion,
       kernelSource: opts.kernelSource,
+      ...(opts.coverage ? {coverage: true} : {}),
       label: opts.label,
       builtAt: new Date().toISOString(),
       buildSeconds: Number(process.hrtime.bigint() - started) / 1e9,
@@ -137,7 +142,7 @@ function pruneStaleBuilds(root: string, fresh: OracleManifest): void {
     if (!existsSync(manifestPath)) continue
     try {
       const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as OracleManifest
-      const sameTree = m.kernelSource === fresh.kernelSource && m.label === fresh.label && m.kernelVersion === fresh.kernelVersion
+      const sameTree = m.kernelSource === fresh.kernelSource && m.label === fresh.label && m.kernelVersion === fresh.kernelVersion && m.coverage === fresh.coverage
       if (sameTree && m.hash !== fresh.hash) rmSync(join(root, name), {recursive: true, force: true})
     } catch {
       // not a build of ours
@@ -145,9 +150,9 @@ function pruneStaleBuilds(root: string, fresh: OracleManifest): void {
   }
 }
 
-function cacheKey(plan: BuildPlan, glueDir: string, glueFiles: string[]): string {
+function cacheKey(plan: BuildPlan, glueDir: string, glueFiles: string[], coverage: boolean): string {
   const h = createHash('sha256')
-  h.update(RECIPE_VERSION + '\0')
+  h.update(RECIPE_VERSION + (coverage ? '+gcov' : '') + '\0')
   for (const text of assemblerSources()) h.update(text + '\0')
   for (const f of plan.sources) h.update(`${f.path}\0${f.text}\0`)
   for (const f of glueFiles) h.update(`${relative(glueDir, f)}\0${readFileSync(f, 'utf8')}\0`)

@@ -4,6 +4,7 @@
  * reported with the side the model agrees with (the model at the patched oracle's release): 'base'
  * means probediff's model would need the patch's change too, 'patched' that it already has it.
  */
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {predict} from '../model/virtio-pci-probe.js'
 import {buildOracle, type BuildResult} from '../oracle/build.js'
@@ -12,7 +13,9 @@ import {oracleCacheDir} from '../oracle/paths.js'
 import {oracleProfile} from '../oracle/resolve.js'
 import type {OracleResult} from '../oracle/result.js'
 import {OracleProcess} from '../oracle/run.js'
+import {CoverageRun, type CoverageFigures, type CoverageReport} from '../oracle/coverage.js'
 import type {BaseSource} from './base-source.js'
+import {type ChangedLine, changedLines} from './changed-lines.js'
 import {type ConfigSpace, type ConfigSpaceSource} from './config-spaces.js'
 
 /** What changed between the two sides, in the order the report lists them. */
@@ -73,9 +76,23 @@ export interface RegressResult {
   readonly changes: readonly RegressChange[]
   /** Every config space run, in order (KTAP and JUnit list the unchanged ones too). */
   readonly ran: readonly {readonly case: string; readonly bdf: string; readonly qemuDevice: string | null}[]
-  /** Line and branch coverage of the probe functions: not measured yet (no gcov build). */
-  readonly coverage: null
+  /** With --coverage: gcov line and branch coverage of the kernel's probe code on both sides, and
+   * the lines the patch changed with whether any config space ran them. Null otherwise. */
+  readonly coverage: RegressCoverage | null
   readonly seconds: {readonly build: number; readonly run: number}
+}
+
+export interface ChangedLineCoverage extends ChangedLine {
+  /** Times the config spaces ran it on its side; null when the line is not executable code. */
+  readonly count: number | null
+}
+
+export interface RegressCoverage {
+  readonly base: CoverageFigures
+  readonly patched: CoverageFigures
+  readonly changedLines: readonly ChangedLineCoverage[]
+  /** Executable changed lines no config space reaches. */
+  readonly unreached: readonly ChangedLineCoverage[]
 }
 
 export interface RegressOptions {
@@ -84,6 +101,8 @@ export interface RegressOptions {
   readonly configSpaces: readonly ConfigSpace[]
   /** Where the builds are cached (default $PROBEDIFF_CACHE/oracle/regress/builds). */
   readonly cacheRoot?: string
+  /** Build both sides with gcov and measure coverage. */
+  readonly coverage?: boolean
 }
 
 const hex = (n: number) => '0x' + n.toString(16)
@@ -114,26 +133,63 @@ export function changeKinds(a: SideOutcome, b: SideOutcome): ChangeKind[] {
   return CHANGE_KINDS.filter((k) => kinds.includes(k))
 }
 
-function buildSide(tree: string, label: string, cacheRoot: string): BuildResult {
-  return buildOracle({kernelSource: tree, cacheRoot, label})
+function buildSide(tree: string, label: string, cacheRoot: string, coverage: boolean): BuildResult {
+  return buildOracle({kernelSource: tree, cacheRoot, label, coverage})
 }
+
+/**
+ * The count of a changed line. gcov counts a statement on its first line, so a continuation line (an
+ * argument of a multi-line dev_err call) takes the count of the line its statement starts on.
+ */
+function withCounts(lines: readonly ChangedLine[], dirs: {base: string; patched: string}, base: CoverageReport, patched: CoverageReport): ChangedLineCoverage[] {
+  const texts = new Map<string, string[]>()
+  const textOf = (side: 'base' | 'patched', file: string) => {
+    const key = `${side}\0${file}`
+    if (!texts.has(key)) texts.set(key, readFileSync(join(dirs[side], file), 'utf8').split('\n'))
+    return texts.get(key)!
+  }
+  return lines.map((l) => {
+    const counts = (l.side === 'base' ? base : patched).perLine.get(l.file)
+    let count = counts?.get(l.line)
+    const text = textOf(l.side, l.file)
+    for (let n = l.line - 1; count === undefined && n > 0 && n >= l.line - 20; n--) {
+      if (/[;{}]\s*$/.test(text[n - 1] ?? '')) break
+      count = counts?.get(n)
+    }
+    return {...l, count: count ?? null}
+  })
+}
+
+const figures = (c: CoverageReport): CoverageFigures => ({lines: c.lines, branches: c.branches})
 
 export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   const cacheRoot = opts.cacheRoot ?? join(oracleCacheDir(), 'regress', 'builds')
   const t0 = process.hrtime.bigint()
-  const base = buildSide(opts.base.dir, 'regress-base', cacheRoot)
-  const patched = buildSide(opts.patchedTree, 'regress-patched', cacheRoot)
+  const gcov = opts.coverage === true
+  const base = buildSide(opts.base.dir, 'regress-base', cacheRoot, gcov)
+  const patched = buildSide(opts.patchedTree, 'regress-patched', cacheRoot, gcov)
   const t1 = process.hrtime.bigint()
 
   const cases = opts.configSpaces.map((c, i) => ({id: `c${i}`, input: c.input}))
-  const baseProc = new OracleProcess(base.binary)
-  const patchedProc = new OracleProcess(patched.binary)
+  const runs = gcov ? [new CoverageRun(base.dir), new CoverageRun(patched.dir)] : undefined
+  const baseProc = new OracleProcess(base.binary, runs?.[0]!.env)
+  const patchedProc = new OracleProcess(patched.binary, runs?.[1]!.env)
   let baseOut: OracleResult[]
   let patchedOut: OracleResult[]
+  let coverage: RegressCoverage | null = null
   try {
-    ;[baseOut, patchedOut] = await Promise.all([baseProc.runAll(cases), patchedProc.runAll(cases)])
+    try {
+      ;[baseOut, patchedOut] = await Promise.all([baseProc.runAll(cases), patchedProc.runAll(cases)])
+    } finally {
+      await Promise.all([baseProc.close(), patchedProc.close()])
+    }
+    if (runs) {
+      const [b, p] = runs.map((r) => r.collect()) as [CoverageReport, CoverageReport]
+      const lines = withCounts(changedLines(opts.base.dir, opts.patchedTree), {base: opts.base.dir, patched: opts.patchedTree}, b, p)
+      coverage = {base: figures(b), patched: figures(p), changedLines: lines, unreached: lines.filter((l) => l.count === 0)}
+    }
   } finally {
-    await Promise.all([baseProc.close(), patchedProc.close()])
+    for (const r of runs ?? []) r.dispose()
   }
 
   const profile = oracleProfile({binary: patched.binary, manifest: patched.manifest})
@@ -190,7 +246,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
     configSpaces: {total: opts.configSpaces.length, changed: changes.length, bySource, byKind, model: modelCount},
     changes,
     ran: opts.configSpaces.map((c) => ({case: c.caseName, bdf: c.bdf, qemuDevice: c.qemuDevice ?? null})),
-    coverage: null,
+    coverage,
     seconds: {build: Number(t1 - t0) / 1e9, run: Number(t2 - t1) / 1e9},
   }
 }

@@ -32,6 +32,25 @@ const origin = (c: RegressChange): string => {
   return c.source === 'fault' ? ` (fault case, ${c.series})` : ` (captured on ${c.series})`
 }
 
+const pct = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`)
+
+/** The coverage block (with --coverage): both sides' figures, then the changed lines nothing reaches. */
+export function coverageLines(r: RegressResult): string[] {
+  const c = r.coverage
+  if (!c) return []
+  const side = (name: string, f: {lines: {hit: number; total: number}; branches: {taken: number; total: number}}) =>
+    `${name}: lines ${f.lines.hit}/${f.lines.total} (${pct(f.lines.hit, f.lines.total)}), branches ${f.branches.taken}/${f.branches.total} (${pct(f.branches.taken, f.branches.total)})`
+  const executable = c.changedLines.filter((l) => l.count !== null)
+  const out = [
+    "coverage of the kernel's probe code (gcov):",
+    `  ${side('base', c.base)}`,
+    `  ${side('patched', c.patched)}`,
+    `  changed lines: ${c.changedLines.length}, executable ${executable.length}, reached ${executable.length - c.unreached.length}, not reached ${c.unreached.length}`,
+  ]
+  for (const l of c.unreached) out.push(`  not reached: ${l.file}:${l.line}${l.side === 'base' ? ' (removed)' : ''}: ${l.text.trim()}`)
+  return out
+}
+
 const deviceTitle = (c: RegressChange) => `${c.case} ${c.bdf}${c.qemuDevice ? ` ${c.qemuDevice}` : ''}${origin(c)}`
 
 const FIELD: Partial<Record<ChangeKind, (o: SideOutcome) => string>> = {
@@ -60,6 +79,9 @@ export function renderRegressText(r: RegressResult): string {
   labelled('patched:', `${r.patched.source}, Linux ${r.patched.kernelVersion}`)
   w(`config spaces: ${sourcesLine(r)}`, '', '  ')
   if (r.changes.length) w(modelLine(r), '', '  ')
+  const cov = coverageLines(r)
+  if (cov.length) out.push('')
+  for (const l of cov) w(l.replace(/^ +/, ''), l.startsWith('  ') ? '  ' : '', '      ')
   for (const c of r.changes) {
     out.push('')
     w(deviceTitle(c), '', '    ')
@@ -81,6 +103,8 @@ export function renderRegressMarkdown(r: RegressResult): string {
   out.push(`- **base**: ${md(r.base.description)}, Linux ${r.base.kernelVersion}${r.base.why ? ` (${md(r.base.why)})` : ''}`)
   out.push(`- **patched**: ${md(r.patched.source)}, Linux ${r.patched.kernelVersion}`)
   out.push(`- **config spaces**: ${sourcesLine(r)}`)
+  const cov = coverageLines(r)
+  if (cov.length) out.push('', '```', ...cov, '```', '')
   if (r.changes.length) {
     out.push(`- **model**: ${md(modelLine(r))}`, '')
     out.push('| case | BDF | QEMU device | base | patched | model |', '|---|---|---|---|---|---|')

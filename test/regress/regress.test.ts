@@ -162,6 +162,24 @@ describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefi
     }
   })
 
+  it('--coverage: gcov figures for both sides; a changed line no config space reaches is named', async () => {
+    const tree = gitTree('wrap-around')
+    edit(tree, MODERN_DEV, '"virtio_pci: map wrap-around %u+%u\\n",', '"virtio_pci: map wraps around %u+%u\\n",')
+    const run = await regress(['--kernel-source', tree, '--coverage', '--json'])
+    expect(run.exitCode, run.stderr).toBe(0)
+    const cov = (JSON.parse(run.stdout) as {coverage: {base: {lines: {hit: number; total: number}}; changedLines: {file: string; line: number; count: number | null}[]; unreached: {file: string; line: number}[]}}).coverage
+    expect(cov.base.lines.total).toBeGreaterThan(200)
+    expect(cov.base.lines.hit).toBeGreaterThan(cov.base.lines.total / 2)
+    expect(cov.base.lines.hit).toBeLessThan(cov.base.lines.total)
+    const line = readFileSync(join(tree, MODERN_DEV), 'utf8').split('\n').findIndex((l) => l.includes('map wraps around')) + 1
+    expect(cov.changedLines).toEqual([expect.objectContaining({file: MODERN_DEV, line, count: 0})])
+    expect(cov.unreached).toEqual([expect.objectContaining({file: MODERN_DEV, line})])
+    const text = await regress(['--kernel-source', tree, '--coverage'])
+    expect(text.stdout).toMatch(/^ {2}changed lines: 1, executable 1, reached 0, not reached 1$/m)
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain(` not reached: ${MODERN_DEV}:${line}: "virtio_pci: map wraps around %u+%u\\n",`)
+    expect(text.stdout.split('\n').filter((l) => l.length > 80)).toEqual([])
+  })
+
   it('--base-source takes another directory; bad input exits 2 with one line', async () => {
     const stock = gitTree('stock')
     const patched = gitTree('other')
