@@ -38,6 +38,7 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
     output: Flags.option({options: ['text', 'md', 'ktap', 'junit'] as const, default: 'text' as const, description: 'report format on stdout'})(),
     junit: Flags.string({description: 'also write a JUnit XML report to FILE', helpValue: 'FILE'}),
     coverage: Flags.boolean({description: "build both sides with gcov: line and branch coverage of the kernel's probe code, and the changed lines no config space reaches"}),
+    budget: Flags.integer({description: 'with --coverage: generate up to N config spaces (mutations of the known ones) to reach the changed lines none reaches', min: 0, helpValue: 'N'}),
     'expect-changes': Flags.boolean({description: 'the patch is meant to change behaviour: exit 0 if it does, 1 if nothing changes'}),
   }
 
@@ -56,7 +57,8 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
     if (configSpaces.length === 0) throw new UsageError(`no config space to run (corpus ${join(flags.traces)}${flags.corpus ? '' : ' not used'}, ${argv.length} paths given)`)
     let result
     try {
-      result = await runRegress({patchedTree: tree, base, configSpaces, coverage: flags.coverage})
+      if (flags.budget && !flags.coverage) throw new UsageError('--budget needs --coverage: generation is guided by the coverage of the changed lines')
+      result = await runRegress({patchedTree: tree, base, configSpaces, coverage: flags.coverage, budget: flags.budget})
     } catch (err) {
       if (err instanceof OracleBuildError) throw new UsageError(`regress: ${err.message}`)
       throw err

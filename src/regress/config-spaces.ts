@@ -13,7 +13,7 @@ import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
 import {type CorpusDevice, loadCase, loadCorpus} from '../oracle/corpus.js'
 import {UsageError} from '../util/errors.js'
 
-export type ConfigSpaceSource = 'capture' | 'fault' | 'user' | 'input'
+export type ConfigSpaceSource = 'capture' | 'fault' | 'user' | 'input' | 'generated'
 
 export interface ConfigSpace {
   /** Case name, or the input's file name. */

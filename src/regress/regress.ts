@@ -6,6 +6,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import type {KernelProfile} from '../model/profiles.js'
 import {predict} from '../model/virtio-pci-probe.js'
 import {buildOracle, type BuildResult} from '../oracle/build.js'
 import {compareWithModel} from '../oracle/compare.js'
@@ -17,6 +18,7 @@ import {CoverageRun, type CoverageFigures, type CoverageReport} from '../oracle/
 import type {BaseSource} from './base-source.js'
 import {type ChangedLine, changedLines} from './changed-lines.js'
 import {type ConfigSpace, type ConfigSpaceSource} from './config-spaces.js'
+import {generateForTargets, type GenerationResult} from './generate.js'
 
 /** What changed between the two sides, in the order the report lists them. */
 export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'undetermined'] as const
@@ -48,6 +50,8 @@ export interface RegressChange {
   readonly messagesAdded: readonly string[]
   readonly messagesRemoved: readonly string[]
   readonly model: ModelSide
+  /** A generated config space: what it was mutated from. */
+  readonly generatedFrom?: {readonly configSpace: string; readonly mutations: readonly string[]}
 }
 
 export interface RegressSideInfo {
@@ -93,6 +97,16 @@ export interface RegressCoverage {
   readonly changedLines: readonly ChangedLineCoverage[]
   /** Executable changed lines no config space reaches. */
   readonly unreached: readonly ChangedLineCoverage[]
+  /** With --budget: the generated config spaces (cumulative coverage: known plus generated). */
+  readonly generation: {
+    readonly configSpaces: number
+    readonly batches: number
+    readonly changed: number
+    readonly base: CoverageFigures
+    readonly patched: CoverageFigures
+    /** Changed lines still not reached after generation. */
+    readonly unreached: readonly ChangedLineCoverage[]
+  } | null
 }
 
 export interface RegressOptions {
@@ -103,6 +117,8 @@ export interface RegressOptions {
   readonly cacheRoot?: string
   /** Build both sides with gcov and measure coverage. */
   readonly coverage?: boolean
+  /** With coverage: at most this many generated config spaces to reach the changed lines. */
+  readonly budget?: number
 }
 
 const hex = (n: number) => '0x' + n.toString(16)
@@ -131,6 +147,34 @@ export function changeKinds(a: SideOutcome, b: SideOutcome): ChangeKind[] {
   if (a.mappings.join('\n') !== b.mappings.join('\n')) kinds.push('mappings')
   if (a.messages.map(messageKey).join('\n') !== b.messages.map(messageKey).join('\n')) kinds.push('messages')
   return CHANGE_KINDS.filter((k) => kinds.includes(k))
+}
+
+function changeOf(c: ConfigSpace, baseR: OracleResult, patchedR: OracleResult, profile: KernelProfile | undefined): RegressChange | undefined {
+  const b = sideOutcome(baseR)
+  const p = sideOutcome(patchedR)
+  const kinds = changeKinds(b, p)
+  if (kinds.length === 0) return undefined
+  let model: ModelSide = 'neither'
+  if (profile) {
+    const predicted = predict(c.input, profile)
+    if (compareWithModel(baseR, predicted).verdict === 'agree') model = 'base'
+    else if (compareWithModel(patchedR, predicted).verdict === 'agree') model = 'patched'
+  }
+  const before = new Set(b.messages.map(messageKey))
+  const after = new Set(p.messages.map(messageKey))
+  return {
+    case: c.caseName,
+    source: c.source,
+    series: c.series ?? null,
+    bdf: c.bdf,
+    qemuDevice: c.qemuDevice ?? null,
+    kinds,
+    base: b,
+    patched: p,
+    messagesAdded: [...after].filter((m) => !before.has(m)),
+    messagesRemoved: [...before].filter((m) => !after.has(m)),
+    model,
+  }
 }
 
 function buildSide(tree: string, label: string, cacheRoot: string, coverage: boolean): BuildResult {
@@ -177,6 +221,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   let baseOut: OracleResult[]
   let patchedOut: OracleResult[]
   let coverage: RegressCoverage | null = null
+  let generation: GenerationResult | undefined
   try {
     try {
       ;[baseOut, patchedOut] = await Promise.all([baseProc.runAll(cases), patchedProc.runAll(cases)])
@@ -185,8 +230,31 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
     }
     if (runs) {
       const [b, p] = runs.map((r) => r.collect()) as [CoverageReport, CoverageReport]
-      const lines = withCounts(changedLines(opts.base.dir, opts.patchedTree), {base: opts.base.dir, patched: opts.patchedTree}, b, p)
-      coverage = {base: figures(b), patched: figures(p), changedLines: lines, unreached: lines.filter((l) => l.count === 0)}
+      const dirs = {base: opts.base.dir, patched: opts.patchedTree}
+      const changed = changedLines(opts.base.dir, opts.patchedTree)
+      const lines = withCounts(changed, dirs, b, p)
+      const unreached = lines.filter((l) => l.count === 0)
+      let generated: RegressCoverage['generation'] = null
+      if ((opts.budget ?? 0) > 0 && unreached.length > 0) {
+        generation = await generateForTargets({
+          seeds: opts.configSpaces,
+          binaries: {base: base.binary, patched: patched.binary},
+          runs: [runs[0]!, runs[1]!],
+          targets: unreached,
+          budget: opts.budget!,
+          differs: (x, y) => changeKinds(sideOutcome(x), sideOutcome(y)).length > 0,
+        })
+        const after = withCounts(changed, dirs, generation.base, generation.patched)
+        generated = {
+          configSpaces: generation.generated,
+          batches: generation.batches,
+          changed: generation.differing.length,
+          base: figures(generation.base),
+          patched: figures(generation.patched),
+          unreached: after.filter((l) => l.count === 0),
+        }
+      }
+      coverage = {base: figures(b), patched: figures(p), changedLines: lines, unreached, generation: generated}
     }
   } finally {
     for (const r of runs ?? []) r.dispose()
@@ -195,35 +263,17 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   const profile = oracleProfile({binary: patched.binary, manifest: patched.manifest})
   const changes: RegressChange[] = []
   for (const [i, c] of opts.configSpaces.entries()) {
-    const b = sideOutcome(baseOut[i]!)
-    const p = sideOutcome(patchedOut[i]!)
-    const kinds = changeKinds(b, p)
-    if (kinds.length === 0) continue
-    let model: ModelSide = 'neither'
-    if (profile) {
-      const predicted = predict(c.input, profile)
-      if (compareWithModel(baseOut[i]!, predicted).verdict === 'agree') model = 'base'
-      else if (compareWithModel(patchedOut[i]!, predicted).verdict === 'agree') model = 'patched'
-    }
-    const before = new Set(b.messages.map(messageKey))
-    const after = new Set(p.messages.map(messageKey))
-    changes.push({
-      case: c.caseName,
-      source: c.source,
-      series: c.series ?? null,
-      bdf: c.bdf,
-      qemuDevice: c.qemuDevice ?? null,
-      kinds,
-      base: b,
-      patched: p,
-      messagesAdded: [...after].filter((m) => !before.has(m)),
-      messagesRemoved: [...before].filter((m) => !after.has(m)),
-      model,
-    })
+    const change = changeOf(c, baseOut[i]!, patchedOut[i]!, profile)
+    if (change) changes.push(change)
+  }
+  for (const g of generation?.differing ?? []) {
+    const space: ConfigSpace = {caseName: g.id, source: 'generated', bdf: g.case.input.bdf, input: g.case.input}
+    const change = changeOf(space, g.base, g.patched, profile)
+    if (change) changes.push({...change, generatedFrom: {configSpace: g.from, mutations: g.ops}})
   }
   const t2 = process.hrtime.bigint()
 
-  const bySource: Record<ConfigSpaceSource, number> = {capture: 0, fault: 0, user: 0, input: 0}
+  const bySource: Record<ConfigSpaceSource, number> = {capture: 0, fault: 0, user: 0, input: 0, generated: generation?.generated ?? 0}
   for (const c of opts.configSpaces) bySource[c.source]++
   const byKind: Partial<Record<ChangeKind, number>> = {}
   for (const ch of changes) for (const k of ch.kinds) byKind[k] = (byKind[k] ?? 0) + 1
@@ -245,7 +295,10 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
     modelProfile: profile?.name ?? null,
     configSpaces: {total: opts.configSpaces.length, changed: changes.length, bySource, byKind, model: modelCount},
     changes,
-    ran: opts.configSpaces.map((c) => ({case: c.caseName, bdf: c.bdf, qemuDevice: c.qemuDevice ?? null})),
+    ran: [
+      ...opts.configSpaces.map((c) => ({case: c.caseName, bdf: c.bdf, qemuDevice: c.qemuDevice ?? null})),
+      ...changes.filter((c) => c.source === 'generated').map((c) => ({case: c.case, bdf: c.bdf, qemuDevice: null})),
+    ],
     coverage,
     seconds: {build: Number(t1 - t0) / 1e9, run: Number(t2 - t1) / 1e9},
   }

@@ -19,6 +19,7 @@ function sourcesLine(r: RegressResult): string {
   const parts = [`${s.capture} from QEMU captures`, `${s.fault} fault cases`]
   if (s.user) parts.push(`${s.user} from cases given`)
   if (s.input) parts.push(`${s.input} from inputs given`)
+  if (s.generated) parts.push(`${s.generated} generated`)
   return parts.join(', ')
 }
 
@@ -28,6 +29,7 @@ const modelLine = (r: RegressResult): string => {
 }
 
 const origin = (c: RegressChange): string => {
+  if (c.generatedFrom) return ` (generated from ${c.generatedFrom.configSpace}: ${c.generatedFrom.mutations.join(', ')})`
   if (!c.series) return ''
   return c.source === 'fault' ? ` (fault case, ${c.series})` : ` (captured on ${c.series})`
 }
@@ -48,6 +50,16 @@ export function coverageLines(r: RegressResult): string[] {
     `  changed lines: ${c.changedLines.length}, executable ${executable.length}, reached ${executable.length - c.unreached.length}, not reached ${c.unreached.length}`,
   ]
   for (const l of c.unreached) out.push(`  not reached: ${l.file}:${l.line}${l.side === 'base' ? ' (removed)' : ''}: ${l.text.trim()}`)
+  const g = c.generation
+  if (g) {
+    out.push(
+      `generated: ${g.configSpaces} config spaces in ${g.batches} batches, ${g.changed} changed; with them:`,
+      `  ${side('base', g.base)}`,
+      `  ${side('patched', g.patched)}`,
+      `  changed lines still not reached: ${g.unreached.length}`,
+    )
+    for (const l of g.unreached) out.push(`  not reached: ${l.file}:${l.line}: ${l.text.trim()}`)
+  }
   return out
 }
 

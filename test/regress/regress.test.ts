@@ -180,6 +180,31 @@ describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefi
     expect(text.stdout.split('\n').filter((l) => l.length > 80)).toEqual([])
   })
 
+  it('--budget: generation reaches a changed line no known config space reaches, and reports what it changes', async () => {
+    // A message added where mapping the device-specific config fails: no corpus case gets there.
+    const tree = gitTree('device-map')
+    edit(tree, MODERN_DEV, '\t\tif (!mdev->device)\n\t\t\tgoto err_map_device;', '\t\tif (!mdev->device)\n\t\t\t{ dev_err(&pci_dev->dev, "virtio_pci: device config not mapped\\n"); goto err_map_device; }')
+    const run = await regress(['--kernel-source', tree, '--coverage', '--budget', '4000', '--json'])
+    expect(run.exitCode, run.stderr).toBe(1)
+    const json = JSON.parse(run.stdout) as {
+      changes: (JsonChange & {source: string; messagesAdded: string[]; generatedFrom?: {configSpace: string; mutations: string[]}})[]
+      coverage: {unreached: unknown[]; generation: {configSpaces: number; changed: number; unreached: unknown[]; patched: {lines: {hit: number}}}; patched: {lines: {hit: number}}}
+    }
+    expect(json.coverage.unreached.length).toBe(1)
+    expect(json.coverage.generation.unreached).toEqual([])
+    expect(json.coverage.generation.configSpaces).toBeLessThanOrEqual(4000)
+    expect(json.coverage.generation.patched.lines.hit).toBeGreaterThan(json.coverage.patched.lines.hit)
+    expect(json.changes.length).toBeGreaterThan(0)
+    for (const c of json.changes) {
+      expect(c.source).toBe('generated')
+      expect(c.generatedFrom!.mutations.length).toBeGreaterThan(0)
+      expect(c.messagesAdded).toEqual([`<err> virtio-pci ${c.bdf}: virtio_pci: device config not mapped`])
+    }
+    expect(json.coverage.generation.changed).toBe(json.changes.length)
+    const noCoverage = await regress(['--kernel-source', tree, '--budget', '10'])
+    expect(noCoverage.exitCode).toBe(2)
+  })
+
   it('--base-source takes another directory; bad input exits 2 with one line', async () => {
     const stock = gitTree('stock')
     const patched = gitTree('other')
