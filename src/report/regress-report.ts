@@ -11,7 +11,8 @@ export const REGRESS_WIDTH = 80
 export function summaryLine(r: RegressResult): string {
   const kinds = Object.entries(r.configSpaces.byKind).map(([k, n]) => `${k} ${n}`)
   const n = r.configSpaces.changed
-  return `${r.configSpaces.total} config spaces, ${n} changed${kinds.length ? ` (${kinds.join(', ')})` : ''}`
+  const generated = r.configSpaces.bySource.generated ? ` (and ${r.configSpaces.bySource.generated} generated)` : ''
+  return `${r.configSpaces.total} config spaces${generated}, ${n} changed${kinds.length ? ` (${kinds.join(', ')})` : ''}`
 }
 
 function sourcesLine(r: RegressResult): string {
