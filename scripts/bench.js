@@ -13,11 +13,13 @@
  *    'memory_region_ops_*'`, as a user traces it), concatenated to 350 MB and 1 GB (skipped without it);
  * Environment: BENCH_SIZES (MB, default 35,350,1000), BENCH_ROUNDS (default 3), BENCH_ROOT (the
  * probediff checkout to measure, default this one), BENCH_SKIP (comma list of sections to skip:
- * ingest,gz,unfiltered,startup,check).
+ * ingest,gz,unfiltered,startup,check,regress).
+ * Last, `regress` (a minlen x128 patch to Debian's 6.1 tree against its base, over the whole corpus,
+ * after the builds), when that tree is cached (`probediff oracle build --debian 6.1`).
  */
 import {spawnSync} from 'node:child_process'
 import {closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync} from 'node:fs'
-import {availableParallelism, loadavg, tmpdir} from 'node:os'
+import {availableParallelism, homedir, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {gunzipSync} from 'node:zlib'
@@ -167,6 +169,33 @@ if (!skip.has('check')) {
       const goal = corpus.count >= 2000 ? {ratio: Infinity, rssMb: 200, text: '<= 200 MB'} : undefined
       row(`check, ${corpus.count} cases, ${jobs ? `--jobs ${jobs}` : 'default jobs'} (vs zcat of their traces)`, 0, paired(args, baseline), goal)
     }
+  }
+}
+
+// probediff regress: after the builds (a first, untimed run builds and caches both oracles), both
+// sides run every config space, paired with `node -e 0` for the process start-up it includes.
+if (!skip.has('regress')) {
+  const cache = process.env.PROBEDIFF_CACHE ?? join(homedir(), '.cache', 'probediff')
+  const stock = join(cache, 'oracle', 'debian', '6.1', 'tree')
+  if (!existsSync(join(stock, '.probediff-package'))) {
+    console.log('regress: skipped (no Debian 6.1 tree: run probediff oracle build --debian 6.1)')
+  } else {
+    const tree = join(dir, 'regress-tree')
+    rmSync(tree, {recursive: true, force: true})
+    cpSync(stock, tree, {recursive: true})
+    const git = (...args) => spawnSync('git', ['-C', tree, '-c', 'user.name=bench', '-c', 'user.email=bench@probediff', ...args], {encoding: 'utf8'})
+    git('init', '-q')
+    git('add', '-A')
+    git('commit', '-q', '-m', 'stock')
+    const file = join(tree, 'drivers/virtio/virtio_pci_modern_dev.c')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('if (length - start < minlen) {', 'if (length - start < minlen * 128) {'))
+    const args = [node, run, 'regress', '--kernel-source', tree, '--json']
+    const out = join(dir, 'regress.json')
+    measure(args, out)
+    const r = paired(args, [node, '-e', '0'])
+    const result = JSON.parse(readFileSync(out, 'utf8'))
+    row(`regress, ${result.configSpaces.total} config spaces (${result.configSpaces.changed} changed), both sides, after the builds (vs node -e 0)`, 0, r, {ratio: Infinity, text: `<= 10 s: ${r.wall <= 10 ? 'met' : 'MISSED'}`})
+    rmSync(tree, {recursive: true, force: true})
   }
 }
 

@@ -7,6 +7,7 @@ import {pipeline} from 'node:stream/promises'
 import {PassThrough} from 'node:stream'
 import {UsageError} from '../util/errors.js'
 import {log} from '../util/log.js'
+import {checkTransportBuiltIn} from './builtin-drivers.js'
 import {type CaptureCaseRecord, CASE_FORMAT_VERSION, forceLegacyIn, shellQuote} from './case-record.js'
 import {commitCaseDir, discardCaseDir, stageCaseDir, validateCaseName} from './case-dir.js'
 import {failedInsmods, kernelReleaseFrom} from './console.js'
@@ -223,9 +224,7 @@ async function prepareInitrd(
   const plan: LoadPlan = opts.kernel.modulesDir
     ? await planModuleLoad(await loadModuleTree(opts.kernel.modulesDir), wanted)
     : {load: [], builtin: [], missing: []}
-  if (!opts.kernel.modulesDir) {
-    warnings.push('no module directory for this kernel: assuming the virtio drivers are built in (use --modules DIR otherwise)')
-  }
+  if (!opts.kernel.modulesDir) requireBuiltinTransport(opts.kernel.vmlinuz, warnings)
   if (plan.missing.includes(TRANSPORT_MODULE)) {
     throw new UsageError(`${TRANSPORT_MODULE} is neither a module nor built in under ${opts.kernel.modulesDir}: this kernel cannot drive virtio-pci`)
   }
@@ -243,6 +242,17 @@ async function prepareInitrd(
       missingDrivers: plan.missing,
     },
   }
+}
+
+/** Without a module directory, virtio_pci must be built in: a modular one would never load. */
+function requireBuiltinTransport(vmlinuz: string, warnings: string[]): void {
+  const check = checkTransportBuiltIn(vmlinuz)
+  if (check.verdict === 'modular') {
+    const options = check.modular.length ? ` (modules: ${check.modular.join(', ')})` : ''
+    throw new UsageError(`${TRANSPORT_MODULE} is a module in this kernel (${check.evidence})${options} and no module directory was found: give --modules DIR (lib/modules/<release> with ${TRANSPORT_MODULE}.ko and its dependencies)`)
+  }
+  if (check.verdict === 'absent') throw new UsageError(`this kernel has no ${TRANSPORT_MODULE} (${check.evidence}): it cannot drive virtio-pci`)
+  if (check.verdict === 'unknown') warnings.push(`no module directory, and could not tell whether ${TRANSPORT_MODULE} is built in (${check.evidence}): assuming it is (use --modules DIR otherwise)`)
 }
 
 function reproduceCommand(opts: CaptureOptions): string {

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {caseInputs, corpusPaths, readCaseMeta, CASE_NAME_PATTERN} from '../golden/corpus.js'
 import type {InputFormat} from '../ingest/index.js'
 import {renderTriageMarkdown, renderTriageText, triageToJson} from '../report/triage-report.js'
+import {checkWithOracle, type DeviceOracleCheck} from '../replay/oracle.js'
 import {replayInputs, type ReplayInput} from '../replay/replay.js'
 import {triageSession} from '../triage/triage.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
@@ -19,6 +20,7 @@ json (tools).`
     '<%= config.bin %> triage k6.1-pc-legacy-only --device 00:03.0',
     '<%= config.bin %> triage trace.log --dmesg dmesg.txt --format md',
     '<%= config.bin %> triage /sys/bus/pci/devices/0000:00:03.0 --kernel 6.12',
+    '<%= config.bin %> triage k6.1-pc-legacy-only --oracle auto',
   ]
   static override args = {input: Args.string({required: true, description: 'trace, dump, sysfs device directory, or case name'})}
   static override flags = {
@@ -29,6 +31,7 @@ json (tools).`
     'force-legacy': Flags.boolean({description: 'set virtio_pci.force_legacy', allowNo: true}),
     format: Flags.option({options: ['text', 'md', 'json'] as const, default: 'text' as const, description: 'output format'})(),
     root: Flags.string({description: 'corpus root, for case names', default: '.'}),
+    oracle: Flags.string({description: "also run each device through the kernel's own code (oracle PATH or auto)", helpValue: 'PATH|auto'}),
   }
 
   async run(): Promise<void> {
@@ -44,7 +47,17 @@ json (tools).`
       forceLegacy: flags['force-legacy'] ?? replay?.forceLegacy,
       device: flags.device,
     })
-    const reports = triageSession(session)
+    let reports = triageSession(session)
+    if (flags.oracle) {
+      let checks: DeviceOracleCheck[]
+      try {
+        checks = await checkWithOracle(session, flags.oracle)
+      } catch (err) {
+        this.logToStderr(`probediff: triage: --oracle ${flags.oracle}: ${(err as Error).message}`)
+        return this.exit(2)
+      }
+      reports = reports.map((r) => ({...r, oracle: checks.find((c) => c.bdf === r.device.bdf)}))
+    }
     if (flags.format === 'json') this.log(JSON.stringify(triageToJson(reports), null, 2))
     else if (flags.format === 'md') this.log(renderTriageMarkdown(reports))
     else this.log(reports.length ? renderTriageText(reports) : 'no function in the inputs is one virtio-pci would probe (vendor 1af4)')

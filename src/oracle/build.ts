@@ -24,6 +24,8 @@ export interface OracleManifest {
   readonly glueHash?: string
   readonly kernelVersion: string
   readonly kernelSource: string
+  /** Built with gcov instrumentation: the .gcno files sit next to the binary. */
+  readonly coverage?: boolean
   /** Free-form label (e.g. `debian-6.1`) used by `auto` resolution. */
   readonly label?: string
   readonly builtAt: string
@@ -36,8 +38,13 @@ export interface BuildOptions {
   readonly kernelSource: string
   /** Build directory; default: $PROBEDIFF_CACHE/oracle/builds/<version>-<hash>. */
   readonly outDir?: string
+  /** Where cached builds go instead of $PROBEDIFF_CACHE/oracle/builds (regress keeps its builds apart,
+   * so that a patched tree is never what `--oracle auto` picks). */
+  readonly cacheRoot?: string
   readonly label?: string
   readonly cc?: string
+  /** Build with gcov instrumentation (-O0 --coverage): see oracle/coverage.ts. */
+  readonly coverage?: boolean
 }
 
 export interface BuildResult {
@@ -52,8 +59,9 @@ export function buildOracle(opts: BuildOptions): BuildResult {
   const glueDir = harnessSourceDir()
   const plan = planBuild(tree, providedNames(readFileSync(join(glueDir, 'include', 'oracle_kernel.h'), 'utf8')))
   const glueFiles = listFiles(glueDir)
-  const hash = cacheKey(plan, glueDir, glueFiles)
-  const dir = opts.outDir ?? join(oracleCacheDir(), 'builds', `${plan.kernelVersion}-${hash.slice(0, 12)}`)
+  const hash = cacheKey(plan, glueDir, glueFiles, opts.coverage === true)
+  const cacheRoot = opts.cacheRoot ?? join(oracleCacheDir(), 'builds')
+  const dir = opts.outDir ?? join(cacheRoot, `${plan.kernelVersion}-${hash.slice(0, 12)}`)
   const manifestPath = join(dir, MANIFEST)
   if (existsSync(join(dir, HARNESS_BINARY)) && existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as OracleManifest
@@ -76,7 +84,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
     const cc = opts.cc ?? process.env.CC ?? 'gcc'
     const args = [
       '-std=gnu11',
-      '-O1',
+      ...(opts.coverage ? ['-O0', '--coverage'] : ['-O1']),
       '-w',
       '-Werror=implicit-function-declaration',
       '-fno-strict-aliasing',
@@ -99,6 +107,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
       glueHash: currentGlueHash(),
       kernelVersion: plan.kernelVersion,
       kernelSource: opts.kernelSource,
+      ...(opts.coverage ? {coverage: true} : {}),
       label: opts.label,
       builtAt: new Date().toISOString(),
       buildSeconds: Number(process.hrtime.bigint() - started) / 1e9,
@@ -109,7 +118,7 @@ export function buildOracle(opts: BuildOptions): BuildResult {
     rmSync(dir, {recursive: true, force: true})
     mkdirSync(dirname(dir), {recursive: true})
     renameSync(tmp, dir)
-    if (!opts.outDir) pruneStaleBuilds(manifest)
+    if (!opts.outDir) pruneStaleBuilds(cacheRoot, manifest)
     return {binary: join(dir, HARNESS_BINARY), dir, manifest, cached: false}
   } catch (err) {
     rmSync(tmp, {recursive: true, force: true})
@@ -127,14 +136,13 @@ function assemblerSources(): string[] {
 }
 
 /** Older cached builds of the same tree and label (other glue or assembler): only the newest is kept. */
-function pruneStaleBuilds(fresh: OracleManifest): void {
-  const root = join(oracleCacheDir(), 'builds')
+function pruneStaleBuilds(root: string, fresh: OracleManifest): void {
   for (const name of readdirSync(root)) {
     const manifestPath = join(root, name, MANIFEST)
     if (!existsSync(manifestPath)) continue
     try {
       const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as OracleManifest
-      const sameTree = m.kernelSource === fresh.kernelSource && m.label === fresh.label && m.kernelVersion === fresh.kernelVersion
+      const sameTree = m.kernelSource === fresh.kernelSource && m.label === fresh.label && m.kernelVersion === fresh.kernelVersion && m.coverage === fresh.coverage
       if (sameTree && m.hash !== fresh.hash) rmSync(join(root, name), {recursive: true, force: true})
     } catch {
       // not a build of ours
@@ -142,9 +150,9 @@ function pruneStaleBuilds(fresh: OracleManifest): void {
   }
 }
 
-function cacheKey(plan: BuildPlan, glueDir: string, glueFiles: string[]): string {
+function cacheKey(plan: BuildPlan, glueDir: string, glueFiles: string[], coverage: boolean): string {
   const h = createHash('sha256')
-  h.update(RECIPE_VERSION + '\0')
+  h.update(RECIPE_VERSION + (coverage ? '+gcov' : '') + '\0')
   for (const text of assemblerSources()) h.update(text + '\0')
   for (const f of plan.sources) h.update(`${f.path}\0${f.text}\0`)
   for (const f of glueFiles) h.update(`${relative(glueDir, f)}\0${readFileSync(f, 'utf8')}\0`)

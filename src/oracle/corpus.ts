@@ -8,46 +8,97 @@ import {join} from 'node:path'
 import {buildEvidence, type EvidenceInput} from '../evidence/build.js'
 import {toProbeInput} from '../evidence/probe-input.js'
 import type {ProbeInput} from '../model/input.js'
+import {profileByName, profileFor} from '../model/profiles.js'
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
+import {nameMatches} from '../util/name-filter.js'
 import {type ConfigImage, emptyImage} from './fuzz/image.js'
 
 export interface CorpusDevice {
   readonly caseName: string
-  /** Kernel series the case ran (`5.10`, `6.1`, `6.12`): case.json `replay.kernel`, or the name `k<series>-...`. */
+  /** Kernel series the case ran (`5.10`, `6.1`, `6.12`, `mainline`): see caseSeries. */
   readonly series: string
+  /** case.json `kind`: `capture`, `fault`, ... */
+  readonly caseKind?: string
   readonly bdf: string
+  readonly qemuDevice?: string
   readonly input: ProbeInput
 }
 
 interface CaseJson {
+  readonly kind?: string
   readonly forceLegacy?: boolean
   /** Hand-made cases: input paths relative to the case directory, and the kernel to replay them on. */
-  readonly inputs?: readonly string[]
+  readonly inputs?: readonly (string | {readonly file: string})[]
   readonly replay?: {readonly kernel?: string; readonly forceLegacy?: boolean}
+  /** Captures: the kernel that ran (`release` as uname -r shows it). */
+  readonly kernel?: {readonly release?: string; readonly series?: string}
 }
 
-/** Every virtio-pci function of the corpus (only of cases whose name contains `filter`, if given). */
-export async function loadCorpus(tracesDir: string, filter?: string): Promise<CorpusDevice[]> {
+export interface LoadCorpusOptions {
+  /** Only cases whose name matches (exactly, or as a glob: util/name-filter.ts). */
+  readonly filter?: string
+  /** Told about a case that cannot be used, with the reason (nothing is skipped silently). */
+  readonly onSkip?: (caseName: string, reason: string) => void
+}
+
+/**
+ * The kernel series of a case: case.json `replay.kernel` (hand-made cases), else the profile of the
+ * captured kernel's release (`kernel.release`, `kernel.series`), else a `k<series>-` name.
+ */
+export function caseSeries(meta: CaseJson, name: string): string | undefined {
+  if (meta.replay?.kernel) return profileByName(meta.replay.kernel)?.name ?? profileFor(meta.replay.kernel)?.name
+  for (const release of [meta.kernel?.release, meta.kernel?.series]) {
+    const p = release ? profileFor(release) : undefined
+    if (p) return p.name
+  }
+  const fromName = /^k(\d+\.\d+)-/.exec(name)?.[1]
+  return fromName ? (profileByName(fromName)?.name ?? profileFor(fromName)?.name) : undefined
+}
+
+/** Every virtio-pci function of the cases under `tracesDir` (`filter`: see LoadCorpusOptions). */
+export async function loadCorpus(tracesDir: string, opts: string | LoadCorpusOptions = {}): Promise<CorpusDevice[]> {
+  const {filter, onSkip} = typeof opts === 'string' ? {filter: opts, onSkip: undefined} : opts
   if (!existsSync(tracesDir)) return []
   const out: CorpusDevice[] = []
   for (const name of readdirSync(tracesDir).sort()) {
     const dir = join(tracesDir, name)
-    if (!existsSync(join(dir, 'case.json')) || (filter && !name.includes(filter))) continue
-    const meta = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseJson
-    const series = meta.replay?.kernel ?? /^k(\d+\.\d+)-/.exec(name)?.[1]
-    if (!series) continue
-    const files = meta.inputs ?? ['trace.log.gz', 'trace.log', 'dmesg.txt']
-    const inputs: EvidenceInput[] = files
-      .filter((f) => existsSync(join(dir, f)))
-      .map((f) => ({path: join(dir, f), displayName: `${name}/${f}`}))
-    if (inputs.length === 0) continue
-    const evidence = await buildEvidence(inputs, {})
-    for (const dev of evidence.devices) {
-      const input = toProbeInput(dev, {forceLegacy: (meta.replay?.forceLegacy ?? meta.forceLegacy) === true})
-      const vendor = input.config.read(0, 2)
-      if (!vendor.known || vendor.value !== 0x1af4) continue
-      out.push({caseName: name, series, bdf: dev.bdf, input})
-    }
+    if (!existsSync(join(dir, 'case.json')) || (filter !== undefined && !nameMatches(name, filter))) continue
+    out.push(...(await loadCase(dir, name, onSkip)))
   }
+  return out
+}
+
+/** The virtio-pci functions of one case directory (holding case.json). */
+export async function loadCase(dir: string, name: string, onSkip?: (caseName: string, reason: string) => void): Promise<CorpusDevice[]> {
+  let meta: CaseJson
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseJson
+  } catch (err) {
+    onSkip?.(name, `case.json: ${(err as Error).message}`)
+    return []
+  }
+  const series = caseSeries(meta, name)
+  if (!series) {
+    onSkip?.(name, 'no kernel series: case.json has neither replay.kernel nor kernel.release')
+    return []
+  }
+  const files = meta.inputs?.map((f) => (typeof f === 'string' ? f : f.file)) ?? ['trace.log.gz', 'trace.log', 'dmesg.txt']
+  const inputs: EvidenceInput[] = files
+    .filter((f) => existsSync(join(dir, f)))
+    .map((f) => ({path: join(dir, f), displayName: `${name}/${f}`}))
+  if (inputs.length === 0) {
+    onSkip?.(name, `none of its inputs is there (${files.join(', ')})`)
+    return []
+  }
+  const evidence = await buildEvidence(inputs, {})
+  const out: CorpusDevice[] = []
+  for (const dev of evidence.devices) {
+    const input = toProbeInput(dev, {forceLegacy: (meta.replay?.forceLegacy ?? meta.forceLegacy) === true})
+    const vendor = input.config.read(0, 2)
+    if (!vendor.known || vendor.value !== PCI_VENDOR_ID_REDHAT_QUMRANET) continue
+    out.push({caseName: name, series, ...(meta.kind ? {caseKind: meta.kind} : {}), bdf: dev.bdf, ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}), input})
+  }
+  if (out.length === 0) onSkip?.(name, 'no virtio-pci function (vendor 1af4) in its inputs')
   return out
 }
 

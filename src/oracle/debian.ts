@@ -54,18 +54,9 @@ function run(cmd: string, args: string[], cwd: string, what: string): void {
   }
 }
 
-/** Downloads (once) and unpacks (once) the oracle's files of Debian's linux-source-<series>. */
-export function ensureDebianTree(series: DebianSeries): DebianTree {
-  const base = join(oracleCacheDir(), 'debian', series)
-  // The marker names the package version and the file list extracted: a longer list re-extracts.
-  const marker = join(base, 'tree', '.probediff-package')
-  const fileList = TREE_FILES.join(' ')
-  if (existsSync(marker)) {
-    const [version, files] = readFileSync(marker, 'utf8').split('\n')
-    if (files === fileList) return {series, dir: join(base, 'tree'), packageVersion: version!.trim()}
-  }
-
-  const dl = join(base, 'download')
+/** The linux-source .deb of a series in $PROBEDIFF_CACHE/oracle/debian/<series>/download (fetched if absent). */
+function downloadSourcePackage(series: DebianSeries): {dl: string; pkg: string; deb: string; packageVersion: string} {
+  const dl = join(oracleCacheDir(), 'debian', series, 'download')
   mkdirSync(dl, {recursive: true})
   const have = readdirSync(dl).find((f) => /^linux-source-[\d.]+_.*\.deb$/.test(f))
   const pkg = have ? have.slice(0, have.indexOf('_')) : packageFor(series)
@@ -77,7 +68,48 @@ export function ensureDebianTree(series: DebianSeries): DebianTree {
     deb = readdirSync(dl).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'))
     if (!deb) throw new OracleBuildError(`apt-get download ${pkg} left no ${pkg}_*.deb in ${dl}`)
   }
-  const packageVersion = deb.slice(pkg.length + 1).replace(/_all\.deb$/, '')
+  return {dl, pkg, deb, packageVersion: deb.slice(pkg.length + 1).replace(/_all\.deb$/, '')}
+}
+
+/**
+ * The kernel's KTAP parser (tools/testing/kunit/*.py of linux-source-<series>), extracted once into
+ * $PROBEDIFF_CACHE/oracle/debian/<series>/kunit/tools/testing/kunit/ (kunit.py finds itself by that path):
+ * what checks `regress --output ktap`. Returns the directory holding kunit.py.
+ */
+export function ensureDebianKunitTools(series: DebianSeries): string {
+  const dir = join(oracleCacheDir(), 'debian', series, 'kunit')
+  const tools = join(dir, 'tools', 'testing', 'kunit')
+  if (existsSync(join(tools, 'kunit_parser.py'))) return tools
+  const {dl, pkg, deb} = downloadSourcePackage(series)
+  const tmp = `${dir}.tmp-${process.pid}`
+  rmSync(tmp, {recursive: true, force: true})
+  mkdirSync(tmp, {recursive: true})
+  const script =
+    `set -o pipefail; dpkg-deb --fsys-tarfile '${join(dl, deb)}' | tar -xO './usr/src/${pkg}.tar.xz' | ` +
+    `tar -xJ --wildcards --strip-components=1 -C '${tmp}' '${pkg}/tools/testing/kunit/*.py'`
+  const r = spawnSync('bash', ['-c', script], {encoding: 'utf8', maxBuffer: 16 << 20})
+  if (r.error || !existsSync(join(tmp, 'tools', 'testing', 'kunit', 'kunit_parser.py'))) {
+    rmSync(tmp, {recursive: true, force: true})
+    throw new OracleBuildError(`extracting tools/testing/kunit from ${deb}: ${r.error?.message ?? r.stderr.trim().split('\n').pop()}`)
+  }
+  rmSync(dir, {recursive: true, force: true})
+  renameSync(tmp, dir)
+  rmSync(join(dl, deb), {force: true})
+  return tools
+}
+
+/** Downloads (once) and unpacks (once) the oracle's files of Debian's linux-source-<series>. */
+export function ensureDebianTree(series: DebianSeries): DebianTree {
+  const base = join(oracleCacheDir(), 'debian', series)
+  // The marker names the package version and the file list extracted: a longer list re-extracts.
+  const marker = join(base, 'tree', '.probediff-package')
+  const fileList = TREE_FILES.join(' ')
+  if (existsSync(marker)) {
+    const [version, files] = readFileSync(marker, 'utf8').split('\n')
+    if (files === fileList) return {series, dir: join(base, 'tree'), packageVersion: version!.trim()}
+  }
+
+  const {dl, pkg, deb, packageVersion} = downloadSourcePackage(series)
 
   // Stream the tarball out of the .deb and extract only the named files (tar --wildcards).
   const tmp = join(base, `tree.tmp-${process.pid}`)

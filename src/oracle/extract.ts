@@ -3,6 +3,7 @@
  * types) out of kernel source files into one translation unit, unchanged, with #line markers so a
  * compiler error points at the kernel file. Names the glue provides are declared `extern` instead.
  */
+import {createHash} from 'node:crypto'
 import {type CItem, externDeclaration, parseCFile} from './csource.js'
 
 export interface KernelSourceFile {
@@ -60,19 +61,14 @@ interface Located {
 const parsedCache = new Map<string, CItem[]>()
 
 function parseCached(file: KernelSourceFile): CItem[] {
-  const key = `${file.path}\u0000${file.text.length}\u0000${hashish(file.text)}`
+  // The whole text decides: a patch that keeps the length (ENODEV -> EINVAL) must not hit the cache.
+  const key = `${file.path}\u0000${createHash('sha256').update(file.text).digest('hex')}`
   let items = parsedCache.get(key)
   if (!items) {
     items = parseCFile(file.text)
     parsedCache.set(key, items)
   }
   return items
-}
-
-function hashish(s: string): number {
-  let h = 0
-  for (let i = 0; i < s.length; i += 97) h = (h * 31 + s.charCodeAt(i)) | 0
-  return h
 }
 
 export function extractSymbols(req: ExtractRequest): ExtractResult {

@@ -1,6 +1,6 @@
 /** The oracle's public surface, for `replay --oracle` / `check --oracle`. */
 export {buildOracle, type BuildOptions, type BuildResult, type OracleManifest} from './build.js'
-export {resolveOracle, listCachedBuilds, versionInSeries, type ResolvedOracle} from './resolve.js'
+export {resolveOracle, listCachedBuilds, oracleProfile, versionInSeries, type ResolvedOracle} from './resolve.js'
 export {runOracle, OracleProcess, OracleRunError} from './run.js'
 export {OraclePool} from './pool.js'
 export {compareWithModel, formatDifferences, type OracleComparison, type OracleDifference} from './compare.js'

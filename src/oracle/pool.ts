@@ -5,7 +5,8 @@
  */
 import type {ProbeInput} from '../model/input.js'
 import type {OracleCase} from './case-format.js'
-import {resolveOracle, type ResolvedOracle} from './resolve.js'
+import {type KernelProfile, profileByName} from '../model/profiles.js'
+import {oracleProfile, resolveOracle, type ResolvedOracle} from './resolve.js'
 import type {OracleResult} from './result.js'
 import {OracleProcess} from './run.js'
 
@@ -25,6 +26,17 @@ export class OraclePool {
     if (!oracle) return undefined
     this.procs.set(key, {proc: new OracleProcess(oracle.binary), oracle})
     return oracle
+  }
+
+  /**
+   * The kernel release the oracle for `series` was built from, as the profile to compare it with: an
+   * explicit PATH is its own release whatever the device's series; `auto` is the series' build (or
+   * the series itself when its manifest has no version). Undefined when there is no oracle.
+   */
+  releaseFor(series: string): KernelProfile | undefined {
+    const oracle = this.oracleFor(series)
+    if (!oracle) return undefined
+    return oracleProfile(oracle) ?? profileByName(series)
   }
 
   /** Runs one input through the series' oracle; undefined when there is none. */

@@ -6,6 +6,7 @@
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {HARNESS_BINARY, MANIFEST, type OracleManifest, currentGlueHash} from './build.js'
+import {type KernelProfile, profileFor} from '../model/profiles.js'
 import {oracleCacheDir} from './paths.js'
 
 export interface ResolvedOracle {
@@ -56,4 +57,13 @@ export function resolveOracle(spec: string, series: string): ResolvedOracle | un
   const matching = listCachedBuilds().filter((b) => b.manifest && b.manifest.glueHash === glue && versionInSeries(b.manifest.kernelVersion, series))
   matching.sort((a, b) => (b.manifest!.builtAt ?? '').localeCompare(a.manifest!.builtAt ?? ''))
   return matching[0]
+}
+
+/**
+ * The model profile an oracle is compared with: the release it was built from (its manifest's kernel
+ * version, e.g. 6.1.192 -> profile 6.1 at 6.1.192). Undefined for a bare binary without a manifest.
+ */
+export function oracleProfile(oracle: ResolvedOracle): KernelProfile | undefined {
+  const version = oracle.manifest?.kernelVersion
+  return version ? profileFor(version) : undefined
 }

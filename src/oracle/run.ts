@@ -24,8 +24,12 @@ export class OracleProcess {
   private stderr = ''
   private exited = false
 
-  constructor(readonly binary: string) {
-    this.child = spawn(binary, [], {stdio: ['pipe', 'pipe', 'pipe']})
+  /** `env`: added to the environment (GCOV_PREFIX for a coverage build). */
+  constructor(
+    readonly binary: string,
+    env?: Readonly<Record<string, string>>,
+  ) {
+    this.child = spawn(binary, [], {stdio: ['pipe', 'pipe', 'pipe'], ...(env ? {env: {...process.env, ...env}} : {})})
     this.child.stdin.on('error', () => {}) // reported through 'exit'
     this.child.stderr.setEncoding('utf8')
     this.child.stderr.on('data', (d: string) => {

@@ -3,6 +3,7 @@
  * (the oracle harness of its profile's series), and the model's outcome is compared with it.
  */
 import {toProbeInput} from '../evidence/probe-input.js'
+import {predict} from '../model/virtio-pci-probe.js'
 import {compareWithModel, formatDifferences} from '../oracle/compare.js'
 import {OraclePool} from '../oracle/pool.js'
 import type {OracleComparison} from '../oracle/compare.js'
@@ -13,6 +14,8 @@ export interface DeviceOracleCheck {
   readonly bdf: string
   /** Which harness ran (kernel version of the build), or undefined when none could be found. */
   readonly kernelVersion?: string
+  /** Set when the oracle's release is not the replay's profile: the model profile it was compared with. */
+  readonly modelProfile?: string
   readonly comparison?: OracleComparison
   /** Model and kernel code agree (an oracle that cannot decide counts as agreement only if the model is undetermined too). */
   readonly agree: boolean
@@ -35,11 +38,17 @@ export async function checkWithOracle(session: ReplaySession, spec: string): Pro
         out.push({bdf: d.bdf, agree: false, differences: [`no oracle build for kernel ${series}: ${how}`]})
         continue
       }
-      const result = await pool.run(series, toProbeInput(dev, {forceLegacy: session.forceLegacy.value}))
-      const comparison = compareWithModel(result!, d.predicted)
+      const input = toProbeInput(dev, {forceLegacy: session.forceLegacy.value})
+      const result = await pool.run(series, input)
+      // Like with like: an oracle of another release (an explicit PATH) is compared with the model at
+      // that release, not with this replay's profile.
+      const release = pool.releaseFor(series)
+      const predicted = release && release.name !== series ? predict(input, release) : d.predicted
+      const comparison = compareWithModel(result!, predicted)
       out.push({
         bdf: d.bdf,
         ...(oracle.manifest?.kernelVersion ? {kernelVersion: oracle.manifest.kernelVersion} : {}),
+        ...(release && release.name !== series ? {modelProfile: release.name} : {}),
         comparison,
         agree: comparison.verdict === 'agree',
         differences: comparison.differences.length ? formatDifferences(comparison.differences).split('\n') : [],

@@ -5,7 +5,7 @@
  */
 import type {CheckResult} from '../golden/check.js'
 
-const escapeXml = (s: string) =>
+export const escapeXml = (s: string) =>
   s
     // XML 1.0 cannot carry most control characters, even escaped.
     // eslint-disable-next-line no-control-regex

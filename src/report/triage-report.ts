@@ -57,6 +57,16 @@ function dmesgLine(t: TriageReport): string {
   return none + says
 }
 
+/** `--oracle`: what the kernel's own code did with the same bytes, against the model. */
+function oracleLine(t: TriageReport): string | undefined {
+  const o = t.oracle
+  if (!o) return undefined
+  if (!o.comparison) return o.differences.join('; ')
+  const at = `kernel code ${o.kernelVersion ?? '(unknown release)'}${o.modelProfile ? ` vs the model at ${o.modelProfile}` : ''}`
+  if (o.agree) return `${at}: agrees with the model`
+  return `${at}: ${o.comparison.verdict}${o.differences.length ? `: ${o.differences.join('; ')}` : ''}`
+}
+
 function stepLines(steps: readonly DecisionStep[]): {head: string; reads: string[]}[] {
   return steps.map((s, i) => ({
     head: `${i + 1}. ${s.fn}: ${s.rule} -> ${s.result}${s.detail ? ` (${s.detail})` : ''}`,
@@ -82,6 +92,8 @@ export function renderTriageText(reports: readonly TriageReport[]): string {
     for (const f of t.laterFailures) field('Also', `${f.fn}: ${f.rule}${f.detail ? ` (${f.detail})` : ''}`)
     field('dmesg', dmesgLine(t))
     field('Verdict', `${t.verdict.kind}${t.verdict.reason ? `: ${t.verdict.reason}` : ''}`)
+    const oracle = oracleLine(t)
+    if (oracle) field('Oracle', oracle)
     field(`Fix`, `(${t.fix.side}) ${t.fix.sentence}`)
 
     out.push('', 'BARs')
@@ -127,6 +139,8 @@ export function renderTriageMarkdown(reports: readonly TriageReport[]): string {
     for (const f of t.laterFailures) row('Also', `${f.fn}: ${f.rule}`)
     row('dmesg', dmesgLine(t))
     row('Verdict', `${t.verdict.kind}${t.verdict.reason ? `: ${t.verdict.reason}` : ''}`)
+    const oracle = oracleLine(t)
+    if (oracle) row('Oracle', oracle)
     row(`Fix (${t.fix.side})`, t.fix.sentence)
     if (t.failure?.reads.length) {
       out.push('', '**Values the failing check read**', '')

@@ -2,6 +2,7 @@
  * Triage of one device: which rule decided its fate, on which bytes, what the kernel printed (or
  * that it said nothing), whether the traced kernel agrees, and what to fix.
  */
+import type {DeviceOracleCheck} from '../replay/oracle.js'
 import type {DeviceEvidence} from '../evidence/types.js'
 import type {CheckId, DecisionStep, ReadFact, SpecLint, VerdictKind} from '../outcome/types.js'
 import {type CapabilityChain, walkCapabilityChain} from '../report/capability-chain.js'
@@ -54,6 +55,8 @@ export interface TriageReport {
   readonly fix: Fix
   readonly hexdump: readonly string[]
   readonly evidence: DeviceEvidence
+  /** `triage --oracle`: the kernel's own code on the same evidence, compared with the model. */
+  readonly oracle?: DeviceOracleCheck
 }
 
 export function triageSession(session: ReplaySession): TriageReport[] {

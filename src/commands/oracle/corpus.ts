@@ -6,7 +6,8 @@ import {BaseCommand} from '../base.js'
 export default class OracleCorpus extends BaseCommand {
   static override summary = 'Run every corpus device through the kernel code (oracle) and compare with the model'
   static override description = `Each virtio-pci function of the shipped corpus runs on the oracle of the kernel series it was captured
-with and is compared with the model (rc, transport, messages, mappings). With --against, a second oracle
+with (auto), or on the given oracle, and is compared with the model at the release that oracle was built
+from (rc, transport, messages, mappings); --against runs at that release too. With --against, a second oracle
 (for instance a patched tree's) runs too and the devices whose outcome changes are listed: a kernel patch
 checked against every captured device without booting anything. Exit 1 on any model disagreement (or, with
 --against, on any change), 0 otherwise.`
@@ -19,7 +20,7 @@ checked against every captured device without booting anything. Exit 1 on any mo
     oracle: Flags.string({description: 'oracle harness or build directory, or auto (the cached build of each series)', default: 'auto', helpValue: 'PATH|auto'}),
     against: Flags.string({description: 'a second oracle to compare outcomes with', helpValue: 'PATH|auto'}),
     traces: Flags.string({description: 'corpus directory', default: 'traces', helpValue: 'DIR'}),
-    filter: Flags.string({description: 'only cases whose name contains this', helpValue: 'TEXT'}),
+    filter: Flags.string({description: 'only cases whose name is this, or matches this glob (k6.1-*)', helpValue: 'NAME|GLOB'}),
   }
 
   async run(): Promise<{devices: number; agree: number; disagree: number; noOracle: number; changed?: number; results: CorpusDeviceCheck[]}> {
@@ -27,9 +28,19 @@ checked against every captured device without booting anything. Exit 1 on any mo
     await this.initLogging(flags['log-level'])
     let results: CorpusDeviceCheck[]
     try {
-      results = await checkCorpus({tracesDir: flags.traces, oracle: flags.oracle, against: flags.against, filter: flags.filter})
+      results = await checkCorpus({
+        tracesDir: flags.traces,
+        oracle: flags.oracle,
+        against: flags.against,
+        filter: flags.filter,
+        onSkip: (name, reason) => this.logToStderr(`probediff: warning: ${name}: skipped: ${reason}`),
+      })
     } catch (err) {
       this.logToStderr(`probediff: oracle corpus: ${(err as Error).message}`)
+      return this.exit(2)
+    }
+    if (results.length === 0 && flags.filter !== undefined) {
+      this.logToStderr(`probediff: oracle corpus: --filter ${flags.filter}: no case of ${flags.traces} matches (a name, or a glob such as k6.1-*)`)
       return this.exit(2)
     }
     let agree = 0
@@ -37,12 +48,14 @@ checked against every captured device without booting anything. Exit 1 on any mo
     let noOracle = 0
     let changed = 0
     for (const r of results) {
-      const name = `${r.device.caseName} ${r.device.bdf} (${r.device.series})`
+      const release = r.release && r.release !== r.device.series ? `, on ${r.release}` : ''
+      const name = `${r.device.caseName} ${r.device.bdf} (${r.device.series}${release})`
       if (!r.kernel) {
         noOracle++
         this.log(`${name}: no oracle for ${r.device.series} (probediff oracle build --debian ${r.device.series})`)
         continue
       }
+      if (flags.against && !r.against) this.log(`${name}: no --against oracle for ${r.release}`)
       const verdict = r.model?.verdict ?? 'no model profile'
       if (verdict === 'agree') agree++
       else disagree++

@@ -1,0 +1,233 @@
+/**
+ * `probediff regress` on Debian's 6.1 tree: a git copy of the files the oracle reads, patched three
+ * ways. A comment changes nothing; making "leaving for legacy driver" return -EINVAL changes exactly
+ * the config spaces the model sends down that path; a 128x minimum length in the map changes every
+ * device the model probes as modern. The KTAP output goes through the kernel's own parser.
+ */
+import {spawnSync} from 'node:child_process'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import Regress from '../../src/commands/regress.js'
+import {profileByName} from '../../src/model/profiles.js'
+import {predict} from '../../src/model/virtio-pci-probe.js'
+import {oracleCacheDir} from '../../src/oracle/paths.js'
+import {TREE_FILES} from '../../src/oracle/recipe.js'
+import {resolveBase} from '../../src/regress/base-source.js'
+import {collectConfigSpaces, type ConfigSpace} from '../../src/regress/config-spaces.js'
+import {runRegress} from '../../src/regress/regress.js'
+import {renderRegressJunit, renderRegressKtap} from '../../src/report/regress-ktap.js'
+import {renderRegressMarkdown} from '../../src/report/regress-report.js'
+import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {availability, debianTree, hasGcc, IN_CI} from '../oracle/oracle-env.js'
+
+const source = hasGcc() ? debianTree('6.1') : undefined
+const work = mkdtempSync(join(tmpdir(), 'probediff-regress-'))
+const cache = join(work, 'cache')
+afterAll(() => rmSync(work, {recursive: true, force: true}))
+
+/** The kernel's KTAP parser, when scripts/ci-ktap-check.sh (CI) has fetched it. */
+const kunit = join(oracleCacheDir(), 'debian', '6.1', 'kunit', 'tools', 'testing', 'kunit')
+const MODERN_DEV = 'drivers/virtio/virtio_pci_modern_dev.c'
+const git = (tree: string, ...args: string[]) => {
+  const r = spawnSync('git', ['-C', tree, '-c', 'user.name=probediff test', '-c', 'user.email=test@probediff', ...args], {encoding: 'utf8'})
+  expect(r.status, r.stderr).toBe(0)
+  return r.stdout
+}
+
+/** A git repository holding the oracle's files of the Debian tree, committed once. */
+function gitTree(name: string): string {
+  const dir = join(work, name)
+  for (const f of TREE_FILES) {
+    if (!existsSync(join(source!, f))) continue
+    mkdirSync(dirname(join(dir, f)), {recursive: true})
+    cpSync(join(source!, f), join(dir, f))
+  }
+  git(dir, 'init', '-q')
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'Debian linux-source-6.1')
+  return dir
+}
+
+function edit(tree: string, file: string, from: string, to: string): void {
+  const before = readFileSync(join(tree, file), 'utf8')
+  expect(before.includes(from), `the patch to ${file} does not apply`).toBe(true)
+  writeFileSync(join(tree, file), before.replace(from, to))
+}
+
+interface JsonChange {
+  case: string
+  bdf: string
+  qemuDevice: string | null
+  base: {transport: string; rc: string; virtioDeviceId: string | null; messages: unknown[]; mappings: string[]}
+  patched: {transport: string; rc: string}
+  model: string
+}
+
+const regress = (args: string[]) => runCli(Regress, ['--traces', join(PROJECT_ROOT, 'traces'), ...args], {PROBEDIFF_CACHE: cache})
+const key = (c: {caseName?: string; case?: string; bdf: string}) => `${c.caseName ?? c.case} ${c.bdf}`
+
+describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefined))('probediff regress on Debian 6.1', () => {
+  let spaces: ConfigSpace[]
+  const profile = profileByName('6.1')!
+  beforeAll(async () => {
+    spaces = await collectConfigSpaces({tracesDir: join(PROJECT_ROOT, 'traces'), includeCorpus: true, paths: [], onSkip: () => {}})
+  })
+
+  it('a comment-only patch changes nothing: exit 0, the base is HEAD because the tree is dirty', async () => {
+    const tree = gitTree('comment')
+    edit(tree, MODERN_DEV, '#include <linux/delay.h>', '#include <linux/delay.h>\n/* a comment */')
+    const run = await regress(['--kernel-source', tree])
+    expect(run.exitCode, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(new RegExp(`^probediff regress: ${spaces.length} config spaces, 0 changed$`, 'm'))
+    expect(run.stdout).toMatch(/^base: {4}HEAD \([0-9a-f]+ "Debian linux-source-6\.1"\), Linux 6\.1\.\d+/m)
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain('[default: the tree has uncommitted changes]')
+    // The checkout is untouched: still dirty, same HEAD, nothing stashed.
+    expect(git(tree, 'status', '--porcelain')).toBe(` M ${MODERN_DEV}\n`)
+    expect(git(tree, 'stash', 'list')).toBe('')
+    const expect1 = await regress(['--kernel-source', tree, '--no-corpus', join(PROJECT_ROOT, 'traces', 'k6.1-pc-legacy-only'), '--expect-changes'])
+    expect(expect1.exitCode).toBe(1)
+  })
+
+  it('"leaving for legacy driver" returning -EINVAL changes exactly the devices the model sends there', async () => {
+    const tree = gitTree('legacy-einval')
+    edit(tree, MODERN_DEV, '"virtio_pci: leaving for legacy driver\\n");\n\t\treturn -ENODEV;', '"virtio_pci: leaving for legacy driver\\n");\n\t\treturn -EINVAL;')
+    git(tree, 'commit', '-q', '-am', 'virtio_pci: fail devices without a common capability')
+    const run = await regress(['--kernel-source', tree, '--json'])
+    expect(run.exitCode, run.stderr).toBe(1)
+    const json = JSON.parse(run.stdout) as {changes: JsonChange[]; configSpaces: {total: number; changed: number}; coverage: unknown}
+    expect(Object.keys(json).slice(0, 3)).toEqual(['changes', 'configSpaces', 'coverage'])
+    const predicted = spaces.filter((s) => predict(s.input, profile).messages.some((m) => m.endsWith('virtio_pci: leaving for legacy driver')))
+    expect(predicted.length).toBeGreaterThan(9)
+    expect(json.changes.map(key).sort()).toEqual(predicted.map(key).sort())
+    expect(json.configSpaces).toMatchObject({total: spaces.length, changed: predicted.length})
+    for (const c of json.changes) {
+      expect(c.patched.rc, key(c)).toBe('EINVAL')
+      // probediff's model is the stock kernel's: it agrees with the base.
+      expect(c.model, key(c)).toBe('base')
+    }
+    const legacyOnly = json.changes.find((c) => c.case === 'k6.1-pc-legacy-only' && c.bdf === '0000:00:02.0')!
+    expect(legacyOnly).toMatchObject({qemuDevice: 'virtio-net-pci', base: {transport: 'legacy', rc: '0', virtioDeviceId: '0x1'}, patched: {transport: 'none', rc: 'EINVAL'}})
+    const one = join(PROJECT_ROOT, 'traces', 'k6.1-pc-legacy-only')
+    expect(await regress(['--kernel-source', tree, '--no-corpus', one, '--expect-changes']).then((r) => r.exitCode)).toBe(0)
+
+    // The default base of a clean tree is HEAD~1; the text report fits 80 columns.
+    const text = await regress(['--kernel-source', tree])
+    expect(text.stdout).toMatch(/^base: {4}HEAD~1 \([0-9a-f]+ "Debian linux-source-6\.1"\)/m)
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain('[default: the tree is clean, so the patch is the last commit]')
+    expect(text.stdout).toMatch(/^k6\.1-pc-legacy-only 0000:00:02\.0 virtio-net-pci \(captured on 6\.1\)\n {2}rc {10}0 -> EINVAL\n {2}transport {3}legacy -> none$/m)
+    expect(text.stdout).toContain('  + <warn> virtio-pci: probe of 0000:00:02.0 failed with error -22')
+    expect(text.stdout.split('\n').filter((l) => l.length > 80)).toEqual([])
+
+    // The other formats, from one run of the library (the CLI only picks the renderer).
+    const saved = process.env.PROBEDIFF_CACHE
+    process.env.PROBEDIFF_CACHE = cache
+    const result = await runRegress({patchedTree: tree, base: resolveBase({tree}), configSpaces: spaces}).finally(() => {
+      if (saved === undefined) delete process.env.PROBEDIFF_CACHE
+      else process.env.PROBEDIFF_CACHE = saved
+    })
+    expect(renderRegressMarkdown(result)).toMatch(/^\| k6\.1-pc-legacy-only \| 0000:00:02\.0 \| virtio-net-pci \| 0 legacy 0x1 \| EINVAL none \| base \|$/m)
+    expect(renderRegressJunit(result)).toContain(`<testsuite name="probediff regress" tests="${spaces.length}" failures="${predicted.length}"`)
+    const ktap = {stdout: renderRegressKtap(result)}
+    expect(ktap.stdout.startsWith('KTAP version 1\n')).toBe(true)
+    const junitFile = join(work, 'regress-junit.xml')
+    const cliKtap = await regress(['--kernel-source', tree, '--no-corpus', join(PROJECT_ROOT, 'traces', 'k6.1-pc-legacy-only'), '--output', 'ktap', '--junit', junitFile])
+    expect(cliKtap.stdout).toMatch(/^ {4}not ok 1 0000:00:02\.0$/m)
+    expect(readFileSync(junitFile, 'utf8')).toContain('<testsuite name="probediff regress" tests="3" failures="3"')
+    if (existsSync(join(kunit, 'kunit.py'))) {
+      const file = join(work, 'regress.ktap')
+      writeFileSync(file, ktap.stdout)
+      const parsed = spawnSync('python3', [join(kunit, 'kunit.py'), 'parse', file], {encoding: 'utf8'})
+      expect(parsed.stdout).toContain(`Ran ${spaces.length} tests: passed: ${spaces.length - predicted.length}, failed: ${predicted.length}`)
+      expect(parsed.stdout).not.toMatch(/ERROR|errors:/)
+    } else if (!IN_CI) {
+      console.warn('\n[regress tests] KTAP not checked with kunit_parser.py: run scripts/ci-ktap-check.sh once to fetch it\n')
+    }
+  })
+
+  it('a 128x minimum length in vp_modern_map_capability changes every device the model probes as modern', async () => {
+    const tree = gitTree('stricter-minlen')
+    edit(tree, MODERN_DEV, 'if (length - start < minlen) {', 'if (length - start < minlen * 128) {')
+    const run = await regress(['--kernel-source', tree, '--json'])
+    expect(run.exitCode, run.stderr).toBe(1)
+    const json = JSON.parse(run.stdout) as {changes: JsonChange[]}
+    const modern = spaces.filter((s) => predict(s.input, profile).transport === 'modern').map(key).sort()
+    expect(modern.length).toBeGreaterThan(40)
+    const changed = json.changes.map(key).sort()
+    expect(changed.filter((c) => modern.includes(c))).toEqual(modern)
+    for (const c of json.changes.filter((x) => modern.includes(key(x)))) {
+      expect(c.base.transport).toBe('modern')
+      expect(c.patched.rc).toBe('EINVAL')
+    }
+  })
+
+  it('--coverage: gcov figures for both sides; a changed line no config space reaches is named', async () => {
+    const tree = gitTree('wrap-around')
+    edit(tree, MODERN_DEV, '"virtio_pci: map wrap-around %u+%u\\n",', '"virtio_pci: map wraps around %u+%u\\n",')
+    const run = await regress(['--kernel-source', tree, '--coverage', '--json'])
+    expect(run.exitCode, run.stderr).toBe(0)
+    const cov = (JSON.parse(run.stdout) as {coverage: {base: {lines: {hit: number; total: number}}; changedLines: {file: string; line: number; count: number | null}[]; unreached: {file: string; line: number}[]}}).coverage
+    expect(cov.base.lines.total).toBeGreaterThan(200)
+    expect(cov.base.lines.hit).toBeGreaterThan(cov.base.lines.total / 2)
+    expect(cov.base.lines.hit).toBeLessThan(cov.base.lines.total)
+    const line = readFileSync(join(tree, MODERN_DEV), 'utf8').split('\n').findIndex((l) => l.includes('map wraps around')) + 1
+    expect(cov.changedLines).toEqual([expect.objectContaining({file: MODERN_DEV, line, count: 0})])
+    expect(cov.unreached).toEqual([expect.objectContaining({file: MODERN_DEV, line})])
+    const text = await regress(['--kernel-source', tree, '--coverage'])
+    expect(text.stdout).toMatch(/^ {2}changed lines: 1, executable 1, reached 0, not reached 1$/m)
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain(` not reached: ${MODERN_DEV}:${line}: "virtio_pci: map wraps around %u+%u\\n",`)
+    expect(text.stdout.split('\n').filter((l) => l.length > 80)).toEqual([])
+  })
+
+  it('--budget: generation reaches a changed line no known config space reaches, and reports what it changes', async () => {
+    // A message added where mapping the device-specific config fails: no corpus case gets there.
+    const tree = gitTree('device-map')
+    edit(tree, MODERN_DEV, '\t\tif (!mdev->device)\n\t\t\tgoto err_map_device;', '\t\tif (!mdev->device)\n\t\t\t{ dev_err(&pci_dev->dev, "virtio_pci: device config not mapped\\n"); goto err_map_device; }')
+    const run = await regress(['--kernel-source', tree, '--coverage', '--budget', '4000', '--json'])
+    expect(run.exitCode, run.stderr).toBe(1)
+    const json = JSON.parse(run.stdout) as {
+      changes: (JsonChange & {source: string; messagesAdded: string[]; generatedFrom?: {configSpace: string; mutations: string[]}})[]
+      coverage: {unreached: unknown[]; generation: {configSpaces: number; changed: number; unreached: unknown[]; patched: {lines: {hit: number}}}; patched: {lines: {hit: number}}}
+    }
+    expect(json.coverage.unreached.length).toBe(1)
+    expect(json.coverage.generation.unreached).toEqual([])
+    expect(json.coverage.generation.configSpaces).toBeLessThanOrEqual(4000)
+    expect(json.coverage.generation.patched.lines.hit).toBeGreaterThan(json.coverage.patched.lines.hit)
+    expect(json.changes.length).toBeGreaterThan(0)
+    for (const c of json.changes) {
+      expect(c.source).toBe('generated')
+      expect(c.generatedFrom!.mutations.length).toBeGreaterThan(0)
+      expect(c.messagesAdded).toEqual([`<err> virtio-pci ${c.bdf}: virtio_pci: device config not mapped`])
+    }
+    expect(json.coverage.generation.changed).toBe(json.changes.length)
+    const noCoverage = await regress(['--kernel-source', tree, '--budget', '10'])
+    expect(noCoverage.exitCode).toBe(2)
+  })
+
+  it('--base-source takes another directory; bad input exits 2 with one line', async () => {
+    const stock = gitTree('stock')
+    const patched = gitTree('other')
+    edit(patched, MODERN_DEV, 'if (length - start < minlen) {', 'if (length - start < minlen * 128) {')
+    const run = await regress(['--kernel-source', patched, '--base-source', stock, '--no-corpus', join(PROJECT_ROOT, 'traces', 'k6.1-pc-modern-only')])
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(/^probediff regress: 3 config spaces, 3 changed/m)
+    expect(run.stdout).toContain('3 from cases given')
+
+    const notGit = join(work, 'not-git')
+    mkdirSync(notGit, {recursive: true})
+    const bad = [
+      await regress(['--kernel-source', notGit]),
+      await regress(['--kernel-source', stock, '--base', 'no-such-rev']),
+      await regress(['--kernel-source', stock, '--base', 'HEAD', '--base-source', stock]),
+      await regress(['--kernel-source', join(work, 'missing')]),
+    ]
+    for (const r of bad) {
+      expect(r.exitCode, r.stdout + r.stderr).toBe(2)
+      expect(r.stderr.trim().split('\n').length, r.stderr).toBe(1)
+      expect(r.stderr).toMatch(/^probediff: /)
+    }
+    expect(bad[0]!.stderr).toContain('not a git checkout: give the base with --base-source DIR')
+    expect(bad[1]!.stderr).toContain('--base no-such-rev: not a commit')
+  })
+})
