@@ -1,6 +1,6 @@
 import {stat} from 'node:fs/promises'
 import {Args, Flags} from '@oclif/core'
-import {caseInputs, corpusPaths, readCaseMeta, CASE_NAME_PATTERN} from '../golden/corpus.js'
+import {caseInputs, corpusPaths, readCaseMeta, CASE_NAME_PATTERN} from '../corpus/corpus.js'
 import type {InputFormat} from '../ingest/index.js'
 import {renderTriageMarkdown, renderTriageText, triageToJson} from '../report/triage-report.js'
 import {replayInputs, type ReplayInput} from '../replay/replay.js'

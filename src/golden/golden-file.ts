@@ -6,7 +6,7 @@ import {readFile} from 'node:fs/promises'
 import {InputError} from '../util/errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {canonicalJson} from './canonical-json.js'
-import {parseJsonWithLine} from './corpus.js'
+import {parseJsonWithLine} from '../corpus/corpus.js'
 
 export const GOLDEN_SCHEMA_VERSION = 1
 

@@ -3,7 +3,7 @@
  * per-device model-vs-kernel verdicts.
  */
 import type {CaseReplayResult, DeviceVerdict} from '../golden/check.js'
-import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../golden/corpus.js'
+import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../corpus/corpus.js'
 import {GOLDEN_SCHEMA_VERSION, type GoldenDocument} from '../golden/golden-file.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {formatWarning} from '../util/errors.js'
