@@ -9,7 +9,7 @@
  * The kernel's walk has no memory: if the vendor capabilities form a cycle none of which is chosen, it
  * never returns. The model notices the first repeated position and stops with ProbeHangs.
  */
-import type {CapabilityFinding} from '../outcome/types.js'
+import type {CapabilityFinding} from './types.js'
 import {PCI_CAP_ID_VNDR, pciFindCapability, pciFindNextCapability} from './pci-core.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'

@@ -12,7 +12,7 @@
  *  7. pci_iomap_range(bar, offset, length) is NULL     "unable to map virtio %u@%u on bar %i"
  * Only minlen is tested against the BAR: a longer structure is clipped silently by the iomap.
  */
-import type {CheckId, MappingResult} from '../outcome/types.js'
+import type {CheckId, MappingResult} from './types.js'
 import {CAP_BAR, CAP_LENGTH, CAP_OFFSET, type ModernBars, PCI_STD_NUM_BARS} from './find-capability.js'
 import {pciIomapRange} from './pci-iomap.js'
 import type {KernelProfile} from './profiles.js'

@@ -4,15 +4,7 @@
  * lists what it rested on (value and evidence lines), unknown evidence stops the run with a typed
  * error, and inferred bytes are noticed.
  */
-import type {
-  CapabilityFinding,
-  CheckId,
-  DecisionStep,
-  KernelLogLevel,
-  MappingResult,
-  PredictedMessage,
-  ReadFact,
-} from '../outcome/types.js'
+import type {CapabilityFinding, CheckId, DecisionStep, KernelLogLevel, MappingResult, PredictedMessage, ReadFact} from './types.js'
 import {formatSource, formatSources} from '../util/source.js'
 import type {ProbeInput, ResourceFacts} from './input.js'
 import {UnknownEvidence} from './unknown.js'

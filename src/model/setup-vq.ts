@@ -13,8 +13,8 @@
  *     in u32, size 2) with its checks and messages. Failure: -EINVAL up to 5.12, -ENOMEM from 5.14.
  * The legacy transport's setup_vq is not modelled.
  */
-import type {DecisionStep, PredictedMessage} from '../outcome/types.js'
-import type {PredictedOutcome} from '../outcome/types.js'
+import type {DecisionStep, PredictedMessage} from './types.js'
+import type {PredictedOutcome} from './types.js'
 import type {ProbeInput} from './input.js'
 import {vpModernMapCapability} from './map-capability.js'
 import type {KernelProfile} from './profiles.js'

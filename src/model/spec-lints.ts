@@ -5,7 +5,7 @@
  * Bytes the evidence lacks (or only infers) are not guessed: the lint that needs them is not
  * evaluated, and one `not-evaluated` entry lists the offsets.
  */
-import type {SpecLint} from '../outcome/types.js'
+import type {SpecLint} from './types.js'
 import type {ConfigSpaceReader, ProbeInput} from './input.js'
 import {
   CAP_BAR,

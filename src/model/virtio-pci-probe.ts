@@ -13,7 +13,7 @@
  *    `virtio-pci: probe of BDF failed with error -N` (pr_warn) up to 6.8,
  *    `virtio-pci BDF: probe with driver virtio-pci failed with error -N` (dev_err) from 6.9.
  */
-import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from '../outcome/types.js'
+import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from './types.js'
 import {type Errno, ERRNO_VALUE, type ProbeReturn, type VirtioId, deviceContext} from './device-context.js'
 import type {ProbeInput} from './input.js'
 import {legacyProbe} from './legacy-probe.js'

@@ -11,7 +11,8 @@ import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
 import {probe} from '../model/virtio-pci-probe.js'
 import {observe} from './observed.js'
 import {kernelQueues} from './queue-facts.js'
-import type {ObservedOutcome, ProbeResult, Verdict} from './types.js'
+import type {ProbeResult} from '../model/types.js'
+import type {ObservedOutcome, Verdict} from './types.js'
 import {verdict} from './verdict.js'
 
 export interface Assessment {

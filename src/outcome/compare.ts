@@ -3,7 +3,7 @@
  * report can mark them. Function names differ between versions by design (map_capability vs
  * vp_modern_map_capability), so decision paths are compared by the first failing rule only.
  */
-import type {PredictedOutcome} from './types.js'
+import type {PredictedOutcome} from '../model/types.js'
 
 export interface OutcomeDifference {
   /** `transport`, `rc`, `virtioDeviceId`, `messages[0]`, `mapping.common.mappedLength`, `notify.mode`, ... */

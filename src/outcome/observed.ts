@@ -12,7 +12,8 @@
  */
 import type {KernelMessageRecord} from '../ingest/records.js'
 import type {DeviceEvidence, RegionAccess, StatusChange, VirtioRegion} from '../evidence/types.js'
-import type {ObservedOutcome, Transport} from './types.js'
+import type {Transport} from '../model/types.js'
+import type {ObservedOutcome} from './types.js'
 import {isProbeMessage, isUnattributedProbeMessage} from './probe-messages.js'
 
 const ACKNOWLEDGE = 1

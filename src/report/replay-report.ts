@@ -4,7 +4,7 @@
  */
 import type {DeviceOracleCheck} from '../replay/oracle.js'
 import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
-import type {PredictedOutcome} from '../outcome/types.js'
+import type {PredictedOutcome} from '../model/types.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {renderTable} from './table.js'
 

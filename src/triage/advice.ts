@@ -2,7 +2,7 @@
  * One plain-language sentence per failing check: what to change, and on which side (the device, the
  * driver, or the evidence). The sentences name the values the kernel read, taken from the step.
  */
-import type {CheckId, DecisionStep, PredictedOutcome, ReadFact} from '../outcome/types.js'
+import type {CheckId, DecisionStep, PredictedOutcome, ReadFact} from '../model/types.js'
 
 export type FixSide = 'device' | 'driver' | 'evidence' | 'none' | 'kernel-or-model'
 

@@ -3,7 +3,8 @@
  * that it said nothing), whether the traced kernel agrees, and what to fix.
  */
 import type {DeviceEvidence} from '../evidence/types.js'
-import type {CheckId, DecisionStep, ReadFact, SpecLint, VerdictKind} from '../outcome/types.js'
+import type {CheckId, DecisionStep, ReadFact, SpecLint} from '../model/types.js'
+import type {VerdictKind} from '../outcome/types.js'
 import {type CapabilityChain, walkCapabilityChain} from '../report/capability-chain.js'
 import {renderHexdump} from '../report/hexdump.js'
 import type {DeviceReplay, ReplaySession} from '../replay/replay.js'

@@ -3,7 +3,7 @@
  * tools key on it. One hand-built config space per check; each names the kernel rule it trips.
  */
 import {describe, expect, it} from 'vitest'
-import type {CheckId} from '../../src/outcome/types.js'
+import type {CheckId} from '../../src/model/types.js'
 import {predict} from '../../src/model/virtio-pci-probe.js'
 import {type ConfigBuilder, LEGACY_BAR0, MODERN_BARS, input, qemuModern, qemuTransitional, TRANSITIONAL_BARS} from './builders.js'
 import {P510, P61, type profile} from './helpers.js'

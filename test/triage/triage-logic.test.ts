@@ -1,6 +1,6 @@
 /** Which failing check the triage names, and which reads it shows, on hand-built decision paths. */
 import {describe, expect, it} from 'vitest'
-import type {CheckId, DecisionStep, PredictedOutcome, ReadFact} from '../../src/outcome/types.js'
+import type {CheckId, DecisionStep, PredictedOutcome, ReadFact} from '../../src/model/types.js'
 import {adviceFor} from '../../src/triage/advice.js'
 import {decisiveCheck, failureReads} from '../../src/triage/triage.js'
 
