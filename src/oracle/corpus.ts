@@ -6,7 +6,7 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {buildEvidence, type EvidenceInput} from '../evidence/build.js'
-import {toProbeInput} from '../evidence/probe-input.js'
+import {toProbeInput} from '../model/probe-input.js'
 import type {ProbeInput} from '../model/input.js'
 import {type ConfigImage, emptyImage} from './fuzz/image.js'
 

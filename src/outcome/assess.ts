@@ -3,7 +3,7 @@
  * force_legacy from the kernel command line (or --force-legacy), the model's prediction and lints,
  * the observed side, and the verdict.
  */
-import {toProbeInput} from '../evidence/probe-input.js'
+import {toProbeInput} from '../model/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'

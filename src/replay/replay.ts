@@ -5,7 +5,7 @@
 import {type BuildEvidenceOptions, buildEvidence} from '../evidence/build.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
-import {configReader} from '../evidence/probe-input.js'
+import {configReader} from '../model/probe-input.js'
 import {type KernelProfile, resolveKernelOption} from '../model/profiles.js'
 import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
 import type {QueueOutcome} from '../model/setup-vq.js'
