@@ -21,7 +21,8 @@ import {DeviceState} from './device-state.js'
 import {RegionAttributor, regionOfName} from './regions.js'
 import {readOnlyCapabilityChanges} from './readonly-check.js'
 import {StatusTracker} from './status.js'
-import type {EvidenceSet, InputSummary, KernelInfo} from './types.js'
+import type {InputSummary} from '../ingest/records.js'
+import type {EvidenceSet, KernelInfo} from './types.js'
 
 /** Kernel messages naming no device that are kept for context. */
 export const OTHER_MESSAGE_CAP = 20_000

@@ -4,7 +4,7 @@
  * reported once per kind to the WarningSink.
  */
 import {stat} from 'node:fs/promises'
-import type {InputSummary} from '../evidence/types.js'
+import type {InputSummary} from './records.js'
 import {InputError, type WarningSink} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {SimpletraceParser} from './simpletrace.js'

@@ -162,3 +162,13 @@ export interface ResourceRecord extends RecordBase {
   readonly end: number
   readonly flags: number
 }
+
+/** What one input file gave: its format, size, records, and the events it had that nothing uses. */
+export interface InputSummary {
+  readonly file: string
+  readonly format: string
+  readonly bytes: number
+  readonly records: number
+  /** Lines/records of events we do not use, by event name. */
+  readonly unknownEvents: Readonly<Record<string, number>>
+}
