@@ -18,7 +18,6 @@
  * Boundaries taken from the shared reference without a source at the boundary itself are marked
  * "(reference)" below.
  */
-import {UsageError} from '../util/errors.js'
 import {type KernelVersion, compareSeries, formatVersion, hasChange, kv, parseDebianBanner, parseRelease} from './kernel-version.js'
 
 export type ProbeFailureReport = 'pr_warn' | 'dev_err'
@@ -174,9 +173,7 @@ export function ruleDifferences(a: ProfileRules, b: ProfileRules): string[] {
   return (Object.keys(a) as (keyof ProfileRules)[]).filter((k) => a[k] !== b[k])
 }
 
-/** `--kernel V`: a profile name, or a release string mapped as profileFor does. */
-export function resolveKernelOption(spec: string): KernelProfile {
-  const profile = profileByName(spec) ?? profileFor(spec)
-  if (!profile) throw new UsageError(`--kernel ${spec}: not a kernel profile (${PROFILE_NAMES.join(', ')}) or release`)
-  return profile
+/** A profile name, or a release string mapped as profileFor does; undefined if it is neither. */
+export function resolveRelease(spec: string): KernelProfile | undefined {
+  return profileByName(spec) ?? profileFor(spec)
 }

@@ -6,9 +6,10 @@
 import {toProbeInput} from '../model/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
-import {type KernelProfile, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {type KernelProfile, PROFILE_NAMES, profileFor, resolveRelease} from '../model/profiles.js'
 import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
 import {probe} from '../model/virtio-pci-probe.js'
+import {UsageError} from '../util/errors.js'
 import {observe} from './observed.js'
 import {kernelQueues} from './queue-facts.js'
 import type {ProbeResult} from '../model/types.js'
@@ -32,6 +33,13 @@ export interface Assessment {
 export function profileOf(set: EvidenceSet, kernelOption?: string): KernelProfile | undefined {
   if (kernelOption !== undefined) return resolveKernelOption(kernelOption)
   return set.kernel ? profileFor(set.kernel.release, set.kernel.banner) : undefined
+}
+
+/** `--kernel V`: a profile name or a release; anything else is a usage error. */
+export function resolveKernelOption(spec: string): KernelProfile {
+  const profile = resolveRelease(spec)
+  if (!profile) throw new UsageError(`--kernel ${spec}: not a kernel profile (${PROFILE_NAMES.join(', ')}) or release`)
+  return profile
 }
 
 /** virtio_pci.force_legacy: `--force-legacy` if given, else the kernel command line in the log. */

@@ -1,7 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {formatVersion, kv, parseDebianBanner, parseRelease} from '../../src/model/kernel-version.js'
-import {PROFILE_NAMES, profileByName, profileFor, resolveKernelOption, rulesAt} from '../../src/model/profiles.js'
-import {UsageError} from '../../src/util/errors.js'
+import {PROFILE_NAMES, profileByName, profileFor, resolveRelease, rulesAt} from '../../src/model/profiles.js'
 
 describe('kernel release strings', () => {
   it('Debian X.Y.0-N-arch hides the stable sublevel; other forms carry it', () => {
@@ -54,12 +53,12 @@ describe('profileFor: release -> profile (nearest lower known version, and says 
     expect(profileFor('6.1.0-28-amd64', 'Debian 6.1.119-1 (2024-11-22)')!.rules.commonMapSize).toBe(60)
   })
 
-  it('--kernel takes a profile name or a release; anything else is a usage error', () => {
+  it('a release is a profile name or a release string; anything else resolves to nothing', () => {
     expect(PROFILE_NAMES).toEqual(['5.10', '6.1', '6.12', 'mainline'])
-    expect(resolveKernelOption('6.12').name).toBe('6.12')
-    expect(resolveKernelOption('6.12').selection).toBeUndefined()
-    expect(resolveKernelOption('6.6.9').name).toBe('6.1')
-    expect(() => resolveKernelOption('latest')).toThrow(UsageError)
+    expect(resolveRelease('6.12')!.name).toBe('6.12')
+    expect(resolveRelease('6.12')!.selection).toBeUndefined()
+    expect(resolveRelease('6.6.9')!.name).toBe('6.1')
+    expect(resolveRelease('latest')).toBeUndefined()
     expect(profileByName('6.6')).toBeUndefined()
   })
 })
