@@ -66,8 +66,9 @@ export function virtioPciFindCapability(ctx: FindContext, lookup: CapLookup): nu
   let detail = `no usable cfg_type ${cfgType} capability`
   for (let pos = pciFindCapability(rec, ctx.hdrType, PCI_CAP_ID_VNDR); pos > 0; pos = pciFindNextCapability(rec, pos, PCI_CAP_ID_VNDR)) {
     if (seen.has(pos)) {
-      rec.step(fn, `vendor capability ${hex(pos)} reached again: the walk never ends`, 'fail', undefined, profile.rules.modernFile, 'find.cycle')
-      throw new ProbeHangs(fn, [...order.slice(order.indexOf(pos)), pos])
+      const cycle = [...order.slice(order.indexOf(pos)), pos]
+      rec.failCheck({fn, rule: `vendor capability ${hex(pos)} reached again: the walk never ends`, kernelSource: profile.rules.modernFile, check: 'find.cycle', facts: {cycle}})
+      throw new ProbeHangs(fn, cycle)
     }
     seen.add(pos)
     order.push(pos)

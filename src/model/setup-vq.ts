@@ -97,7 +97,7 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
   const modernBars = {value: Number.parseInt(predicted.modernBars ?? '0', 16)}
   try {
     const start = Math.imul(off, mult) >>> 0
-    const r = vpModernMapCapability({rec, profile, modernBars}, {what: `notify queue ${q.index}`, off: Number.parseInt(cap.offset, 16), minlen: 2, align: 2, start, size: 2})
+    const r = vpModernMapCapability({rec, profile, modernBars}, {struct: 'notify', queue: q.index, off: Number.parseInt(cap.offset, 16), minlen: 2, align: 2, start, size: 2})
     if (!r.ok) {
       rec.step(fn, 'per-queue notify map failed', 'fail', `-${failErrno}`, FILE)
       return done(failErrno)

@@ -36,42 +36,88 @@ export interface ReadFact {
   readonly inferred?: boolean
 }
 
-/** One step of the decision path, in the kernel's own terms. */
-export interface DecisionStep {
+interface StepBase {
   /** Kernel function, e.g. `vp_modern_map_capability`. */
   readonly fn: string
-  /** The rule, e.g. `length - start < minlen` or `device id outside 0x1000..0x107f`. */
+  /** The rule, e.g. `length - start < minlen` or `device id outside 0x1000..0x107f`: for humans. */
   readonly rule: string
   /** pass: the check let the probe go on; fail: it ended this probe attempt; info: a choice. */
   readonly result: 'pass' | 'fail' | 'info'
+  /** For humans; tools read `facts`. */
   readonly detail?: string
   readonly reads: readonly ReadFact[]
   /** Kernel source file the rule comes from, for the profile's version. */
   readonly kernelSource?: string
-  /** Stable identifier of the check, on steps that can fail (e.g. `map.len-below-minlen`); triage
-   * and tools key on it, never on the rule text. */
-  readonly check?: CheckId
+}
+
+/** A step that decided nothing by itself, or a consequence of a failed check (`isr map failed`). */
+interface PlainStep extends StepBase {
+  readonly check?: undefined
+}
+
+/** The step of a check that ended a probe attempt: what it tested, typed by its CheckId. */
+export type CheckStep<K extends CheckId = CheckId> = {
+  readonly [C in K]: StepBase & {
+    readonly result: 'fail'
+    /** Stable identifier of the check (e.g. `map.len-below-minlen`); tools key on it. */
+    readonly check: C
+    /** The values the check tested, as numbers. */
+    readonly facts: CheckFacts[C]
+    /** Every read the check rests on, with its evidence: its own and the earlier ones it tests (the
+     * ids cached at enumeration, the capability lookups, the fields read at the start of the map). */
+    readonly basis: readonly ReadFact[]
+    /** The kernel message the check printed, exactly as in `messages`, if it printed one. */
+    readonly message?: string
+  }
+}[K]
+
+/** One step of the decision path, in the kernel's own terms. */
+export type DecisionStep = PlainStep | CheckStep
+
+/** A structure the modern probe maps (`notify` also per queue, at setup_vq). */
+export type MapStruct = 'common' | 'isr' | 'notify' | 'device'
+
+/** Why pci_iomap_range returned NULL. */
+export type IomapFailure =
+  | {readonly reason: 'len-le-offset'; readonly len: number; readonly offset: number}
+  | {readonly reason: 'start-zero'}
+  | {readonly reason: 'neither-io-nor-mem'}
+
+interface MapFacts {
+  readonly struct: MapStruct
+  /** Set for a per-queue notify map (setup_vq). */
+  readonly queue?: number
+  /** Config offset of the capability. */
+  readonly capOffset: number
+}
+
+/** What each check that can end a probe attempt tested, keyed by its CheckId (across all profiles). */
+export interface CheckFacts {
+  readonly 'match.header-type': {readonly hdrType: number}
+  readonly 'match.vendor': {readonly vendor: number}
+  readonly 'modern.device-id': {readonly device: number}
+  /** `pciStatus`: PCI_STATUS as read by the PCI core's walk (the list is walked only with PCI_STATUS_CAP_LIST). */
+  readonly 'modern.no-common': {readonly pciStatus?: number}
+  /** Config offsets of the capabilities found, 0 for missing (the numbers of the kernel message). */
+  readonly 'modern.missing-caps': {readonly common: number; readonly isr: number; readonly notify: number}
+  /** The vendor capabilities the walk keeps returning to, in order, the first one repeated at the end. */
+  readonly 'find.cycle': {readonly cycle: readonly number[]}
+  readonly 'map.bar-changed': MapFacts & {readonly bar: number; readonly modernBars: number}
+  readonly 'map.len-le-start': MapFacts & {readonly length: number; readonly start: number}
+  readonly 'map.len-below-minlen': MapFacts & {readonly length: number; readonly start: number; readonly minlen: number}
+  readonly 'map.wrap': MapFacts & {readonly start: number; readonly offset: number}
+  readonly 'map.misaligned': MapFacts & {readonly offset: number; readonly align: number}
+  readonly 'map.out-of-range': MapFacts & {readonly minlen: number; readonly offset: number; readonly bar: number; readonly barLength: number}
+  readonly 'map.iomap-null': MapFacts & {readonly bar: number; readonly offset: number; readonly length: number; readonly why: IomapFailure}
+  readonly 'legacy.device-id': {readonly device: number}
+  readonly 'legacy.revision': {readonly revision: number; readonly expected: number}
+  readonly 'legacy.iomap-null': {readonly why: IomapFailure; readonly errno: string}
+  /** What the kernel was reading, and the config offsets / BAR indexes the evidence lacks. */
+  readonly 'evidence.unknown': {readonly what: string; readonly offsets: readonly number[]; readonly bars: readonly number[]}
 }
 
 /** Every check of the probe that can end a probe attempt, across all profiles. */
-export type CheckId =
-  | 'match.header-type'
-  | 'match.vendor'
-  | 'modern.device-id'
-  | 'modern.no-common'
-  | 'modern.missing-caps'
-  | 'find.cycle'
-  | 'map.bar-changed'
-  | 'map.len-le-start'
-  | 'map.len-below-minlen'
-  | 'map.wrap'
-  | 'map.misaligned'
-  | 'map.out-of-range'
-  | 'map.iomap-null'
-  | 'legacy.device-id'
-  | 'legacy.revision'
-  | 'legacy.iomap-null'
-  | 'evidence.unknown'
+export type CheckId = keyof CheckFacts
 
 export interface CapabilityFinding {
   /** Config-space offset of the capability (hex). */
