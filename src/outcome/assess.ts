@@ -7,8 +7,8 @@ import {toProbeInput} from '../model/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import {type KernelProfile, PROFILE_NAMES, profileFor, resolveRelease} from '../model/profiles.js'
-import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
-import {probe} from '../model/virtio-pci-probe.js'
+import type {Driver} from '../model/driver.js'
+import type {QueueOutcome} from '../model/setup-vq.js'
 import {UsageError} from '../util/errors.js'
 import {observe} from './observed.js'
 import {kernelQueues} from './queue-facts.js'
@@ -47,9 +47,9 @@ export function forceLegacyOf(set: EvidenceSet, forceLegacyOption?: boolean): bo
   return forceLegacyOption ?? forceLegacyFromCmdline(set.cmdline?.text ?? '')
 }
 
-export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean): Assessment {
+export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, driver: Driver, forceLegacy: boolean): Assessment {
   const input = toProbeInput(dev, {forceLegacy})
-  const result = probe(input, profile)
+  const result = driver.probe(input)
   const kernelLog = set.kernel !== undefined || set.inputs.some((i) => i.format === 'dmesg')
   if (!dev.traced && !kernelLog) return {result, verdict: verdict(result.predicted, undefined)}
   const observed = observe(dev, {
@@ -58,7 +58,7 @@ export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: Ker
     statusTraced: set.devices.some((d) => d.status.length > 0),
   })
   const queues = result.predicted.transport === 'modern' ? kernelQueues(dev) : undefined
-  const setupVq = queues ? setupVqs(input, profile, result.predicted, queues.numQueues, queues.queues) : undefined
+  const setupVq = queues && driver.setupQueues ? driver.setupQueues(input, result.predicted, queues.numQueues, queues.queues) : undefined
   const setupVqMessages = (setupVq ?? []).flatMap((q) => q.messages.map((m) => m.text))
   return {result, observed, ...(setupVq ? {setupVq} : {}), verdict: verdict(result.predicted, observed, {setupVqMessages})}
 }

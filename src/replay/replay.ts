@@ -6,6 +6,7 @@ import {type BuildEvidenceOptions, buildEvidence} from '../evidence/build.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {configReader} from '../model/probe-input.js'
+import {linuxVirtioPci} from '../model/driver.js'
 import type {KernelProfile} from '../model/profiles.js'
 import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
 import type {QueueOutcome} from '../model/setup-vq.js'
@@ -98,7 +99,7 @@ export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}):
 }
 
 export function replayDevice(dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean, evidence: EvidenceSet): DeviceReplay {
-  const {result, observed, setupVq, verdict} = assessDevice(evidence, dev, profile, forceLegacy)
+  const {result, observed, setupVq, verdict} = assessDevice(evidence, dev, linuxVirtioPci(profile), forceLegacy)
   return {
     bdf: dev.bdf,
     ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}),

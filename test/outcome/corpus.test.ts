@@ -8,6 +8,7 @@ import {existsSync, readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
+import {linuxVirtioPci} from '../../src/model/driver.js'
 import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
 
 const root = fileURLToPath(new URL('../../traces/', import.meta.url))
@@ -38,7 +39,7 @@ describe('the shipped corpus of real captures', () => {
     expect(profile.name).toBe(name.slice(1).split('-')[0])
     const forceLegacy = forceLegacyOf(ev)
     expect(forceLegacy).toBe(name.includes('force-legacy'))
-    const assessed = ev.devices.map((d) => ({d, ...assessDevice(ev, d, profile, forceLegacy)}))
+    const assessed = ev.devices.map((d) => ({d, ...assessDevice(ev, d, linuxVirtioPci(profile), forceLegacy)}))
     const virtio = assessed.filter((a) => a.result.predicted.driverMatched)
     expect(virtio.length).toBeGreaterThan(0)
     for (const {d, result, verdict: v, setupVq} of virtio) {
