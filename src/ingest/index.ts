@@ -23,7 +23,6 @@ import {feedChunks, feedTextFile} from './text-input.js'
 export type {InputFormat} from './sniff.js'
 export {INPUT_FORMATS} from './sniff.js'
 export type {RecordSink} from './sink.js'
-export {ABSENT_PROBES_KEY, SKIPPED_MEMOPS_KEY} from './qemu-log.js'
 export type {MemRegionFilter} from './qemu-log-events.js'
 
 export interface IngestOptions {

@@ -26,7 +26,6 @@ export interface ConfigImage {
 export const PCI_STATUS = 0x06
 export const PCI_STATUS_CAP_LIST = 0x10
 export const PCI_CAPABILITY_LIST = 0x34
-export const PCI_CAP_ID_VNDR = 0x09
 
 export function emptyImage(): ConfigImage {
   return {
