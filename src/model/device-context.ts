@@ -1,5 +1,6 @@
 /** What both probe paths share: the recorder, the profile and the cached pci_dev fields. */
-import {PCI_CAP_ID_SSVID, pciFindCapability} from './pci-core.js'
+import {PCI_CAP_ID_SSVID} from '../pci/layout.js'
+import {pciFindCapability} from './pci-core.js'
 import {type PciDevFields, readRevision, readSubsystemDevice} from './pci-dev.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'

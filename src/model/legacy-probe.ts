@@ -11,12 +11,10 @@
  *  6. virtio id = subsystem device id. Nothing checks that BAR0 is an I/O BAR.
  * Without CONFIG_VIRTIO_PCI_LEGACY the legacy probe is a stub returning -ENODEV; Debian enables it.
  */
+import {PCI_REVISION_ID, PCI_VENDOR_ID, VIRTIO_PCI_ABI_VERSION} from '../pci/layout.js'
 import {type DeviceContext, type ProbeReturn, describeVirtioId} from './device-context.js'
 import {iomapFailureText, pciIomapRange} from './pci-iomap.js'
-import {PCI_REVISION_ID, PCI_VENDOR_ID} from './pci-dev.js'
 import {hex} from './recorder.js'
-
-export const VIRTIO_PCI_ABI_VERSION = 0
 
 export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   const {rec, profile, dev} = ctx

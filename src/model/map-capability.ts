@@ -12,8 +12,9 @@
  *  7. pci_iomap_range(bar, offset, length) is NULL     "unable to map virtio %u@%u on bar %i"
  * Only minlen is tested against the BAR: a longer structure is clipped silently by the iomap.
  */
+import {PCI_STD_NUM_BARS, VIRTIO_PCI_CAP_BAR, VIRTIO_PCI_CAP_LENGTH, VIRTIO_PCI_CAP_OFFSET} from '../pci/layout.js'
 import type {CheckFacts, MapStruct, MappingResult} from './types.js'
-import {CAP_BAR, CAP_LENGTH, CAP_OFFSET, type ModernBars, PCI_STD_NUM_BARS} from './find-capability.js'
+import {type ModernBars} from './find-capability.js'
 import {iomapFailureText, pciIomapRange} from './pci-iomap.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'
@@ -78,9 +79,9 @@ export function vpModernMapCapability(ctx: MapContext, req: MapRequest): MapOutc
   const at = `cap@${hex(req.off)}`
   const what = req.queue === undefined ? req.struct : `${req.struct} queue ${req.queue}`
   const callStart = rec.mark()
-  const bar = rec.config(`${at}.bar`, req.off + CAP_BAR, 1)
-  let offset = rec.config(`${at}.offset`, req.off + CAP_OFFSET, 4)
-  let length = rec.config(`${at}.length`, req.off + CAP_LENGTH, 4)
+  const bar = rec.config(`${at}.bar`, req.off + VIRTIO_PCI_CAP_BAR, 1)
+  let offset = rec.config(`${at}.offset`, req.off + VIRTIO_PCI_CAP_OFFSET, 4)
+  let length = rec.config(`${at}.length`, req.off + VIRTIO_PCI_CAP_LENGTH, 4)
   const rawLength = length
   const mapping = (extra: Partial<MappingResult>): MappingResult => ({
     what,

@@ -18,11 +18,10 @@
  * 10. any map failure -> -EINVAL; modern_bars released on that path from 5.19.
  * Config ops: virtio_pci_config_ops with a device capability, virtio_pci_config_nodev_ops without.
  */
+import {PCI_STATUS, PCI_VENDOR_ID, VIRTIO_PCI_CAP_LENGTH, VIRTIO_PCI_CAP_OFFSET, VIRTIO_PCI_NOTIFY_CAP_MULT} from '../pci/layout.js'
 import {type DeviceContext, type ProbeReturn, type VirtioId, describeVirtioId} from './device-context.js'
-import {type CapLookup, type ModernBars, NOTIFY_CAP_MULT, CAP_LENGTH, CAP_OFFSET, virtioPciFindCapability} from './find-capability.js'
+import {type CapLookup, type ModernBars, virtioPciFindCapability} from './find-capability.js'
 import {vpModernMapCapability} from './map-capability.js'
-import {PCI_STATUS} from './pci-core.js'
-import {PCI_VENDOR_ID} from './pci-dev.js'
 import {hex} from './recorder.js'
 
 export const PAGE_SIZE = 4096
@@ -128,9 +127,9 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
   if (!vpModernMapCapability(mapCtx, {struct: 'isr', off: isr, minlen: 1, align: 1, start: 0, size: 1}).ok) return mapFailed('isr')
 
   const at = `cap@${hex(notify)}`
-  const multiplier = rec.config(`${at}.notify_off_multiplier`, notify + NOTIFY_CAP_MULT, 4)
-  const notifyLength = rec.config(`${at}.length`, notify + CAP_LENGTH, 4)
-  const notifyOffset = rec.config(`${at}.offset`, notify + CAP_OFFSET, 4)
+  const multiplier = rec.config(`${at}.notify_off_multiplier`, notify + VIRTIO_PCI_NOTIFY_CAP_MULT, 4)
+  const notifyLength = rec.config(`${at}.length`, notify + VIRTIO_PCI_CAP_LENGTH, 4)
+  const notifyOffset = rec.config(`${at}.offset`, notify + VIRTIO_PCI_CAP_OFFSET, 4)
   const whole = notifyLength + (notifyOffset % PAGE_SIZE) <= PAGE_SIZE
   rec.step(
     fn,

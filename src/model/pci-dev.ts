@@ -9,25 +9,12 @@
  * a virtio id is taken from the subsystem id. So a byte the probe never depends on cannot make the
  * outcome undetermined.
  */
+import {PCI_CB_SUBSYSTEM_ID, PCI_CLASS_BRIDGE_CARDBUS, PCI_CLASS_BRIDGE_PCI, PCI_CLASS_DEVICE, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_NORMAL, PCI_REVISION_ID, PCI_SSVID_DEVICE_ID, PCI_SUBSYSTEM_ID, PCI_VENDOR_ID} from '../pci/layout.js'
 import type {ProbeRecorder} from './recorder.js'
 import {hex} from './recorder.js'
 
 const FN = 'pci_setup_device'
 const SRC = 'drivers/pci/probe.c'
-
-export const PCI_VENDOR_ID = 0x00
-export const PCI_REVISION_ID = 0x08
-export const PCI_CLASS_DEVICE = 0x0a
-export const PCI_HEADER_TYPE = 0x0e
-export const PCI_SUBSYSTEM_ID = 0x2e
-export const PCI_CB_SUBSYSTEM_ID = 0x42
-/** struct of the SSVID capability: the subsystem device id follows id, next and the vendor id. */
-export const PCI_SSVID_DEVICE_ID = 6
-export const PCI_HEADER_TYPE_NORMAL = 0
-export const PCI_HEADER_TYPE_BRIDGE = 1
-export const PCI_HEADER_TYPE_CARDBUS = 2
-export const PCI_CLASS_BRIDGE_PCI = 0x0604
-export const PCI_CLASS_BRIDGE_CARDBUS = 0x0607
 
 export interface PciDevFields {
   readonly vendor: number

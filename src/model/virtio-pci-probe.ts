@@ -13,12 +13,13 @@
  *    `virtio-pci: probe of BDF failed with error -N` (pr_warn) up to 6.8,
  *    `virtio-pci BDF: probe with driver virtio-pci failed with error -N` (dev_err) from 6.9.
  */
+import {PCI_VENDOR_ID, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
 import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from './types.js'
 import {type Errno, ERRNO_VALUE, type ProbeReturn, type VirtioId, deviceContext} from './device-context.js'
 import type {ProbeInput} from './input.js'
 import {legacyProbe} from './legacy-probe.js'
 import {type ModernResult, modernProbe} from './modern-probe.js'
-import {PCI_VENDOR_ID, knownHeaderType, readPciDevFields} from './pci-dev.js'
+import {knownHeaderType, readPciDevFields} from './pci-dev.js'
 import {type KernelProfile} from './profiles.js'
 import {formatVersion} from './kernel-version.js'
 import {DRIVER_NAME, ProbeRecorder, hex} from './recorder.js'
@@ -26,7 +27,6 @@ import {specLints} from './spec-lints.js'
 import {ProbeHangs, UnknownEvidence} from './unknown.js'
 import {virtioTypeName} from './virtio-ids.js'
 
-export const PCI_VENDOR_ID_REDHAT_QUMRANET = 0x1af4
 const COMMON_FILE = 'drivers/virtio/virtio_pci_common.c'
 const FN = 'virtio_pci_probe'
 

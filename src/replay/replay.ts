@@ -2,13 +2,13 @@
  * The replay pipeline: inputs → evidence → (for every function virtio-pci would probe) the model's
  * predicted outcome under one kernel profile → what the traced kernel did → verdict.
  */
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
 import {type BuildEvidenceOptions, buildEvidence} from '../evidence/build.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {configReader} from '../model/probe-input.js'
 import {linuxVirtioPci} from '../model/driver.js'
 import type {KernelProfile} from '../model/profiles.js'
-import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
 import type {QueueOutcome} from '../model/setup-vq.js'
 import {assessDevice, forceLegacyOf, profileOf, resolveKernelOption} from '../outcome/assess.js'
 import type {PredictedOutcome, SpecLint} from '../model/types.js'

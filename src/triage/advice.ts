@@ -3,8 +3,8 @@
  * driver, or the evidence). The sentences name the values the kernel tested, taken from the check's
  * typed facts (never from its text).
  */
+import {PCI_STATUS_CAP_LIST} from '../pci/layout.js'
 import {iomapFailureText} from '../model/pci-iomap.js'
-import {PCI_STATUS_CAP_LIST} from '../model/pci-core.js'
 import type {CheckId, CheckStep, MapStruct, PredictedOutcome} from '../model/types.js'
 
 export type FixSide = 'device' | 'driver' | 'evidence' | 'none' | 'kernel-or-model'

@@ -13,6 +13,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src')
 /** Lowest first: ingest -> evidence -> model -> outcome -> golden/report; replay and triage above; commands on top. */
 const LAYERS = [
   'util',
+  'pci',
   'ingest',
   'evidence',
   'model',
