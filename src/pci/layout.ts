@@ -7,13 +7,11 @@
 // Type 0 configuration header
 export const PCI_VENDOR_ID = 0x00
 export const PCI_DEVICE_ID = 0x02
-export const PCI_COMMAND = 0x04
 export const PCI_STATUS = 0x06
 export const PCI_STATUS_CAP_LIST = 0x10
 export const PCI_REVISION_ID = 0x08
 export const PCI_CLASS_DEVICE = 0x0a
 export const PCI_HEADER_TYPE = 0x0e
-export const PCI_BASE_ADDRESS_0 = 0x10
 export const PCI_SUBSYSTEM_VENDOR_ID = 0x2c
 export const PCI_SUBSYSTEM_ID = 0x2e
 export const PCI_CAPABILITY_LIST = 0x34

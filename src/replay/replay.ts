@@ -2,7 +2,7 @@
  * The replay pipeline: inputs → evidence → (for every function virtio-pci would probe) the model's
  * predicted outcome under one kernel profile → what the traced kernel did → verdict.
  */
-import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
+import {PCI_DEVICE_ID, PCI_REVISION_ID, PCI_SUBSYSTEM_ID, PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
 import {type BuildEvidenceOptions, buildEvidence} from '../evidence/build.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
@@ -88,7 +88,7 @@ export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}):
   const devices: DeviceReplay[] = []
   const skipped: ReplaySession['skipped'][number][] = []
   for (const dev of selectDevices(evidence, opts.device)) {
-    const vendor = configReader(dev.config).read(0x00, 2)
+    const vendor = configReader(dev.config).read(PCI_VENDOR_ID, 2)
     if (vendor.known && vendor.value !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
       skipped.push({bdf: dev.bdf, qemuDevice: dev.qemuDevice, vendorId: hex4(vendor.value)})
       continue
@@ -121,11 +121,11 @@ function pciIds(dev: DeviceEvidence): PciIds {
     return r.known ? `0x${r.value.toString(16).padStart(width * 2, '0')}` : 'unknown'
   }
   return {
-    vendorId: field(0x00, 2),
-    deviceId: field(0x02, 2),
-    revision: field(0x08, 1),
-    subsystemVendorId: field(0x2c, 2),
-    subsystemId: field(0x2e, 2),
+    vendorId: field(PCI_VENDOR_ID, 2),
+    deviceId: field(PCI_DEVICE_ID, 2),
+    revision: field(PCI_REVISION_ID, 1),
+    subsystemVendorId: field(PCI_SUBSYSTEM_VENDOR_ID, 2),
+    subsystemId: field(PCI_SUBSYSTEM_ID, 2),
   }
 }
 
