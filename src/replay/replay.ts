@@ -8,6 +8,7 @@ import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {configReader} from '../model/probe-input.js'
 import {linuxVirtioPci} from '../model/driver.js'
+import {forceLegacySetOnCmdline} from '../model/kernel-cmdline.js'
 import type {KernelProfile} from '../model/profiles.js'
 import type {QueueOutcome} from '../model/setup-vq.js'
 import {assessDevice, forceLegacyOf, profileOf, resolveKernelOption} from '../outcome/assess.js'
@@ -158,6 +159,6 @@ function chooseForceLegacy(evidence: EvidenceSet, flag: boolean | undefined): Fo
   const value = forceLegacyOf(evidence, flag)
   if (flag !== undefined) return {value, source: 'flag'}
   const cmdline = evidence.cmdline
-  if (!cmdline || !/virtio[-_]pci\.force[-_]legacy/.test(cmdline.text)) return {value, source: 'default'}
+  if (!cmdline || forceLegacySetOnCmdline(cmdline.text) === undefined) return {value, source: 'default'}
   return {value, source: 'cmdline', where: formatSource(cmdline.src)}
 }
