@@ -14,6 +14,7 @@ import type {
 } from '../ingest/records.js'
 import type {RecordSink} from '../ingest/sink.js'
 import type {WarningSink} from '../util/errors.js'
+import {hex} from '../util/hex.js'
 import {formatBdf, parseBdf, type PciAddress} from '../util/pci-address.js'
 import {formatSource, type SourceRef} from '../util/source.js'
 import {CfgWidthPairer, isConfigPathRegion, type ResolvedCfgAccess} from './access-width.js'
@@ -28,8 +29,6 @@ import type {EvidenceSet, KernelInfo} from './types.js'
 export const OTHER_MESSAGE_CAP = 20_000
 /** QEMU >= 8.0 traces config reads of absent functions under this device name. */
 const ABSENT_FUNCTION = 'empty'
-
-const hex = (n: number) => `0x${n.toString(16)}`
 
 export class EvidenceBuilder implements RecordSink {
   private seq = 0

@@ -5,6 +5,7 @@ import {type PciDevFields, readRevision, readSubsystemDevice} from './pci-dev.js
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'
 import {UnknownEvidence} from './unknown.js'
+import {hex} from '../util/hex.js'
 
 export type Errno = 'ENODEV' | 'EINVAL' | 'ENOMEM' | 'EIO' | 'EBUSY'
 
@@ -18,7 +19,7 @@ export type VirtioId = number | {readonly unknownOffsets: readonly number[]}
 export type ProbeReturn = {readonly rc: 0 | Errno; readonly virtioId?: VirtioId}
 
 export function describeVirtioId(id: VirtioId): string {
-  return typeof id === 'number' ? `0x${id.toString(16)}` : 'unknown'
+  return typeof id === 'number' ? hex(id) : 'unknown'
 }
 
 export interface DeviceContext {

@@ -14,7 +14,7 @@ import type {CapabilityFinding} from './types.js'
 import {pciFindCapability, pciFindNextCapability} from './pci-core.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 import {ProbeHangs} from './unknown.js'
 
 export type CapLookup = 'common' | 'isr' | 'notify' | 'device'

@@ -14,7 +14,7 @@
 import {PCI_REVISION_ID, PCI_VENDOR_ID, VIRTIO_PCI_ABI_VERSION} from '../pci/layout.js'
 import {type DeviceContext, type ProbeReturn, describeVirtioId} from './device-context.js'
 import {iomapFailureText, pciIomapRange} from './pci-iomap.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 
 export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   const {rec, profile, dev} = ctx

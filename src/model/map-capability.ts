@@ -18,7 +18,7 @@ import {type ModernBars} from './find-capability.js'
 import {iomapFailureText, pciIomapRange} from './pci-iomap.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 
 export interface MapRequest {
   readonly struct: MapStruct

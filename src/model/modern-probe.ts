@@ -22,7 +22,7 @@ import {PCI_STATUS, PCI_VENDOR_ID, VIRTIO_PCI_CAP_LENGTH, VIRTIO_PCI_CAP_OFFSET,
 import {type DeviceContext, type ProbeReturn, type VirtioId, describeVirtioId} from './device-context.js'
 import {type CapLookup, type ModernBars, virtioPciFindCapability} from './find-capability.js'
 import {vpModernMapCapability} from './map-capability.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 
 export const PAGE_SIZE = 4096
 /** sizeof(struct virtio_pci_common_cfg): the minlen of the common map in every profile. */

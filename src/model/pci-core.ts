@@ -10,7 +10,7 @@
  */
 import {PCI_CAPABILITY_LIST, PCI_CAP_LIST_NEXT, PCI_CB_CAPABILITY_LIST, PCI_FIND_CAP_TTL, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_NORMAL, PCI_STATUS, PCI_STATUS_CAP_LIST, PCI_STD_HEADER_SIZEOF} from '../pci/layout.js'
 import type {ProbeRecorder} from './recorder.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 
 /** __pci_bus_find_cap_start: where the list head pointer lives, or 0 when there is no list. */
 export function findCapStart(rec: ProbeRecorder, hdrType: number): number {

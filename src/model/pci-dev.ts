@@ -11,7 +11,7 @@
  */
 import {PCI_CB_SUBSYSTEM_ID, PCI_CLASS_BRIDGE_CARDBUS, PCI_CLASS_BRIDGE_PCI, PCI_CLASS_DEVICE, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_NORMAL, PCI_REVISION_ID, PCI_SSVID_DEVICE_ID, PCI_SUBSYSTEM_ID, PCI_VENDOR_ID} from '../pci/layout.js'
 import type {ProbeRecorder} from './recorder.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 
 const FN = 'pci_setup_device'
 const SRC = 'drivers/pci/probe.c'

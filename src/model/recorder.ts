@@ -5,11 +5,10 @@
  * error, and inferred bytes are noticed.
  */
 import type {CapabilityFinding, CheckFacts, CheckId, CheckStep, DecisionStep, KernelLogLevel, MappingResult, PredictedMessage, ReadFact} from './types.js'
+import {hex} from '../util/hex.js'
 import {formatSource, formatSources} from '../util/source.js'
 import type {ProbeInput, ResourceFacts} from './input.js'
 import {UnknownEvidence} from './unknown.js'
-
-export const hex = (n: number): string => `0x${n.toString(16)}`
 
 /** The driver name the driver core prints in front of the device name while virtio-pci probes. */
 export const DRIVER_NAME = 'virtio-pci'

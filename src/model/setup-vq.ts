@@ -18,7 +18,8 @@ import type {PredictedOutcome} from './types.js'
 import type {ProbeInput} from './input.js'
 import {vpModernMapCapability} from './map-capability.js'
 import type {KernelProfile} from './profiles.js'
-import {ProbeRecorder, hex} from './recorder.js'
+import {ProbeRecorder} from './recorder.js'
+import {hex} from '../util/hex.js'
 import {UnknownEvidence} from './unknown.js'
 
 /** What the driver read from common config for one queue (after selecting it). */

@@ -9,7 +9,7 @@ import {CapabilityWalk} from '../pci/capabilities.js'
 import {PCI_CAP_ID_VNDR, PCI_STD_NUM_BARS, VIRTIO_PCI_CAP_BAR, VIRTIO_PCI_CAP_CFG_TYPE, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_LENGTH, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_CAP_OFFSET, VIRTIO_PCI_CAP_PCI_CFG, VIRTIO_PCI_CAP_SHARED_MEMORY_CFG, VIRTIO_PCI_CAP_VENDOR_CFG, VIRTIO_PCI_NOTIFY_CAP_MULT} from '../pci/layout.js'
 import type {SpecLint} from './types.js'
 import type {ConfigSpaceReader, ProbeInput} from './input.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 import {TRANSITIONAL_DEVICE_IDS} from './virtio-ids.js'
 
 const DEFINED_CFG_TYPES = new Set([

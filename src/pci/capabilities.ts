@@ -5,6 +5,7 @@
  * twice (so it always ends: at most 48 entries fit in 0x40..0xfc). The kernel-faithful walk, with the
  * kernel's reads and widths, stays in src/model/pci-core.ts.
  */
+import {hex} from '../util/hex.js'
 import {PCI_CAP_LIST_ID, PCI_CAP_LIST_NEXT, PCI_CAPABILITY_LIST, PCI_STATUS, PCI_STATUS_CAP_LIST, PCI_STD_HEADER_SIZEOF} from './layout.js'
 
 /** A config byte, or undefined when it is not known. A reader may also throw, to stop the walk. */
@@ -26,8 +27,6 @@ export interface WalkOptions {
   /** Stop at capability id 0xff (what an absent function reads as), as the PCI core does. */
   readonly stopAtInvalidId?: boolean
 }
-
-const hex = (n: number) => `0x${n.toString(16)}`
 
 /** Iterate it once; `end` and `endDetail` say why it stopped. */
 export class CapabilityWalk implements Iterable<CapabilityEntry> {

@@ -16,6 +16,7 @@ import type {PredictedOutcome, SpecLint} from '../model/types.js'
 import type {ObservedOutcome, VerdictKind} from '../outcome/types.js'
 import {UsageError} from '../util/errors.js'
 import {parseBdf, formatBdf} from '../util/pci-address.js'
+import {hexPadded} from '../util/hex.js'
 import {formatSource} from '../util/source.js'
 
 export interface ReplayInput {
@@ -91,7 +92,7 @@ export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}):
   for (const dev of selectDevices(evidence, opts.device)) {
     const vendor = configReader(dev.config).read(PCI_VENDOR_ID, 2)
     if (vendor.known && vendor.value !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
-      skipped.push({bdf: dev.bdf, qemuDevice: dev.qemuDevice, vendorId: hex4(vendor.value)})
+      skipped.push({bdf: dev.bdf, qemuDevice: dev.qemuDevice, vendorId: hexPadded(vendor.value, 4)})
       continue
     }
     devices.push(replayDevice(dev, profile, forceLegacy.value, evidence))
@@ -119,7 +120,7 @@ function pciIds(dev: DeviceEvidence): PciIds {
   const reader = configReader(dev.config)
   const field = (offset: number, width: 1 | 2) => {
     const r = reader.read(offset, width)
-    return r.known ? `0x${r.value.toString(16).padStart(width * 2, '0')}` : 'unknown'
+    return r.known ? hexPadded(r.value, width * 2) : 'unknown'
   }
   return {
     vendorId: field(PCI_VENDOR_ID, 2),
@@ -130,7 +131,6 @@ function pciIds(dev: DeviceEvidence): PciIds {
   }
 }
 
-const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
 
 function selectDevices(evidence: EvidenceSet, device: string | undefined): readonly DeviceEvidence[] {
   if (device === undefined) return evidence.devices

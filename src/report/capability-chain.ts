@@ -6,6 +6,7 @@
 import {knownByte, knownDword} from '../evidence/image-values.js'
 import type {ConfigImageView} from '../evidence/types.js'
 import {CapabilityWalk, type WalkEnd} from '../pci/capabilities.js'
+import {hex} from '../util/hex.js'
 import {
   PCI_CAP_ID_VNDR,
   PCI_CAP_LIST_NEXT,
@@ -64,7 +65,7 @@ export const VIRTIO_CFG_TYPE_NAMES: Record<number, string> = {
 
 const byteAt = knownByte
 const dwordAt = knownDword
-const capName = (id: number | undefined) => (id === undefined ? 'unknown' : (CAP_NAMES[id] ?? `cap 0x${id.toString(16)}`))
+const capName = (id: number | undefined) => (id === undefined ? 'unknown' : (CAP_NAMES[id] ?? `cap ${hex(id)}`))
 
 export function walkCapabilityChain(img: ConfigImageView): CapabilityChain {
   const walk = new CapabilityWalk((offset) => byteAt(img, offset), {requireCapList: true})

@@ -6,6 +6,7 @@
 import {PCI_STATUS_CAP_LIST} from '../pci/layout.js'
 import {iomapFailureText} from '../model/pci-iomap.js'
 import type {CheckId, CheckStep, MapStruct, PredictedOutcome} from '../model/types.js'
+import {hex} from '../util/hex.js'
 
 export type FixSide = 'device' | 'driver' | 'evidence' | 'none' | 'kernel-or-model'
 
@@ -15,8 +16,6 @@ export interface Fix {
 }
 
 const STRUCT_NAME: Readonly<Record<MapStruct, string>> = {common: 'COMMON_CFG', isr: 'ISR_CFG', notify: 'NOTIFY_CFG', device: 'DEVICE_CFG'}
-
-const hex = (n: number) => `0x${n.toString(16)}`
 
 type AdviceFn<K extends CheckId> = (step: CheckStep<K>, outcome: PredictedOutcome) => Fix
 
