@@ -378,8 +378,8 @@ function buildCase(c, oracle) {
 async function runOracles() {
   const dist = (m) => import(join(root, 'dist', m))
   const {buildEvidence} = await dist('evidence/build.js')
-  const {toProbeInput} = await dist('evidence/probe-input.js')
-  const {corpusPaths, caseInputs, readCaseMeta} = await dist('golden/corpus.js')
+  const {toProbeInput} = await dist('model/probe-input.js')
+  const {corpusPaths, caseInputs, readCaseMeta} = await dist('corpus/corpus.js')
   const {profileByName} = await dist('model/profiles.js')
   const {predict} = await dist('model/virtio-pci-probe.js')
   const {compareWithModel, formatDifferences} = await dist('oracle/compare.js')

@@ -7,9 +7,11 @@ import {pipeline} from 'node:stream/promises'
 import {PassThrough} from 'node:stream'
 import {UsageError} from '../util/errors.js'
 import {log} from '../util/log.js'
+import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
+import {validateCaseName} from '../corpus/corpus.js'
 import {checkTransportBuiltIn} from './builtin-drivers.js'
-import {type CaptureCaseRecord, CASE_FORMAT_VERSION, forceLegacyIn, shellQuote} from './case-record.js'
-import {commitCaseDir, discardCaseDir, stageCaseDir, validateCaseName} from './case-dir.js'
+import {type CaptureCaseRecord, CASE_FORMAT_VERSION, shellQuote} from './case-record.js'
+import {commitCaseDir, discardCaseDir, stageCaseDir} from './case-dir.js'
 import {failedInsmods, kernelReleaseFrom} from './console.js'
 import {type DeviceArg, driversFor, parseDeviceArgs, TRANSPORT_MODULE} from './devices.js'
 import {EVENT_SETS, type EventSetName} from './events.js'
@@ -160,7 +162,7 @@ function caseRecord(p: RecordParts): CaptureCaseRecord {
     devices: p.devices,
     append: invocation.append,
     ...(opts.append?.trim() ? {appendExtra: opts.append.trim()} : {}),
-    forceLegacy: forceLegacyIn(invocation.append),
+    forceLegacy: forceLegacyFromCmdline(invocation.append),
     kernel: {
       ...(pkg ? {package: pkg} : {}),
       ...(opts.kernel.series ? {series: opts.kernel.series} : {}),

@@ -1,19 +1,12 @@
 import {chmod, mkdir, mkdtemp, rename, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
+import {validateCaseName} from '../corpus/corpus.js'
 import {UsageError} from '../util/errors.js'
 
 /**
  * traces/CASE/ is written as a whole or not at all: files go into a hidden temp directory next to it,
  * which is renamed into place at the end (an existing case is only replaced with --force).
  */
-export const CASE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
-
-export function validateCaseName(name: string): void {
-  if (!CASE_NAME.test(name) || name.includes('..')) {
-    throw new UsageError(`bad case name "${name}": use 1-64 of a-z 0-9 . _ - starting with a letter or digit`)
-  }
-}
-
 export interface StagedCase {
   readonly tmpDir: string
   readonly finalDir: string

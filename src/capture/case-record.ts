@@ -85,13 +85,3 @@ export interface CaptureCaseRecord {
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
-
-/** Whether a kernel command line sets virtio_pci.force_legacy true (kstrtobool: 1 y Y t T on). */
-export function forceLegacyIn(cmdline: string): boolean {
-  let result = false
-  for (const word of cmdline.split(/\s+/)) {
-    const m = /^virtio[_-]pci\.force[_-]legacy(?:=(.*))?$/.exec(word)
-    if (m) result = m[1] === undefined || /^([1yYtT]|[oO][nN])/.test(m[1])
-  }
-  return result
-}

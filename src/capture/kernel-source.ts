@@ -1,7 +1,7 @@
 import {execFile} from 'node:child_process'
 import {readdir, readFile, stat} from 'node:fs/promises'
-import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
+import {probediffCacheDir} from '../util/cache-dir.js'
 import {UsageError} from '../util/errors.js'
 
 /**
@@ -25,7 +25,7 @@ export interface KernelChoice {
 }
 
 export function kernelCacheDir(): string {
-  return join(process.env.PROBEDIFF_CACHE ?? join(homedir(), '.cache', 'probediff'), 'kernels')
+  return join(probediffCacheDir(), 'kernels')
 }
 
 export async function kernelFromSeries(series: KernelSeries, cacheDir = kernelCacheDir()): Promise<KernelChoice> {

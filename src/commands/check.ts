@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {runCheck} from '../golden/check.js'
-import {corpusPaths} from '../golden/corpus.js'
+import {corpusPaths} from '../corpus/corpus.js'
 import {defaultUpdateMode, isCi, UPDATE_MODES, type UpdateMode} from '../golden/update-mode.js'
 import {parseShard} from '../golden/shard.js'
 import {renderCheckReport} from '../report/check-report.js'

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {compareProfiles, renderComparison, renderOracleChecks, renderReplay} from '../report/replay-report.js'
+import {compareProfiles, renderComparison, renderOracleChecks, renderReplay} from '../replay/report.js'
 import {checkWithOracle} from '../replay/oracle.js'
 import {replayEvidence} from '../replay/replay.js'
 import {buildEvidence} from '../evidence/build.js'

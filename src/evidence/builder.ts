@@ -16,6 +16,7 @@ import type {
 } from '../ingest/records.js'
 import type {ConfigPathRegion, RecordSink} from '../ingest/sink.js'
 import type {WarningSink} from '../util/errors.js'
+import {hex} from '../util/hex.js'
 import {formatBdf, parseBdf, type PciAddress} from '../util/pci-address.js'
 import {formatSource, type SourceRef} from '../util/source.js'
 import {CfgWidthPairer, configPathRegionOf, type ResolvedCfgAccess} from './access-width.js'
@@ -23,7 +24,8 @@ import {DeviceState} from './device-state.js'
 import {RegionAttributor, regionOfName} from './regions.js'
 import {readOnlyCapabilityChanges} from './readonly-check.js'
 import {StatusTracker} from './status.js'
-import type {EvidenceSet, InputSummary, KernelInfo} from './types.js'
+import type {InputSummary} from '../ingest/records.js'
+import type {EvidenceSet, KernelInfo} from './types.js'
 
 /** Kernel messages naming no device that are kept for context. */
 export const OTHER_MESSAGE_CAP = 20_000
@@ -31,8 +33,6 @@ export const OTHER_MESSAGE_CAP = 20_000
 const ABSENT_FUNCTION = 'empty'
 /** Config offset of BAR 0 (PCI_BASE_ADDRESS_0). */
 const BAR0 = 0x10
-
-const hex = (n: number) => `0x${n.toString(16)}`
 
 export class EvidenceBuilder implements RecordSink {
   private seq = 0

@@ -28,10 +28,6 @@ const EXTENDED_SIZE = 4096
  * subsystem ids, capability pointer, interrupt pin. A changed read value means a different device. */
 const READ_ONLY_HEADER = new Set([0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x0e, 0x2c, 0x2d, 0x2e, 0x2f, 0x34, 0x3d])
 
-export function isReadOnlyHeaderByte(offset: number): boolean {
-  return READ_ONLY_HEADER.has(offset)
-}
-
 /** Smallest access width that can carry `value`. */
 export function narrowestWidth(value: number): AccessWidth {
   if (value <= 0xff) return 1

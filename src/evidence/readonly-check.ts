@@ -3,10 +3,9 @@
  * cap_len and cfg_type). If their read value changed over the input, the reads came from different
  * devices (two traces concatenated, a hot-swap) and the image mixes them.
  */
+import {PCI_CAP_ID_VNDR, PCI_CAP_LIST_ID, PCI_CAP_LIST_NEXT, VIRTIO_PCI_CAP_CFG_TYPE, VIRTIO_PCI_CAP_LEN} from '../pci/layout.js'
 import type {ByteFact, ConfigImageView} from './types.js'
 import {capabilityOffsets} from './virtio-layout.js'
-
-const CAP_ID_VENDOR = 0x09
 
 export interface ReadOnlyChange {
   readonly offset: number
@@ -17,8 +16,8 @@ export interface ReadOnlyChange {
 export function readOnlyCapabilityChanges(image: ConfigImageView): ReadOnlyChange[] {
   const changes: ReadOnlyChange[] = []
   for (const cap of capabilityOffsets(image)) {
-    const offsets = [cap.offset, cap.offset + 1]
-    if (cap.id === CAP_ID_VENDOR) offsets.push(cap.offset + 2, cap.offset + 3)
+    const offsets = [cap.offset + PCI_CAP_LIST_ID, cap.offset + PCI_CAP_LIST_NEXT]
+    if (cap.id === PCI_CAP_ID_VNDR) offsets.push(cap.offset + VIRTIO_PCI_CAP_LEN, cap.offset + VIRTIO_PCI_CAP_CFG_TYPE)
     for (const offset of offsets) {
       const change = firstChange(image, offset)
       if (change) changes.push(change)

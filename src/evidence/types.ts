@@ -4,7 +4,7 @@
  * progression and the kernel's messages. Nothing here is guessed: unknown stays unknown, and inferred
  * facts say so.
  */
-import type {KernelMessageRecord} from '../ingest/records.js'
+import type {InputSummary, KernelMessageRecord} from '../ingest/records.js'
 import type {InputWarning} from '../util/errors.js'
 import type {PciAddress} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
@@ -151,15 +151,6 @@ export interface KernelInfo {
   /** The whole `Linux version ...` line. */
   readonly banner: string
   readonly src: SourceRef
-}
-
-export interface InputSummary {
-  readonly file: string
-  readonly format: string
-  readonly bytes: number
-  readonly records: number
-  /** Lines/records of events we do not use, by event name. */
-  readonly unknownEvents: Readonly<Record<string, number>>
 }
 
 export interface EvidenceSet {

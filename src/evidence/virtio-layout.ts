@@ -3,17 +3,32 @@
  * read (virtio vendor caps, MSI-X), falling back to QEMU's fixed layout (hw/virtio/virtio-pci.c) when
  * the caps were not read. Only bytes known in the config image are used.
  */
+import {CapabilityWalk} from '../pci/capabilities.js'
+import {
+  PCI_CAP_ID_MSIX,
+  PCI_CAP_ID_VNDR,
+  PCI_MSIX_PBA,
+  PCI_MSIX_TABLE,
+  PCI_MSIX_TABLE_BIR,
+  VIRTIO_PCI_CAP_BAR,
+  VIRTIO_PCI_CAP_CFG_TYPE,
+  VIRTIO_PCI_CAP_COMMON_CFG,
+  VIRTIO_PCI_CAP_DEVICE_CFG,
+  VIRTIO_PCI_CAP_ISR_CFG,
+  VIRTIO_PCI_CAP_NOTIFY_CFG,
+  VIRTIO_PCI_CAP_OFFSET,
+} from '../pci/layout.js'
 import {knownByte, knownDword} from './image-values.js'
 import type {ConfigImageView, VirtioRegion} from './types.js'
 
-const CAP_POINTER = 0x34
-const CAP_ID_VENDOR = 0x09
-const CAP_ID_MSIX = 0x11
-/** A chain longer than this loops (48 = the kernel's PCI_FIND_CAP_TTL). */
-const CAP_TTL = 48
-
 // virtio_pci_cap.cfg_type
-const CFG_TYPE_OF: Partial<Record<VirtioRegion, number>> = {common: 1, notify: 2, 'notify-pio': 2, isr: 3, device: 4}
+const CFG_TYPE_OF: Partial<Record<VirtioRegion, number>> = {
+  common: VIRTIO_PCI_CAP_COMMON_CFG,
+  notify: VIRTIO_PCI_CAP_NOTIFY_CFG,
+  'notify-pio': VIRTIO_PCI_CAP_NOTIFY_CFG,
+  isr: VIRTIO_PCI_CAP_ISR_CFG,
+  device: VIRTIO_PCI_CAP_DEVICE_CFG,
+}
 
 /** QEMU's placement: modern regions in the memory BAR, PIO notify alone in its BAR, MSI-X in BAR 1. */
 const QEMU_DEFAULT_OFFSET: Record<VirtioRegion, number> = {
@@ -37,14 +52,7 @@ export interface RegionPlacement {
 /** Capability offsets in chain order, as far as the known bytes go. */
 export function capabilityOffsets(image: ConfigImageView): {offset: number; id: number}[] {
   const caps: {offset: number; id: number}[] = []
-  let ptr = knownByte(image, CAP_POINTER)
-  for (let ttl = CAP_TTL; ttl > 0 && ptr !== undefined && ptr >= 0x40; ttl--) {
-    const at = ptr & ~3
-    const id = knownByte(image, at)
-    if (id === undefined) break
-    caps.push({offset: at, id})
-    ptr = knownByte(image, at + 1)
-  }
+  for (const {offset, id} of new CapabilityWalk((at) => knownByte(image, at))) if (id !== undefined) caps.push({offset, id})
   return caps
 }
 
@@ -58,18 +66,18 @@ function placeVirtio(image: ConfigImageView, region: VirtioRegion, bar: number):
   const cfgType = CFG_TYPE_OF[region]
   if (cfgType === undefined) return region === 'legacy' ? 0 : undefined
   for (const cap of capabilityOffsets(image)) {
-    if (cap.id !== CAP_ID_VENDOR) continue
-    if (knownByte(image, cap.offset + 3) !== cfgType || knownByte(image, cap.offset + 4) !== bar) continue
-    const offset = knownDword(image, cap.offset + 8)
+    if (cap.id !== PCI_CAP_ID_VNDR) continue
+    if (knownByte(image, cap.offset + VIRTIO_PCI_CAP_CFG_TYPE) !== cfgType || knownByte(image, cap.offset + VIRTIO_PCI_CAP_BAR) !== bar) continue
+    const offset = knownDword(image, cap.offset + VIRTIO_PCI_CAP_OFFSET)
     if (offset !== undefined) return offset
   }
   return undefined
 }
 
 function placeMsix(image: ConfigImageView, region: 'msix-table' | 'msix-pba', bar: number): number | undefined {
-  const cap = capabilityOffsets(image).find((c) => c.id === CAP_ID_MSIX)
+  const cap = capabilityOffsets(image).find((c) => c.id === PCI_CAP_ID_MSIX)
   if (!cap) return undefined
-  const word = knownDword(image, cap.offset + (region === 'msix-table' ? 4 : 8))
-  if (word === undefined || (word & 7) !== bar) return undefined
-  return word - (word & 7)
+  const word = knownDword(image, cap.offset + (region === 'msix-table' ? PCI_MSIX_TABLE : PCI_MSIX_PBA))
+  if (word === undefined || (word & PCI_MSIX_TABLE_BIR) !== bar) return undefined
+  return word - (word & PCI_MSIX_TABLE_BIR)
 }

@@ -12,7 +12,7 @@ import {
   listGoldenFiles,
   pendingPath,
   validateCaseName,
-} from './corpus.js'
+} from '../corpus/corpus.js'
 import {type GoldenDocument, readGolden, renderGolden, writeGolden} from './golden-file.js'
 import {goldenDiff} from './diff.js'
 import {type Shard, selectShard} from './shard.js'

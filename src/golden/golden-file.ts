@@ -3,10 +3,11 @@
  * Canonical JSON with a small header; nothing volatile (no timestamps, tool version or absolute paths).
  */
 import {readFile} from 'node:fs/promises'
+import type {DecisionStep, PredictedOutcome} from '../model/types.js'
 import {InputError} from '../util/errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {canonicalJson} from './canonical-json.js'
-import {parseJsonWithLine} from './corpus.js'
+import {parseJsonWithLine} from '../corpus/corpus.js'
 
 export const GOLDEN_SCHEMA_VERSION = 1
 
@@ -22,6 +23,29 @@ export interface GoldenDocument {
   readonly header: GoldenHeader
   /** One entry per device, in BDF order: the replay result without volatile fields. */
   readonly devices: readonly unknown[]
+}
+
+/** What a golden needs of one device's replay result. */
+interface ReplayedDevice {
+  readonly predicted: PredictedOutcome
+  readonly setupVq?: readonly {readonly path: readonly DecisionStep[]}[]
+}
+
+/**
+ * One device as a golden holds it. The decision path keeps its words and check ids; the typed facts
+ * of a failed check (`facts`, `basis`, `message`: the same facts again, as numbers, reads and text)
+ * are left out, so goldens keep the shape they had before the checks carried them.
+ */
+export function goldenDevice<D extends ReplayedDevice>(device: D): D {
+  const path = (steps: readonly DecisionStep[]) =>
+    steps.map((s) => {
+      if (s.check === undefined) return s
+      const {facts: _facts, basis: _basis, message: _message, ...words} = s
+      return words
+    })
+  const predicted = {...device.predicted, path: path(device.predicted.path)}
+  const setupVq = device.setupVq?.map((q) => ({...q, path: path(q.path)}))
+  return {...device, predicted, ...(setupVq ? {setupVq} : {})} as D
 }
 
 export function renderGolden(doc: GoldenDocument): string {

@@ -4,7 +4,7 @@
  */
 import {rename, rm, stat} from 'node:fs/promises'
 import {UsageError} from '../util/errors.js'
-import {type CorpusPaths, goldenPath, listCases, listGoldenFiles, pendingPath, validateCaseName} from './corpus.js'
+import {type CorpusPaths, goldenPath, listCases, listGoldenFiles, pendingPath, validateCaseName} from '../corpus/corpus.js'
 import {goldenDiff} from './diff.js'
 import {readGolden} from './golden-file.js'
 

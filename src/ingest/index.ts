@@ -4,7 +4,7 @@
  * reported once per kind to the WarningSink.
  */
 import {stat} from 'node:fs/promises'
-import type {InputSummary} from '../evidence/types.js'
+import type {InputSummary} from './records.js'
 import {InputError, type WarningSink} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {SimpletraceParser} from './simpletrace.js'
@@ -24,7 +24,6 @@ import {feedChunks, feedTextFile} from './text-input.js'
 export type {InputFormat} from './sniff.js'
 export {INPUT_FORMATS} from './sniff.js'
 export type {RecordSink} from './sink.js'
-export {ABSENT_PROBES_KEY, SKIPPED_MEMOPS_KEY} from './qemu-log.js'
 export type {MemRegionFilter} from './qemu-log-events.js'
 
 export interface IngestOptions {

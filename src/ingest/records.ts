@@ -236,3 +236,12 @@ export interface KernelDriverRecord extends RecordBase {
 
 /** What a static description of a device adds besides hex (lspci's decoded text). */
 export type DeviceFactRecord = LspciBarRecord | LspciUnplacedBarsRecord | DecodedBytesRecord | KernelDriverRecord
+/** What one input file gave: its format, size, records, and the events it had that nothing uses. */
+export interface InputSummary {
+  readonly file: string
+  readonly format: string
+  readonly bytes: number
+  readonly records: number
+  /** Lines/records of events we do not use, by event name. */
+  readonly unknownEvents: Readonly<Record<string, number>>
+}

@@ -1,9 +1,11 @@
 /** What both probe paths share: the recorder, the profile and the cached pci_dev fields. */
-import {PCI_CAP_ID_SSVID, pciFindCapability} from './pci-core.js'
+import {PCI_CAP_ID_SSVID} from '../pci/layout.js'
+import {pciFindCapability} from './pci-core.js'
 import {type PciDevFields, readRevision, readSubsystemDevice} from './pci-dev.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'
 import {UnknownEvidence} from './unknown.js'
+import {hex} from '../util/hex.js'
 
 export type Errno = 'ENODEV' | 'EINVAL' | 'ENOMEM' | 'EIO' | 'EBUSY'
 
@@ -17,7 +19,7 @@ export type VirtioId = number | {readonly unknownOffsets: readonly number[]}
 export type ProbeReturn = {readonly rc: 0 | Errno; readonly virtioId?: VirtioId}
 
 export function describeVirtioId(id: VirtioId): string {
-  return typeof id === 'number' ? `0x${id.toString(16)}` : 'unknown'
+  return typeof id === 'number' ? hex(id) : 'unknown'
 }
 
 export interface DeviceContext {

@@ -9,29 +9,13 @@
  * The kernel's walk has no memory: if the vendor capabilities form a cycle none of which is chosen, it
  * never returns. The model notices the first repeated position and stops with ProbeHangs.
  */
-import type {CapabilityFinding} from '../outcome/types.js'
-import {PCI_CAP_ID_VNDR, pciFindCapability, pciFindNextCapability} from './pci-core.js'
+import {PCI_CAP_ID_VNDR, PCI_STD_NUM_BARS, VIRTIO_PCI_CAP_BAR, VIRTIO_PCI_CAP_CFG_TYPE, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_NOTIFY_CFG} from '../pci/layout.js'
+import type {CapabilityFinding} from './types.js'
+import {pciFindCapability, pciFindNextCapability} from './pci-core.js'
 import type {KernelProfile} from './profiles.js'
 import type {ProbeRecorder} from './recorder.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 import {ProbeHangs} from './unknown.js'
-
-export const VIRTIO_PCI_CAP_COMMON_CFG = 1
-export const VIRTIO_PCI_CAP_NOTIFY_CFG = 2
-export const VIRTIO_PCI_CAP_ISR_CFG = 3
-export const VIRTIO_PCI_CAP_DEVICE_CFG = 4
-export const VIRTIO_PCI_CAP_PCI_CFG = 5
-export const VIRTIO_PCI_CAP_SHARED_MEMORY_CFG = 8
-export const VIRTIO_PCI_CAP_VENDOR_CFG = 9
-export const PCI_STD_NUM_BARS = 6
-
-/** struct virtio_pci_cap field offsets. */
-export const CAP_CFG_TYPE = 3
-export const CAP_BAR = 4
-export const CAP_OFFSET = 8
-export const CAP_LENGTH = 12
-/** struct virtio_pci_notify_cap: notify_off_multiplier follows the 16-byte virtio_pci_cap. */
-export const NOTIFY_CAP_MULT = 16
 
 export type CapLookup = 'common' | 'isr' | 'notify' | 'device'
 
@@ -66,13 +50,14 @@ export function virtioPciFindCapability(ctx: FindContext, lookup: CapLookup): nu
   let detail = `no usable cfg_type ${cfgType} capability`
   for (let pos = pciFindCapability(rec, ctx.hdrType, PCI_CAP_ID_VNDR); pos > 0; pos = pciFindNextCapability(rec, pos, PCI_CAP_ID_VNDR)) {
     if (seen.has(pos)) {
-      rec.step(fn, `vendor capability ${hex(pos)} reached again: the walk never ends`, 'fail', undefined, profile.rules.modernFile, 'find.cycle')
-      throw new ProbeHangs(fn, [...order.slice(order.indexOf(pos)), pos])
+      const cycle = [...order.slice(order.indexOf(pos)), pos]
+      rec.failCheck({fn, rule: `vendor capability ${hex(pos)} reached again: the walk never ends`, kernelSource: profile.rules.modernFile, check: 'find.cycle', facts: {cycle}})
+      throw new ProbeHangs(fn, cycle)
     }
     seen.add(pos)
     order.push(pos)
-    const type = rec.config(`cap@${hex(pos)}.cfg_type`, pos + CAP_CFG_TYPE, 1)
-    const bar = rec.config(`cap@${hex(pos)}.bar`, pos + CAP_BAR, 1)
+    const type = rec.config(`cap@${hex(pos)}.cfg_type`, pos + VIRTIO_PCI_CAP_CFG_TYPE, 1)
+    const bar = rec.config(`cap@${hex(pos)}.bar`, pos + VIRTIO_PCI_CAP_BAR, 1)
     const base = {offset: hex(pos), cfgType: type, bar}
     if (bar >= PCI_STD_NUM_BARS) {
       note({...base, decision: type === cfgType ? 'skipped' : 'other-type', reason: `reserved BAR value ${bar} (${profile.rules.reservedBarRule})`})

@@ -7,7 +7,12 @@
  * The kernel treats `-` and `_` in parameter names alike.
  */
 export function forceLegacyFromCmdline(cmdline: string): boolean {
-  let value = false
+  return forceLegacySetOnCmdline(cmdline) ?? false
+}
+
+/** The value the command line gives virtio_pci.force_legacy, or undefined if it does not set it. */
+export function forceLegacySetOnCmdline(cmdline: string): boolean | undefined {
+  let value: boolean | undefined
   for (const word of cmdline.split(/\s+/)) {
     const m = /^virtio[-_]pci\.force[-_]legacy(?:=(.*))?$/.exec(word)
     if (!m) continue

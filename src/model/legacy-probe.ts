@@ -11,26 +11,34 @@
  *  6. virtio id = subsystem device id. Nothing checks that BAR0 is an I/O BAR.
  * Without CONFIG_VIRTIO_PCI_LEGACY the legacy probe is a stub returning -ENODEV; Debian enables it.
  */
+import {PCI_REVISION_ID, PCI_VENDOR_ID, VIRTIO_PCI_ABI_VERSION} from '../pci/layout.js'
 import {type DeviceContext, type ProbeReturn, describeVirtioId} from './device-context.js'
-import {pciIomapRange} from './pci-iomap.js'
-import {hex} from './recorder.js'
-
-export const VIRTIO_PCI_ABI_VERSION = 0
+import {iomapFailureText, pciIomapRange} from './pci-iomap.js'
+import {hex} from '../util/hex.js'
 
 export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   const {rec, profile, dev} = ctx
   const fn = profile.rules.legacyProbeFn
   const file = profile.rules.legacyFile
   if (dev.device < 0x1000 || dev.device > 0x103f) {
-    rec.step(fn, 'device id outside 0x1000..0x103f', 'fail', `device ${hex(dev.device)}: -ENODEV, silent`, file, 'legacy.device-id')
+    const basis = rec.readsAt(PCI_VENDOR_ID)
+    rec.failCheck({fn, rule: 'device id outside 0x1000..0x103f', detail: `device ${hex(dev.device)}: -ENODEV, silent`, kernelSource: file, check: 'legacy.device-id', facts: {device: dev.device}, basis})
     return {rc: 'ENODEV'}
   }
   rec.step(fn, 'device id outside 0x1000..0x103f', 'pass', hex(dev.device), file)
   const revision = ctx.revision()
   if (revision !== VIRTIO_PCI_ABI_VERSION) {
     const loud = profile.rules.legacyAbiMessage
-    rec.step(fn, 'revision != VIRTIO_PCI_ABI_VERSION (0)', 'fail', `revision ${revision}: -ENODEV${loud ? '' : ', silent'}`, file, 'legacy.revision')
-    if (loud) rec.plainMessage('err', `virtio_pci: expected ABI version ${VIRTIO_PCI_ABI_VERSION}, got ${revision}`)
+    rec.failCheck({
+      fn,
+      rule: 'revision != VIRTIO_PCI_ABI_VERSION (0)',
+      detail: `revision ${revision}: -ENODEV${loud ? '' : ', silent'}`,
+      kernelSource: file,
+      check: 'legacy.revision',
+      facts: {revision, expected: VIRTIO_PCI_ABI_VERSION},
+      basis: rec.readsAt(PCI_REVISION_ID),
+      ...(loud ? {message: {level: 'err', text: `virtio_pci: expected ABI version ${VIRTIO_PCI_ABI_VERSION}, got ${revision}`, device: false}} : {}),
+    })
     return {rc: 'ENODEV'}
   }
   rec.step(fn, 'revision != VIRTIO_PCI_ABI_VERSION (0)', 'pass', 'revision 0', file)
@@ -46,7 +54,8 @@ export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   const io = pciIomapRange(rec, 0, 0, 0)
   if (!io.ok) {
     const errno = profile.rules.legacyIomapErrno
-    rec.step(fn, 'pci_iomap(dev, 0, 0) returns NULL', 'fail', `${io.why}: region 0 released, -${errno}`, file, 'legacy.iomap-null')
+    const why = iomapFailureText(io.why, io.bar)
+    rec.failCheck({fn, rule: 'pci_iomap(dev, 0, 0) returns NULL', detail: `${why}: region 0 released, -${errno}`, kernelSource: file, check: 'legacy.iomap-null', facts: {why: io.why, errno}})
     rec.mappings.push({what: 'legacy-bar0', bar: 0, offset: '0x0', length: hex(bar0Len), ok: false})
     return {rc: errno}
   }

@@ -18,10 +18,11 @@
  * 10. any map failure -> -EINVAL; modern_bars released on that path from 5.19.
  * Config ops: virtio_pci_config_ops with a device capability, virtio_pci_config_nodev_ops without.
  */
+import {PCI_STATUS, PCI_VENDOR_ID, VIRTIO_PCI_CAP_LENGTH, VIRTIO_PCI_CAP_OFFSET, VIRTIO_PCI_NOTIFY_CAP_MULT} from '../pci/layout.js'
 import {type DeviceContext, type ProbeReturn, type VirtioId, describeVirtioId} from './device-context.js'
-import {type CapLookup, type ModernBars, NOTIFY_CAP_MULT, CAP_LENGTH, CAP_OFFSET, virtioPciFindCapability} from './find-capability.js'
+import {type CapLookup, type ModernBars, virtioPciFindCapability} from './find-capability.js'
 import {vpModernMapCapability} from './map-capability.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 
 export const PAGE_SIZE = 4096
 /** sizeof(struct virtio_pci_common_cfg): the minlen of the common map in every profile. */
@@ -43,7 +44,8 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
   const result = (ret: ProbeReturn, extra: Partial<ModernResult> = {}): ModernResult => ({ret, modernBars: modernBars.value, ...extra})
 
   if (dev.device < 0x1000 || dev.device > 0x107f) {
-    rec.step(fn, 'device id outside 0x1000..0x107f', 'fail', `device ${hex(dev.device)}: -ENODEV, silent`, file, 'modern.device-id')
+    const basis = rec.readsAt(PCI_VENDOR_ID)
+    rec.failCheck({fn, rule: 'device id outside 0x1000..0x107f', detail: `device ${hex(dev.device)}: -ENODEV, silent`, kernelSource: file, check: 'modern.device-id', facts: {device: dev.device}, basis})
     return result({rc: 'ENODEV'})
   }
   rec.step(fn, 'device id outside 0x1000..0x107f', 'pass', hex(dev.device), file)
@@ -56,24 +58,47 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
     rec.step(fn, 'device id >= 0x1040: virtio id = device id - 0x1040', 'info', hex(virtioId), file)
   }
 
-  const find = (lookup: CapLookup) => virtioPciFindCapability({rec, profile, hdrType: dev.hdrType, modernBars}, lookup)
+  // Each lookup with the reads of its walk: a failed lookup is what the check after it rests on.
+  const find = (lookup: CapLookup) => {
+    const mark = rec.mark()
+    const pos = virtioPciFindCapability({rec, profile, hdrType: dev.hdrType, modernBars}, lookup)
+    return {pos, reads: rec.readsSince(mark)}
+  }
   const common = find('common')
-  if (!common) {
-    rec.step(fn, 'no common capability: leave the device to the legacy driver', 'fail', '-ENODEV', file, 'modern.no-common')
-    rec.devMessage('info', 'virtio_pci: leaving for legacy driver')
+  if (!common.pos) {
+    const pciStatus = rec.lastValueAt(PCI_STATUS)
+    rec.failCheck({
+      fn,
+      rule: 'no common capability: leave the device to the legacy driver',
+      detail: '-ENODEV',
+      kernelSource: file,
+      check: 'modern.no-common',
+      facts: pciStatus === undefined ? {} : {pciStatus},
+      basis: common.reads,
+      message: {level: 'info', text: 'virtio_pci: leaving for legacy driver', device: true},
+    })
     return result({rc: 'ENODEV', virtioId})
   }
-  const isr = find('isr')
-  const notify = find('notify')
+  const isrLookup = find('isr')
+  const notifyLookup = find('notify')
+  const [isr, notify] = [isrLookup.pos, notifyLookup.pos]
   if (!isr || !notify) {
-    const text = `virtio_pci: missing capabilities ${common}/${isr}/${notify}`
-    rec.step(fn, '!isr || !notify', 'fail', `${text}: -EINVAL`, file, 'modern.missing-caps')
-    rec.devMessage('err', text)
+    const text = `virtio_pci: missing capabilities ${common.pos}/${isr}/${notify}`
+    rec.failCheck({
+      fn,
+      rule: '!isr || !notify',
+      detail: `${text}: -EINVAL`,
+      kernelSource: file,
+      check: 'modern.missing-caps',
+      facts: {common: common.pos, isr, notify},
+      basis: [...(isr ? [] : isrLookup.reads), ...(notify ? [] : notifyLookup.reads)],
+      message: {level: 'err', text, device: true},
+    })
     return result({rc: 'EINVAL', virtioId})
   }
-  rec.step(fn, '!isr || !notify', 'pass', `common ${hex(common)}, isr ${hex(isr)}, notify ${hex(notify)}`, file)
+  rec.step(fn, '!isr || !notify', 'pass', `common ${hex(common.pos)}, isr ${hex(isr)}, notify ${hex(notify)}`, file)
   rec.step(fn, 'dma_set_mask_and_coherent(64) or (32)', 'info', 'assumed to succeed (no "Failed to enable 64-bit or 32-bit DMA")', file)
-  const device = find('device')
+  const device = find('device').pos
   rec.step(
     fn,
     'pci_request_selected_regions(modern_bars, "virtio-pci-modern")',
@@ -91,20 +116,20 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
     return result({rc: 'EINVAL', virtioId})
   }
   const commonMap = vpModernMapCapability(mapCtx, {
-    what: 'common',
-    off: common,
+    struct: 'common',
+    off: common.pos,
     minlen: VIRTIO_PCI_COMMON_CFG_SIZE,
     align: 4,
     start: 0,
     size: rules.commonMapSize,
   })
   if (!commonMap.ok) return mapFailed('common')
-  if (!vpModernMapCapability(mapCtx, {what: 'isr', off: isr, minlen: 1, align: 1, start: 0, size: 1}).ok) return mapFailed('isr')
+  if (!vpModernMapCapability(mapCtx, {struct: 'isr', off: isr, minlen: 1, align: 1, start: 0, size: 1}).ok) return mapFailed('isr')
 
   const at = `cap@${hex(notify)}`
-  const multiplier = rec.config(`${at}.notify_off_multiplier`, notify + NOTIFY_CAP_MULT, 4)
-  const notifyLength = rec.config(`${at}.length`, notify + CAP_LENGTH, 4)
-  const notifyOffset = rec.config(`${at}.offset`, notify + CAP_OFFSET, 4)
+  const multiplier = rec.config(`${at}.notify_off_multiplier`, notify + VIRTIO_PCI_NOTIFY_CAP_MULT, 4)
+  const notifyLength = rec.config(`${at}.length`, notify + VIRTIO_PCI_CAP_LENGTH, 4)
+  const notifyOffset = rec.config(`${at}.offset`, notify + VIRTIO_PCI_CAP_OFFSET, 4)
   const whole = notifyLength + (notifyOffset % PAGE_SIZE) <= PAGE_SIZE
   rec.step(
     fn,
@@ -116,10 +141,10 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
     file,
   )
   const notifyInfo = {multiplier, mode: whole ? ('whole' as const) : ('per-queue' as const)}
-  if (whole && !vpModernMapCapability(mapCtx, {what: 'notify', off: notify, minlen: 2, align: 2, start: 0, size: notifyLength}).ok) {
+  if (whole && !vpModernMapCapability(mapCtx, {struct: 'notify', off: notify, minlen: 2, align: 2, start: 0, size: notifyLength}).ok) {
     return {...mapFailed('notify'), notify: notifyInfo}
   }
-  if (device && !vpModernMapCapability(mapCtx, {what: 'device', off: device, minlen: 0, align: 4, start: 0, size: PAGE_SIZE}).ok) {
+  if (device && !vpModernMapCapability(mapCtx, {struct: 'device', off: device, minlen: 0, align: 4, start: 0, size: PAGE_SIZE}).ok) {
     return {...mapFailed('device'), notify: notifyInfo}
   }
   const configOps = device ? 'virtio_pci_config_ops' : 'virtio_pci_config_nodev_ops'

@@ -8,19 +8,9 @@
  *    on id 0xff, return pos on the wanted id, else follow next;
  *  - pci_find_next_capability(pos) starts from the byte at pos + 1 with a fresh TTL.
  */
+import {PCI_CAPABILITY_LIST, PCI_CAP_LIST_NEXT, PCI_CB_CAPABILITY_LIST, PCI_FIND_CAP_TTL, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_NORMAL, PCI_STATUS, PCI_STATUS_CAP_LIST, PCI_STD_HEADER_SIZEOF} from '../pci/layout.js'
 import type {ProbeRecorder} from './recorder.js'
-import {hex} from './recorder.js'
-import {PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_NORMAL} from './pci-dev.js'
-
-export const PCI_STATUS = 0x06
-export const PCI_STATUS_CAP_LIST = 0x10
-export const PCI_CAPABILITY_LIST = 0x34
-export const PCI_CB_CAPABILITY_LIST = 0x14
-export const PCI_FIND_CAP_TTL = 48
-export const PCI_CAP_LIST_NEXT = 1
-export const PCI_STD_HEADER_SIZEOF = 0x40
-export const PCI_CAP_ID_VNDR = 0x09
-export const PCI_CAP_ID_SSVID = 0x0d
+import {hex} from '../util/hex.js'
 
 /** __pci_bus_find_cap_start: where the list head pointer lives, or 0 when there is no list. */
 export function findCapStart(rec: ProbeRecorder, hdrType: number): number {

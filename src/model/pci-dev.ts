@@ -9,17 +9,12 @@
  * a virtio id is taken from the subsystem id. So a byte the probe never depends on cannot make the
  * outcome undetermined.
  */
+import {PCI_CB_SUBSYSTEM_ID, PCI_CLASS_BRIDGE_CARDBUS, PCI_CLASS_BRIDGE_PCI, PCI_CLASS_DEVICE, PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_HEADER_TYPE_CARDBUS, PCI_HEADER_TYPE_NORMAL, PCI_REVISION_ID, PCI_SSVID_DEVICE_ID, PCI_SUBSYSTEM_ID, PCI_VENDOR_ID} from '../pci/layout.js'
 import type {ProbeRecorder} from './recorder.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 
 const FN = 'pci_setup_device'
 const SRC = 'drivers/pci/probe.c'
-
-export const PCI_HEADER_TYPE_NORMAL = 0
-export const PCI_HEADER_TYPE_BRIDGE = 1
-export const PCI_HEADER_TYPE_CARDBUS = 2
-export const PCI_CLASS_BRIDGE_PCI = 0x0604
-export const PCI_CLASS_BRIDGE_CARDBUS = 0x0607
 
 export interface PciDevFields {
   readonly vendor: number
@@ -34,8 +29,8 @@ export function knownHeaderType(hdrType: number): boolean {
 }
 
 export function readPciDevFields(rec: ProbeRecorder): PciDevFields {
-  const ids = rec.config('PCI_VENDOR_ID/PCI_DEVICE_ID', 0x00, 4)
-  const hdrType = rec.config('PCI_HEADER_TYPE', 0x0e, 1) & 0x7f
+  const ids = rec.config('PCI_VENDOR_ID/PCI_DEVICE_ID', PCI_VENDOR_ID, 4)
+  const hdrType = rec.config('PCI_HEADER_TYPE', PCI_HEADER_TYPE, 1) & 0x7f
   const fields = {vendor: ids & 0xffff, device: ids >>> 16, hdrType}
   rec.step(FN, 'vendor, device and header type cached at enumeration', 'info', `${hex(fields.vendor)}:${hex(fields.device)} header type ${hdrType}`, SRC)
   return fields
@@ -43,7 +38,7 @@ export function readPciDevFields(rec: ProbeRecorder): PciDevFields {
 
 /** dev->revision: the low byte of the PCI_CLASS_REVISION dword. */
 export function readRevision(rec: ProbeRecorder): number {
-  const revision = rec.config('PCI_REVISION_ID', 0x08, 1)
+  const revision = rec.config('PCI_REVISION_ID', PCI_REVISION_ID, 1)
   rec.step(FN, 'revision cached at enumeration (low byte of PCI_CLASS_REVISION)', 'info', hex(revision), SRC)
   return revision
 }
@@ -56,25 +51,25 @@ export function readRevision(rec: ProbeRecorder): number {
 export function readSubsystemDevice(rec: ProbeRecorder, hdrType: number, findSsvid: () => number): number {
   let device = 0
   let how = `header type ${hdrType}: no subsystem id`
-  const class16 = () => rec.config('PCI_CLASS_DEVICE', 0x0a, 2)
+  const class16 = () => rec.config('PCI_CLASS_DEVICE', PCI_CLASS_DEVICE, 2)
   if (hdrType === PCI_HEADER_TYPE_NORMAL) {
     const cls = class16()
     if (cls === PCI_CLASS_BRIDGE_PCI) how = `class ${hex(cls)} does not fit header type 0: ignored, subsystem id 0`
     else {
-      device = rec.config('PCI_SUBSYSTEM_ID', 0x2e, 2)
+      device = rec.config('PCI_SUBSYSTEM_ID', PCI_SUBSYSTEM_ID, 2)
       how = 'PCI_SUBSYSTEM_ID'
     }
   } else if (hdrType === PCI_HEADER_TYPE_CARDBUS) {
     const cls = class16()
     if (cls !== PCI_CLASS_BRIDGE_CARDBUS) how = `class ${hex(cls)} does not fit header type 2: ignored, subsystem id 0`
     else {
-      device = rec.config('PCI_CB_SUBSYSTEM_ID', 0x42, 2)
+      device = rec.config('PCI_CB_SUBSYSTEM_ID', PCI_CB_SUBSYSTEM_ID, 2)
       how = 'PCI_CB_SUBSYSTEM_ID'
     }
   } else if (hdrType === PCI_HEADER_TYPE_BRIDGE) {
     const pos = findSsvid()
     if (pos) {
-      device = rec.config(`ssvid@${hex(pos)}.device`, pos + 6, 2)
+      device = rec.config(`ssvid@${hex(pos)}.device`, pos + PCI_SSVID_DEVICE_ID, 2)
       how = `SSVID capability at ${hex(pos)}`
     } else {
       how = 'bridge without an SSVID capability: 0'

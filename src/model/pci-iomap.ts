@@ -6,16 +6,29 @@
  * ioport_map/ioremap themselves are assumed to succeed.
  */
 import type {ProbeRecorder} from './recorder.js'
+import type {IomapFailure} from './types.js'
 
-export type IomapResult = {readonly ok: true; readonly mapped: number} | {readonly ok: false; readonly why: string}
+export type IomapResult = {readonly ok: true; readonly mapped: number} | {readonly ok: false; readonly why: IomapFailure; readonly bar: number}
+
+/** Why pci_iomap_range returned NULL, in the words of the decision path. */
+export function iomapFailureText(why: IomapFailure, bar: number): string {
+  switch (why.reason) {
+    case 'len-le-offset':
+      return `pci_resource_len(${bar}) ${why.len} <= offset ${why.offset}`
+    case 'start-zero':
+      return `pci_resource_start(${bar}) is 0`
+    case 'neither-io-nor-mem':
+      return `BAR ${bar} is neither IO nor MEM`
+  }
+}
 
 export function pciIomapRange(rec: ProbeRecorder, bar: number, offset: number, maxlen: number): IomapResult {
   const len = rec.resourceLen(bar)
-  if (len <= offset) return {ok: false, why: `pci_resource_len(${bar}) ${len} <= offset ${offset}`}
+  if (len <= offset) return {ok: false, why: {reason: 'len-le-offset', len, offset}, bar}
   const start = rec.resourceStart(bar)
-  if (start === 0) return {ok: false, why: `pci_resource_start(${bar}) is 0`}
+  if (start === 0) return {ok: false, why: {reason: 'start-zero'}, bar}
   const kind = rec.resourceKind(bar)
-  if (kind === 'none') return {ok: false, why: `BAR ${bar} is neither IO nor MEM`}
+  if (kind === 'none') return {ok: false, why: {reason: 'neither-io-nor-mem'}, bar}
   const available = len - offset
   return {ok: true, mapped: maxlen !== 0 && available > maxlen ? maxlen : available}
 }

@@ -8,7 +8,8 @@
  *
  * Where each rule was checked (kernel sources read for this model):
  *  - Debian linux-source-5.10 5.10.223-1, linux-source-6.1 6.1.192-2, linux-source-6.12 6.12.117-1,
- *    linux-source-7.2 7.2.13-1 (the `mainline` profile; same as 6.12 in every modelled function):
+ *    linux-source-7.2 7.2.13-1 and 7.3.4-1~bpo13+1 (the `mainline` profile; same as 6.12 in every
+ *    modelled function):
  *    drivers/virtio/virtio_pci_{common,modern,modern_dev,legacy,legacy_dev}.c, drivers/pci/pci.c,
  *    drivers/pci/pci.h, drivers/base/dd.c, lib/pci_iomap.c / drivers/pci/iomap.c;
  *  - Debian's 6.1 changelog: "virtio_pci: fix the common cfg map size" entered with stable 6.1.61;
@@ -24,7 +25,6 @@
  * Boundaries taken from the shared reference without a source at the boundary itself are marked
  * "(reference)" below.
  */
-import {UsageError} from '../util/errors.js'
 import {type KernelVersion, compareSeries, formatVersion, hasChange, kv, parseDebianBanner, parseRelease} from './kernel-version.js'
 
 export type ProbeFailureReport = 'pr_warn' | 'dev_err'
@@ -124,7 +124,7 @@ const KNOWN_PROFILES: readonly KnownProfile[] = [
   {name: '5.10', version: kv(5, 10, 223), basis: 'Debian linux-source-5.10 5.10.223-1 (bullseye)'},
   {name: '6.1', version: kv(6, 1, 192), basis: 'Debian linux-source-6.1 6.1.192-2 (bookworm)'},
   {name: '6.12', version: kv(6, 12, 117), basis: 'Debian linux-source-6.12 6.12.117-1 (trixie)'},
-  {name: 'mainline', version: kv(7, 2, 13), basis: 'Debian linux-source-7.2 7.2.13-1 (sid)'},
+  {name: 'mainline', version: kv(7, 3, 4), basis: 'Debian linux-source 7.3.4-1~bpo13+1 (the tree `oracle build --debian mainline` fetches; 7.2.13-1 read before it, same rules)'},
 ]
 
 export const PROFILE_NAMES: readonly string[] = KNOWN_PROFILES.map((p) => p.name)
@@ -148,7 +148,7 @@ export const MODELLED_RANGE: {readonly oldest: KernelVersion; readonly newest: K
   newest: KNOWN_PROFILES[KNOWN_PROFILES.length - 1]!.version,
 }
 
-/** `5.4 to 7.2.x` */
+/** `5.4 to 7.3.x` */
 export function describeModelledRange(): string {
   const n = MODELLED_RANGE.newest
   return `${formatVersion(MODELLED_RANGE.oldest)} to ${n.major}.${n.minor}.x`
@@ -156,6 +156,10 @@ export function describeModelledRange(): string {
 
 /** A highest sublevel no stable series reaches: evaluating at it shows every backport of the series. */
 const LATEST_SUBLEVEL = 100_000
+
+/** A release whose virtio-pci rules the model does not know (outside MODELLED_RANGE). The layers
+ * above say whose input it was: a usage error for --kernel, an input error for a log's banner. */
+export class ReleaseOutOfRange extends Error {}
 
 /**
  * The profile for a running kernel, from its release (`6.1.0-28-amd64`, `6.12.117+deb13-amd64`,
@@ -165,8 +169,8 @@ const LATEST_SUBLEVEL = 100_000
  * name (`6.1`), so its oracle build and goldens are found; other releases are named by their series
  * (`5.19`). When the stable sublevel is not known, the rules are taken at the profile's sublevel on a
  * profile's series, else at .0, and the rules a later point release of that series changes are named.
- * `selection` says what was done. Returns undefined if the release has no version in it; throws a
- * UsageError for a release outside MODELLED_RANGE.
+ * `selection` says what was done. Returns undefined if the release has no version in it; throws
+ * ReleaseOutOfRange for a release outside MODELLED_RANGE.
  */
 export function profileFor(release: string, banner?: string): KernelProfile | undefined {
   const parsed = parseRelease(release)
@@ -174,7 +178,7 @@ export function profileFor(release: string, banner?: string): KernelProfile | un
   const fromBanner = banner ? parseDebianBanner(banner, parsed) : undefined
   const version = fromBanner ?? parsed
   if (compareSeries(version, MODELLED_RANGE.oldest) < 0 || compareSeries(version, MODELLED_RANGE.newest) > 0) {
-    throw new UsageError(
+    throw new ReleaseOutOfRange(
       `kernel ${release}: outside the modelled range ${describeModelledRange()} (the virtio-pci rules of other releases are not known); give --kernel with a release in that range or a profile (${PROFILE_NAMES.join(', ')})`,
     )
   }
@@ -200,18 +204,8 @@ export function ruleDifferences(a: ProfileRules, b: ProfileRules): string[] {
   return (Object.keys(a) as (keyof ProfileRules)[]).filter((k) => a[k] !== b[k])
 }
 
-/** `--kernel V`: a profile name (an alias for the release its sources were read at), or a release
- * string taken as profileFor does. */
-export function resolveKernelOption(spec: string): KernelProfile {
-  const byName = profileByName(spec)
-  if (byName) return byName
-  let profile: KernelProfile | undefined
-  try {
-    profile = profileFor(spec)
-  } catch (e) {
-    if (e instanceof UsageError) throw new UsageError(`--kernel ${e.message.replace(/^kernel /, '')}`)
-    throw e
-  }
-  if (!profile) throw new UsageError(`--kernel ${spec}: not a kernel profile (${PROFILE_NAMES.join(', ')}) or release (${describeModelledRange()})`)
-  return profile
+/** A profile name, or a release string mapped as profileFor does; undefined if it is neither.
+ * Throws ReleaseOutOfRange as profileFor does. */
+export function resolveRelease(spec: string): KernelProfile | undefined {
+  return profileByName(spec) ?? profileFor(spec)
 }

@@ -4,20 +4,11 @@
  * lists what it rested on (value and evidence lines), unknown evidence stops the run with a typed
  * error, and inferred bytes are noticed.
  */
-import type {
-  CapabilityFinding,
-  CheckId,
-  DecisionStep,
-  KernelLogLevel,
-  MappingResult,
-  PredictedMessage,
-  ReadFact,
-} from '../outcome/types.js'
+import type {CapabilityFinding, CheckFacts, CheckId, CheckStep, DecisionStep, KernelLogLevel, MappingResult, PredictedMessage, ReadFact} from './types.js'
+import {hex} from '../util/hex.js'
 import {formatSource, formatSources} from '../util/source.js'
 import type {ProbeInput, ResourceFacts} from './input.js'
 import {UnknownEvidence} from './unknown.js'
-
-export const hex = (n: number): string => `0x${n.toString(16)}`
 
 /** The driver name the driver core prints in front of the device name while virtio-pci probes. */
 export const DRIVER_NAME = 'virtio-pci'
@@ -26,6 +17,20 @@ export type ResourceKind = 'io' | 'mem' | 'none'
 
 type Mutable<T> = {-readonly [K in keyof T]: T[K]}
 
+/** A check that ended a probe attempt: its step, what it tested, and the message it printed. */
+export interface FailedCheck<K extends CheckId> {
+  readonly fn: string
+  readonly rule: string
+  readonly detail?: string
+  readonly kernelSource?: string
+  readonly check: K
+  readonly facts: CheckFacts[K]
+  /** The reads it rests on; by default the step's own. */
+  readonly basis?: readonly ReadFact[]
+  /** dev_err/dev_info (`device`: with the driver-core prefix) or a bare printk. */
+  readonly message?: {readonly level: KernelLogLevel; readonly text: string; readonly device: boolean}
+}
+
 export class ProbeRecorder {
   readonly path: DecisionStep[] = []
   readonly messages: PredictedMessage[] = []
@@ -33,6 +38,9 @@ export class ProbeRecorder {
   readonly mappings: MappingResult[] = []
   usesInferred = false
   private pending: ReadFact[] = []
+  /** Every read so far, in order (the path's reads plus the pending ones). */
+  private readonly all: ReadFact[] = []
+  private readonly values = new Map<number, number>()
 
   constructor(readonly input: ProbeInput) {}
 
@@ -44,13 +52,14 @@ export class ProbeRecorder {
   config(what: string, offset: number, width: 1 | 2 | 4): number {
     const r = this.input.config.read(offset, width)
     if (!r.known) {
-      this.pending.push({what, offset: hex(offset), width, value: 'unknown', sources: []})
+      this.note({what, offset: hex(offset), width, value: 'unknown', sources: []})
       throw new UnknownEvidence(what, r.missing, [])
     }
     if (r.inferred) this.usesInferred = true
     const fact: Mutable<ReadFact> = {what, offset: hex(offset), width, value: hex(r.value), sources: formatSources(r.sources)}
     if (r.inferred) fact.inferred = true
-    this.pending.push(fact)
+    this.note(fact)
+    this.values.set(offset, r.value)
     return r.value
   }
 
@@ -65,7 +74,7 @@ export class ProbeRecorder {
     const res = this.resource(bar)
     const what = `pci_resource_flags(${bar})`
     if (res?.type === undefined) return this.unknownResource(what, bar)
-    this.pending.push({what, value: res.type, sources: res.sources.map(formatSource)})
+    this.note({what, value: res.type, sources: res.sources.map(formatSource)})
     return res.type
   }
 
@@ -76,20 +85,55 @@ export class ProbeRecorder {
   }
 
   /** Closes a decision step: the reads made since the previous step are attached to it. */
-  step(fn: string, rule: string, result: DecisionStep['result'], detail?: string, kernelSource?: string, check?: CheckId): void {
+  step(fn: string, rule: string, result: DecisionStep['result'], detail?: string, kernelSource?: string): void {
     const step: Mutable<DecisionStep> = {fn, rule, result, reads: this.pending}
     if (detail !== undefined) step.detail = detail
     if (kernelSource !== undefined) step.kernelSource = kernelSource
-    if (check !== undefined) step.check = check
     this.pending = []
     this.path.push(step)
   }
 
-  /** Reads made by a step that did not complete (the run stopped inside it). */
-  takePendingReads(): ReadFact[] {
+  /** Closes the step of a check that ended the probe attempt, and prints its message if it has one. */
+  failCheck<K extends CheckId>(f: FailedCheck<K>): void {
     const reads = this.pending
     this.pending = []
-    return reads
+    let message: string | undefined
+    if (f.message) {
+      message = f.message.device ? `${DRIVER_NAME} ${this.bdf}: ${f.message.text}` : f.message.text
+      this.messages.push({level: f.message.level, text: message})
+    }
+    const step = {
+      fn: f.fn,
+      rule: f.rule,
+      result: 'fail',
+      ...(f.detail !== undefined ? {detail: f.detail} : {}),
+      reads,
+      ...(f.kernelSource !== undefined ? {kernelSource: f.kernelSource} : {}),
+      check: f.check,
+      facts: f.facts,
+      basis: f.basis ?? reads,
+      ...(message !== undefined ? {message} : {}),
+    } as CheckStep
+    this.path.push(step)
+  }
+
+  /** A position in the list of reads, to collect what a check rests on (readsSince). */
+  mark(): number {
+    return this.all.length
+  }
+
+  readsSince(mark: number): ReadFact[] {
+    return this.all.slice(mark)
+  }
+
+  /** The config reads made at `offset` so far. */
+  readsAt(offset: number): ReadFact[] {
+    return this.all.filter((r) => r.offset === hex(offset))
+  }
+
+  /** The value last read at config `offset`, if it was read and known. */
+  lastValueAt(offset: number): number | undefined {
+    return this.values.get(offset)
   }
 
   /** dev_err/dev_warn/dev_info on the PCI device while virtio-pci probes it. */
@@ -102,18 +146,23 @@ export class ProbeRecorder {
     this.messages.push({level, text})
   }
 
+  private note(fact: ReadFact): void {
+    this.pending.push(fact)
+    this.all.push(fact)
+  }
+
   private resource(bar: number): ResourceFacts | undefined {
     return bar >= 0 && bar < this.input.resources.length ? this.input.resources[bar] : undefined
   }
 
   private fact(what: string, bar: number, res: ResourceFacts | undefined, value: number | undefined): number {
     if (value === undefined || res === undefined) return this.unknownResource(what, bar)
-    this.pending.push({what, value: hex(value), sources: res.sources.map(formatSource)})
+    this.note({what, value: hex(value), sources: res.sources.map(formatSource)})
     return value
   }
 
   private unknownResource(what: string, bar: number): never {
-    this.pending.push({what, value: 'unknown', sources: []})
+    this.note({what, value: 'unknown', sources: []})
     throw new UnknownEvidence(what, [], [bar])
   }
 }

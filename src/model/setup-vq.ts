@@ -13,12 +13,13 @@
  *     in u32, size 2) with its checks and messages. Failure: -EINVAL up to 5.12, -ENOMEM from 5.14.
  * The legacy transport's setup_vq is not modelled.
  */
-import type {DecisionStep, PredictedMessage} from '../outcome/types.js'
-import type {PredictedOutcome} from '../outcome/types.js'
+import type {DecisionStep, PredictedMessage} from './types.js'
+import type {PredictedOutcome} from './types.js'
 import type {ProbeInput} from './input.js'
 import {vpModernMapCapability} from './map-capability.js'
 import type {KernelProfile} from './profiles.js'
-import {ProbeRecorder, hex} from './recorder.js'
+import {ProbeRecorder} from './recorder.js'
+import {hex} from '../util/hex.js'
 import {UnknownEvidence} from './unknown.js'
 
 /** What the driver read from common config for one queue (after selecting it). */
@@ -97,7 +98,7 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
   const modernBars = {value: Number.parseInt(predicted.modernBars ?? '0', 16)}
   try {
     const start = Math.imul(off, mult) >>> 0
-    const r = vpModernMapCapability({rec, profile, modernBars}, {what: `notify queue ${q.index}`, off: Number.parseInt(cap.offset, 16), minlen: 2, align: 2, start, size: 2})
+    const r = vpModernMapCapability({rec, profile, modernBars}, {struct: 'notify', queue: q.index, off: Number.parseInt(cap.offset, 16), minlen: 2, align: 2, start, size: 2})
     if (!r.ok) {
       rec.step(fn, 'per-queue notify map failed', 'fail', `-${failErrno}`, FILE)
       return done(failErrno)

@@ -5,25 +5,11 @@
  * Bytes the evidence lacks (or only infers) are not guessed: the lint that needs them is not
  * evaluated, and one `not-evaluated` entry lists the offsets.
  */
-import type {SpecLint} from '../outcome/types.js'
+import {CapabilityWalk} from '../pci/capabilities.js'
+import {PCI_CAP_ID_VNDR, PCI_STD_NUM_BARS, VIRTIO_PCI_CAP_BAR, VIRTIO_PCI_CAP_CFG_TYPE, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_CAP_LENGTH, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_CAP_OFFSET, VIRTIO_PCI_CAP_PCI_CFG, VIRTIO_PCI_CAP_SHARED_MEMORY_CFG, VIRTIO_PCI_CAP_VENDOR_CFG, VIRTIO_PCI_NOTIFY_CAP_MULT} from '../pci/layout.js'
+import type {SpecLint} from './types.js'
 import type {ConfigSpaceReader, ProbeInput} from './input.js'
-import {
-  CAP_BAR,
-  CAP_CFG_TYPE,
-  CAP_LENGTH,
-  CAP_OFFSET,
-  NOTIFY_CAP_MULT,
-  PCI_STD_NUM_BARS,
-  VIRTIO_PCI_CAP_COMMON_CFG,
-  VIRTIO_PCI_CAP_DEVICE_CFG,
-  VIRTIO_PCI_CAP_ISR_CFG,
-  VIRTIO_PCI_CAP_NOTIFY_CFG,
-  VIRTIO_PCI_CAP_PCI_CFG,
-  VIRTIO_PCI_CAP_SHARED_MEMORY_CFG,
-  VIRTIO_PCI_CAP_VENDOR_CFG,
-} from './find-capability.js'
-import {PCI_CAP_ID_VNDR, PCI_CAPABILITY_LIST, PCI_FIND_CAP_TTL, PCI_STATUS, PCI_STATUS_CAP_LIST} from './pci-core.js'
-import {hex} from './recorder.js'
+import {hex} from '../util/hex.js'
 import {TRANSITIONAL_DEVICE_IDS} from './virtio-ids.js'
 
 const DEFINED_CFG_TYPES = new Set([
@@ -76,23 +62,11 @@ interface VendorCap {
   readonly bar: number
 }
 
-/** Every vendor capability in list order, into `caps` (the walk stops at a repeat or after 48 steps). */
+/** Every vendor capability in list order, into `caps` (the plain walk; an unknown byte ends it). */
 function vendorCaps(r: LintReader, caps: VendorCap[]): void {
   // Lints read only the bytes they need (not the kernel's widths): fewer inferred bytes get in the way.
-  if (!(r.read(PCI_STATUS, 1) & PCI_STATUS_CAP_LIST)) return
-  let pos = r.read(PCI_CAPABILITY_LIST, 1)
-  const seen = new Set<number>()
-  for (let ttl = PCI_FIND_CAP_TTL; ttl > 0 && pos >= 0x40; ttl--) {
-    pos &= ~3
-    if (seen.has(pos)) break
-    seen.add(pos)
-    const id = r.read(pos, 1)
-    if (id === 0xff) break
-    if (id === PCI_CAP_ID_VNDR) {
-      const at = pos
-      r.attempt(() => caps.push({pos: at, cfgType: r.read(at + CAP_CFG_TYPE, 1), bar: r.read(at + CAP_BAR, 1)}))
-    }
-    pos = r.read(pos + 1, 1)
+  for (const {offset: at, id} of new CapabilityWalk((o) => r.read(o, 1), {requireCapList: true, stopAtInvalidId: true})) {
+    if (id === PCI_CAP_ID_VNDR) r.attempt(() => caps.push({pos: at, cfgType: r.read(at + VIRTIO_PCI_CAP_CFG_TYPE, 1), bar: r.read(at + VIRTIO_PCI_CAP_BAR, 1)}))
   }
 }
 
@@ -248,7 +222,7 @@ function capLints(r: LintReader, input: ProbeInput, cap: VendorCap, add: (l: Spe
   }
   if (cap.cfgType === VIRTIO_PCI_CAP_NOTIFY_CFG) {
     r.attempt(() => {
-      const mult = r.read(cap.pos + NOTIFY_CAP_MULT, 4)
+      const mult = r.read(cap.pos + VIRTIO_PCI_NOTIFY_CAP_MULT, 4)
       const evenPowerOf2 = mult >= 2 && (mult & (mult - 1)) === 0
       if (mult !== 0 && !evenPowerOf2) {
         add({
@@ -277,8 +251,8 @@ function capLints(r: LintReader, input: ProbeInput, cap: VendorCap, add: (l: Spe
     return
   }
   r.attempt(() => {
-    const offset = r.read(cap.pos + CAP_OFFSET, 4)
-    const length = r.read(cap.pos + CAP_LENGTH, 4)
+    const offset = r.read(cap.pos + VIRTIO_PCI_CAP_OFFSET, 4)
+    const length = r.read(cap.pos + VIRTIO_PCI_CAP_LENGTH, 4)
     if (offset + length > res.len!) {
       add({
         code: 'structure-exceeds-bar',

@@ -3,6 +3,7 @@
  * resource fact the evidence lacks, the run stops with UnknownEvidence; when the kernel would never
  * return (a capability walk that cycles), it stops with ProbeHangs. probe() turns both into an outcome.
  */
+import {hex} from '../util/hex.js'
 
 export class UnknownEvidence extends Error {
   override readonly name = 'UnknownEvidence'
@@ -25,6 +26,6 @@ export class ProbeHangs extends Error {
     /** The vendor capabilities the walk keeps returning to, in order. */
     readonly cycle: readonly number[],
   ) {
-    super(`${fn}: capability walk cycles through ${cycle.map((o) => `0x${o.toString(16)}`).join(' -> ')}`)
+    super(`${fn}: capability walk cycles through ${cycle.map((o) => hex(o)).join(' -> ')}`)
   }
 }

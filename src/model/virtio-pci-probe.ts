@@ -13,7 +13,8 @@
  *    `virtio-pci: probe of BDF failed with error -N` (pr_warn) up to 6.8,
  *    `virtio-pci BDF: probe with driver virtio-pci failed with error -N` (dev_err) from 6.9.
  */
-import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from '../outcome/types.js'
+import {PCI_VENDOR_ID, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
+import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from './types.js'
 import {type Errno, ERRNO_VALUE, type ProbeReturn, type VirtioId, deviceContext} from './device-context.js'
 import type {ProbeInput} from './input.js'
 import {legacyProbe} from './legacy-probe.js'
@@ -21,12 +22,12 @@ import {type ModernResult, modernProbe} from './modern-probe.js'
 import {knownHeaderType, readPciDevFields} from './pci-dev.js'
 import {type KernelProfile} from './profiles.js'
 import {formatVersion} from './kernel-version.js'
-import {DRIVER_NAME, ProbeRecorder, hex} from './recorder.js'
+import {DRIVER_NAME, ProbeRecorder} from './recorder.js'
+import {hex} from '../util/hex.js'
 import {specLints} from './spec-lints.js'
 import {ProbeHangs, UnknownEvidence} from './unknown.js'
 import {virtioTypeName} from './virtio-ids.js'
 
-export const PCI_VENDOR_ID_REDHAT_QUMRANET = 0x1af4
 const COMMON_FILE = 'drivers/virtio/virtio_pci_common.c'
 const FN = 'virtio_pci_probe'
 
@@ -57,9 +58,13 @@ export function predict(input: ProbeInput, profile: KernelProfile): PredictedOut
     run = virtioPciProbe(rec, profile, input.forceLegacy)
   } catch (e) {
     if (e instanceof UnknownEvidence) {
-      rec.step('evidence', `${e.what} is needed and the evidence does not have it`, 'fail', 'outcome undetermined', undefined, 'evidence.unknown')
-      const last = rec.path[rec.path.length - 1]!
-      rec.path[rec.path.length - 1] = {...last, reads: [...last.reads, ...rec.takePendingReads()]}
+      rec.failCheck({
+        fn: 'evidence',
+        rule: `${e.what} is needed and the evidence does not have it`,
+        detail: 'outcome undetermined',
+        check: 'evidence.unknown',
+        facts: {what: e.what, offsets: e.offsets, bars: e.bars},
+      })
       run = {transport: 'undetermined', rc: 'undetermined', driverMatched: true}
       if (e.offsets.length > 0) Object.assign(stopped, {undeterminedOffsets: e.offsets.map(hex)})
       if (e.bars.length > 0) Object.assign(stopped, {undeterminedBars: [...e.bars]})
@@ -103,11 +108,26 @@ function virtioIdFields(id: VirtioId | undefined): Partial<PredictedOutcome> {
 function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy: boolean): Run {
   const dev = readPciDevFields(rec)
   if (!knownHeaderType(dev.hdrType)) {
-    rec.step('pci_setup_device', 'unknown header type: the PCI core ignores the device', 'fail', `header type ${dev.hdrType}: no pci_dev, no driver probes it`, 'drivers/pci/probe.c', 'match.header-type')
+    rec.failCheck({
+      fn: 'pci_setup_device',
+      rule: 'unknown header type: the PCI core ignores the device',
+      detail: `header type ${dev.hdrType}: no pci_dev, no driver probes it`,
+      kernelSource: 'drivers/pci/probe.c',
+      check: 'match.header-type',
+      facts: {hdrType: dev.hdrType},
+    })
     return {transport: 'none', rc: 'ENODEV', driverMatched: false}
   }
   if (dev.vendor !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
-    rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'fail', `vendor ${hex(dev.vendor)}: virtio-pci never probes it`, 'drivers/pci/pci-driver.c', 'match.vendor')
+    rec.failCheck({
+      fn: 'pci_match_device',
+      rule: 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)',
+      detail: `vendor ${hex(dev.vendor)}: virtio-pci never probes it`,
+      kernelSource: 'drivers/pci/pci-driver.c',
+      check: 'match.vendor',
+      facts: {vendor: dev.vendor},
+      basis: rec.readsAt(PCI_VENDOR_ID),
+    })
     return {transport: 'none', rc: 'ENODEV', driverMatched: false}
   }
   rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'pass', `${hex(dev.vendor)}:${hex(dev.device)}`, 'drivers/pci/pci-driver.c')

@@ -4,7 +4,7 @@
  * that were established (BAR, offset, mapped length, in order) and, when the probe succeeded, the
  * virtio device id and the config ops.
  */
-import type {PredictedOutcome} from '../outcome/types.js'
+import type {PredictedOutcome} from '../model/types.js'
 import type {OracleResult} from './result.js'
 
 export type DifferenceKind = 'rc' | 'transport' | 'messages' | 'mappings' | 'virtio-id' | 'config-ops' | 'undetermined'

@@ -6,10 +6,10 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {buildEvidence, type EvidenceInput} from '../evidence/build.js'
-import {toProbeInput} from '../evidence/probe-input.js'
+import {toProbeInput} from '../model/probe-input.js'
 import type {ProbeInput} from '../model/input.js'
 import {profileByName, profileFor} from '../model/profiles.js'
-import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
 import {nameMatches} from '../util/name-filter.js'
 import {type ConfigImage, emptyImage} from './fuzz/image.js'
 

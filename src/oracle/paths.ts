@@ -1,12 +1,8 @@
 /** Where the oracle keeps downloaded kernel sources and builds, and where its C glue lives. */
 import {existsSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-
-export function probediffCacheDir(): string {
-  return process.env.PROBEDIFF_CACHE ?? join(homedir(), '.cache', 'probediff')
-}
+import {probediffCacheDir} from '../util/cache-dir.js'
 
 export function oracleCacheDir(): string {
   return join(probediffCacheDir(), 'oracle')

@@ -1,5 +1,5 @@
 /** What the harness reports for one case: the kernel code's own outcome. */
-import type {KernelLogLevel, ProbeRc, Transport} from '../outcome/types.js'
+import type {KernelLogLevel, ProbeRc, Transport} from '../model/types.js'
 
 export interface OracleMessage {
   readonly level: KernelLogLevel

@@ -3,16 +3,17 @@
  * force_legacy from the kernel command line (or --force-legacy), the model's prediction and lints,
  * the observed side, and the verdict.
  */
-import {toProbeInput} from '../evidence/probe-input.js'
+import {toProbeInput} from '../model/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
-import {type KernelProfile, type ProfileRules, profileFor, resolveKernelOption} from '../model/profiles.js'
+import {type KernelProfile, PROFILE_NAMES, type ProfileRules, ReleaseOutOfRange, describeModelledRange, profileFor, resolveRelease} from '../model/profiles.js'
+import type {Driver} from '../model/driver.js'
+import type {QueueOutcome} from '../model/setup-vq.js'
 import {InputError, UsageError} from '../util/errors.js'
-import {type QueueOutcome, setupVqs} from '../model/setup-vq.js'
-import {probe} from '../model/virtio-pci-probe.js'
 import {observe} from './observed.js'
 import {kernelQueues} from './queue-facts.js'
-import type {ObservedOutcome, ProbeResult, Verdict} from './types.js'
+import type {ProbeResult} from '../model/types.js'
+import type {ObservedOutcome, Verdict} from './types.js'
 import {verdict} from './verdict.js'
 
 export interface Assessment {
@@ -35,7 +36,7 @@ export function profileOf(set: EvidenceSet, kernelOption?: string): KernelProfil
   try {
     return profileFor(set.kernel.release, set.kernel.banner)
   } catch (e) {
-    if (e instanceof UsageError) throw new InputError(e.message, set.kernel.src)
+    if (e instanceof ReleaseOutOfRange) throw new InputError(e.message, set.kernel.src)
     throw e
   }
 }
@@ -47,9 +48,22 @@ function loggedKernelRules(set: EvidenceSet): ProfileRules | undefined {
   try {
     return profileFor(set.kernel.release, set.kernel.banner)?.rules
   } catch (e) {
-    if (e instanceof UsageError) return undefined
+    if (e instanceof ReleaseOutOfRange) return undefined
     throw e
   }
+}
+
+/** `--kernel V`: a profile name or a release; anything else is a usage error. */
+export function resolveKernelOption(spec: string): KernelProfile {
+  let profile: KernelProfile | undefined
+  try {
+    profile = resolveRelease(spec)
+  } catch (e) {
+    if (e instanceof ReleaseOutOfRange) throw new UsageError(`--kernel ${e.message.replace(/^kernel /, '')}`)
+    throw e
+  }
+  if (!profile) throw new UsageError(`--kernel ${spec}: not a kernel profile (${PROFILE_NAMES.join(', ')}) or release (${describeModelledRange()})`)
+  return profile
 }
 
 /** virtio_pci.force_legacy: `--force-legacy` if given, else the kernel command line in the log. */
@@ -57,9 +71,9 @@ export function forceLegacyOf(set: EvidenceSet, forceLegacyOption?: boolean): bo
   return forceLegacyOption ?? forceLegacyFromCmdline(set.cmdline?.text ?? '')
 }
 
-export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean): Assessment {
+export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, driver: Driver, forceLegacy: boolean): Assessment {
   const input = toProbeInput(dev, {forceLegacy})
-  const result = probe(input, profile)
+  const result = driver.probe(input)
   const kernelLog = set.kernel !== undefined || set.inputs.some((i) => i.format === 'dmesg')
   if (!dev.traced && !kernelLog && dev.kernelDriver === undefined) return {result, verdict: verdict(result.predicted, undefined)}
   const logged = loggedKernelRules(set)
@@ -73,7 +87,7 @@ export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, profile: Ker
     ...(logged ? {legacyIomapErrno: logged.legacyIomapErrno} : {}),
   })
   const queues = result.predicted.transport === 'modern' ? kernelQueues(dev) : undefined
-  const setupVq = queues ? setupVqs(input, profile, result.predicted, queues.numQueues, queues.queues) : undefined
+  const setupVq = queues && driver.setupQueues ? driver.setupQueues(input, result.predicted, queues.numQueues, queues.queues) : undefined
   const setupVqMessages = (setupVq ?? []).flatMap((q) => q.messages.map((m) => m.text))
   return {result, observed, ...(setupVq ? {setupVq} : {}), verdict: verdict(result.predicted, observed, {setupVqMessages})}
 }

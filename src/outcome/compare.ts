@@ -1,9 +1,9 @@
 /**
  * Two predicted outcomes side by side (`replay --kernel 5.10 --vs 6.12`): the differences, keyed so a
  * report can mark them. Function names differ between versions by design (map_capability vs
- * vp_modern_map_capability), so decision paths are compared by the first failing rule only.
+ * vp_modern_map_capability), so decision paths are compared by the first failed check only.
  */
-import type {PredictedOutcome} from './types.js'
+import type {PredictedOutcome} from '../model/types.js'
 
 export interface OutcomeDifference {
   /** `transport`, `rc`, `virtioDeviceId`, `messages[0]`, `mapping.common.mappedLength`, `notify.mode`, ... */
@@ -14,9 +14,9 @@ export interface OutcomeDifference {
 
 const show = (v: unknown): string => (v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v))
 
-function firstFailure(o: PredictedOutcome): string | undefined {
-  const step = o.path.find((s) => s.result === 'fail')
-  return step?.rule
+/** The first check that ended a probe attempt, by its id (function names and rule words differ by version). */
+function firstFailedCheck(o: PredictedOutcome): string | undefined {
+  return o.path.find((s) => s.check !== undefined)?.check
 }
 
 export function compareOutcomes(a: PredictedOutcome, b: PredictedOutcome): OutcomeDifference[] {
@@ -45,7 +45,7 @@ export function compareOutcomes(a: PredictedOutcome, b: PredictedOutcome): Outco
     const chosen = (o: PredictedOutcome) => o.capabilities.find((c) => c.lookup === lookup && c.decision === 'chosen')?.offset
     add(`capability.${lookup}`, chosen(a), chosen(b))
   }
-  add('failedRule', firstFailure(a), firstFailure(b))
+  add('failedCheck', firstFailedCheck(a), firstFailedCheck(b))
   add('undeterminedOffsets', a.undeterminedOffsets, b.undeterminedOffsets)
   add('undeterminedBars', a.undeterminedBars, b.undeterminedBars)
   return diffs

@@ -30,9 +30,9 @@
 import {bdfOfPathNetdevName, parsePciEnumLine, parseProbeFailure, parseVirtioDeviceLine, parseVirtioPciMessage} from '../ingest/kmsg-lines.js'
 import type {KernelMessageRecord} from '../ingest/records.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
-import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
 import {formatSource} from '../util/source.js'
-import type {Transport} from './types.js'
+import type {Transport} from '../model/types.js'
 
 /** Device ids virtio-pci can register (modern probe: 0x1000..0x107f; the legacy range lies inside). */
 const VIRTIO_ID_FIRST = 0x1000

@@ -17,9 +17,10 @@
 import type {KernelMessageRecord} from '../ingest/records.js'
 import type {DeviceEvidence, EvidenceSet, RegionAccess, StatusChange, VirtioRegion} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
+import type {Transport} from '../model/types.js'
 import {ABI_VERSION_LINE} from './probe-messages.js'
 import {type LogObservation, observeFromLog} from './log-observed.js'
-import type {ObservedOutcome, Transport} from './types.js'
+import type {ObservedOutcome} from './types.js'
 import {isProbeMessage, isUnattributedProbeMessage} from './probe-messages.js'
 import {formatSource} from '../util/source.js'
 

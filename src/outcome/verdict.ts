@@ -15,7 +15,8 @@
  * Which log lines count as probe messages: see probe-messages.ts. Lines the setup_vq model predicts
  * (VerdictOptions.setupVqMessages) are set aside first.
  */
-import type {ObservedOutcome, PredictedOutcome, Verdict} from './types.js'
+import type {PredictedOutcome} from '../model/types.js'
+import type {ObservedOutcome, Verdict} from './types.js'
 import {isUnattributedProbeMessage} from './probe-messages.js'
 
 export interface VerdictOptions {

@@ -7,9 +7,9 @@
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 import {buildEvidence} from '../evidence/build.js'
-import {toProbeInput} from '../evidence/probe-input.js'
+import {toProbeInput} from '../model/probe-input.js'
 import type {ProbeInput} from '../model/input.js'
-import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
+import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
 import {type CorpusDevice, loadCase, loadCorpus} from '../oracle/corpus.js'
 import {UsageError} from '../util/errors.js'
 

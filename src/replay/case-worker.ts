@@ -1,6 +1,6 @@
 /** Worker thread body: replays the cases it is sent, one at a time. */
 import {parentPort} from 'node:worker_threads'
-import {corpusPaths} from '../golden/corpus.js'
+import {corpusPaths} from '../corpus/corpus.js'
 import {replayCaseSafely, type WorkerRequest} from './pool.js'
 
 parentPort?.on('message', async (req: WorkerRequest) => {

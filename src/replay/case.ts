@@ -3,8 +3,8 @@
  * per-device model-vs-kernel verdicts.
  */
 import type {CaseReplayResult, DeviceVerdict} from '../golden/check.js'
-import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../golden/corpus.js'
-import {GOLDEN_SCHEMA_VERSION, type GoldenDocument} from '../golden/golden-file.js'
+import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../corpus/corpus.js'
+import {GOLDEN_SCHEMA_VERSION, type GoldenDocument, goldenDevice} from '../golden/golden-file.js'
 import type {InputFormat} from '../ingest/sniff.js'
 import {formatWarning} from '../util/errors.js'
 import {checkWithOracle} from './oracle.js'
@@ -27,7 +27,7 @@ export async function replayCase(paths: CorpusPaths, name: string, opts: CaseRep
   ])
   const doc: GoldenDocument = {
     header: {schema: GOLDEN_SCHEMA_VERSION, case: name, traceSha256, kernelProfile: session.profile.name},
-    devices: session.devices,
+    devices: session.devices.map(goldenDevice),
   }
   const oracle = opts.oracle ? await checkWithOracle(session, opts.oracle) : undefined
   const devices: DeviceVerdict[] = session.devices.map((d, i) => ({

@@ -2,7 +2,7 @@
  * The three-way differential: every device of a replay also runs through the kernel's own probe code
  * (the oracle harness of its profile's series), and the model's outcome is compared with it.
  */
-import {toProbeInput} from '../evidence/probe-input.js'
+import {toProbeInput} from '../model/probe-input.js'
 import {predict} from '../model/virtio-pci-probe.js'
 import {compareWithModel, formatDifferences} from '../oracle/compare.js'
 import {OraclePool} from '../oracle/pool.js'

@@ -14,7 +14,7 @@
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
 import type {CaseReplayer, CaseReport, CompareOptions} from '../golden/check.js'
-import type {CorpusPaths} from '../golden/corpus.js'
+import type {CorpusPaths} from '../corpus/corpus.js'
 import type {CaseReplayOptions} from './case.js'
 
 /** Default: one extra thread per this many cases (twice the break-even measured above), up to one per core. */

@@ -2,17 +2,21 @@
  * The replay pipeline: inputs → evidence → (for every function virtio-pci would probe) the model's
  * predicted outcome under one kernel profile → what the traced kernel did → verdict.
  */
+import {PCI_DEVICE_ID, PCI_REVISION_ID, PCI_SUBSYSTEM_ID, PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
 import {type BuildEvidenceOptions, buildEvidence} from '../evidence/build.js'
 import type {DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import type {InputFormat} from '../ingest/sniff.js'
-import {configReader} from '../evidence/probe-input.js'
-import {type KernelProfile, resolveKernelOption} from '../model/profiles.js'
-import {PCI_VENDOR_ID_REDHAT_QUMRANET} from '../model/virtio-pci-probe.js'
+import {configReader} from '../model/probe-input.js'
+import {linuxVirtioPci} from '../model/driver.js'
+import {forceLegacySetOnCmdline} from '../model/kernel-cmdline.js'
+import type {KernelProfile} from '../model/profiles.js'
 import type {QueueOutcome} from '../model/setup-vq.js'
-import {assessDevice, forceLegacyOf, profileOf} from '../outcome/assess.js'
-import type {ObservedOutcome, PredictedOutcome, SpecLint, VerdictKind} from '../outcome/types.js'
+import {assessDevice, forceLegacyOf, profileOf, resolveKernelOption} from '../outcome/assess.js'
+import type {PredictedOutcome, SpecLint} from '../model/types.js'
+import type {ObservedOutcome, VerdictKind} from '../outcome/types.js'
 import {UsageError} from '../util/errors.js'
 import {parseBdf, formatBdf} from '../util/pci-address.js'
+import {hexPadded} from '../util/hex.js'
 import {formatSource} from '../util/source.js'
 
 export interface ReplayInput {
@@ -86,9 +90,9 @@ export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}):
   const devices: DeviceReplay[] = []
   const skipped: ReplaySession['skipped'][number][] = []
   for (const dev of selectDevices(evidence, opts.device)) {
-    const vendor = configReader(dev.config).read(0x00, 2)
+    const vendor = configReader(dev.config).read(PCI_VENDOR_ID, 2)
     if (vendor.known && vendor.value !== PCI_VENDOR_ID_REDHAT_QUMRANET) {
-      skipped.push({bdf: dev.bdf, qemuDevice: dev.qemuDevice, vendorId: hex4(vendor.value)})
+      skipped.push({bdf: dev.bdf, qemuDevice: dev.qemuDevice, vendorId: hexPadded(vendor.value, 4)})
       continue
     }
     devices.push(replayDevice(dev, profile, forceLegacy.value, evidence))
@@ -97,7 +101,7 @@ export function replayEvidence(evidence: EvidenceSet, opts: ReplayOptions = {}):
 }
 
 export function replayDevice(dev: DeviceEvidence, profile: KernelProfile, forceLegacy: boolean, evidence: EvidenceSet): DeviceReplay {
-  const {result, observed, setupVq, verdict} = assessDevice(evidence, dev, profile, forceLegacy)
+  const {result, observed, setupVq, verdict} = assessDevice(evidence, dev, linuxVirtioPci(profile), forceLegacy)
   return {
     bdf: dev.bdf,
     ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}),
@@ -116,18 +120,17 @@ function pciIds(dev: DeviceEvidence): PciIds {
   const reader = configReader(dev.config)
   const field = (offset: number, width: 1 | 2) => {
     const r = reader.read(offset, width)
-    return r.known ? `0x${r.value.toString(16).padStart(width * 2, '0')}` : 'unknown'
+    return r.known ? hexPadded(r.value, width * 2) : 'unknown'
   }
   return {
-    vendorId: field(0x00, 2),
-    deviceId: field(0x02, 2),
-    revision: field(0x08, 1),
-    subsystemVendorId: field(0x2c, 2),
-    subsystemId: field(0x2e, 2),
+    vendorId: field(PCI_VENDOR_ID, 2),
+    deviceId: field(PCI_DEVICE_ID, 2),
+    revision: field(PCI_REVISION_ID, 1),
+    subsystemVendorId: field(PCI_SUBSYSTEM_VENDOR_ID, 2),
+    subsystemId: field(PCI_SUBSYSTEM_ID, 2),
   }
 }
 
-const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
 
 function selectDevices(evidence: EvidenceSet, device: string | undefined): readonly DeviceEvidence[] {
   if (device === undefined) return evidence.devices
@@ -156,6 +159,6 @@ function chooseForceLegacy(evidence: EvidenceSet, flag: boolean | undefined): Fo
   const value = forceLegacyOf(evidence, flag)
   if (flag !== undefined) return {value, source: 'flag'}
   const cmdline = evidence.cmdline
-  if (!cmdline || !/virtio[-_]pci\.force[-_]legacy/.test(cmdline.text)) return {value, source: 'default'}
+  if (!cmdline || forceLegacySetOnCmdline(cmdline.text) === undefined) return {value, source: 'default'}
   return {value, source: 'cmdline', where: formatSource(cmdline.src)}
 }

@@ -1,10 +1,23 @@
 /**
- * The capability list as it stands in the evidence, walked the plain PCI way (0x34, then each next
- * pointer) for display. This is not the kernel's walk (that is src/model/pci-core.ts): it stops at
- * the first unknown byte, notes a cycle instead of following it, and decodes virtio vendor caps.
+ * The capability list as it stands in the evidence, for display: the plain walk of
+ * src/pci/capabilities.ts (not the kernel's, which is src/model/pci-core.ts), with virtio vendor
+ * capabilities decoded.
  */
 import {knownByte, knownDword} from '../evidence/image-values.js'
 import type {ConfigImageView} from '../evidence/types.js'
+import {CapabilityWalk, type WalkEnd} from '../pci/capabilities.js'
+import {hex} from '../util/hex.js'
+import {
+  PCI_CAP_ID_VNDR,
+  PCI_CAP_LIST_NEXT,
+  VIRTIO_PCI_CAP_BAR,
+  VIRTIO_PCI_CAP_CFG_TYPE,
+  VIRTIO_PCI_CAP_LEN,
+  VIRTIO_PCI_CAP_LENGTH,
+  VIRTIO_PCI_CAP_NOTIFY_CFG,
+  VIRTIO_PCI_CAP_OFFSET,
+  VIRTIO_PCI_NOTIFY_CAP_MULT,
+} from '../pci/layout.js'
 
 export interface ChainEntry {
   readonly offset: number
@@ -26,7 +39,7 @@ export interface ChainEntry {
 export interface CapabilityChain {
   readonly entries: readonly ChainEntry[]
   /** Why the walk ended: 'end' (next 0), 'unknown' (a byte not in evidence), 'cycle', 'no-list' (status bit clear), 'bad-pointer'. */
-  readonly end: 'end' | 'unknown' | 'cycle' | 'no-list' | 'bad-pointer'
+  readonly end: WalkEnd
   readonly endDetail?: string
 }
 
@@ -52,41 +65,28 @@ export const VIRTIO_CFG_TYPE_NAMES: Record<number, string> = {
 
 const byteAt = knownByte
 const dwordAt = knownDword
+const capName = (id: number | undefined) => (id === undefined ? 'unknown' : (CAP_NAMES[id] ?? `cap ${hex(id)}`))
 
 export function walkCapabilityChain(img: ConfigImageView): CapabilityChain {
-  const status = byteAt(img, 0x06)
-  if (status === undefined) return {entries: [], end: 'unknown', endDetail: 'status register (0x06) unknown'}
-  if ((status & 0x10) === 0) return {entries: [], end: 'no-list', endDetail: 'PCI_STATUS_CAP_LIST (status bit 4) is clear'}
-  const first = byteAt(img, 0x34)
-  if (first === undefined) return {entries: [], end: 'unknown', endDetail: 'capability pointer (0x34) unknown'}
+  const walk = new CapabilityWalk((offset) => byteAt(img, offset), {requireCapList: true})
   const entries: ChainEntry[] = []
-  const seen = new Set<number>()
-  let pos = first & ~3
-  while (pos !== 0) {
-    if (pos < 0x40 || pos > 0xfc) return {entries, end: 'bad-pointer', endDetail: `pointer 0x${pos.toString(16)} outside 0x40..0xfc`}
-    if (seen.has(pos)) return {entries, end: 'cycle', endDetail: `0x${pos.toString(16)} is reached twice`}
-    seen.add(pos)
-    const id = byteAt(img, pos)
-    const next = byteAt(img, pos + 1)
-    if (id === undefined || next === undefined) {
-      entries.push({offset: pos, id, next, name: id === undefined ? 'unknown' : (CAP_NAMES[id] ?? `cap 0x${id.toString(16)}`)})
-      return {entries, end: 'unknown', endDetail: `capability header at 0x${pos.toString(16)} unknown`}
-    }
-    entries.push({offset: pos, id, next, name: CAP_NAMES[id] ?? `cap 0x${id.toString(16)}`, virtio: id === 0x09 ? decodeVirtio(img, pos) : undefined})
-    pos = next & ~3
+  for (const {offset, id} of walk) {
+    const next = byteAt(img, offset + PCI_CAP_LIST_NEXT)
+    const virtio = id === PCI_CAP_ID_VNDR && next !== undefined ? decodeVirtio(img, offset) : undefined
+    entries.push({offset, id, next, name: capName(id), virtio})
   }
-  return {entries, end: 'end'}
+  return {entries, end: walk.end, ...(walk.endDetail === undefined ? {} : {endDetail: walk.endDetail})}
 }
 
 function decodeVirtio(img: ConfigImageView, pos: number): ChainEntry['virtio'] {
-  const cfgType = byteAt(img, pos + 3)
+  const cfgType = byteAt(img, pos + VIRTIO_PCI_CAP_CFG_TYPE)
   return {
-    capLen: byteAt(img, pos + 2),
+    capLen: byteAt(img, pos + VIRTIO_PCI_CAP_LEN),
     cfgType,
     cfgTypeName: cfgType === undefined ? undefined : (VIRTIO_CFG_TYPE_NAMES[cfgType] ?? 'reserved'),
-    bar: byteAt(img, pos + 4),
-    offset: dwordAt(img, pos + 8),
-    length: dwordAt(img, pos + 12),
-    notifyOffMultiplier: cfgType === 2 ? dwordAt(img, pos + 16) : undefined,
+    bar: byteAt(img, pos + VIRTIO_PCI_CAP_BAR),
+    offset: dwordAt(img, pos + VIRTIO_PCI_CAP_OFFSET),
+    length: dwordAt(img, pos + VIRTIO_PCI_CAP_LENGTH),
+    notifyOffMultiplier: cfgType === VIRTIO_PCI_CAP_NOTIFY_CFG ? dwordAt(img, pos + VIRTIO_PCI_NOTIFY_CAP_MULT) : undefined,
   }
 }

@@ -4,13 +4,14 @@
  * and the kernel's messages.
  */
 import type {BarEvidence, DeviceEvidence, EvidenceSet} from '../evidence/types.js'
+import {hex} from '../util/hex.js'
 import {formatSource} from '../util/source.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {type CapabilityChain, walkCapabilityChain} from './capability-chain.js'
 import {renderHexdump} from './hexdump.js'
 import {renderTable} from './table.js'
 
-const hex = (n: number | undefined) => (n === undefined ? '?' : `0x${n.toString(16)}`)
+const hexOrUnknown = (n: number | undefined) => (n === undefined ? '?' : hex(n))
 
 const STATUS_BITS: [number, string][] = [
   [1, 'ACKNOWLEDGE'],
@@ -33,7 +34,7 @@ export function barRows(bars: readonly BarEvidence[]): string[][] {
     if (b.upperHalfOf !== undefined) return [String(b.index), `upper half of BAR ${b.upperHalfOf}`, '', '', '', b.how.join(', ')]
     if (b.size === 0) return [String(b.index), 'not implemented', '', '', '', b.how.join(', ')]
     const kind = b.kind === undefined ? 'unknown' : b.kind === 'io' ? 'I/O' : `mem${b.is64 ? ' 64-bit' : ''}${b.prefetchable ? ' pref' : ''}`
-    return [String(b.index), kind, hex(b.addr), b.size === undefined ? 'unknown' : hex(b.size), b.sources[0] ? formatSource(b.sources[0]) : '', b.how.join(', ')]
+    return [String(b.index), kind, hexOrUnknown(b.addr), b.size === undefined ? 'unknown' : hex(b.size), b.sources[0] ? formatSource(b.sources[0]) : '', b.how.join(', ')]
   })
 }
 
@@ -41,9 +42,9 @@ export function renderCapabilityChain(chain: CapabilityChain): string[] {
   const lines = chain.entries.map((c) => {
     const v = c.virtio
     const virtio = v
-      ? ` ${v.cfgTypeName ?? '?'} (cfg_type ${v.cfgType ?? '?'}) bar ${v.bar ?? '?'} offset ${hex(v.offset)} length ${hex(v.length)} cap_len ${v.capLen ?? '?'}${v.notifyOffMultiplier !== undefined ? ` multiplier ${hex(v.notifyOffMultiplier)}` : ''}`
+      ? ` ${v.cfgTypeName ?? '?'} (cfg_type ${v.cfgType ?? '?'}) bar ${v.bar ?? '?'} offset ${hexOrUnknown(v.offset)} length ${hexOrUnknown(v.length)} cap_len ${v.capLen ?? '?'}${v.notifyOffMultiplier !== undefined ? ` multiplier ${hex(v.notifyOffMultiplier)}` : ''}`
       : ''
-    return `${hex(c.offset)} ${c.name}${virtio} -> next ${hex(c.next)}`
+    return `${hex(c.offset)} ${c.name}${virtio} -> next ${hexOrUnknown(c.next)}`
   })
   if (chain.end !== 'end') lines.push(`(walk stopped: ${chain.endDetail ?? chain.end})`)
   return lines.length ? lines : ['(none)']
@@ -59,7 +60,7 @@ function renderDevice(d: DeviceEvidence): string[] {
   const chain = walkCapabilityChain(d.config)
   out.push(...renderHexdump(d.config, chain.entries).map((l) => `    ${l}`))
   out.push('  BARs:', ...renderTable(['bar', 'type', 'address', 'size', 'first evidence', 'from'], barRows(d.bars)).map((l) => `    ${l}`))
-  if (d.expansionRom) out.push(`  expansion ROM: address ${hex(d.expansionRom.addr)}, size ${hex(d.expansionRom.size)} (${d.expansionRom.how.join(', ')})`)
+  if (d.expansionRom) out.push(`  expansion ROM: address ${d.expansionRom.addr === undefined ? 'unknown' : hex(d.expansionRom.addr)}, size ${d.expansionRom.size === undefined ? 'unknown' : hex(d.expansionRom.size)} (${d.expansionRom.how.join(', ')})`)
   out.push('  capabilities:', ...renderCapabilityChain(chain).map((l) => `    ${l}`))
   if (d.kernelDriver) out.push(`  kernel driver in use: ${d.kernelDriver.name}  (${formatSource(d.kernelDriver.src)})`)
   if (d.kernelModules) out.push(`  kernel modules: ${d.kernelModules.names.join(', ')}  (${formatSource(d.kernelModules.src)})`)
@@ -128,7 +129,7 @@ export function evidenceToJson(evidence: EvidenceSet): unknown {
         messages: d.messages.map((m) => ({text: m.text, source: formatSource(m.src)})),
         kernelDriver: d.kernelDriver && {name: d.kernelDriver.name, source: formatSource(d.kernelDriver.src)},
         kernelModules: d.kernelModules && {names: d.kernelModules.names, source: formatSource(d.kernelModules.src)},
-        expansionRom: d.expansionRom && {...d.expansionRom, addr: hex(d.expansionRom.addr), size: hex(d.expansionRom.size), sources: d.expansionRom.sources.map(formatSource)},
+        expansionRom: d.expansionRom && {...d.expansionRom, addr: d.expansionRom.addr === undefined ? 'unknown' : hex(d.expansionRom.addr), size: d.expansionRom.size === undefined ? 'unknown' : hex(d.expansionRom.size), sources: d.expansionRom.sources.map(formatSource)},
       }
     }),
     warnings: evidence.warnings.map((w) => ({...w, source: w.source && formatSource(w.source)})),

@@ -4,7 +4,7 @@
  * bytes below 0x100).
  */
 import type {DeviceEvidence} from '../evidence/types.js'
-import type {PredictedOutcome} from '../outcome/types.js'
+import type {PredictedOutcome} from '../model/types.js'
 import type {Fix} from './advice.js'
 
 const CONVENTIONAL = 0x100

@@ -4,7 +4,8 @@
  */
 import type {DeviceOracleCheck} from '../replay/oracle.js'
 import type {DeviceEvidence} from '../evidence/types.js'
-import type {CheckId, DecisionStep, ReadFact, SpecLint, VerdictKind} from '../outcome/types.js'
+import type {CheckId, CheckStep, ReadFact, SpecLint} from '../model/types.js'
+import type {VerdictKind} from '../outcome/types.js'
 import {type CapabilityChain, walkCapabilityChain} from '../report/capability-chain.js'
 import {renderHexdump} from '../report/hexdump.js'
 import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
@@ -15,7 +16,7 @@ import {missingEvidenceFix} from './missing-evidence.js'
 export interface TriageFailure {
   readonly fn: string
   readonly rule: string
-  readonly check?: CheckId
+  readonly check: CheckId
   readonly detail?: string
   readonly kernelSource?: string
   /** Every value the failing check read (with its evidence lines). */
@@ -45,10 +46,10 @@ export interface TriageReport {
   /** The check that ended the probe (absent when it succeeded). */
   readonly failure?: TriageFailure
   /** Checks that failed earlier and made the driver fall back (modern → legacy, or the reverse). */
-  readonly fallbacks: readonly DecisionStep[]
+  readonly fallbacks: readonly CheckStep[]
   /** Checks that failed after the decisive one and explain nothing more (the legacy driver declining a
    * modern-only device id once the modern probe has failed). */
-  readonly laterFailures: readonly DecisionStep[]
+  readonly laterFailures: readonly CheckStep[]
   readonly dmesg: TriageDmesg
   readonly verdict: {readonly kind: VerdictKind; readonly reason?: string}
   readonly lints: readonly SpecLint[]
@@ -65,12 +66,12 @@ export function triageSession(session: ReplaySession): TriageReport[] {
 
 export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, kernelReason: string): TriageReport {
   const o = device.predicted
-  const checks = o.path.filter((s) => s.result === 'fail' && s.check !== undefined)
+  const checks = o.path.filter((s): s is CheckStep => s.check !== undefined)
   const decisive = o.rc === '0' ? undefined : decisiveCheck(checks)
   const at = decisive ? checks.indexOf(decisive) : checks.length
   const fallbacks = checks.slice(0, at)
   const laterFailures = decisive ? checks.slice(at + 1) : []
-  const failure = decisive ? toFailure(decisive, o.messages, o.path) : undefined
+  const failure = decisive ? toFailure(decisive) : undefined
   const chain = walkCapabilityChain(evidence.config)
   const verdictKind = o.rc === '0' && device.verdict === 'agree' ? 'agree' : device.verdict
   return {
@@ -87,7 +88,7 @@ export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, ker
       disagreementFix(device) ??
         (decisive?.check === 'evidence.unknown'
           ? missingEvidenceFix(o, evidence, device.observed !== undefined && device.observed.messagesKnown !== false)
-          : adviceFor(decisive, failure?.reads ?? [], o, fallbacks)),
+          : adviceFor(decisive, o, fallbacks)),
       device,
     ),
     hexdump: renderHexdump(evidence.config, chain.entries),
@@ -100,68 +101,21 @@ export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, ker
  * driver's device-id check run as the automatic fallback of a failed modern probe. A modern-only or
  * out-of-range id can never pass it, so the modern failure before it is what needs fixing.
  */
-export function decisiveCheck(checks: readonly DecisionStep[]): DecisionStep | undefined {
+export function decisiveCheck(checks: readonly CheckStep[]): CheckStep | undefined {
   const last = checks[checks.length - 1]
   if (last?.check === 'legacy.device-id' && checks.length > 1) return checks[checks.length - 2]
   return last
 }
 
-/**
- * The values a failing check rests on. Map checks and the cycle check carry their own reads; checks
- * that test a value read earlier (ids and revision cached at enumeration, capabilities looked up
- * before the test) get the reads of the steps that produced it.
- */
-export function failureReads(step: DecisionStep, path: readonly DecisionStep[]): readonly ReadFact[] {
-  const before = path.slice(0, path.indexOf(step))
-  if (step.check?.startsWith('map.')) return mapCallReads(step, before)
-  if (step.reads.length > 0) return step.reads
-  const readsWhere = (keep: (r: ReadFact) => boolean) => before.flatMap((s) => s.reads.filter(keep))
-  const lookups = (which: (s: DecisionStep) => boolean) => before.filter((s) => s.fn === 'virtio_pci_find_capability' && which(s)).flatMap((s) => s.reads)
-  switch (step.check) {
-    case 'match.vendor':
-    case 'modern.device-id':
-    case 'legacy.device-id':
-      return readsWhere((r) => /PCI_(VENDOR|DEVICE)_ID/.test(r.what))
-    case 'legacy.revision':
-      return readsWhere((r) => r.what === 'PCI_REVISION_ID')
-    case 'modern.no-common':
-      return lookups((s) => s.rule.startsWith('common:'))
-    case 'modern.missing-caps':
-      return lookups((s) => /^(isr|notify):/.test(s.rule) && (s.detail ?? '').startsWith('no usable'))
-    default:
-      return step.reads
-  }
-}
-
-/** A map check tests bar, offset and length read once at the start of the same map call: the reads
- * of the earlier steps of that call (same function, same structure), then the check's own. */
-function mapCallReads(step: DecisionStep, before: readonly DecisionStep[]): readonly ReadFact[] {
-  const prefix = step.rule.slice(0, step.rule.indexOf(':') + 1)
-  let start = before.length
-  while (start > 0 && before[start - 1]!.fn === step.fn && before[start - 1]!.rule.startsWith(prefix) && before[start - 1]!.result === 'pass') start--
-  return [...before.slice(start).flatMap((s) => s.reads), ...step.reads]
-}
-
-const MESSAGE_OF_CHECK: Partial<Record<CheckId, RegExp>> = {
-  'modern.no-common': /virtio_pci: leaving for legacy driver$/,
-  'legacy.revision': /^virtio_pci: expected ABI version \d+, got \d+$/,
-}
-
-function toFailure(step: DecisionStep, messages: readonly string[], path: readonly DecisionStep[]): TriageFailure {
-  // The message a failing check prints is its detail (map checks) or appears in it (missing caps);
-  // the two checks whose detail does not carry it are known by their kernel text.
-  const known = step.check ? MESSAGE_OF_CHECK[step.check] : undefined
-  const message = messages.find((m) =>
-    known ? known.test(m) : step.detail !== undefined && (m.endsWith(step.detail) || step.detail.startsWith(m.replace(/^virtio-pci [0-9a-f:.]+: /, ''))),
-  )
+function toFailure(step: CheckStep): TriageFailure {
   return {
     fn: step.fn,
     rule: step.rule,
-    ...(step.check ? {check: step.check} : {}),
+    check: step.check,
     ...(step.detail ? {detail: step.detail} : {}),
     ...(step.kernelSource ? {kernelSource: step.kernelSource} : {}),
-    reads: failureReads(step, path),
-    ...(message ? {message} : {}),
+    reads: step.basis,
+    ...(step.message ? {message: step.message} : {}),
   }
 }
 

@@ -2,7 +2,7 @@
  * Logging: pino to stderr. On a TTY it goes through pino-pretty (synchronously, so nothing is lost
  * at exit); otherwise plain JSON lines. Level from --log-level or PROBEDIFF_LOG_LEVEL (default warn).
  */
-import {pino, type Logger, type Level} from 'pino'
+import {pino, type Logger} from 'pino'
 import {createRequire} from 'node:module'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -32,5 +32,3 @@ function defaultLevel(): LogLevel {
 export function log(): Logger {
   return current ?? createLogger()
 }
-
-export type {Level}

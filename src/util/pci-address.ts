@@ -22,7 +22,3 @@ export function parseBdf(text: string): PciAddress | undefined {
   if (slot > 0x1f) return undefined
   return {domain: m[1] ? Number.parseInt(m[1], 16) : 0, bus: Number.parseInt(m[2]!, 16), slot, func: Number(m[4])}
 }
-
-export function bdfKey(a: PciAddress): string {
-  return formatBdf(a)
-}

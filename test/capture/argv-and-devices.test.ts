@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {forceLegacyIn, shellQuote} from '../../src/capture/case-record.js'
+import {shellQuote} from '../../src/capture/case-record.js'
 import {driversFor, parseDeviceArgs} from '../../src/capture/devices.js'
 import {EVENT_SETS} from '../../src/capture/events.js'
 import {BASE_APPEND, buildQemuArgv, fullAppend, type QemuInvocation, recordedArgv} from '../../src/capture/qemu-argv.js'
@@ -72,16 +72,6 @@ describe('device arguments', () => {
 })
 
 describe('case record helpers', () => {
-  it('reads virtio_pci.force_legacy like the kernel parses a bool', () => {
-    expect(forceLegacyIn('console=ttyS0 virtio_pci.force_legacy=1')).toBe(true)
-    expect(forceLegacyIn('virtio-pci.force_legacy=Y')).toBe(true)
-    expect(forceLegacyIn('virtio_pci.force_legacy')).toBe(true)
-    expect(forceLegacyIn('virtio_pci.force_legacy=on')).toBe(true)
-    expect(forceLegacyIn('virtio_pci.force_legacy=0')).toBe(false)
-    expect(forceLegacyIn('virtio_pci.force_legacy=1 virtio_pci.force_legacy=n')).toBe(false)
-    expect(forceLegacyIn('console=ttyS0')).toBe(false)
-  })
-
   it('quotes shell words only where needed', () => {
     expect(shellQuote('virtio-net-pci,disable-legacy=on')).toBe('virtio-net-pci,disable-legacy=on')
     expect(shellQuote('a b')).toBe("'a b'")

@@ -25,7 +25,7 @@ vi.mock('../../src/model/profiles.js', async (importOriginal) => {
   return {
     ...real,
     profileFor: (...args: Parameters<typeof real.profileFor>) => mutate(real.profileFor(...args)),
-    resolveKernelOption: (spec: string) => mutate(real.resolveKernelOption(spec)),
+    resolveRelease: (spec: string) => mutate(real.resolveRelease(spec)),
   }
 })
 

@@ -13,7 +13,7 @@ import {join, relative} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import Ingest from '../../src/commands/ingest.js'
 import Replay from '../../src/commands/replay.js'
-import {caseInputs, corpusPaths, listCases, readCaseMeta} from '../../src/golden/corpus.js'
+import {caseInputs, corpusPaths, listCases, readCaseMeta} from '../../src/corpus/corpus.js'
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 const FIXTURE = join(PROJECT_ROOT, 'test/fixtures/corpus-output-digests.json')

@@ -5,7 +5,7 @@
 import {fileURLToPath} from 'node:url'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
-import {configReader, toProbeInput} from '../../src/evidence/probe-input.js'
+import {configReader, toProbeInput} from '../../src/model/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../../src/evidence/types.js'
 import {capabilityOffsets} from '../../src/evidence/virtio-layout.js'
 

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {forceLegacyFromCmdline} from '../../src/model/kernel-cmdline.js'
+import {forceLegacyFromCmdline, forceLegacySetOnCmdline} from '../../src/model/kernel-cmdline.js'
 import {predict} from '../../src/model/virtio-pci-probe.js'
 import {virtioTypeName} from '../../src/model/virtio-ids.js'
 import {ConfigBuilder, MODERN_BARS, TRANSITIONAL_BARS, input, qemuModern, qemuTransitional} from './builders.js'
@@ -19,6 +19,12 @@ describe('virtio_pci.force_legacy on the kernel command line', () => {
     ['virtio_pci.force_legacy=', false],
   ])('%s -> %s', (cmdline, expected) => {
     expect(forceLegacyFromCmdline(cmdline)).toBe(expected)
+  })
+
+  it('says whether the command line sets it at all (a rejected value does not)', () => {
+    expect(forceLegacySetOnCmdline('console=ttyS0')).toBeUndefined()
+    expect(forceLegacySetOnCmdline('virtio_pci.force_legacy=bogus')).toBeUndefined()
+    expect(forceLegacySetOnCmdline('virtio_pci.force_legacy=0')).toBe(false)
   })
 })
 

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {formatVersion, kv, parseDebianBanner, parseRelease} from '../../src/model/kernel-version.js'
-import {PROFILE_NAMES, describeModelledRange, profileByName, profileFor, resolveKernelOption, rulesAt} from '../../src/model/profiles.js'
+import {PROFILE_NAMES, ReleaseOutOfRange, describeModelledRange, profileByName, profileFor, rulesAt} from '../../src/model/profiles.js'
+import {resolveKernelOption} from '../../src/outcome/assess.js'
 import {UsageError} from '../../src/util/errors.js'
 
 describe('kernel release strings', () => {
@@ -29,7 +30,8 @@ describe('profileFor: every release replays with its own rules (no snapping to a
     ['6.6.9', '6.6', '6.6.9'],
     ['6.11.2', '6.11', '6.11.2'],
     ['6.13.1', '6.13', '6.13.1'],
-    ['7.2.0', 'mainline', '7.2.0'],
+    ['7.2.0', '7.2', '7.2.0'],
+    ['7.3.0', 'mainline', '7.3.0'],
     ['6.18.3', '6.18', '6.18.3'],
     ['5.19.0', '5.19', '5.19.0'],
     ['5.4.286', '5.4', '5.4.286'],
@@ -57,10 +59,10 @@ describe('profileFor: every release replays with its own rules (no snapping to a
   })
 
   it('a release outside the modelled range is an error naming the range', () => {
-    expect(describeModelledRange()).toBe('5.4 to 7.2.x')
-    expect(() => profileFor('4.19.0-27-amd64')).toThrow(/outside the modelled range 5\.4 to 7\.2\.x/)
-    expect(() => profileFor('7.3.1')).toThrow(UsageError)
-    expect(() => resolveKernelOption('5.3.18')).toThrow(/^--kernel 5\.3\.18: outside the modelled range 5\.4 to 7\.2\.x/)
+    expect(describeModelledRange()).toBe('5.4 to 7.3.x')
+    expect(() => profileFor('4.19.0-27-amd64')).toThrow(/outside the modelled range 5\.4 to 7\.3\.x/)
+    expect(() => profileFor('7.4.1')).toThrow(ReleaseOutOfRange)
+    expect(() => resolveKernelOption('5.3.18')).toThrow(/^--kernel 5\.3\.18: outside the modelled range 5\.4 to 7\.3\.x/)
   })
 
   it('a banner refines the 6.1 rules to the running sublevel: 6.1.55 still maps common with 56 bytes', () => {

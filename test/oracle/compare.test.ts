@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import type {PredictedOutcome} from '../../src/outcome/types.js'
+import type {PredictedOutcome} from '../../src/model/types.js'
 import {compareWithModel, formatDifferences} from '../../src/oracle/compare.js'
 import type {OracleResult} from '../../src/oracle/result.js'
 

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {EvidenceSet} from '../../src/evidence/types.js'
+import {linuxVirtioPci} from '../../src/model/driver.js'
 import {profileByName} from '../../src/model/profiles.js'
 import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
 import {UsageError} from '../../src/util/errors.js'
@@ -29,7 +30,7 @@ describe('assessDevice: one device through model, observed side and verdict', ()
 
   it('a static dump without a kernel log has no observed side: undetermined', () => {
     const dev = device({traced: false})
-    const a = assessDevice(set({devices: [dev]}), dev, profileByName('6.1')!, false)
+    const a = assessDevice(set({devices: [dev]}), dev, linuxVirtioPci(profileByName('6.1')!), false)
     expect(a.observed).toBeUndefined()
     expect(a.verdict.kind).toBe('undetermined')
     expect(a.result.predicted.rc).toBe('undetermined')

@@ -8,6 +8,7 @@ import {existsSync, readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
+import {linuxVirtioPci} from '../../src/model/driver.js'
 import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
 
 const root = fileURLToPath(new URL('../../traces/', import.meta.url))
@@ -40,8 +41,8 @@ describe('the shipped corpus of real captures', () => {
     for (const d of full.devices.filter((x) => x.traced)) {
       const fromLog = logOnly.devices.find((x) => x.bdf === d.bdf)
       if (!fromLog) continue
-      const traced = assessDevice(full, d, profile, forceLegacy).observed!
-      const logged = assessDevice(logOnly, fromLog, profile, forceLegacy).observed!
+      const traced = assessDevice(full, d, linuxVirtioPci(profile), forceLegacy).observed!
+      const logged = assessDevice(logOnly, fromLog, linuxVirtioPci(profile), forceLegacy).observed!
       if (logged.transport !== 'unknown' && traced.transport !== 'unknown') {
         expect({bdf: d.bdf, transport: logged.transport, why: logged.transportEvidence}).toEqual({bdf: d.bdf, transport: traced.transport, why: logged.transportEvidence})
         determined++
@@ -72,7 +73,7 @@ describe('the shipped corpus of real captures', () => {
     expect(profile.name).toBe(name.slice(1).split('-')[0])
     const forceLegacy = forceLegacyOf(ev)
     expect(forceLegacy).toBe(name.includes('force-legacy'))
-    const assessed = ev.devices.map((d) => ({d, ...assessDevice(ev, d, profile, forceLegacy)}))
+    const assessed = ev.devices.map((d) => ({d, ...assessDevice(ev, d, linuxVirtioPci(profile), forceLegacy)}))
     const virtio = assessed.filter((a) => a.result.predicted.driverMatched)
     expect(virtio.length).toBeGreaterThan(0)
     for (const {d, result, verdict: v, setupVq} of virtio) {

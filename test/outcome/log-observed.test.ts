@@ -7,6 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
 import type {EvidenceSet} from '../../src/evidence/types.js'
 import {bdfOfPathNetdevName, parseVirtioDeviceLine} from '../../src/ingest/kmsg-lines.js'
+import {linuxVirtioPci} from '../../src/model/driver.js'
 import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
 import {linkVirtioIndexes} from '../../src/outcome/log-observed.js'
 
@@ -16,7 +17,7 @@ const logOf = (name: string) => buildEvidence([{path: `${traces}${name}/dmesg.tx
 
 function observedOf(set: EvidenceSet, bdf: string) {
   const dev = set.devices.find((d) => d.bdf === bdf)!
-  return assessDevice(set, dev, profileOf(set)!, forceLegacyOf(set))
+  return assessDevice(set, dev, linuxVirtioPci(profileOf(set)!), forceLegacyOf(set))
 }
 
 describe('virtio device lines', () => {
@@ -94,10 +95,10 @@ describe('dmesg alone as the observed side (real guest logs)', () => {
   it('lspci -k "Kernel driver in use: virtio-pci" says the probe returned 0; the log, with no "leaving" line, says modern', async () => {
     const set = await logOf('k6.1-pc-modern-only')
     const dev = set.devices.find((d) => d.bdf === '0000:00:02.0')!
-    expect(assessDevice(set, dev, profileOf(set)!, false).observed!.acknowledgedKnown).toBe(false)
+    expect(assessDevice(set, dev, linuxVirtioPci(profileOf(set)!), false).observed!.acknowledgedKnown).toBe(false)
     // The fact set by hand, in the shape the lspci -k parser gives it (`Kernel driver in use: virtio-pci`).
     const bound = {...dev, kernelDriver: {name: 'virtio-pci', src: {file: 'lspci.txt', line: 12}}}
-    const o = assessDevice(set, bound, profileOf(set)!, false).observed!
+    const o = assessDevice(set, bound, linuxVirtioPci(profileOf(set)!), false).observed!
     expect(o).toMatchObject({transport: 'modern', acknowledged: true})
     expect(o.acknowledgedEvidence).toContain('Kernel driver in use: virtio-pci')
   })

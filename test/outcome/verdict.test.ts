@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import type {ObservedOutcome, PredictedOutcome} from '../../src/outcome/types.js'
+import type {PredictedOutcome} from '../../src/model/types.js'
+import type {ObservedOutcome} from '../../src/outcome/types.js'
 import {verdict} from '../../src/outcome/verdict.js'
 
 const BDF = '0000:00:03.0'

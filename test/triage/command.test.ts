@@ -35,6 +35,6 @@ describe('--kernel: a release replays with its own rules; outside the modelled r
     const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--kernel', '4.19.0'])
     expect(r.exitCode).toBe(2)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
-    expect(r.stderr).toContain('--kernel 4.19.0: outside the modelled range 5.4 to 7.2.x')
+    expect(r.stderr).toContain('--kernel 4.19.0: outside the modelled range 5.4 to 7.3.x')
   })
 })

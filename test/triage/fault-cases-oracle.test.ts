@@ -5,8 +5,8 @@
  */
 import {afterAll, describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
-import {toProbeInput} from '../../src/evidence/probe-input.js'
-import {corpusPaths, caseInputs, readCaseMeta} from '../../src/golden/corpus.js'
+import {toProbeInput} from '../../src/model/probe-input.js'
+import {corpusPaths, caseInputs, readCaseMeta} from '../../src/corpus/corpus.js'
 import {profileByName} from '../../src/model/profiles.js'
 import {predict} from '../../src/model/virtio-pci-probe.js'
 import {compareWithModel, formatDifferences} from '../../src/oracle/compare.js'

@@ -4,7 +4,7 @@
  */
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
-import {renderTriageText} from '../../src/report/triage-report.js'
+import {renderTriageText} from '../../src/triage/report.js'
 import {replayInputs} from '../../src/replay/replay.js'
 import {type TriageReport, triageSession} from '../../src/triage/triage.js'
 

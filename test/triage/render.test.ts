@@ -4,7 +4,7 @@
  * hold the same facts as a table, escaped.
  */
 import {describe, expect, it} from 'vitest'
-import {renderTriageMarkdown, renderTriageText, TEXT_WIDTH, triageToJson} from '../../src/report/triage-report.js'
+import {renderTriageMarkdown, renderTriageText, TEXT_WIDTH, triageToJson} from '../../src/triage/report.js'
 import type {TriageReport} from '../../src/triage/triage.js'
 import {FAULT_CASES} from './fault-cases.js'
 import {triageCase} from './triage-case.js'

@@ -1,5 +1,5 @@
 /** Triage of one corpus case in process, the way `probediff triage CASE` does it. */
-import {caseInputs, corpusPaths, readCaseMeta} from '../../src/golden/corpus.js'
+import {caseInputs, corpusPaths, readCaseMeta} from '../../src/corpus/corpus.js'
 import type {InputFormat} from '../../src/ingest/index.js'
 import {replayInputs} from '../../src/replay/replay.js'
 import {type TriageReport, triageSession} from '../../src/triage/triage.js'

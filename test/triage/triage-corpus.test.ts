@@ -5,7 +5,7 @@
  * Every expectation below was checked by hand against the kernel sources named in each case.json.
  */
 import {describe, expect, it} from 'vitest'
-import type {CheckId, ReadFact} from '../../src/outcome/types.js'
+import type {CheckId, ReadFact} from '../../src/model/types.js'
 import type {FixSide} from '../../src/triage/advice.js'
 import type {TriageReport} from '../../src/triage/triage.js'
 import {FAULT_CASES} from './fault-cases.js'

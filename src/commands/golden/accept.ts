@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {corpusPaths} from '../../golden/corpus.js'
+import {corpusPaths} from '../../corpus/corpus.js'
 import {acceptPending} from '../../golden/pending.js'
 import {BaseCommand} from '../base.js'
 import {rootFlag} from '../../cli/corpus-flags.js'

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {corpusPaths} from '../../golden/corpus.js'
+import {corpusPaths} from '../../corpus/corpus.js'
 import {pendingDiff} from '../../golden/pending.js'
 import {sanitizeForTerminal, useColor} from '../../util/terminal.js'
 import {BaseCommand} from '../base.js'

@@ -1,4 +1,4 @@
-import {corpusPaths} from '../../golden/corpus.js'
+import {corpusPaths} from '../../corpus/corpus.js'
 import {pruneObsolete} from '../../golden/pending.js'
 import {BaseCommand} from '../base.js'
 import {rootFlag} from '../../cli/corpus-flags.js'

@@ -1,6 +1,6 @@
 import {createInterface} from 'node:readline/promises'
 import {Flags} from '@oclif/core'
-import {corpusPaths} from '../../golden/corpus.js'
+import {corpusPaths} from '../../corpus/corpus.js'
 import {acceptPending, listPending, pendingDiff, rejectPending} from '../../golden/pending.js'
 import {UsageError} from '../../util/errors.js'
 import {sanitizeForTerminal, useColor} from '../../util/terminal.js'

@@ -4,7 +4,7 @@
  * Where the kernel code reads a byte the input lacks but the model decided anyway, the unknown bytes
  * are filled in (with the true bytes and with random ones) and the model's answer must hold for all.
  */
-import type {PredictedOutcome} from '../../outcome/types.js'
+import type {PredictedOutcome} from '../../model/types.js'
 import {predict} from '../../model/virtio-pci-probe.js'
 import type {KernelProfile} from '../../model/profiles.js'
 import {compareWithModel, type OracleDifference} from '../compare.js'

@@ -3,6 +3,8 @@
  * with helpers to walk and rewrite the capability list. Converts to the model's ProbeInput.
  */
 import type {ConfigRead, ProbeInput, ResourceFacts} from '../../model/input.js'
+import {CapabilityWalk} from '../../pci/capabilities.js'
+import {PCI_CAPABILITY_LIST, PCI_CAP_LIST_NEXT} from '../../pci/layout.js'
 
 export interface BarFacts {
   type: 'io' | 'mem' | 'none'
@@ -22,11 +24,6 @@ export interface ConfigImage {
   forceLegacy: boolean
   bdf: string
 }
-
-export const PCI_STATUS = 0x06
-export const PCI_STATUS_CAP_LIST = 0x10
-export const PCI_CAPABILITY_LIST = 0x34
-export const PCI_CAP_ID_VNDR = 0x09
 
 export function emptyImage(): ConfigImage {
   return {
@@ -58,24 +55,17 @@ export function get(img: ConfigImage, off: number, width: 1 | 2 | 4): number {
   return v
 }
 
-/** Capability positions as the PCI core walks them (stops at a repeat, < 0x40, or after 48 steps). */
+/** Capability positions in list order, whatever the status bit says (the plain walk: it stops at a
+ * repeat or below 0x40). */
 export function capChain(img: ConfigImage): number[] {
-  const out: number[] = []
-  let pos = img.bytes[PCI_CAPABILITY_LIST]! & ~3
-  const seen = new Set<number>()
-  while (pos >= 0x40 && !seen.has(pos) && out.length < 48) {
-    seen.add(pos)
-    out.push(pos)
-    pos = img.bytes[pos + 1]! & ~3
-  }
-  return out
+  return [...new CapabilityWalk((offset) => img.bytes[offset])].map((c) => c.offset)
 }
 
 /** Rewrites the next pointers so the list is exactly `chain` (0x34 points at the first). */
 export function setChain(img: ConfigImage, chain: readonly number[]): void {
   img.bytes[PCI_CAPABILITY_LIST] = chain[0] ?? 0
   chain.forEach((pos, i) => {
-    img.bytes[pos + 1] = chain[i + 1] ?? 0
+    img.bytes[pos + PCI_CAP_LIST_NEXT] = chain[i + 1] ?? 0
   })
 }
 

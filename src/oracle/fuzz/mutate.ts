@@ -4,7 +4,8 @@
  * length, multiplier), the ids, revision, status bit, the BARs, force_legacy and unknown bytes.
  * Plus fully random images. All randomness comes from a seeded generator.
  */
-import {type BarFacts, type ConfigImage, PCI_CAPABILITY_LIST, PCI_STATUS, PCI_STATUS_CAP_LIST, capChain, cloneImage, emptyImage, get, put, setChain} from './image.js'
+import {PCI_CAPABILITY_LIST, PCI_STATUS, PCI_STATUS_CAP_LIST} from '../../pci/layout.js'
+import {type BarFacts, type ConfigImage, capChain, cloneImage, emptyImage, get, put, setChain} from './image.js'
 
 export type Rng = () => number
 

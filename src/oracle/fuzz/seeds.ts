@@ -2,13 +2,17 @@
  * Seed config spaces laid out the way QEMU 7.2's virtio-pci lays them out (shared reference
  * qemu-tracing-and-virtio-pci.md): caps placed from 0x40 up, each new one at the head of the list.
  */
-import {type ConfigImage, PCI_CAPABILITY_LIST, PCI_STATUS, PCI_STATUS_CAP_LIST, emptyImage, put, setChain} from './image.js'
-
-export const VIRTIO_PCI_CAP_COMMON_CFG = 1
-export const VIRTIO_PCI_CAP_NOTIFY_CFG = 2
-export const VIRTIO_PCI_CAP_ISR_CFG = 3
-export const VIRTIO_PCI_CAP_DEVICE_CFG = 4
-export const VIRTIO_PCI_CAP_PCI_CFG = 5
+import {
+  PCI_CAPABILITY_LIST,
+  PCI_STATUS,
+  PCI_STATUS_CAP_LIST,
+  VIRTIO_PCI_CAP_COMMON_CFG,
+  VIRTIO_PCI_CAP_DEVICE_CFG,
+  VIRTIO_PCI_CAP_ISR_CFG,
+  VIRTIO_PCI_CAP_NOTIFY_CFG,
+  VIRTIO_PCI_CAP_PCI_CFG,
+} from '../../pci/layout.js'
+import {type ConfigImage, emptyImage, put, setChain} from './image.js'
 
 interface VirtioCap {
   cfgType: number

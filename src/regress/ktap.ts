@@ -4,9 +4,9 @@
  * diagnostics. KTAP follows the kernel's Documentation/dev-tools/ktap.rst (version 1; subtests
  * indented by four spaces, as KUnit prints them).
  */
-import type {RegressChange, RegressResult} from '../regress/regress.js'
-import {escapeXml} from './junit.js'
-import {summaryLine} from './regress-report.js'
+import type {RegressChange, RegressResult} from './regress.js'
+import {escapeXml} from '../report/junit.js'
+import {summaryLine} from './report.js'
 
 /** Case names become test names: KTAP names carry no `#` and no spaces. */
 const ktapName = (s: string) => s.replace(/[#\s]/g, '_')

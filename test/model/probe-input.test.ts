@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {ConfigImage} from '../../src/evidence/config-image.js'
-import {configReader, resourceFacts, toProbeInput} from '../../src/evidence/probe-input.js'
+import {configReader, resourceFacts, toProbeInput} from '../../src/model/probe-input.js'
 import type {BarEvidence, DeviceEvidence} from '../../src/evidence/types.js'
 
 const src = (line: number) => ({file: 't', line})

@@ -2,13 +2,13 @@
  * Triage rendered three ways: plain 80-column text for a kernel mailing-list email, Markdown for an
  * issue tracker, JSON for tools. Text from inputs is escaped before it reaches a terminal.
  */
-import type {DecisionStep, ReadFact} from '../outcome/types.js'
-import type {TriageReport} from '../triage/triage.js'
+import type {DecisionStep, ReadFact} from '../model/types.js'
+import type {TriageReport} from './triage.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
-import {barRows, renderCapabilityChain} from './ingest-report.js'
-import {deviceTitle} from './replay-report.js'
-import {renderTable} from './table.js'
-import {wrap} from './wrap.js'
+import {barRows, renderCapabilityChain} from '../report/ingest-report.js'
+import {deviceTitle} from '../replay/report.js'
+import {renderTable} from '../report/table.js'
+import {wrap} from '../report/wrap.js'
 
 export const TEXT_WIDTH = 80
 

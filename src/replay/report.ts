@@ -2,11 +2,11 @@
  * Text rendering of a replay: per device, what the model predicts for the kernel profile, what the
  * traced kernel did, and the verdict; and the side-by-side view of two profiles (--vs).
  */
-import type {DeviceOracleCheck} from '../replay/oracle.js'
-import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
-import type {PredictedOutcome} from '../outcome/types.js'
+import type {DeviceOracleCheck} from './oracle.js'
+import type {DeviceReplay, ReplaySession} from './replay.js'
+import type {PredictedOutcome} from '../model/types.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
-import {renderTable} from './table.js'
+import {renderTable} from '../report/table.js'
 
 const yesNo = (b: boolean | undefined) => (b === undefined ? 'unknown' : b ? 'yes' : 'no')
 

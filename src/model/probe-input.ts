@@ -2,9 +2,9 @@
  * The model's view of one function: config reads over the evidence image (known only if every byte
  * is) and pci_resource_{start,len,flags} as Linux would report them for BARs 0..5.
  */
-import type {ConfigRead, ConfigSpaceReader, ProbeInput, ResourceFacts} from '../model/input.js'
+import type {ConfigRead, ConfigSpaceReader, ProbeInput, ResourceFacts} from './input.js'
 import type {SourceRef} from '../util/source.js'
-import type {BarEvidence, ConfigImageView, DeviceEvidence} from './types.js'
+import type {BarEvidence, ConfigImageView, DeviceEvidence} from '../evidence/types.js'
 
 export function toProbeInput(dev: DeviceEvidence, opts: {forceLegacy: boolean}): ProbeInput {
   return {

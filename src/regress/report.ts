@@ -2,9 +2,9 @@
  * `probediff regress` reports: text (80 columns, to paste into a patch email), Markdown, and the
  * summary line both start with. Only the config spaces whose outcome the patch changes are listed.
  */
-import type {ChangeKind, RegressChange, RegressResult, SideOutcome} from '../regress/regress.js'
+import type {ChangeKind, RegressChange, RegressResult, SideOutcome} from './regress.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
-import {wrap} from './wrap.js'
+import {wrap} from '../report/wrap.js'
 
 export const REGRESS_WIDTH = 80
 

@@ -9,6 +9,7 @@ import {readdir, readFile, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {type ParseError, parse as parseTolerant, printParseErrorCode} from 'jsonc-parser'
 import {InputError, UsageError} from '../util/errors.js'
+import {validateCaseJson} from './case-schema.js'
 
 export const CASE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
 export const GOLDEN_SUFFIX = '.json'
@@ -65,7 +66,7 @@ export async function listGoldenFiles(p: CorpusPaths): Promise<{goldens: string[
   return {goldens: goldens.sort(), pending: pending.sort()}
 }
 
-/** What a case says about itself (traces/<case>/case.json). Unknown keys are kept. */
+/** What a case says about itself (traces/<case>/case.json), checked against case-schema.ts. */
 export interface CaseMeta {
   readonly name: string
   readonly kind: 'capture' | 'fault' | string
@@ -95,6 +96,7 @@ export async function readCaseMeta(p: CorpusPaths, name: string): Promise<CaseMe
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InputError('case.json must hold a JSON object', {file, line: 1})
   }
+  validateCaseJson(text, file)
   return {...(parsed as Record<string, unknown>), name} as CaseMeta
 }
 
