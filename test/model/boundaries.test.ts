@@ -5,6 +5,9 @@
  * boundary seeds (src/oracle/fuzz/seeds.ts) check the same edges against the kernel's own code.
  */
 import {describe, expect, it} from 'vitest'
+import {virtioPciFindCapability} from '../../src/model/find-capability.js'
+import {ProbeRecorder} from '../../src/model/recorder.js'
+import {ProbeHangs} from '../../src/model/unknown.js'
 import {predict} from '../../src/model/virtio-pci-probe.js'
 import {ConfigBuilder, MODERN_BAR4, MODERN_BARS, TRANSITIONAL_BARS, input, qemuModern, qemuTransitional} from './builders.js'
 import {ALL_NAMES, P510, P61, P612, profile} from './helpers.js'
@@ -190,5 +193,135 @@ describe('pci_iomap_range: NULL when pci_resource_len(bar) <= offset', () => {
   it('the modern BAR of length 1: the common map is out of range', () => {
     const out = predict(input(qemuModern(), {1: MODERN_BARS[1], 4: {...MODERN_BAR4, len: 1}}), P510)
     expect(out.messages[0]).toBe(`${PREFIX}virtio_pci: map virtio 56@0 out of range on bar 4 length 1`)
+  })
+})
+
+describe('pci_setup_device: subsystem device id by header type (drivers/pci/probe.c)', () => {
+  const subsystemStep = (out: ReturnType<typeof predict>) => out.path.find((s) => s.rule.startsWith('subsystem device id'))
+
+  it('CardBus (header 2) with the CardBus class 0x0607: PCI_CB_SUBSYSTEM_ID at 0x42', () => {
+    const cfg = qemuTransitional({subsystem: 2}).set(0x0e, 1, 0x02).set(0x14, 1, 0x98).set(0x0a, 2, 0x0607).set(0x42, 2, 3)
+    const out = predict(input(cfg, TRANSITIONAL_BARS), P61)
+    expect(out).toMatchObject({rc: '0', virtioDeviceId: '0x3'})
+    expect(subsystemStep(out)).toMatchObject({rule: 'subsystem device id (PCI_CB_SUBSYSTEM_ID)', detail: '0x3'})
+  })
+
+  it.each([0x0606, 0x0608])('CardBus with class %i: "bad" class, subsystem id 0', (cls) => {
+    const cfg = qemuTransitional({subsystem: 2}).set(0x0e, 1, 0x02).set(0x14, 1, 0x98).set(0x0a, 2, cls).set(0x42, 2, 3)
+    const out = predict(input(cfg, TRANSITIONAL_BARS), P61)
+    expect(out.virtioDeviceId).toBe('0x0')
+    expect(subsystemStep(out)?.rule).toBe(`subsystem device id (class 0x${cls.toString(16)} does not fit header type 2: ignored, subsystem id 0)`)
+  })
+
+  it.each([0x0603, 0x0605])('normal header with class %i next to the PCI bridge class: subsystem id read', (cls) => {
+    const out = predict(input(qemuTransitional({subsystem: 2}).set(0x0a, 2, cls), TRANSITIONAL_BARS), P61)
+    expect(out.virtioDeviceId).toBe('0x2')
+    expect(subsystemStep(out)?.rule).toBe('subsystem device id (PCI_SUBSYSTEM_ID)')
+  })
+
+  it('normal header with the PCI bridge class 0x0604: subsystem id 0, named in the step', () => {
+    const out = predict(input(qemuTransitional({subsystem: 2}).set(0x0a, 2, 0x0604), TRANSITIONAL_BARS), P61)
+    expect(subsystemStep(out)).toMatchObject({rule: 'subsystem device id (class 0x604 does not fit header type 0: ignored, subsystem id 0)', detail: '0x0'})
+  })
+
+  it('bridge (header 1): the subsystem device id is the word at SSVID capability + 6', () => {
+    const cfg = qemuTransitional({subsystem: 2}).set(0x0e, 1, 0x01).cap(0xb0, 0x0d).set(0xb6, 2, 4).chain(0xb0, 0x98, 0x84, 0x70, 0x60, 0x50, 0x40)
+    const out = predict(input(cfg, TRANSITIONAL_BARS), P61)
+    expect(out).toMatchObject({rc: '0', virtioDeviceId: '0x4'})
+    expect(subsystemStep(out)?.rule).toBe('subsystem device id (SSVID capability at 0xb0)')
+    expect(out.path.flatMap((s) => s.reads).find((r) => r.what === 'ssvid@0xb0.device')).toMatchObject({offset: '0xb6', width: 2})
+  })
+
+  it('bridge without an SSVID capability: subsystem id 0', () => {
+    const out = predict(input(qemuTransitional({subsystem: 2}).set(0x0e, 1, 0x01), TRANSITIONAL_BARS), P61)
+    expect(out.virtioDeviceId).toBe('0x0')
+    expect(subsystemStep(out)?.rule).toBe('subsystem device id (bridge without an SSVID capability: 0)')
+  })
+
+  it('the subsystem id is read once even when both probes need it', () => {
+    // The modern probe takes the transitional id, then finds no common cap (cfg_type 0x0c): -ENODEV,
+    // and the legacy probe takes the id again from the cached pci_dev field.
+    const cfg = qemuTransitional({subsystem: 2}).set(0x43, 1, 0x0c)
+    const out = predict(input(cfg, TRANSITIONAL_BARS), P61)
+    expect(out).toMatchObject({rc: '0', transport: 'legacy', virtioDeviceId: '0x2'})
+    expect(out.path.filter((s) => s.rule.startsWith('subsystem device id'))).toHaveLength(1)
+  })
+})
+
+describe('virtio_pci_probe: the virtio id of a failed probe', () => {
+  it('modern -ENODEV after computing the id, legacy -ENODEV before it: the modern id is kept', () => {
+    const out = predict(input(qemuModern().ids({device: 0x1041, capList: false}), MODERN_BARS), P612)
+    expect(out).toMatchObject({rc: 'ENODEV', virtioDeviceId: '0x1', virtioType: 'net'})
+  })
+
+  it('force_legacy: legacy -ENODEV on the id range, then the modern id', () => {
+    const out = predict(input(qemuModern({device: 0x1042}), MODERN_BARS, true), P61)
+    expect(out).toMatchObject({rc: '0', transport: 'modern', virtioDeviceId: '0x2'})
+  })
+
+  it('no probe got as far as an id: no virtio id at all', () => {
+    const out = predict(input(qemuTransitional({device: 0x1080}), TRANSITIONAL_BARS), P61)
+    expect(out.virtioDeviceId).toBeUndefined()
+    expect(out.virtioType).toBeUndefined()
+  })
+})
+
+describe('undetermined: only the kind of evidence that is missing is named', () => {
+  it('a missing config byte names offsets and no BARs; a missing BAR fact names BARs and no offsets', () => {
+    const bytes = predict(input(qemuModern().unknown(0x7e), MODERN_BARS), P61)
+    expect(bytes.undeterminedOffsets).toEqual(['0x7e'])
+    expect(bytes.undeterminedBars).toBeUndefined()
+    const bar = predict(input(qemuModern(), {1: MODERN_BARS[1], 4: 'unknown'}), P61)
+    expect(bar.undeterminedBars).toEqual([4])
+    expect(bar.undeterminedOffsets).toBeUndefined()
+  })
+})
+
+describe('pci_iomap_range: a BAR with neither IORESOURCE_IO nor IORESOURCE_MEM gives NULL', () => {
+  it.each([
+    ['5.10', 'ENOMEM', 'modern'],
+    ['6.1', 'EIO', 'none'],
+  ])('legacy BAR 0 with a length and a start but no flags: pci_iomap fails (%s)', (p, errno, transport) => {
+    const out = predict(input(qemuTransitional(), {...TRANSITIONAL_BARS, 0: {type: 'none', len: 0x40, start: 0xc000}}, true), profile(p))
+    expect(out.transport).toBe(transport)
+    const step = out.path.find((s) => s.check === 'legacy.iomap-null')!
+    expect(step.detail).toBe(`BAR 0 is neither IO nor MEM: region 0 released, -${errno}`)
+  })
+
+  it('legacy BAR 0 of length 0: pci_request_region returns 0 without a request, pci_iomap fails on the length', () => {
+    const cfg = new ConfigBuilder().ids({device: 0x1000, revision: 0, subsystem: 1, capList: false})
+    const out = predict(input(cfg, {}), P61)
+    expect(out.path.find((s) => s.rule === 'pci_request_region(0, "virtio-pci-legacy")')?.detail).toBe('BAR 0 has no length: returns 0 without a request')
+    expect(out.path.find((s) => s.check === 'legacy.iomap-null')?.detail).toBe('pci_resource_len(0) 0 <= offset 0: region 0 released, -EIO')
+    const withBar = predict(input(cfg, {0: {type: 'io', len: 0x40, start: 0xc000}}), P61)
+    expect(withBar.path.find((s) => s.rule === 'pci_request_region(0, "virtio-pci-legacy")')?.detail).toBe('assumed free (a conflict would return -EBUSY)')
+  })
+})
+
+describe('virtio_pci_find_capability: what each lookup records', () => {
+  it('a reserved-BAR cap of another type is "other-type" for that lookup', () => {
+    const cfg = qemuModern().virtioCap(0xa8, {cfgType: 1, bar: 7, offset: 0, length: 0x1000}).chain(0xa8, 0x98, 0x84, 0x70, 0x60, 0x50, 0x40)
+    const out = predict(input(cfg, MODERN_BARS), P61)
+    expect(out.capabilities.find((c) => c.lookup === 'isr' && c.offset === '0xa8')).toMatchObject({decision: 'other-type', reason: 'reserved BAR value 7 (bar >= PCI_STD_NUM_BARS)'})
+  })
+})
+
+describe('virtio_pci_find_capability: a cycle of vendor caps never ends (ProbeHangs)', () => {
+  it('names the cycle from its first repeated position', () => {
+    const cfg = new ConfigBuilder()
+      .ids({device: 0x1041})
+      .virtioCap(0x40, {cfgType: 3, bar: 4, offset: 0x1000, length: 0x1000})
+      .virtioCap(0x50, {cfgType: 2, bar: 4, offset: 0x3000, length: 0x1000, mult: 4})
+      .virtioCap(0x60, {cfgType: 4, bar: 4, offset: 0x2000, length: 0x1000})
+      .chain(0x40, 0x50, 0x60)
+      .set(0x61, 1, 0x50)
+    const rec = new ProbeRecorder(input(cfg, MODERN_BARS))
+    const walk = () => virtioPciFindCapability({rec, profile: P61, hdrType: 0, modernBars: {value: 0}}, 'common')
+    expect(walk).toThrow(ProbeHangs)
+    try {
+      walk()
+    } catch (e) {
+      expect((e as ProbeHangs).cycle).toEqual([0x50, 0x60, 0x50])
+    }
   })
 })
