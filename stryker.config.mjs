@@ -8,6 +8,8 @@ export default {
   testRunner: 'vitest',
   vitest: {configFile: 'test/mutation/vitest.config.ts', related: true},
   coverageAnalysis: 'perTest',
+  plugins: ['@stryker-mutator/*', './test/mutation/ignore-step-prose.mjs'],
+  ignorers: ['step-prose'],
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: {prioritizePerformanceOverAccuracy: true},
@@ -20,6 +22,9 @@ export default {
   jsonReporter: {fileName: 'reports/mutation/mutation.json'},
   concurrency: 2,
   thresholds: {high: 95, low: 90, break: null},
+  // Under load a normal run can take much longer than the dry run: a generous margin, so that only
+  // real hangs (a mutant that loops) count as timeouts.
+  timeoutMS: 20000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
 }
