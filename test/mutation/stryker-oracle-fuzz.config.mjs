@@ -11,7 +11,7 @@ const OTHER_MUTATORS = ['ArithmeticOperator', 'ArrayDeclaration', 'ArrowFunction
 export default {
   ...base,
   testRunner: 'command',
-  commandRunner: {command: 'npx tsx src/oracle/fuzz/cli.ts --count 250 --corpus none'},
+  commandRunner: {command: 'npx tsx src/oracle/fuzz/cli.ts --count 250 --corpus none --show 0'},
   coverageAnalysis: 'off',
   mutate: PROBE.map((f) => `src/model/${f}.ts`),
   mutator: {excludedMutations: OTHER_MUTATORS},
