@@ -11,7 +11,9 @@ const OTHER_MUTATORS = ['ArithmeticOperator', 'ArrayDeclaration', 'ArrowFunction
 export default {
   ...base,
   testRunner: 'command',
-  commandRunner: {command: 'npx tsx src/oracle/fuzz/cli.ts --count 250 --corpus none --show 0'},
+  commandRunner: {command: 'node_modules/.bin/tsx src/oracle/fuzz/cli.ts --count 250 --corpus none --show 0'},
+  // The command starts a fresh process per mutant: allow for a loaded machine.
+  timeoutMS: 60000,
   coverageAnalysis: 'off',
   mutate: PROBE.map((f) => `src/model/${f}.ts`),
   mutator: {excludedMutations: OTHER_MUTATORS},
