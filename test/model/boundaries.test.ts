@@ -325,3 +325,27 @@ describe('virtio_pci_find_capability: a cycle of vendor caps never ends (ProbeHa
     }
   })
 })
+
+describe('what the probe reads, by name (triage finds values by these names)', () => {
+  it('vp_modern_probe: notify_off_multiplier, length and offset of the notify cap, each a dword', () => {
+    const out = predict(input(qemuModern(), MODERN_BARS), P61)
+    const reads = out.path.find((s) => s.rule.startsWith('notify_length + notify_offset % PAGE_SIZE'))!.reads
+    expect(reads.map((r) => [r.what, r.offset, r.width])).toEqual([
+      ['cap@0x70.notify_off_multiplier', '0x80', 4],
+      ['cap@0x70.length', '0x7c', 4],
+      ['cap@0x70.offset', '0x78', 4],
+    ])
+  })
+
+  it('pci_iomap_range: the reason a map is NULL is named in the failing step', () => {
+    const noStart = predict(input(qemuModern(), {1: MODERN_BARS[1], 4: {...MODERN_BAR4, start: 0}}), P61)
+    expect(noStart.path.find((s) => s.check === 'map.iomap-null')?.rule).toBe('common: pci_iomap_range returns NULL (pci_resource_start(4) is 0)')
+    const atEnd = predict(input(qemuModern().virtioCap(0x60, {cfgType: 4, bar: 4, offset: 0x4000, length: 0x1000}), MODERN_BARS), P61)
+    expect(atEnd.path.find((s) => s.check === 'map.iomap-null')?.rule).toBe('device: pci_iomap_range returns NULL (pci_resource_len(4) 16384 <= offset 16384)')
+  })
+
+  it('vp_legacy_probe: a failed BAR 0 map is recorded with its length', () => {
+    const out = predict(input(qemuTransitional(), {...TRANSITIONAL_BARS, 0: {type: 'io', len: 0x40, start: 0}}, true), P61)
+    expect(out.mappings).toEqual([{what: 'legacy-bar0', bar: 0, offset: '0x0', length: '0x40', ok: false}])
+  })
+})
