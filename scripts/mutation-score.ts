@@ -36,12 +36,12 @@ const equivalents = JSON.parse(readFileSync(values.equivalents!, 'utf8')) as Equ
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim()
 
-/** The source text a mutant replaces (1-based lines, 0-based columns in Stryker's schema). */
+/** The source text a mutant replaces (lines and columns are 1-based in Stryker's report). */
 function originalText(source: string, m: Mutant): string {
   const lines = source.split('\n')
   const {start, end} = m.location
-  if (start.line === end.line) return lines[start.line - 1]!.slice(start.column, end.column)
-  return [lines[start.line - 1]!.slice(start.column), ...lines.slice(start.line, end.line - 1), lines[end.line - 1]!.slice(0, end.column)].join('\n')
+  if (start.line === end.line) return lines[start.line - 1]!.slice(start.column - 1, end.column - 1)
+  return [lines[start.line - 1]!.slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1]!.slice(0, end.column - 1)].join('\n')
 }
 
 const DETECTED = new Set(['Killed', 'Timeout'])
@@ -70,7 +70,7 @@ for (const [file, {source, mutants}] of Object.entries(report.files)) {
         used.add(eq)
       } else {
         t.undetected++
-        unjustified.push(`${file}:${m.location.start.line}:${m.location.start.column + 1} ${m.status} ${m.mutatorName}: ${original} -> ${squash(m.replacement ?? '')}`)
+        unjustified.push(`${file}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName}: ${original} -> ${squash(m.replacement ?? '')}`)
       }
     } else t.other++
   }

@@ -157,6 +157,13 @@ export function boundaryImages(): {readonly name: string; readonly image: Config
     put(img, 0x42, 2, 3)
   })
   for (const head of around(0x40)) add(`list-head-${hex(head)}`, modern, (img) => put(img, PCI_CAPABILITY_LIST, 1, head))
+  // A bridge header takes the subsystem device id from its SSVID capability (id 0x0d, device at +6).
+  add('bridge-ssvid', transitional, (img) => {
+    put(img, 0x0e, 1, 0x01)
+    put(img, 0xa4, 1, 0x0d)
+    put(img, 0xaa, 2, 4)
+    setChain(img, [0xa4, ...capChain(img)])
+  })
 
   // cfg_type of each structure moved to its neighbours; BAR index at the reserved edge 5/6.
   for (const [type, others] of [[1, [0, 2]], [2, [1, 3]], [3, [2, 4]], [4, [3, 5]], [5, [4, 6]]] as const) {
