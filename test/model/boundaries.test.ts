@@ -349,3 +349,30 @@ describe('what the probe reads, by name (triage finds values by these names)', (
     expect(out.mappings).toEqual([{what: 'legacy-bar0', bar: 0, offset: '0x0', length: '0x40', ok: false}])
   })
 })
+
+describe('vp_modern_probe: a failed map ends the probe with -EINVAL, naming the structure', () => {
+  it.each([
+    ['common', 0x40, {cfgType: 1, bar: 4, offset: 2, length: 0x100}],
+    ['isr', 0x50, {cfgType: 3, bar: 4, offset: 0x1000, length: 0}],
+    ['notify', 0x70, {cfgType: 2, bar: 4, offset: 0x3001, length: 0x100, mult: 4}],
+    ['device', 0x60, {cfgType: 4, bar: 4, offset: 0x2002, length: 0x100}],
+  ] as const)('%s map fails: "<what> map failed: -EINVAL", rc -EINVAL, nothing mapped after it', (what, at, spec) => {
+    const out = predict(input(qemuModern().virtioCap(at, spec), MODERN_BARS), P61)
+    expect(out).toMatchObject({rc: 'EINVAL', transport: 'none'})
+    expect(out.path.filter((s) => s.rule.endsWith('map failed: -EINVAL')).map((s) => s.rule)).toEqual([`${what} map failed: -EINVAL`])
+    expect(out.mappings[out.mappings.length - 1]).toMatchObject({what, ok: false})
+    expect(out.configOps).toBeUndefined()
+  })
+})
+
+describe('the kernel function and file each step names', () => {
+  it('config ops are chosen in virtio_pci_modern_probe (virtio_pci_modern.c); the legacy BAR request in drivers/pci/pci.c', () => {
+    const modern = predict(input(qemuModern(), MODERN_BARS), P61)
+    expect(modern.path.find((s) => s.rule === 'config ops: with a device capability or without')).toMatchObject({
+      fn: 'virtio_pci_modern_probe',
+      kernelSource: 'drivers/virtio/virtio_pci_modern.c',
+    })
+    const legacy = predict(input(qemuTransitional(), TRANSITIONAL_BARS, true), P61)
+    expect(legacy.path.find((s) => s.rule === 'pci_request_region(0, "virtio-pci-legacy")')).toMatchObject({fn: 'vp_legacy_probe', kernelSource: 'drivers/pci/pci.c'})
+  })
+})
