@@ -75,6 +75,7 @@ function downloadSourcePackage(series: DebianSeries): {dl: string; pkg: string; 
  * The kernel's KTAP parser (tools/testing/kunit/*.py of linux-source-<series>), extracted once into
  * $PROBEDIFF_CACHE/oracle/debian/<series>/kunit/tools/testing/kunit/ (kunit.py finds itself by that path):
  * what checks `regress --output ktap`. Returns the directory holding kunit.py.
+ * @public called from scripts/ci-ktap-check.sh through dist/
  */
 export function ensureDebianKunitTools(series: DebianSeries): string {
   const dir = join(oracleCacheDir(), 'debian', series, 'kunit')

@@ -13,7 +13,7 @@ import type {OracleResult} from '../result.js'
 import type {OracleProcess} from '../run.js'
 import {type ConfigImage, barFlags, cloneImage, toProbeInput} from './image.js'
 import {type Rng, mutate, randomImage, rngFrom} from './mutate.js'
-import {SEEDS, qemuLikeImage} from './seeds.js'
+import {SEEDS, boundaryImages, qemuLikeImage} from './seeds.js'
 
 export interface FuzzFinding {
   readonly profile: string
@@ -109,10 +109,12 @@ function seedImages(extra: readonly ConfigImage[] = []): ConfigImage[] {
   return [...SEEDS.map((s) => qemuLikeImage(s)), ...extra]
 }
 
-/** Fuzzes one profile against its oracle: `count` inputs (about 75% mutated seeds, 25% random). */
+/** Fuzzes one profile against its oracle: `count` inputs, the boundary seeds first (seeds.ts), then
+ * about 75% mutated seeds and 25% random images. */
 export async function fuzzProfile(oracle: OracleProcess, profile: KernelProfile, opts: FuzzOptions): Promise<ProfileStats> {
   const rng = rngFrom(opts.seed)
   const seeds = seedImages(opts.extraSeeds)
+  const boundaries = boundaryImages()
   const stats: ProfileStats = {profile: profile.name, inputs: 0, agree: 0, disagree: 0, fillInConfirmed: 0, bothUndetermined: 0, kernelRc: {}, kernelMessages: {}, findings: []}
   const batch = opts.batch ?? 256
   for (let done = 0; done < opts.count; done += batch) {
@@ -120,8 +122,11 @@ export async function fuzzProfile(oracle: OracleProcess, profile: KernelProfile,
     const work: Promise<void>[] = []
     for (let k = 0; k < n; k++) {
       const i = done + k
-      const fromSeed = rng() < 0.75
-      const {image, ops} = fromSeed ? mutate(seeds[Math.floor(rng() * seeds.length)]!, rng) : {image: randomImage(rng), ops: ['random']}
+      const boundary = boundaries[i]
+      const fromSeed = boundary === undefined && rng() < 0.75
+      const {image, ops} = boundary
+        ? {image: boundary.image, ops: [`boundary:${boundary.name}`]}
+        : fromSeed ? mutate(seeds[Math.floor(rng() * seeds.length)]!, rng) : {image: randomImage(rng), ops: ['random']}
       const id = `${profile.name}-${opts.seed}-${i}`
       const caseRng = rngFrom(opts.seed ^ (i * 2654435761))
       work.push(

@@ -12,7 +12,7 @@ import {
   VIRTIO_PCI_CAP_NOTIFY_CFG,
   VIRTIO_PCI_CAP_PCI_CFG,
 } from '../../pci/layout.js'
-import {type ConfigImage, emptyImage, put, setChain} from './image.js'
+import {type ConfigImage, capChain, emptyImage, put, setChain} from './image.js'
 
 interface VirtioCap {
   cfgType: number
@@ -108,3 +108,116 @@ export const SEEDS: readonly SeedOptions[] = [
   {name: 'net-root-port', device: 0x1041, subsystemDevice: 0x1100, revision: 1, legacyBar: false, modern: true, msix: true, behindRootPort: true},
   {name: 'scsi-page-per-vq', device: 0x1004, subsystemDevice: 8, revision: 0, legacyBar: true, modern: true, msix: true, pagePerVq: true},
 ]
+
+/** The vendor capability of a cfg_type in an image's chain (first one), or undefined. */
+function capOfType(img: ConfigImage, cfgType: number): number | undefined {
+  return capChain(img).find((p) => img.bytes[p] === 0x09 && img.bytes[p + 3] === cfgType)
+}
+
+const around = (v: number): number[] => [v - 1, v, v + 1]
+
+/**
+ * Boundary seeds: every comparison constant the probe uses, at value - 1, value and value + 1, each
+ * changed alone on a QEMU-shaped device (modern-only BAR 4 of 0x4000 bytes, or transitional). They
+ * make the differential fuzzer pin the model's `<` against `<=` at every edge the kernel has: the
+ * device-id ranges 0x1000..0x103f/0x107f and 0x1040, vendor, revision, header type and its 0x80
+ * bit, the bridge classes, the list head at 0x40, cfg_type values, BAR indices 5/6, cap_len (never
+ * read), each map's minlen/align/size, the common map sizes 56/60/64, PAGE_SIZE for the notify
+ * structure, the BAR end (minlen + offset and the iomap's len <= offset), and BAR length/start 0.
+ */
+export function boundaryImages(): {readonly name: string; readonly image: ConfigImage}[] {
+  const out: {name: string; image: ConfigImage}[] = []
+  const modern = () => qemuLikeImage(SEEDS.find((s) => s.name === 'rng-modern-only')!)
+  const transitional = () => qemuLikeImage(SEEDS.find((s) => s.name === 'net-transitional')!)
+  const add = (name: string, base: () => ConfigImage, edit: (img: ConfigImage) => void): void => {
+    const image = base()
+    edit(image)
+    out.push({name, image})
+  }
+  const field = (cfgType: number, at: number, width: 1 | 4, value: number) => (img: ConfigImage) => {
+    const pos = capOfType(img, cfgType)
+    if (pos !== undefined) put(img, pos + at, width, value)
+  }
+  const hex = (n: number) => `0x${n.toString(16)}`
+
+  for (const device of [...around(0x1000), ...around(0x103f), 0x1041, ...around(0x107f)]) {
+    for (const forceLegacy of [false, true]) {
+      add(`device-${hex(device)}${forceLegacy ? '-force-legacy' : ''}`, transitional, (img) => {
+        put(img, 0x02, 2, device)
+        img.forceLegacy = forceLegacy
+      })
+    }
+  }
+  for (const vendor of around(0x1af4)) add(`vendor-${hex(vendor)}`, modern, (img) => put(img, 0x00, 2, vendor))
+  for (const revision of [1, 0xff]) add(`revision-${revision}-force-legacy`, transitional, (img) => {
+    put(img, 0x08, 1, revision)
+    img.forceLegacy = true
+  })
+  for (const hdr of [0x01, 0x02, 0x03, 0x7f, 0x80, 0x81, 0x82, 0x83]) add(`header-type-${hex(hdr)}`, transitional, (img) => put(img, 0x0e, 1, hdr))
+  for (const cls of around(0x0604)) add(`class-${hex(cls)}`, transitional, (img) => put(img, 0x0a, 2, cls))
+  for (const cls of around(0x0607)) add(`cardbus-class-${hex(cls)}`, transitional, (img) => {
+    put(img, 0x0e, 1, 0x02)
+    put(img, 0x0a, 2, cls)
+    put(img, 0x42, 2, 3)
+  })
+  for (const head of around(0x40)) add(`list-head-${hex(head)}`, modern, (img) => put(img, PCI_CAPABILITY_LIST, 1, head))
+  // A bridge header takes the subsystem device id from its SSVID capability (id 0x0d, device at +6).
+  add('bridge-ssvid', transitional, (img) => {
+    put(img, 0x0e, 1, 0x01)
+    put(img, 0xa4, 1, 0x0d)
+    put(img, 0xaa, 2, 4)
+    setChain(img, [0xa4, ...capChain(img)])
+  })
+
+  // cfg_type of each structure moved to its neighbours; BAR index at the reserved edge 5/6.
+  for (const [type, others] of [[1, [0, 2]], [2, [1, 3]], [3, [2, 4]], [4, [3, 5]], [5, [4, 6]]] as const) {
+    for (const other of others) add(`cfg-type-${type}-to-${other}`, modern, field(type, 3, 1, other))
+  }
+  for (const type of [VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_CAP_NOTIFY_CFG]) {
+    for (const bar of [5, 6]) add(`cfg-type-${type}-bar-${bar}`, modern, (img) => {
+      img.bars[5] = {type: 'mem', start: 0xfd000000, len: 0x4000}
+      field(type, 4, 1, bar)(img)
+    })
+  }
+  for (const capLen of around(16)) add(`common-cap-len-${capLen}`, modern, field(1, 2, 1, capLen))
+  for (const capLen of around(20)) add(`notify-cap-len-${capLen}`, modern, field(2, 2, 1, capLen))
+
+  // Each map's minlen, align and size (common: minlen 56, size 56/60/64 by profile; isr 1/1/1;
+  // notify 2/2/length; device 0/4/PAGE_SIZE).
+  for (const length of [...around(56), ...around(60), ...around(64)]) add(`common-length-${length}`, modern, field(1, 12, 4, length))
+  for (const length of around(1)) add(`isr-length-${length}`, modern, field(3, 12, 4, length))
+  for (const length of around(2)) add(`notify-length-${length}`, modern, field(2, 12, 4, length))
+  for (const length of [0, 1, ...around(0x1000)]) add(`device-length-${hex(length)}`, modern, field(4, 12, 4, length))
+  for (const offset of [1, 2, 3, 4, 5]) add(`common-offset-${offset}`, modern, field(1, 8, 4, offset))
+  for (const offset of around(0x3002)) add(`notify-offset-${hex(offset)}`, modern, field(2, 8, 4, offset))
+  for (const offset of [0x2001, 0x2002, 0x2003, 0x2004]) add(`device-offset-${hex(offset)}`, modern, field(4, 8, 4, offset))
+  add('isr-offset-0x1001', modern, field(3, 8, 4, 0x1001))
+  // PAGE_SIZE: notify_length + notify_offset % PAGE_SIZE <= PAGE_SIZE maps the notify structure whole.
+  for (const [offset, length] of [[0x3000, 0x1000], [0x3800, 0x800]] as const) {
+    for (const l of around(length)) add(`notify-page-${hex(offset)}+${hex(l)}`, modern, (img) => {
+      field(2, 8, 4, offset)(img)
+      field(2, 12, 4, l)(img)
+    })
+  }
+  // The BAR end (BAR 4 is 0x4000 bytes): minlen + offset > pci_resource_len, and the iomap's len <= offset.
+  const end = 0x4000
+  for (const offset of [end - 60, end - 56, end - 52]) add(`common-at-${hex(offset)}`, modern, field(1, 8, 4, offset))
+  for (const offset of around(end - 1)) add(`isr-at-${hex(offset)}`, modern, field(3, 8, 4, offset))
+  for (const offset of [end - 4, end - 2, end]) add(`notify-at-${hex(offset)}`, modern, (img) => {
+    field(2, 8, 4, offset)(img)
+    field(2, 12, 4, 2)(img)
+  })
+  for (const offset of [end - 4, end, end + 4]) add(`device-at-${hex(offset)}`, modern, field(4, 8, 4, offset))
+  // BAR length and start at 0 and 1: the lookup's pci_resource_len != 0, pci_iomap_range's start != 0.
+  for (const len of [0, 1]) add(`bar4-len-${len}`, modern, (img) => (img.bars[4]!.len = len))
+  for (const start of [0, 1]) add(`bar4-start-${start}`, modern, (img) => (img.bars[4]!.start = start))
+  for (const len of [0, 1]) add(`legacy-bar0-len-${len}`, transitional, (img) => {
+    img.bars[0]!.len = len
+    img.forceLegacy = true
+  })
+  for (const start of [0, 1]) add(`legacy-bar0-start-${start}`, transitional, (img) => {
+    img.bars[0]!.start = start
+    img.forceLegacy = true
+  })
+  return out
+}

@@ -1,0 +1,96 @@
+/**
+ * Reads a Stryker JSON report and the committed list of equivalent mutants (test/mutation/
+ * equivalent.json), prints the mutation score per folder with and without the equivalents, and lists
+ * every survivor that is not justified. With `--min N` exits 1 when a folder's score (equivalents
+ * excluded) is below N. Used by `npm run mutation:score` and the CI slice.
+ *   tsx scripts/mutation-score.ts [REPORT.json] [--min N]
+ */
+import {readFileSync} from 'node:fs'
+import {parseArgs} from 'node:util'
+
+interface Position {
+  readonly line: number
+  readonly column: number
+}
+interface Mutant {
+  readonly id: string
+  readonly mutatorName: string
+  readonly replacement?: string
+  readonly status: string
+  readonly location: {readonly start: Position; readonly end: Position}
+}
+interface Report {
+  readonly files: Record<string, {readonly source: string; readonly mutants: readonly Mutant[]}>
+}
+interface Equivalent {
+  readonly file: string
+  readonly mutator: string
+  readonly original: string
+  readonly replacement: string
+  readonly reason: string
+}
+
+const {values, positionals} = parseArgs({allowPositionals: true, options: {min: {type: 'string'}, equivalents: {type: 'string', default: 'test/mutation/equivalent.json'}}})
+const report = JSON.parse(readFileSync(positionals[0] ?? 'reports/mutation/mutation.json', 'utf8')) as Report
+const equivalents = JSON.parse(readFileSync(values.equivalents!, 'utf8')) as Equivalent[]
+
+const squash = (s: string) => s.replace(/\s+/g, ' ').trim()
+
+/** The source text a mutant replaces (lines and columns are 1-based in Stryker's report). */
+function originalText(source: string, m: Mutant): string {
+  const lines = source.split('\n')
+  const {start, end} = m.location
+  if (start.line === end.line) return lines[start.line - 1]!.slice(start.column - 1, end.column - 1)
+  return [lines[start.line - 1]!.slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1]!.slice(0, end.column - 1)].join('\n')
+}
+
+const DETECTED = new Set(['Killed', 'Timeout'])
+const UNDETECTED = new Set(['Survived', 'NoCoverage'])
+interface Tally {
+  detected: number
+  undetected: number
+  equivalent: number
+  other: number
+}
+const tallies = new Map<string, Tally>()
+const unjustified: string[] = []
+const used = new Set<Equivalent>()
+
+for (const [file, {source, mutants}] of Object.entries(report.files)) {
+  const folder = file.split('/').slice(0, 2).join('/')
+  const t = tallies.get(folder) ?? {detected: 0, undetected: 0, equivalent: 0, other: 0}
+  tallies.set(folder, t)
+  for (const m of mutants) {
+    if (DETECTED.has(m.status)) t.detected++
+    else if (UNDETECTED.has(m.status)) {
+      const original = squash(originalText(source, m))
+      const eq = equivalents.find((e) => e.file === file && e.mutator === m.mutatorName && squash(e.original) === original && squash(e.replacement) === squash(m.replacement ?? ''))
+      if (eq) {
+        t.equivalent++
+        used.add(eq)
+      } else {
+        t.undetected++
+        unjustified.push(`${file}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName}: ${original} -> ${squash(m.replacement ?? '')}`)
+      }
+    } else t.other++
+  }
+}
+
+const pct = (a: number, b: number) => (b === 0 ? 100 : (100 * a) / b)
+let failed = false
+for (const [folder, t] of [...tallies].sort()) {
+  const raw = pct(t.detected, t.detected + t.undetected + t.equivalent)
+  const score = pct(t.detected, t.detected + t.undetected)
+  console.log(
+    `${folder}: ${t.detected} killed or timed out, ${t.undetected} survived or not covered, ${t.equivalent} equivalent, ${t.other} not run (compile errors, ignored); ` +
+      `score ${raw.toFixed(2)}% raw, ${score.toFixed(2)}% without the equivalents`,
+  )
+  if (values.min !== undefined && score < Number(values.min)) failed = true
+}
+if (unjustified.length) console.log(`\nsurvivors not listed as equivalent (${unjustified.length}):\n${unjustified.join('\n')}`)
+const stale = equivalents.filter((e) => !used.has(e) && Object.keys(report.files).includes(e.file))
+if (stale.length) console.log(`\nlisted equivalents not seen in this report (${stale.length}): ${stale.map((e) => `${e.file} ${e.mutator} ${e.original} -> ${e.replacement}`).join('; ')}`)
+if (failed) {
+  console.log(`\nmutation score below ${values.min}%`)
+  process.exitCode = 1
+}
