@@ -3,9 +3,11 @@
  * traces/<case>/ print exactly the bytes they printed before the ingest fast paths went in.
  *
  * The fixture (test/fixtures/corpus-output-digests.json) holds, per case and command, the sha256 of
- * stdout, of stderr and the exit code, recorded from main's code before the change (commit 8770eb3)
- * with `PROBEDIFF_RECORD_DIGESTS=1 npx vitest run test/commands/corpus-outputs.test.ts`. Re-record
- * only for a deliberate output change, and say so in the commit.
+ * stdout, of stderr and the exit code, recorded with `PROBEDIFF_RECORD_DIGESTS=1 npx vitest run
+ * test/commands/corpus-outputs.test.ts`. First recorded from commit 8770eb3, before the ingest fast
+ * paths (which left every byte the same); re-recorded once after the lspci, hex-dump, dmesg-observed
+ * and typed-result work, whose output changes are deliberate. Re-record only for a deliberate output
+ * change, and say so in the commit.
  */
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
