@@ -17,12 +17,11 @@ import type {SetStatusRecord} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
 import type {DeviceState, SequencedStatus} from './device-state.js'
 import type {RegionAccess} from './types.js'
+import {VIRTIO_PCI_COMMON_STATUS, VIRTIO_PCI_STATUS} from '../pci/layout.js'
 
 const PCI_COMMAND = 0x04
 const PCI_COMMAND_MASTER = 0x04
 const VIRTIO_PROXY_NAME = /^(?:virtio|vhost)-/
-const COMMON_DEVICE_STATUS = 0x14
-const LEGACY_STATUS = 0x12
 const HELD_PER_VDEV = 256
 const STATUS_DRIVER_OK = 4
 
@@ -64,7 +63,7 @@ export class StatusTracker {
 
   regionWrite(device: DeviceState, access: RegionAccess): void {
     const isStatus =
-      (access.region === 'common' && access.offset === COMMON_DEVICE_STATUS) || (access.region === 'legacy' && access.offset === LEGACY_STATUS)
+      (access.region === 'common' && access.offset === VIRTIO_PCI_COMMON_STATUS) || (access.region === 'legacy' && access.offset === VIRTIO_PCI_STATUS)
     if (isStatus && access.op === 'write') this.trigger = {device, cause: 'status-write', expected: access.value & 0xff}
   }
 

@@ -11,6 +11,7 @@
  * themselves are not known.
  */
 import type {SourceRef} from '../util/source.js'
+import {PCI_CAP_ID_MSIX, PCI_CAP_ID_VNDR, PCI_MSIX_PBA, PCI_MSIX_TABLE, VIRTIO_PCI_CAP64_LENGTH_HI, VIRTIO_PCI_CAP64_OFFSET_HI, VIRTIO_PCI_CAP_BAR, VIRTIO_PCI_CAP_CFG_TYPE, VIRTIO_PCI_CAP_ID, VIRTIO_PCI_CAP_LEN, VIRTIO_PCI_CAP_LENGTH, VIRTIO_PCI_CAP_OFFSET, VIRTIO_PCI_NOTIFY_CAP_MULT} from '../pci/layout.js'
 
 const NNN_IDS_RE = /\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]$/
 const PLAIN_IDS_RE = /(?:^|: |Device )([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/
@@ -51,9 +52,9 @@ const CAPABILITY_IDS: readonly (readonly [RegExp, number])[] = [
   [/^Null$/, 0x00],
   [/^Power Management version \d+$/, 0x01],
   [/^MSI: Enable/, 0x05],
-  [/^Vendor Specific Information: /, 0x09],
+  [/^Vendor Specific Information: /, PCI_CAP_ID_VNDR],
   [/^Express \(v\d+\) /, 0x10],
-  [/^MSI-X: Enable/, 0x11],
+  [/^MSI-X: Enable/, PCI_CAP_ID_MSIX],
 ]
 const VENDOR_LEN_RE = /^Vendor Specific Information: Len=([0-9a-fA-F]{2}) <\?>$/
 const VIRTIO_RE = /^Vendor Specific Information: VirtIO: (\S+)$/
@@ -63,18 +64,6 @@ const VIRTIO_FIELDS_RE = /^\s+BAR=(\d{1,3}) offset=([0-9a-fA-F]{8}) size=([0-9a-
 const VIRTIO_SHM_RE = /^\s+BAR=(\d{1,3}) offset=([0-9a-fA-F]{16}) size=([0-9a-fA-F]{16}) id=(\d{1,3})\s*$/
 const MSIX_TABLE_RE = /^\s+(Vector table|PBA): BAR=([0-7]) offset=([0-9a-fA-F]{8})\s*$/
 
-// virtio_pci_cap (include/uapi/linux/virtio_pci.h) and MSI-X capability field offsets.
-const CAP_LEN = 2
-const CFG_TYPE = 3
-const CAP_BAR = 4
-const CAP_ID = 5
-const CAP_OFFSET = 8
-const CAP_LENGTH = 12
-const NOTIFY_MULTIPLIER = 16
-const CAP_OFFSET_HI = 16
-const CAP_LENGTH_HI = 20
-const MSIX_TABLE = 4
-const MSIX_PBA = 8
 
 /** Follows `Capabilities: [xx]` lines and the detail lines printed under them. */
 export class CapabilityDecoder {
@@ -95,13 +84,13 @@ export class CapabilityDecoder {
     if (id === undefined) return
     out.byte(offset, id, src)
     const len = VENDOR_LEN_RE.exec(text)
-    if (len) out.byte(offset + CAP_LEN, Number.parseInt(len[1]!, 16), src)
+    if (len) out.byte(offset + VIRTIO_PCI_CAP_LEN, Number.parseInt(len[1]!, 16), src)
     const virtio = VIRTIO_RE.exec(text)
     if (virtio) {
       const type = VIRTIO_TYPES[virtio[1]!]
-      if (type !== undefined) out.byte(offset + CFG_TYPE, type, src)
+      if (type !== undefined) out.byte(offset + VIRTIO_PCI_CAP_CFG_TYPE, type, src)
       this.open = {offset, kind: 'virtio'}
-    } else if (id === 0x11) {
+    } else if (id === PCI_CAP_ID_MSIX) {
       this.open = {offset, kind: 'msix'}
     }
   }
@@ -114,29 +103,29 @@ export class CapabilityDecoder {
     if (open.kind === 'msix') {
       const m = MSIX_TABLE_RE.exec(text)
       if (!m) return false
-      out.dword(base + (m[1] === 'PBA' ? MSIX_PBA : MSIX_TABLE), Number.parseInt(m[3]!, 16) + Number(m[2]), src)
+      out.dword(base + (m[1] === 'PBA' ? PCI_MSIX_PBA : PCI_MSIX_TABLE), Number.parseInt(m[3]!, 16) + Number(m[2]), src)
       return true
     }
     let m = VIRTIO_FIELDS_RE.exec(text)
     // BAR= and id= are config bytes (%d of a byte): a larger number is no lspci output.
     if (m && Number(m[1]) <= 0xff) {
-      out.byte(base + CAP_BAR, Number(m[1]), src)
-      out.dword(base + CAP_OFFSET, Number.parseInt(m[2]!, 16), src)
-      out.dword(base + CAP_LENGTH, Number.parseInt(m[3]!, 16), src)
-      if (m[4] !== undefined) out.dword(base + NOTIFY_MULTIPLIER, Number.parseInt(m[4], 16), src)
+      out.byte(base + VIRTIO_PCI_CAP_BAR, Number(m[1]), src)
+      out.dword(base + VIRTIO_PCI_CAP_OFFSET, Number.parseInt(m[2]!, 16), src)
+      out.dword(base + VIRTIO_PCI_CAP_LENGTH, Number.parseInt(m[3]!, 16), src)
+      if (m[4] !== undefined) out.dword(base + VIRTIO_PCI_NOTIFY_CAP_MULT, Number.parseInt(m[4], 16), src)
       this.open = undefined
       return true
     }
     m = VIRTIO_SHM_RE.exec(text)
     if (m && Number(m[1]) <= 0xff && Number(m[4]) <= 0xff) {
-      out.byte(base + CAP_BAR, Number(m[1]), src)
-      out.byte(base + CAP_ID, Number(m[4]), src)
+      out.byte(base + VIRTIO_PCI_CAP_BAR, Number(m[1]), src)
+      out.byte(base + VIRTIO_PCI_CAP_ID, Number(m[4]), src)
       const [offHi, offLo] = [Number.parseInt(m[2]!.slice(0, 8), 16), Number.parseInt(m[2]!.slice(8), 16)]
       const [lenHi, lenLo] = [Number.parseInt(m[3]!.slice(0, 8), 16), Number.parseInt(m[3]!.slice(8), 16)]
-      out.dword(base + CAP_OFFSET, offLo, src)
-      out.dword(base + CAP_LENGTH, lenLo, src)
-      out.dword(base + CAP_OFFSET_HI, offHi, src)
-      out.dword(base + CAP_LENGTH_HI, lenHi, src)
+      out.dword(base + VIRTIO_PCI_CAP_OFFSET, offLo, src)
+      out.dword(base + VIRTIO_PCI_CAP_LENGTH, lenLo, src)
+      out.dword(base + VIRTIO_PCI_CAP64_OFFSET_HI, offHi, src)
+      out.dword(base + VIRTIO_PCI_CAP64_LENGTH_HI, lenHi, src)
       this.open = undefined
       return true
     }

@@ -6,13 +6,9 @@
  */
 import type {DeviceEvidence} from '../evidence/types.js'
 import type {QueueFacts} from '../model/setup-vq.js'
+import {VIRTIO_PCI_COMMON_NUMQ, VIRTIO_PCI_COMMON_Q_ENABLE, VIRTIO_PCI_COMMON_Q_NOFF, VIRTIO_PCI_COMMON_Q_SELECT, VIRTIO_PCI_COMMON_Q_SIZE} from '../pci/layout.js'
 import {kernelRegistration} from './observed.js'
 
-const NUM_QUEUES = 0x12
-const QUEUE_SELECT = 0x16
-const QUEUE_SIZE = 0x18
-const QUEUE_ENABLE = 0x1c
-const QUEUE_NOTIFY_OFF = 0x1e
 
 export interface KernelQueues {
   readonly numQueues: number
@@ -30,16 +26,16 @@ export function kernelQueues(dev: DeviceEvidence): KernelQueues | undefined {
   let selected: number | undefined
   const byIndex = new Map<number, {size?: number; enabled?: boolean; notifyOff?: number; sizeWritten?: boolean}>()
   for (const a of after) {
-    if (a.op === 'read' && a.offset === NUM_QUEUES) numQueues ??= a.value
-    else if (a.op === 'write' && a.offset === QUEUE_SELECT) selected = a.value
+    if (a.op === 'read' && a.offset === VIRTIO_PCI_COMMON_NUMQ) numQueues ??= a.value
+    else if (a.op === 'write' && a.offset === VIRTIO_PCI_COMMON_Q_SELECT) selected = a.value
     else if (selected !== undefined) {
       const q = byIndex.get(selected) ?? {}
       byIndex.set(selected, q)
-      if (a.offset === QUEUE_SIZE) {
+      if (a.offset === VIRTIO_PCI_COMMON_Q_SIZE) {
         if (a.op === 'write') q.sizeWritten = true
         else if (!q.sizeWritten) q.size ??= a.value
-      } else if (a.op === 'read' && a.offset === QUEUE_ENABLE) q.enabled ??= a.value !== 0
-      else if (a.op === 'read' && a.offset === QUEUE_NOTIFY_OFF) q.notifyOff ??= a.value
+      } else if (a.op === 'read' && a.offset === VIRTIO_PCI_COMMON_Q_ENABLE) q.enabled ??= a.value !== 0
+      else if (a.op === 'read' && a.offset === VIRTIO_PCI_COMMON_Q_NOFF) q.notifyOff ??= a.value
     }
   }
   if (numQueues === undefined) return undefined

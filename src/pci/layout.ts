@@ -49,8 +49,13 @@ export const PCI_VENDOR_ID_REDHAT_QUMRANET = 0x1af4
 export const VIRTIO_PCI_CAP_LEN = 2
 export const VIRTIO_PCI_CAP_CFG_TYPE = 3
 export const VIRTIO_PCI_CAP_BAR = 4
+/** virtio_pci_cap.id: which of several shared memory regions (virtio 1.2). */
+export const VIRTIO_PCI_CAP_ID = 5
 export const VIRTIO_PCI_CAP_OFFSET = 8
 export const VIRTIO_PCI_CAP_LENGTH = 12
+/** struct virtio_pci_cap64 (shared memory): the high dwords after the 16-byte virtio_pci_cap. */
+export const VIRTIO_PCI_CAP64_OFFSET_HI = 16
+export const VIRTIO_PCI_CAP64_LENGTH_HI = 20
 /** struct virtio_pci_notify_cap: notify_off_multiplier follows the 16-byte virtio_pci_cap. */
 export const VIRTIO_PCI_NOTIFY_CAP_MULT = 16
 /** virtio_pci_cap.cfg_type values. */
@@ -61,5 +66,14 @@ export const VIRTIO_PCI_CAP_DEVICE_CFG = 4
 export const VIRTIO_PCI_CAP_PCI_CFG = 5
 export const VIRTIO_PCI_CAP_SHARED_MEMORY_CFG = 8
 export const VIRTIO_PCI_CAP_VENDOR_CFG = 9
+/** struct virtio_pci_common_cfg register offsets (VIRTIO_PCI_COMMON_*). */
+export const VIRTIO_PCI_COMMON_NUMQ = 18
+export const VIRTIO_PCI_COMMON_STATUS = 20
+export const VIRTIO_PCI_COMMON_Q_SELECT = 22
+export const VIRTIO_PCI_COMMON_Q_SIZE = 24
+export const VIRTIO_PCI_COMMON_Q_ENABLE = 28
+export const VIRTIO_PCI_COMMON_Q_NOFF = 30
+/** Legacy I/O BAR: the device status register (VIRTIO_PCI_STATUS). */
+export const VIRTIO_PCI_STATUS = 18
 /** Revision a legacy (virtio 0.9.5) device must have (VIRTIO_PCI_ABI_VERSION). */
 export const VIRTIO_PCI_ABI_VERSION = 0

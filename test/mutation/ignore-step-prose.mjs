@@ -1,20 +1,40 @@
-// Stryker ignorer `step-prose`: leaves unmutated the prose of the model's decision path, i.e. the
-// `rule` and `detail` arguments of `rec.step(fn, rule, result, detail, kernelSource, check)`. That text
-// explains a decision to a reader; it is pinned by the golden files (`probediff check`), and the
-// decision itself (result, check id, reads) and everything the probe returns stay mutated.
+// Stryker ignorer `step-prose`: leaves unmutated the prose of the model's decision path: the `rule`
+// and `detail` arguments of `rec.step(fn, rule, result, detail, kernelSource, check)`, and the `rule`
+// and `detail` properties of `rec.failCheck({fn, rule, detail, check, facts, ...})`, down to the
+// pieces of a template literal. That text explains a decision to a reader; it is pinned by the golden
+// files (`probediff check`), and the decision itself (result, check id, typed facts, message, reads)
+// and everything the probe returns stay mutated.
 import {PluginKind, declareValuePlugin} from '@stryker-mutator/api/plugin'
 
 const RULE = 1
 const DETAIL = 3
+const PROSE_KEYS = new Set(['rule', 'detail'])
+
+const calleeName = (call) =>
+  call?.type === 'CallExpression' && call.callee?.type === 'MemberExpression' && call.callee.property?.type === 'Identifier'
+    ? call.callee.property.name
+    : undefined
+
+/** Whether this node is (inside) the rule/detail prose of a step or failCheck call. */
+function isStepProse(path) {
+  for (let p = path; p; p = p.parentPath) {
+    if (p.listKey === 'arguments' && (p.key === RULE || p.key === DETAIL) && calleeName(p.parentPath?.node) === 'step') return true
+    const node = p.node
+    if (node?.type === 'ObjectProperty' && node.key?.type === 'Identifier' && PROSE_KEYS.has(node.key.name)) {
+      const object = p.parentPath
+      const call = object?.parentPath?.node
+      if (object?.node?.type === 'ObjectExpression' && object.listKey === 'arguments' && object.key === 0 && calleeName(call) === 'failCheck') return true
+    }
+    // Stop at statement level: prose never spans statements.
+    if (node?.type?.endsWith('Statement') || node?.type === 'Program') return false
+  }
+  return false
+}
 
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'step-prose', {
     shouldIgnore(path) {
-      if (path.listKey !== 'arguments' || (path.key !== RULE && path.key !== DETAIL)) return undefined
-      const callee = path.parentPath?.node?.callee
-      if (path.parentPath?.node?.type !== 'CallExpression' || callee?.type !== 'MemberExpression') return undefined
-      if (callee.property?.type !== 'Identifier' || callee.property.name !== 'step') return undefined
-      return 'decision-path prose (rule/detail of a step): pinned by the golden files, not by unit tests'
+      return isStepProse(path) ? 'decision-path prose (rule/detail of a step): pinned by the golden files, not by unit tests' : undefined
     },
   }),
 ]

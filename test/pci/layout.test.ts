@@ -15,6 +15,9 @@ const NOT_IN_UAPI: Readonly<Record<string, string>> = {
   PCI_CLASS_BRIDGE_CARDBUS: 'include/linux/pci_ids.h',
   PCI_VENDOR_ID_REDHAT_QUMRANET: 'include/linux/pci_ids.h',
   PCI_FIND_CAP_TTL: 'drivers/pci/pci.c (pci.h from 6.18)',
+  VIRTIO_PCI_CAP_ID: 'offsetof(struct virtio_pci_cap, id), include/uapi/linux/virtio_pci.h (no macro)',
+  VIRTIO_PCI_CAP64_OFFSET_HI: 'offsetof(struct virtio_pci_cap64, offset_hi) (no macro)',
+  VIRTIO_PCI_CAP64_LENGTH_HI: 'offsetof(struct virtio_pci_cap64, length_hi) (no macro)',
 }
 
 /** `#define NAME 0x10` (decimal or hex literal) in a header, by name. */
