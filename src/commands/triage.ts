@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {caseInputs, corpusPaths, readCaseMeta, CASE_NAME_PATTERN} from '../golden/corpus.js'
 import type {InputFormat} from '../ingest/index.js'
 import {renderTriageMarkdown, renderTriageText, triageToJson} from '../report/triage-report.js'
+import {jsonForTerminal} from '../util/terminal.js'
 import {replayInputs, type ReplayInput} from '../replay/replay.js'
 import {triageSession} from '../triage/triage.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
@@ -45,7 +46,7 @@ json (tools).`
       device: flags.device,
     })
     const reports = triageSession(session)
-    if (flags.format === 'json') this.log(JSON.stringify(triageToJson(reports), null, 2))
+    if (flags.format === 'json') this.log(jsonForTerminal(triageToJson(reports)))
     else if (flags.format === 'md') this.log(renderTriageMarkdown(reports))
     else this.log(reports.length ? renderTriageText(reports) : 'no function in the inputs is one virtio-pci would probe (vendor 1af4)')
   }
