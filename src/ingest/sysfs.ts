@@ -8,6 +8,7 @@ import {basename, dirname, join} from 'node:path'
 import {InputError} from '../util/errors.js'
 import {type PciAddress, parseBdf} from '../util/pci-address.js'
 import {ioError} from './byte-source.js'
+import {decodeUtf8} from './text-decode.js'
 import type {IngestContext} from './ingest-context.js'
 
 /** The sizes a config file has: 64 bytes for non-root readers, 256 conventional, 4096 PCIe. */
@@ -80,7 +81,7 @@ export async function ingestSysfsDir(path: string, ctx: IngestContext, bdf?: str
   if (entries.includes('resource')) {
     const text = await readSmallFile(join(path, 'resource'), join(ctx.file, 'resource'), 64 * 1024)
     total += text.length
-    ingestResourceText(text.toString('latin1'), ctx, address, join(ctx.file, 'resource'))
+    ingestResourceText(decodeUtf8(text), ctx, address, join(ctx.file, 'resource'))
   } else {
     ctx.warnings.warn('sysfs-no-resource', 'no resource file: BAR addresses and sizes stay unknown', {file: ctx.file})
   }
@@ -89,7 +90,7 @@ export async function ingestSysfsDir(path: string, ctx: IngestContext, bdf?: str
     ['device', 2],
   ] as const) {
     if (!entries.includes(name)) continue
-    const text = (await readSmallFile(join(path, name), join(ctx.file, name), 64)).toString('latin1').trim()
+    const text = decodeUtf8(await readSmallFile(join(path, name), join(ctx.file, name), 64)).trim()
     const id = Number.parseInt(text, 16)
     if (bytes.length >= offset + 2 && id !== bytes.readUInt16LE(offset)) {
       ctx.warnings.warn('sysfs-id-mismatch', `${name} file says ${text} but config has 0x${bytes.readUInt16LE(offset).toString(16).padStart(4, '0')}`, {
