@@ -1,5 +1,5 @@
-/** Runs a line handler over a (possibly gzipped) text file, with the shared line-length cap. */
-import {byteChunks} from './byte-source.js'
+/** Runs a line handler over a (possibly gzipped) text input, with the shared line-length cap. */
+import type {InputBytes} from './byte-source.js'
 import type {IngestContext} from './ingest-context.js'
 import {DEFAULT_MAX_LINE, type LineConsumer, LineSplitter} from './line-splitter.js'
 
@@ -16,17 +16,17 @@ export function lineSplitterFor(ctx: IngestContext, consumer: LineConsumer, maxL
 }
 
 /** Feeds every line to `consumer`; returns the number of (decompressed) bytes read. */
-export async function feedTextFile(path: string, gzip: boolean, ctx: IngestContext, consumer: LineConsumer): Promise<number> {
+export async function feedTextFile(input: InputBytes, ctx: IngestContext, consumer: LineConsumer): Promise<number> {
   const splitter = lineSplitterFor(ctx, consumer)
-  const bytes = await feedChunks(path, gzip, ctx, (chunk) => splitter.push(chunk))
+  const bytes = await feedChunks(input, (chunk) => splitter.push(chunk))
   splitter.end()
   return bytes
 }
 
 /** Hands each (decompressed) chunk to `push`; returns the byte count. */
-export async function feedChunks(path: string, gzip: boolean, ctx: IngestContext, push: (chunk: Buffer) => void): Promise<number> {
+export async function feedChunks(input: InputBytes, push: (chunk: Buffer) => void): Promise<number> {
   let bytes = 0
-  for await (const chunk of byteChunks(path, ctx.file, gzip)) {
+  for await (const chunk of input.chunks()) {
     bytes += chunk.length
     push(chunk)
   }
