@@ -9,6 +9,7 @@ import {InputError} from '../util/errors.js'
 import {parseBdf} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
 import type {InputBytes} from './byte-source.js'
+import {guardedTextChunks} from './text-input.js'
 import type {IngestContext} from './ingest-context.js'
 import type {CfgAccessRecord} from './records.js'
 
@@ -83,7 +84,7 @@ export function csvRowToRecord(row: readonly string[], cols: Map<CsvField, numbe
 }
 
 export async function ingestCsv(input: InputBytes, ctx: IngestContext, mapping?: Record<string, string>): Promise<number> {
-  return ingestCsvChunks(input.chunks(), ctx, mapping)
+  return ingestCsvChunks(guardedTextChunks(input, ctx.file, 'csv'), ctx, mapping)
 }
 
 /** The CSV parser over any chunk source (a chunk may be reused once the next is asked for). */

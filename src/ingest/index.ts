@@ -89,19 +89,19 @@ async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx
       return ingestSysfsConfig(input, path, ctx, opts.bdf, opts.defaultBdf)
     case 'qemu-log': {
       const parser = new QemuLogParser(ctx, opts.memRegions)
-      const bytes = await feedTextFile(input, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       return bytes
     }
     case 'dmesg': {
       const parser = new DmesgParser(ctx)
-      const bytes = await feedTextFile(input, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       return bytes
     }
     case 'lspci': {
       const parser = new LspciParser(ctx)
-      const bytes = await feedTextFile(input, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       if (parser.devices === 0) throw new InputError('no lspci device line found (a line such as `00:03.0 Ethernet controller: ...`)', {file: ctx.file})
       // Names only (plain `lspci`): nothing to use, but other inputs may still say everything.
@@ -112,7 +112,7 @@ async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx
     }
     case 'hex-dump': {
       const parser = new HexDumpParser(ctx, {...(opts.bdf ? {bdf: opts.bdf} : {}), ...(opts.defaultBdf ? {defaultBdf: opts.defaultBdf} : {})})
-      const bytes = await feedTextFile(input, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       if (ctx.records === 0) throw new InputError('no hex dump of a config file found (xxd, hexdump or od output from offset 0)', {file: ctx.file})
       return bytes
