@@ -32,6 +32,11 @@ export class InputBytes {
     private readonly handle: FileHandle | undefined,
   ) {}
 
+  /** Bytes already in memory (inflated by the caller), as an input. */
+  static fromBuffer(bytes: Buffer): InputBytes {
+    return new InputBytes(bytes, true, false, undefined, undefined)
+  }
+
   /**
    * Reads the first `headBytes` (inflated) bytes and no more from a plain input: a format that needs
    * only so many reads headBytes = what it needs + 1, and knows from `complete` whether there was more.

@@ -20,7 +20,7 @@ import type {RecordSink} from './sink.js'
 import {MAX_CONFIG, ingestSysfsConfig, ingestSysfsDir} from './sysfs.js'
 import {feedChunks, feedTextFile} from './text-input.js'
 
-export type {InputFormat} from './sniff.js'
+export type {FileFormat, InputFormat} from './sniff.js'
 export {INPUT_FORMATS} from './sniff.js'
 export type {RecordSink} from './sink.js'
 export {ABSENT_PROBES_KEY, SKIPPED_MEMOPS_KEY} from './qemu-log.js'
@@ -81,6 +81,12 @@ export async function ingestFile(path: string, sink: RecordSink, opts: IngestOpt
   const seconds = (performance.now() - started) / 1000
   reportThroughput(file, bytes, seconds)
   return {file, format, bytes, records: ctx.records, unknownEvents: ctx.unknownEventsObject()}
+}
+
+/** Ingests bytes in memory as `format` (property tests and the fuzzer: the same parsers as a file). */
+export async function ingestBuffer(bytes: Buffer, format: FileFormat, sink: RecordSink, opts: IngestOptions & {displayName: string}): Promise<number> {
+  const ctx = new IngestContext(opts.displayName, sink, opts.warnings)
+  return ingestAs(format, InputBytes.fromBuffer(bytes), opts.displayName, ctx, opts)
 }
 
 async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx: IngestContext, opts: IngestOptions): Promise<number> {
