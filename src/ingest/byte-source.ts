@@ -11,7 +11,7 @@ import {Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {InputError} from '../util/errors.js'
 
-export const CHUNK_SIZE = 1 << 20
+const CHUNK_SIZE = 1 << 20
 /** The path that means standard input. */
 export const STDIN_PATH = '-'
 

@@ -8,9 +8,9 @@
 import {InputError} from '../util/errors.js'
 
 /** Binary bytes in a row after which a text input is refused. */
-export const MAX_BINARY_RUN = 1 << 20
+const MAX_BINARY_RUN = 1 << 20
 /** Bytes without a line end after which a text input is refused. */
-export const MAX_UNENDED_LINE = 16 << 20
+const MAX_UNENDED_LINE = 16 << 20
 
 const SAMPLE = 512
 const SAMPLES = 8

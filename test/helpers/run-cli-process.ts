@@ -8,7 +8,7 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {PROJECT_ROOT} from './run-cli.js'
 
-export interface ProcessResult {
+interface ProcessResult {
   stdout: string
   stderr: string
   /** null when killed by a signal. */
@@ -18,9 +18,9 @@ export interface ProcessResult {
   maxRssKiB?: number
 }
 
-export const RUN_JS = join(PROJECT_ROOT, 'bin/run.js')
+const RUN_JS = join(PROJECT_ROOT, 'bin/run.js')
 
-export function assertBuilt(): void {
+function assertBuilt(): void {
   if (!existsSync(join(PROJECT_ROOT, 'dist/commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)')
 }
 
