@@ -1,7 +1,7 @@
-import {Command, Flags, Errors} from '@oclif/core'
+import {Command, Flags, Errors, ux} from '@oclif/core'
 import {createLogger, LOG_LEVELS, type LogLevel} from '../util/log.js'
 import {InputError, UsageError} from '../util/errors.js'
-import {sanitizeForTerminal} from '../util/terminal.js'
+import {jsonForTerminal, sanitizeForTerminal} from '../util/terminal.js'
 
 /**
  * Shared behaviour of every probediff command: --log-level, and the error contract —
@@ -26,10 +26,12 @@ export abstract class BaseCommand extends Command {
    * --json output: the same bytes as oclif's (2-space JSON and a newline), in one JSON.stringify and
    * one write. oclif re-tokenizes the text with regexes to colour it, which only matters on a
    * terminal (on a 4 MB document it took 5% of an ingest and 150 MB of memory); there it still does.
+   * DEL and C1 controls from inputs are escaped too (jsonForTerminal), which JSON.stringify does not.
    */
   protected override logJson(json: unknown): void {
-    if (process.stdout.isTTY) return super.logJson(json)
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    const text = jsonForTerminal(json)
+    if (process.stdout.isTTY) return ux.stdout(ux.colorizeJson(text, {theme: this.config.theme?.json}))
+    process.stdout.write(`${text}\n`)
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {

@@ -4,6 +4,7 @@ import {caseInputs, corpusPaths, readCaseMeta, CASE_NAME_PATTERN} from '../corpu
 import type {InputFormat} from '../ingest/index.js'
 import {checkWithOracle, type DeviceOracleCheck} from '../replay/oracle.js'
 import {renderTriageMarkdown, renderTriageText, triageToJson} from '../triage/report.js'
+import {jsonForTerminal} from '../util/terminal.js'
 import {replayInputs, type ReplayInput} from '../replay/replay.js'
 import {triageSession} from '../triage/triage.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
@@ -58,7 +59,7 @@ json (tools).`
       }
       reports = reports.map((r) => ({...r, oracle: checks.find((c) => c.bdf === r.device.bdf)}))
     }
-    if (flags.format === 'json') this.log(JSON.stringify(triageToJson(reports), null, 2))
+    if (flags.format === 'json') this.log(jsonForTerminal(triageToJson(reports)))
     else if (flags.format === 'md') this.log(renderTriageMarkdown(reports))
     else this.log(reports.length ? renderTriageText(reports) : 'no function in the inputs is one virtio-pci would probe (vendor 1af4)')
   }

@@ -3,6 +3,8 @@
  * and pointers repeat millions of times in a big trace, so the hot path hashes bytes instead of
  * allocating a new string per line.
  */
+import {decodeUtf8} from './text-decode.js'
+
 interface Entry {
   readonly bytes: Buffer
   readonly text: string
@@ -26,7 +28,7 @@ export class ByteInterner {
   }
 
   private add(buf: Buffer, start: number, end: number, hash: number, chain: Entry | undefined): string {
-    const text = buf.toString('latin1', start, end)
+    const text = decodeUtf8(buf, start, end)
     // Garbage input could hold endless distinct values: stop remembering past the limit.
     if (this.count >= this.limit) return text
     this.count++

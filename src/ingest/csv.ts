@@ -8,7 +8,8 @@ import {CsvError, parse} from 'csv-parse'
 import {InputError} from '../util/errors.js'
 import {parseBdf} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
-import {byteChunks} from './byte-source.js'
+import type {InputBytes} from './byte-source.js'
+import {guardedTextChunks} from './text-input.js'
 import type {IngestContext} from './ingest-context.js'
 import type {CfgAccessRecord} from './records.js'
 
@@ -82,8 +83,8 @@ export function csvRowToRecord(row: readonly string[], cols: Map<CsvField, numbe
   }
 }
 
-export async function ingestCsv(path: string, gzip: boolean, ctx: IngestContext, mapping?: Record<string, string>): Promise<number> {
-  return ingestCsvChunks(byteChunks(path, ctx.file, gzip), ctx, mapping)
+export async function ingestCsv(input: InputBytes, ctx: IngestContext, mapping?: Record<string, string>): Promise<number> {
+  return ingestCsvChunks(guardedTextChunks(input, ctx.file, 'csv'), ctx, mapping)
 }
 
 /** The CSV parser over any chunk source (a chunk may be reused once the next is asked for). */

@@ -8,6 +8,7 @@ import type {SourceRef} from '../util/source.js'
 import type {IngestContext} from './ingest-context.js'
 import {classifyKernelText} from './kmsg-lines.js'
 import {type KernelLine, cleanConsoleText, isJournalDecoration, splitKernelPrefix} from './kernel-prefix.js'
+import {decodeUtf8} from './text-decode.js'
 import type {KernelMessageRecord} from './records.js'
 
 /** Lines looked at before deciding whether the file is prefixed. */
@@ -34,7 +35,7 @@ export class DmesgParser {
   constructor(private readonly ctx: IngestContext) {}
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
-    const cleaned = cleanConsoleText(buf.toString('utf8', start, end))
+    const cleaned = cleanConsoleText(decodeUtf8(buf, start, end))
     if (cleaned.trim().length === 0 || isJournalDecoration(cleaned)) return
     const line = splitKernelPrefix(cleaned)
     if (this.prefixed === undefined) {

@@ -13,6 +13,7 @@ import {assembleDump, type CommandLine, hex, type PendingDump} from './hexdump-a
 import {classifyHexDumpLine} from './hexdump-lines.js'
 import type {IngestContext} from './ingest-context.js'
 import type {LineConsumer} from './line-splitter.js'
+import {decodeUtf8} from './text-decode.js'
 import {CONFIG_SIZES, MAX_CONFIG} from './sysfs.js'
 
 /** Lines kept per dump (`xxd -c 1` of 4096 bytes has 4096 rows); more is not one config dump. */
@@ -36,7 +37,7 @@ export class HexDumpParser implements LineConsumer {
   ) {}
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
-    const line = classifyHexDumpLine(buf.toString('latin1', start, end))
+    const line = classifyHexDumpLine(decodeUtf8(buf, start, end))
     if (!line) return
     const src = {file: this.ctx.file, line: lineNo}
     if (line.kind === 'command') {

@@ -3,12 +3,11 @@
  * into a RecordSink. Unusable input throws InputError with file:line; oddities we can go past are
  * reported once per kind to the WarningSink.
  */
-import {stat} from 'node:fs/promises'
 import type {InputSummary} from './records.js'
 import {InputError, type WarningSink} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {SimpletraceParser} from './simpletrace.js'
-import {ioError, isGzip, readHead} from './byte-source.js'
+import {InputBytes, STDIN_PATH} from './byte-source.js'
 import {ingestCsv} from './csv.js'
 import {DmesgParser} from './dmesg.js'
 import {HexDumpParser} from './hexdump.js'
@@ -16,12 +15,12 @@ import {IngestContext} from './ingest-context.js'
 import {LspciParser} from './lspci.js'
 import type {MemRegionFilter} from './qemu-log-events.js'
 import {QemuLogParser} from './qemu-log.js'
-import {type InputFormat, sniffFormat as sniffWithName} from './sniff.js'
+import {type FileFormat, type InputFormat, SNIFF_BYTES, isDirectory, sniffDirectory, sniffFormat as sniffWithName, sniffHead} from './sniff.js'
 import type {RecordSink} from './sink.js'
-import {ingestSysfsConfig, ingestSysfsDir} from './sysfs.js'
+import {MAX_CONFIG, ingestSysfsConfig, ingestSysfsDir} from './sysfs.js'
 import {feedChunks, feedTextFile} from './text-input.js'
 
-export type {InputFormat} from './sniff.js'
+export type {FileFormat, InputFormat} from './sniff.js'
 export {INPUT_FORMATS} from './sniff.js'
 export type {RecordSink} from './sink.js'
 export type {MemRegionFilter} from './qemu-log-events.js'
@@ -45,42 +44,69 @@ export interface IngestOptions {
 const REPORT_AFTER_SECONDS = 1
 
 export async function sniffFormat(path: string): Promise<InputFormat> {
-  return sniffWithName(path)
+  return sniffWithName(path, path === STDIN_PATH ? STDIN_NAME : path)
 }
 
+/** How `-` (standard input) is named in messages. */
+const STDIN_NAME = '<stdin>'
+
+/**
+ * Ingests one input: a file, a directory, a pipe or FIFO, or `-` for stdin. It is opened once and
+ * read once from the front; the format is sniffed from its buffered head.
+ */
 export async function ingestFile(path: string, sink: RecordSink, opts: IngestOptions): Promise<InputSummary> {
-  const file = opts.displayName ?? path
-  const format = opts.format ?? (await sniffWithName(path, file))
+  const file = opts.displayName ?? (path === STDIN_PATH ? STDIN_NAME : path)
   const ctx = new IngestContext(file, sink, opts.warnings)
   const started = performance.now()
-  const bytes = await ingestAs(format, path, ctx, opts)
+  let format: InputFormat
+  let bytes: number
+  if (await isDirectory(path, file)) {
+    if (opts.format !== undefined && opts.format !== 'sysfs-dir') throw new InputError(`is a directory (a ${opts.format} input is a file)`, {file})
+    format = opts.format ?? (await sniffDirectory(path, file))!
+    bytes = await ingestSysfsDir(path, ctx, opts.bdf, opts.defaultBdf)
+  } else {
+    if (opts.format === 'sysfs-dir') throw new InputError('not a directory (a sysfs-dir input is a device directory)', {file})
+    // A config file is at most MAX_CONFIG bytes: read one more to know whether there was more.
+    const input = await InputBytes.open(path, file, opts.format === 'sysfs-config' ? MAX_CONFIG + 1 : SNIFF_BYTES)
+    try {
+      const fileFormat = opts.format ?? sniffHead(input, path, file)
+      format = fileFormat
+      bytes = await ingestAs(fileFormat, input, path, ctx, opts)
+    } finally {
+      await input.close()
+    }
+  }
   if (bytes === 0) opts.warnings.warn('empty-input', 'the input is empty', {file})
   const seconds = (performance.now() - started) / 1000
   reportThroughput(file, bytes, seconds)
   return {file, format, bytes, records: ctx.records, unknownEvents: ctx.unknownEventsObject()}
 }
 
-async function ingestAs(format: InputFormat, path: string, ctx: IngestContext, opts: IngestOptions): Promise<number> {
-  if (format === 'sysfs-dir') return ingestSysfsDir(path, ctx, opts.bdf, opts.defaultBdf)
-  await assertFile(path, ctx.file, format)
-  if (format === 'sysfs-config') return ingestSysfsConfig(path, ctx, opts.bdf, opts.defaultBdf)
-  const gzip = isGzip(await readHead(path, ctx.file, 2))
+/** Ingests bytes in memory as `format` (property tests and the fuzzer: the same parsers as a file). */
+export async function ingestBuffer(bytes: Buffer, format: FileFormat, sink: RecordSink, opts: IngestOptions & {displayName: string}): Promise<number> {
+  const ctx = new IngestContext(opts.displayName, sink, opts.warnings)
+  return ingestAs(format, InputBytes.fromBuffer(bytes), opts.displayName, ctx, opts)
+}
+
+async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx: IngestContext, opts: IngestOptions): Promise<number> {
   switch (format) {
+    case 'sysfs-config':
+      return ingestSysfsConfig(input, path, ctx, opts.bdf, opts.defaultBdf)
     case 'qemu-log': {
       const parser = new QemuLogParser(ctx, opts.memRegions)
-      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       return bytes
     }
     case 'dmesg': {
       const parser = new DmesgParser(ctx)
-      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       return bytes
     }
     case 'lspci': {
       const parser = new LspciParser(ctx)
-      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       if (parser.devices === 0) throw new InputError('no lspci device line found (a line such as `00:03.0 Ethernet controller: ...`)', {file: ctx.file})
       // Names only (plain `lspci`): nothing to use, but other inputs may still say everything.
@@ -91,30 +117,20 @@ async function ingestAs(format: InputFormat, path: string, ctx: IngestContext, o
     }
     case 'hex-dump': {
       const parser = new HexDumpParser(ctx, {...(opts.bdf ? {bdf: opts.bdf} : {}), ...(opts.defaultBdf ? {defaultBdf: opts.defaultBdf} : {})})
-      const bytes = await feedTextFile(path, gzip, ctx, parser)
+      const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       if (ctx.records === 0) throw new InputError('no hex dump of a config file found (xxd, hexdump or od output from offset 0)', {file: ctx.file})
       return bytes
     }
     case 'csv':
-      return ingestCsv(path, gzip, ctx, opts.csvColumns)
+      return ingestCsv(input, ctx, opts.csvColumns)
     case 'simpletrace': {
       const parser = new SimpletraceParser(ctx)
-      const bytes = await feedChunks(path, gzip, ctx, (chunk) => parser.push(chunk))
+      const bytes = await feedChunks(input, (chunk) => parser.push(chunk))
       parser.end()
       return bytes
     }
   }
-}
-
-async function assertFile(path: string, file: string, format: InputFormat): Promise<void> {
-  let isDir: boolean
-  try {
-    isDir = (await stat(path)).isDirectory()
-  } catch (error) {
-    throw ioError(error, file)
-  }
-  if (isDir) throw new InputError(`is a directory (a ${format} input is a file)`, {file})
 }
 
 function reportThroughput(file: string, bytes: number, seconds: number): void {

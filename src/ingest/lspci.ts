@@ -16,6 +16,7 @@ import {cleanConsoleText} from './kernel-prefix.js'
 import type {LineConsumer} from './line-splitter.js'
 import type {LspciBar} from './records.js'
 import {type BarLine, parseBarDescription, resolveUnnumberedBars, withEmptySlots} from './lspci-bars.js'
+import {decodeUtf8} from './text-decode.js'
 import {DecodedBytes, parseIdPair, CapabilityDecoder} from './lspci-decode.js'
 
 const HEADER_RE = /^(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7]) (\S.*)$/
@@ -96,8 +97,8 @@ export class LspciParser implements LineConsumer {
   constructor(private readonly ctx: IngestContext) {}
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
-    // latin1 is the cheapest decoding and exact for the ASCII of hex rows and detail lines; only a
-    // header's device name is decoded again as UTF-8.
+    // latin1 is the cheapest decoding and exact for the ASCII of hex rows; a header or detail line
+    // with other bytes is decoded again as UTF-8 (names, driver and module names).
     let text = buf.toString('latin1', start, end)
     // A terminal recording (script(1), a serial console) carries escapes and CRs.
     const console = text.includes('\x1b') || text.includes('\r')
@@ -107,13 +108,17 @@ export class LspciParser implements LineConsumer {
     if (row) return this.row(row, src)
     const header = HEADER_RE.exec(text)
     if (header) {
-      const utf8 = buf.toString('utf8', start, end)
+      const utf8 = decodeUtf8(buf, start, end)
       // Decoded as UTF-8 the line may hold a line separator (U+2028) that `.` does not match.
       return this.header(HEADER_RE.exec(console ? cleanConsoleText(utf8) : utf8) ?? header, src)
     }
     const dev = this.current
     // Anything else outside a block (prompts, stderr, blank lines) is not about a device.
-    if (dev && text.length > 0 && (text[0] === '\t' || text[0] === ' ')) this.detail(dev, text, src)
+    if (dev && text.length > 0 && (text[0] === '\t' || text[0] === ' ')) {
+      // eslint-disable-next-line no-control-regex
+      if (/[^\x00-\x7f]/.test(text)) text = console ? cleanConsoleText(decodeUtf8(buf, start, end)) : decodeUtf8(buf, start, end)
+      this.detail(dev, text, src)
+    }
   }
 
   finish(): void {

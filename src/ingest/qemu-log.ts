@@ -32,6 +32,7 @@ import {
 export const SKIPPED_MEMOPS_KEY = 'memory_region_ops_* (non-PCI regions)'
 /** InputSummary.unknownEvents key for config-space probes of absent functions (see conf-probe-holdback.ts). */
 export const ABSENT_PROBES_KEY = 'memory_region_ops_* (config probes of absent functions)'
+import {decodeUtf8} from './text-decode.js'
 import type {CfgAccessRecord, TraceRecord} from './records.js'
 
 
@@ -386,7 +387,7 @@ export class QemuLogParser {
     // Cheap pre-check: a printk time stamp `[` within the first bytes (after console escapes).
     const bracket = buf.indexOf(91, start)
     if (bracket < 0 || bracket >= end) return false
-    const line = splitKernelPrefix(cleanConsoleText(buf.toString('utf8', start, end)))
+    const line = splitKernelPrefix(cleanConsoleText(decodeUtf8(buf, start, end)))
     if (line.prefix !== 'printk-time' || line.text.length === 0) return false
     this.beforeRecord()
     this.lastWasCfgRead = false

@@ -9,6 +9,7 @@
 import {InputError} from '../util/errors.js'
 import type {SourceRef} from '../util/source.js'
 import type {IngestContext} from './ingest-context.js'
+import {decodeUtf8} from './text-decode.js'
 import type {TraceRecord} from './records.js'
 
 export const SIMPLETRACE_MAGIC = 0xf2b177cb0aa429b4n
@@ -70,7 +71,7 @@ class ArgReader {
     if (this.pos + 4 > this.end) return undefined
     const len = this.buf.readUInt32LE(this.pos)
     if (this.pos + 4 + len > this.end) return undefined
-    const s = this.buf.toString('latin1', this.pos + 4, this.pos + 4 + len)
+    const s = decodeUtf8(this.buf, this.pos + 4, this.pos + 4 + len)
     this.pos += 4 + len
     return s
   }
@@ -236,7 +237,7 @@ export class SimpletraceParser {
       const len = buf.readUInt32LE(pos + 16)
       if (len > 4096) throw new InputError(`corrupt simpletrace: mapping name of ${len} bytes`, src)
       if (avail < 20 + len) return 0
-      this.names.set(id, buf.toString('latin1', pos + 20, pos + 20 + len))
+      this.names.set(id, decodeUtf8(buf, pos + 20, pos + 20 + len))
       this.index++
       return 20 + len
     }

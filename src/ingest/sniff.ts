@@ -1,24 +1,28 @@
 /**
- * Tells an input's format from its first MiB (gunzipped if needed): simpletrace by its magic,
- * sysfs config by being small and binary, and text formats by what their lines look like. QEMU
- * events win over kernel lines, since a QEMU log often carries the guest's console too.
+ * Tells an input's format from its first MiB (inflated if gzipped), read once from the front so a
+ * pipe or FIFO works: simpletrace by its magic, sysfs config by being small and binary, and text
+ * formats by what their lines look like. QEMU events win over kernel lines, since a QEMU log often
+ * carries the guest's console too.
  */
-import {stat, readdir} from 'node:fs/promises'
+import {readdir, stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 import {InputError} from '../util/errors.js'
-import {byteChunks, ioError, isGzip, readHead} from './byte-source.js'
+import {InputBytes, STDIN_PATH, ioError} from './byte-source.js'
 import {classifyKernelText} from './kmsg-lines.js'
 import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
 import {HexDumpSniffer} from './hexdump-lines.js'
 import {isSimpletraceHeader} from './simpletrace.js'
 
 export type InputFormat = 'qemu-log' | 'simpletrace' | 'csv' | 'dmesg' | 'lspci' | 'hex-dump' | 'sysfs-config' | 'sysfs-dir'
+/** The formats of an input that is not a directory. */
+export type FileFormat = Exclude<InputFormat, 'sysfs-dir'>
 export const INPUT_FORMATS: readonly InputFormat[] = ['qemu-log', 'simpletrace', 'csv', 'dmesg', 'lspci', 'hex-dump', 'sysfs-config', 'sysfs-dir']
 
-const SNIFF_BYTES = 1 << 20
+/** How much of an input's start the sniffer reads. */
+export const SNIFF_BYTES = 1 << 20
 const SNIFF_LINES = 20_000
-/** A gzipped QEMU log is told from this much of its start (see sniffFormat). */
-const QUICK_SNIFF_BYTES = 64 * 1024
+/** A binary input no longer than this is a sysfs config file whatever its name. */
+const SMALL_BINARY = 4096
 
 const QEMU_EVENT_RE =
   /(?:^|[^a-z_])(?:pci_cfg_(?:read|write) \S+ [0-9a-f]+:[0-9a-f]+|pci_update_mappings_(?:add|del) \S+ [0-9a-f]{2}:|memory_region_ops_(?:read|write) cpu -?\d+ mr |virtio_set_status vdev |virtio_queue_notify vdev |virtio_pci_notify_write(?:_pio)? 0x)/
@@ -27,39 +31,47 @@ const LSPCI_ROW_RE = /^[0-9a-f]{2,3}: (?:[0-9a-f]{2} ){15}[0-9a-f]{2}$/
 /** A detail line of lspci -v/-vv/-k under a device header. */
 const LSPCI_DETAIL_RE = /^\s+(?:Subsystem|Control|Flags|Region [0-5]|Memory at|I\/O ports at|Expansion ROM at|Capabilities|Kernel driver in use|Kernel modules): /
 
+/** The format of the input at `path` (a file, a directory, a pipe or `-`). */
 export async function sniffFormat(path: string, displayName = path): Promise<InputFormat> {
-  let info
+  const dir = await sniffDirectory(path, displayName)
+  if (dir) return dir
+  const input = await InputBytes.open(path, displayName, SNIFF_BYTES)
   try {
-    info = await stat(path)
+    return sniffHead(input, path, displayName)
+  } finally {
+    await input.close()
+  }
+}
+
+/** 'sysfs-dir' for a sysfs device directory, undefined for anything that is not a directory. */
+export async function sniffDirectory(path: string, displayName: string): Promise<InputFormat | undefined> {
+  if (!(await isDirectory(path, displayName))) return undefined
+  let entries: string[]
+  try {
+    entries = await readdir(path)
   } catch (error) {
     throw ioError(error, displayName)
   }
-  if (info.isDirectory()) {
-    let entries: string[]
-    try {
-      entries = await readdir(path)
-    } catch (error) {
-      throw ioError(error, displayName)
-    }
-    if (entries.includes('config')) return 'sysfs-dir'
-    throw new InputError('a directory that is not a sysfs PCI device (no config file in it)', {file: displayName})
+  if (entries.includes('config')) return 'sysfs-dir'
+  throw new InputError('a directory that is not a sysfs PCI device (no config file in it)', {file: displayName})
+}
+
+export async function isDirectory(path: string, displayName: string): Promise<boolean> {
+  if (path === STDIN_PATH) return false
+  try {
+    return (await stat(path)).isDirectory()
+  } catch (error) {
+    throw ioError(error, displayName)
   }
-  if (info.size === 0) throw new InputError('empty file', {file: displayName})
-  let head = await readHead(path, displayName, SNIFF_BYTES)
-  if (isGzip(head)) {
-    // Most inputs are QEMU logs with an event in their first lines: gunzip only a short head for
-    // those. Same answer as from the full head: that event line is found there first, and a file
-    // of this name and size cannot be a sysfs config.
-    if (basename(path) !== 'config' && info.size > 4096) {
-      const quick = await gunzipHead(path, displayName, QUICK_SNIFF_BYTES)
-      if (!isSimpletraceHeader(quick) && sniffText(quick) === 'qemu-log') return 'qemu-log'
-    }
-    head = await gunzipHead(path, displayName, SNIFF_BYTES)
-  }
-  if (head.length === 0) throw new InputError('empty file (after decompression)', {file: displayName})
+}
+
+/** The format from an opened input's head (at least SNIFF_BYTES of it, or all of it). */
+export function sniffHead(input: InputBytes, path: string, displayName: string): FileFormat {
+  const head = input.head
+  if (head.length === 0) throw new InputError(input.gzip ? 'empty file (after decompression)' : 'empty file', {file: displayName})
   if (isSimpletraceHeader(head)) return 'simpletrace'
   const binary = looksBinary(head)
-  if (binary && (basename(path) === 'config' || info.size <= 4096)) return 'sysfs-config'
+  if (binary && (basename(path) === 'config' || (input.complete && head.length <= SMALL_BINARY))) return 'sysfs-config'
   const format = sniffText(head)
   if (format) return format
   throw new InputError(
@@ -69,7 +81,7 @@ export async function sniffFormat(path: string, displayName = path): Promise<Inp
 }
 
 /** Text formats from the first lines; undefined if none fits. */
-export function sniffText(head: Buffer): InputFormat | undefined {
+export function sniffText(head: Buffer): FileFormat | undefined {
   let sawKernelLine = false
   let lspciHeader = false
   /** Hex rows and verbose detail lines after a device header. */
@@ -135,15 +147,4 @@ export function looksBinary(head: Buffer): boolean {
     if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 27 && b !== 12 && b !== 8 && b !== 7) odd++
   }
   return odd > n / 10
-}
-
-async function gunzipHead(path: string, displayName: string, atLeast: number): Promise<Buffer> {
-  const parts: Buffer[] = []
-  let total = 0
-  for await (const chunk of byteChunks(path, displayName, true)) {
-    parts.push(Buffer.from(chunk))
-    total += chunk.length
-    if (total >= atLeast) break
-  }
-  return Buffer.concat(parts)
 }

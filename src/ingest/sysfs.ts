@@ -3,11 +3,12 @@
  * 4096 PCIe), and a whole device directory (`/sys/bus/pci/devices/0000:00:03.0` or a copy) whose
  * `resource` file gives each resource's start, end and IORESOURCE_* flags.
  */
-import {readFile, readdir, stat} from 'node:fs/promises'
+import {readdir, stat} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {InputError} from '../util/errors.js'
 import {type PciAddress, parseBdf} from '../util/pci-address.js'
-import {ioError} from './byte-source.js'
+import {InputBytes, ioError} from './byte-source.js'
+import {decodeUtf8} from './text-decode.js'
 import type {IngestContext} from './ingest-context.js'
 
 /** The sizes a config file has: 64 bytes for non-root readers, 256 conventional, 4096 PCIe. */
@@ -30,7 +31,8 @@ export function ingestConfigBytes(bytes: Buffer, ctx: IngestContext, address: Pc
   if (bytes.length === 0) throw new InputError('empty config file', {file})
   let data = bytes
   if (bytes.length > MAX_CONFIG) {
-    ctx.warnings.warn('sysfs-config-size', `config file of ${bytes.length} bytes; only the first 4096 are config space`, {file})
+    // Readers stop at MAX_CONFIG + 1 bytes: more is all they know.
+    ctx.warnings.warn('sysfs-config-size', `config input of more than ${MAX_CONFIG} bytes; only the first ${MAX_CONFIG} read, as config space`, {file})
     data = bytes.subarray(0, MAX_CONFIG)
   } else if (!CONFIG_SIZES.has(bytes.length)) {
     ctx.warnings.warn('sysfs-config-size', `config file of ${bytes.length} bytes (64, 256 or 4096 expected): truncated copy?`, {file})
@@ -45,8 +47,8 @@ export function ingestConfigBytes(bytes: Buffer, ctx: IngestContext, address: Pc
  * A binary `config` file on its own. The BDF comes from `bdf`, else the path, else `defaultBdf`
  * (the function the user selected), else 0000:00:00.0.
  */
-export async function ingestSysfsConfig(path: string, ctx: IngestContext, bdf?: string, defaultBdf?: string): Promise<number> {
-  const bytes = await readSmallFile(path, ctx.file, MAX_CONFIG + 1)
+export function ingestSysfsConfig(input: InputBytes, path: string, ctx: IngestContext, bdf?: string, defaultBdf?: string): number {
+  const bytes = input.head.subarray(0, MAX_CONFIG + 1)
   ingestConfigBytes(bytes, ctx, resolveAddress(path, ctx, bdf, defaultBdf), path)
   return bytes.length
 }
@@ -80,7 +82,7 @@ export async function ingestSysfsDir(path: string, ctx: IngestContext, bdf?: str
   if (entries.includes('resource')) {
     const text = await readSmallFile(join(path, 'resource'), join(ctx.file, 'resource'), 64 * 1024)
     total += text.length
-    ingestResourceText(text.toString('latin1'), ctx, address, join(ctx.file, 'resource'))
+    ingestResourceText(decodeUtf8(text), ctx, address, join(ctx.file, 'resource'))
   } else {
     ctx.warnings.warn('sysfs-no-resource', 'no resource file: BAR addresses and sizes stay unknown', {file: ctx.file})
   }
@@ -89,7 +91,7 @@ export async function ingestSysfsDir(path: string, ctx: IngestContext, bdf?: str
     ['device', 2],
   ] as const) {
     if (!entries.includes(name)) continue
-    const text = (await readSmallFile(join(path, name), join(ctx.file, name), 64)).toString('latin1').trim()
+    const text = decodeUtf8(await readSmallFile(join(path, name), join(ctx.file, name), 64)).trim()
     const id = Number.parseInt(text, 16)
     if (bytes.length >= offset + 2 && id !== bytes.readUInt16LE(offset)) {
       ctx.warnings.warn('sysfs-id-mismatch', `${name} file says ${text} but config has 0x${bytes.readUInt16LE(offset).toString(16).padStart(4, '0')}`, {
@@ -136,14 +138,9 @@ async function listDir(path: string, displayName: string): Promise<string[]> {
   }
 }
 
+/** At most `limit` bytes of a file in a device directory (sysfs sizes say nothing: read, then stop). */
 async function readSmallFile(path: string, displayName: string, limit: number): Promise<Buffer> {
-  try {
-    const info = await stat(path)
-    if (info.isDirectory()) throw new InputError('is a directory', {file: displayName})
-    // sysfs reports 4096 for text attributes whatever their content: read, then cap.
-    const bytes = await readFile(path)
-    return bytes.length > limit ? bytes.subarray(0, limit) : bytes
-  } catch (error) {
-    throw ioError(error, displayName)
-  }
+  const input = await InputBytes.open(path, displayName, limit)
+  await input.close()
+  return input.head
 }

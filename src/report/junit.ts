@@ -4,12 +4,11 @@
  * Follows the common JUnit schema (testsuites > testsuite > testcase > failure|error|skipped).
  */
 import type {CheckResult} from '../golden/check.js'
+import {sanitizeForTerminal} from '../util/terminal.js'
 
 export const escapeXml = (s: string) =>
-  s
-    // XML 1.0 cannot carry most control characters, even escaped.
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  // XML 1.0 cannot carry most control characters, even escaped: they get the terminal's \xNN form.
+  sanitizeForTerminal(s)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

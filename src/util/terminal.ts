@@ -1,15 +1,24 @@
 /**
  * Text that came from inputs (device names, kernel messages, file names) is escaped before it reaches
- * a terminal: control characters become visible \xNN escapes, so a crafted trace cannot move the
- * cursor, change colors or set the window title.
+ * a terminal: control characters (C0 but tab and newline, DEL, C1) become visible \xNN escapes, so a
+ * crafted trace cannot move the cursor, change colors or set the window title. JSON output follows
+ * the same rule in JSON's own notation (\u009b): JSON.stringify leaves DEL and C1 raw.
  */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+/** What JSON.stringify leaves unescaped of CONTROL (it escapes U+0000-U+001F itself). */
+const JSON_RAW_CONTROL = /[\u007f-\u009f]/g
+
 export function sanitizeForTerminal(text: string, opts: {keepSgr?: boolean} = {}): string {
-  // eslint-disable-next-line no-control-regex
-  const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
-  if (!opts.keepSgr) return text.replace(control, escapeChar)
+  if (!opts.keepSgr) return text.replace(CONTROL, escapeChar)
   // Keep only our own color codes (ESC [ digits;… m), escape every other control character.
   // eslint-disable-next-line no-control-regex
-  return text.split(/(\u001b\[[0-9;]*m)/).map((part, i) => (i % 2 === 1 ? part : part.replace(control, escapeChar))).join('')
+  return text.split(/(\u001b\[[0-9;]*m)/).map((part, i) => (i % 2 === 1 ? part : part.replace(CONTROL, escapeChar))).join('')
+}
+
+/** JSON text (2-space indent, as oclif prints it) with every control character escaped. */
+export function jsonForTerminal(value: unknown): string {
+  return (JSON.stringify(value, null, 2) ?? 'null').replace(JSON_RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 const escapeChar = (c: string) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {buildOracle} from '../../oracle/build.js'
 import {DEBIAN_SERIES, ensureDebianTree} from '../../oracle/debian.js'
 import {OracleBuildError} from '../../oracle/recipe.js'
+import {sanitizeForTerminal} from '../../util/terminal.js'
 import {BaseCommand} from '../base.js'
 
 export default class OracleBuild extends BaseCommand {
@@ -40,7 +41,7 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
     } catch (err) {
       if (err instanceof OracleBuildError) {
         const where = [err.file, err.symbol].filter(Boolean).join(', ')
-        this.logToStderr(`probediff: oracle build: ${err.message}${where && !err.message.includes(where) ? ` [${where}]` : ''}`)
+        this.logToStderr(sanitizeForTerminal(`probediff: oracle build: ${err.message}${where && !err.message.includes(where) ? ` [${where}]` : ''}`))
         return this.exit(1)
       }
       throw err

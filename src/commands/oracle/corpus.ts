@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {checkCorpus, type CorpusDeviceCheck} from '../../oracle/corpus-check.js'
 import {formatDifferences} from '../../oracle/compare.js'
+import {sanitizeForTerminal} from '../../util/terminal.js'
 import {BaseCommand} from '../base.js'
 
 export default class OracleCorpus extends BaseCommand {
@@ -36,7 +37,7 @@ checked against every captured device without booting anything. Exit 1 on any mo
         onSkip: (name, reason) => this.logToStderr(`probediff: warning: ${name}: skipped: ${reason}`),
       })
     } catch (err) {
-      this.logToStderr(`probediff: oracle corpus: ${(err as Error).message}`)
+      this.logToStderr(`probediff: oracle corpus: ${sanitizeForTerminal((err as Error).message)}`)
       return this.exit(2)
     }
     if (results.length === 0 && flags.filter !== undefined) {
@@ -62,8 +63,8 @@ checked against every captured device without booting anything. Exit 1 on any mo
       // Read as "what --against did -> what --oracle does", with the new messages.
       const change = r.against && r.changed ? `  CHANGED: ${r.against.rc} -> ${r.kernel.rc} ${r.kernel.messages.map((m) => m.text).join(' | ')}` : ''
       if (r.changed) changed++
-      this.log(`${name}: kernel ${r.kernel.rc} ${r.kernel.transport}, model ${verdict}${change}`)
-      if (r.model && r.model.verdict !== 'agree') this.log('  ' + formatDifferences(r.model.differences).replaceAll('\n', '\n  '))
+      this.log(sanitizeForTerminal(`${name}: kernel ${r.kernel.rc} ${r.kernel.transport}, model ${verdict}${change}`))
+      if (r.model && r.model.verdict !== 'agree') this.log(sanitizeForTerminal('  ' + formatDifferences(r.model.differences).replaceAll('\n', '\n  ')))
     }
     this.log(`${results.length} devices: model = kernel code on ${agree}, differs on ${disagree}${noOracle ? `, no oracle for ${noOracle}` : ''}${flags.against ? `; ${changed} changed against ${flags.against}` : ''}`)
     if (disagree > 0 || (flags.against && changed > 0)) process.exitCode = 1
