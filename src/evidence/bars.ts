@@ -13,11 +13,11 @@ import type {WarningSink} from '../util/errors.js'
 import type {SourceRef} from '../util/source.js'
 import type {BarEvidence, BarKind} from './types.js'
 import {narrowestWidth, type AccessWidth} from './config-image.js'
+import {PCI_BASE_ADDRESS_0} from '../pci/layout.js'
 
 export const BAR_COUNT = 6
 /** Resource index of the expansion ROM (PCI_ROM_RESOURCE). */
 const ROM_INDEX = 6
-const BAR0_OFFSET = 0x10
 const ALL_ONES = 0xffffffff
 
 // IORESOURCE_* bits of a sysfs `resource` line (include/linux/ioport.h).
@@ -89,8 +89,8 @@ function combine(lo: number, hi: number): number {
 
 /** The BAR index a dword register offset belongs to, or undefined. */
 export function barIndexOfOffset(offset: number): number | undefined {
-  if (offset < BAR0_OFFSET || offset >= BAR0_OFFSET + 4 * BAR_COUNT || offset % 4 !== 0) return undefined
-  return (offset - BAR0_OFFSET) / 4
+  if (offset < PCI_BASE_ADDRESS_0 || offset >= PCI_BASE_ADDRESS_0 + 4 * BAR_COUNT || offset % 4 !== 0) return undefined
+  return (offset - PCI_BASE_ADDRESS_0) / 4
 }
 
 /** Decodes the flags of a sysfs `resource` line; all-zero means an empty resource. */
@@ -171,7 +171,7 @@ export class BarTracker {
 
   onDump(bytes: Uint8Array, sourceOf: (offset: number) => SourceRef): void {
     for (let i = 0; i < BAR_COUNT; i++) {
-      const off = BAR0_OFFSET + 4 * i
+      const off = PCI_BASE_ADDRESS_0 + 4 * i
       if (off + 4 > bytes.length) return
       const value = (bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) >>> 0
       this.registers[i]!.dumped = {value, inferred: false, src: sourceOf(off)}

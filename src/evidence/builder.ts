@@ -26,13 +26,12 @@ import {readOnlyCapabilityChanges} from './readonly-check.js'
 import {StatusTracker} from './status.js'
 import type {InputSummary} from '../ingest/records.js'
 import type {EvidenceSet, KernelInfo} from './types.js'
+import {PCI_BASE_ADDRESS_0} from '../pci/layout.js'
 
 /** Kernel messages naming no device that are kept for context. */
 export const OTHER_MESSAGE_CAP = 20_000
 /** QEMU >= 8.0 traces config reads of absent functions under this device name. */
 const ABSENT_FUNCTION = 'empty'
-/** Config offset of BAR 0 (PCI_BASE_ADDRESS_0). */
-const BAR0 = 0x10
 
 export class EvidenceBuilder implements RecordSink {
   private seq = 0
@@ -213,7 +212,7 @@ export class EvidenceBuilder implements RecordSink {
     const registers = new Uint8Array(4 * unplaced.slots)
     let dumped = true
     for (let i = 0; i < registers.length && dumped; i++) {
-      const byte = device.image.byte(BAR0 + i)?.current
+      const byte = device.image.byte(PCI_BASE_ADDRESS_0 + i)?.current
       if (byte?.origin === 'dump') registers[i] = byte.value
       else dumped = false
     }

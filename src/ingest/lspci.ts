@@ -18,6 +18,7 @@ import type {LspciBar} from './records.js'
 import {type BarLine, parseBarDescription, resolveUnnumberedBars, withEmptySlots} from './lspci-bars.js'
 import {decodeUtf8} from './text-decode.js'
 import {DecodedBytes, parseIdPair, CapabilityDecoder} from './lspci-decode.js'
+import {PCI_CLASS_PROG, PCI_DEVICE_ID, PCI_REVISION_ID, PCI_SUBSYSTEM_ID, PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID} from '../pci/layout.js'
 
 const HEADER_RE = /^(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7]) (\S.*)$/
 const ROW_RE = /^([0-9a-fA-F]{2,3}): ((?:[0-9a-fA-F]{2} ?){1,16})\s*$/
@@ -41,13 +42,6 @@ const PROG_IF_TAIL_RE = /^ \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)$/
 const REV_TAIL_RE = /^ \(rev ([0-9a-fA-F]{2})\)$/
 const REV_TAIL_LENGTH = ' (rev 01)'.length
 
-// Config header offsets of the fields lspci prints.
-const VENDOR_ID = 0x00
-const DEVICE_ID = 0x02
-const REVISION_ID = 0x08
-const PROG_IF = 0x09
-const SUBSYSTEM_VENDOR_ID = 0x2c
-const SUBSYSTEM_ID = 0x2e
 const CONFIG_SIZE = 4096
 
 interface OpenDevice {
@@ -154,11 +148,11 @@ export class LspciParser implements LineConsumer {
     const tail = splitHeaderTail(title)
     const ids = parseIdPair(tail.names)
     if (ids) {
-      dev.decoded.word(VENDOR_ID, ids.first, src)
-      dev.decoded.word(DEVICE_ID, ids.second, src)
+      dev.decoded.word(PCI_VENDOR_ID, ids.first, src)
+      dev.decoded.word(PCI_DEVICE_ID, ids.second, src)
     }
-    if (tail.rev !== undefined) dev.decoded.byte(REVISION_ID, tail.rev, src)
-    if (tail.progIf !== undefined) dev.decoded.byte(PROG_IF, tail.progIf, src)
+    if (tail.rev !== undefined) dev.decoded.byte(PCI_REVISION_ID, tail.rev, src)
+    if (tail.progIf !== undefined) dev.decoded.byte(PCI_CLASS_PROG, tail.progIf, src)
   }
 
   private detail(dev: OpenDevice, text: string, src: SourceRef): void {
@@ -234,8 +228,8 @@ export class LspciParser implements LineConsumer {
     }
     // The Subsystem line of a bridge comes from a capability, not from 0x2c: only header type 0.
     if (dev.subsystem && dev.verbose && !dev.bridge && !dev.unknownHeader) {
-      dev.decoded.word(SUBSYSTEM_VENDOR_ID, dev.subsystem.vendor, dev.subsystem.src)
-      dev.decoded.word(SUBSYSTEM_ID, dev.subsystem.device, dev.subsystem.src)
+      dev.decoded.word(PCI_SUBSYSTEM_VENDOR_ID, dev.subsystem.vendor, dev.subsystem.src)
+      dev.decoded.word(PCI_SUBSYSTEM_ID, dev.subsystem.device, dev.subsystem.src)
     }
     if (dev.decoded.size > 0) {
       this.ctx.records++
