@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs apt-get / apt-cache against one Debian suite through a private apt configuration under
 # $PROBEDIFF_CACHE/apt/<suite>, so the system's sources are never touched. The archive URI is read from
-# the system's own apt configuration (no host is named here).
+# the system's own apt configuration (no host is named here). DEBIAN_APT_ARCH (default amd64) picks the
+# packages' architecture; each architecture has its own lists (apt/<suite> for amd64, apt/<suite>-ARCH).
 #
 # Usage: scripts/debian-apt.sh SUITE update
 #        scripts/debian-apt.sh SUITE apt-cache ARGS...
@@ -24,13 +25,14 @@ archive_uri() {
   printf '%s' "$uri"
 }
 
-aptdir="$cache/apt/$suite"
+arch="${DEBIAN_APT_ARCH:-amd64}"
+case "$arch" in amd64) aptdir="$cache/apt/$suite" ;; *) aptdir="$cache/apt/$suite-$arch" ;; esac
 mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial"
 [ -f "$aptdir/status" ] || : > "$aptdir/status"
 printf 'deb %s %s main\n' "$(archive_uri)" "$suite" > "$aptdir/sources.list"
 opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o Dir::Etc::SourceParts=/dev/null
       -o "Dir::State::Lists=$aptdir/lists" -o "Dir::State::status=$aptdir/status"
-      -o "Dir::Cache=$aptdir" -o "Dir::Cache::archives=$aptdir/archives" -o APT::Architecture=amd64
+      -o "Dir::Cache=$aptdir" -o "Dir::Cache::archives=$aptdir/archives" -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
       -o Acquire::Languages=none)
 
 ensure_lists() {

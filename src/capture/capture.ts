@@ -9,6 +9,7 @@ import {UsageError} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import {validateCaseName} from '../corpus/corpus.js'
+import {type ArchProfile, type Machine} from './arch.js'
 import {checkTransportBuiltIn} from './builtin-drivers.js'
 import {type CaptureCaseRecord, CASE_FORMAT_VERSION, shellQuote} from './case-record.js'
 import {commitCaseDir, discardCaseDir, stageCaseDir} from './case-dir.js'
@@ -20,7 +21,7 @@ import {chooseAccel, loadBusybox, qemuVersion, requireReadable, type ToolVersion
 import {buildInitramfs} from './initramfs.js'
 import {type LoadPlan, loadModuleTree, planModuleLoad} from './kernel-modules.js'
 import type {KernelChoice} from './kernel-source.js'
-import {type Accel, buildQemuArgv, fullAppend, type Machine, PLACEHOLDERS, type QemuInvocation, recordedArgv} from './qemu-argv.js'
+import {type Accel, buildQemuArgv, fullAppend, PLACEHOLDERS, type QemuInvocation, recordedArgv} from './qemu-argv.js'
 import {QemuNotFound, type QemuRun, runQemu} from './qemu-runner.js'
 import {guestKernelLog} from './run-verdict.js'
 import {decodeSysfsDump, writeSysfsDump} from './sysfs-dump.js'
@@ -34,6 +35,8 @@ export interface CaptureOptions {
   /** A ready-made initramfs instead of the one probediff builds. */
   readonly initrd?: string
   readonly busybox: string
+  /** The guest architecture: QEMU's CPU model, the console, the guest's library layout. */
+  readonly arch: ArchProfile
   readonly machine: Machine
   readonly accel: 'auto' | Accel
   readonly append?: string
@@ -70,8 +73,11 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
   }
   if (opts.lspci !== undefined && opts.initrd !== undefined) throw new UsageError('--lspci needs the initramfs probediff builds; it excludes --initrd')
   if (!Number.isFinite(opts.timeoutSeconds) || opts.timeoutSeconds <= 0) throw new UsageError('--timeout must be a positive number of seconds')
+  if (!opts.arch.machines.includes(opts.machine)) {
+    throw new UsageError(`--machine ${opts.machine} is not an ${opts.arch.arch} machine (${opts.arch.arch}: ${opts.arch.machines.join(', ')})`)
+  }
   const warnings: string[] = []
-  const qemu = await qemuVersion(opts.qemu)
+  const qemu = await qemuVersion(opts.qemu, opts.arch.qemuPackage)
   const devices = parseDeviceArgs(opts.deviceArgs)
   if (devices.length === 0) warnings.push('no -device after "--": only the machine\'s own devices will be traced')
 
@@ -80,15 +86,16 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
     const release = opts.kernel.modulesDir ? basename(opts.kernel.modulesDir) : undefined
     const lspciFiles = opts.lspci ? await lspciGuestFiles(opts.lspci, release) : undefined
     const {initrdPath, initramfsRecord} = await prepareInitrd(opts, devices, scratch, warnings, lspciFiles)
-    const {accel, reason: accelReason} = await chooseAccel(opts.accel)
+    const {accel, reason: accelReason} = await chooseAccel(opts.accel, opts.arch.arch)
     const invocation: QemuInvocation = {
       qemu: opts.qemu,
       machine: opts.machine,
+      ...(opts.arch.cpu ? {cpu: opts.arch.cpu} : {}),
       accel,
       memoryMiB: opts.memoryMiB,
       kernel: opts.kernel.vmlinuz,
       initrd: initrdPath,
-      append: fullAppend(opts.append),
+      append: fullAppend(opts.append, opts.arch),
       events: EVENT_SETS[opts.eventSet],
       deviceArgs: opts.deviceArgs,
     }
@@ -158,6 +165,7 @@ function caseRecord(p: RecordParts): CaptureCaseRecord {
     kind: 'capture',
     createdAt: new Date().toISOString(),
     ...(opts.notes ? {notes: opts.notes} : {}),
+    arch: opts.arch.arch,
     machine: opts.machine,
     devices: p.devices,
     append: invocation.append,
@@ -172,12 +180,13 @@ function caseRecord(p: RecordParts): CaptureCaseRecord {
     initramfs: p.initramfsRecord,
     qemu: {
       version: p.qemu.banner,
-      ...(p.qemu.debianVersion ? {package: `qemu-system-x86 ${p.qemu.debianVersion}`} : {}),
+      ...(p.qemu.debianVersion ? {package: `${opts.arch.qemuPackage} ${p.qemu.debianVersion}`} : {}),
       accel: p.accel,
       accelReason: p.accelReason,
       argv: recordedArgv(invocation, basename(opts.qemu)),
       placeholders: {
         [PLACEHOLDERS.kernel]: pkg ? `/boot/${basename(opts.kernel.vmlinuz)} of ${pkg.name} ${pkg.version}` : basename(opts.kernel.vmlinuz),
+        ...(basename(opts.qemu) === opts.qemu ? {} : {[PLACEHOLDERS.qemu]: `the QEMU given by --qemu: ${p.qemu.banner}`}),
         [PLACEHOLDERS.initrd]: p.initramfsRecord.builtBy === 'probediff' ? 'initramfs built by probediff capture (see initramfs)' : basename(p.initrdPath),
       },
       stderr: run.stderrTail,
@@ -221,7 +230,7 @@ async function prepareInitrd(
     await requireReadable(opts.initrd, 'initrd')
     return {initrdPath: opts.initrd, initramfsRecord: {builtBy: 'user', file: basename(opts.initrd)}}
   }
-  const busybox = await loadBusybox(opts.busybox)
+  const busybox = await loadBusybox(opts.busybox, opts.arch)
   const wanted = [...driversFor(devices), ...opts.extraModules]
   const plan: LoadPlan = opts.kernel.modulesDir
     ? await planModuleLoad(await loadModuleTree(opts.kernel.modulesDir), wanted)
@@ -232,7 +241,7 @@ async function prepareInitrd(
   }
   for (const m of plan.missing) warnings.push(`driver ${m} not found in ${opts.kernel.modulesDir}: its devices will get no driver`)
   const initrdPath = join(scratch, 'initramfs.cpio.gz')
-  await writeFile(initrdPath, buildInitramfs(busybox.image, plan.load, {sysfsDump: opts.sysfsDumpDir !== undefined, ...(lspci ? {lspci: lspci.files} : {})}))
+  await writeFile(initrdPath, buildInitramfs(busybox.image, plan.load, {sysfsDump: opts.sysfsDumpDir !== undefined, ...(lspci ? {lspci} : {})}))
   log().info({modules: plan.load.map((m) => m.name), builtin: plan.builtin}, 'initramfs built')
   return {
     initrdPath,
@@ -259,9 +268,11 @@ function requireBuiltinTransport(vmlinuz: string, warnings: string[]): void {
 
 function reproduceCommand(opts: CaptureOptions): string {
   const words = ['probediff', 'capture', opts.name]
+  if (opts.arch.arch !== 'amd64') words.push('--arch', opts.arch.arch)
   if (opts.kernel.series) words.push('--kernel-series', opts.kernel.series)
   else words.push('--kernel', PLACEHOLDERS.kernel)
   if (opts.initrd) words.push('--initrd', PLACEHOLDERS.initrd)
+  if (opts.qemu !== opts.arch.qemu) words.push('--qemu', basename(opts.qemu) === opts.qemu ? opts.qemu : PLACEHOLDERS.qemu)
   words.push('--machine', opts.machine, '--events', opts.eventSet)
   if (opts.append?.trim()) words.push('--append', opts.append.trim())
   for (const m of opts.extraModules) words.push('--load', m)

@@ -2,9 +2,10 @@
  * case.json of a captured case: enough to know exactly what ran (QEMU argv with host paths replaced by
  * placeholders, versions, kernel package) and to run it again.
  */
+import type {GuestArch, Machine} from './arch.js'
 import type {EventSetName} from './events.js'
 import type {KernelPackage} from './kernel-source.js'
-import type {Accel, Machine} from './qemu-argv.js'
+import type {Accel} from './qemu-argv.js'
 
 export const CASE_FORMAT_VERSION = 1
 
@@ -14,6 +15,8 @@ export interface CaptureCaseRecord {
   readonly kind: 'capture'
   readonly createdAt: string
   readonly notes?: string
+  /** The guest architecture; absent in cases made before capture had --arch (all amd64). */
+  readonly arch?: GuestArch
   readonly machine: Machine
   readonly devices: readonly {readonly type: string; readonly spec: string}[]
   /** The kernel command line as booted (base + --append). */

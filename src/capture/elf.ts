@@ -63,6 +63,12 @@ export function moduleInfo(buf: Buffer): Map<string, string[]> {
   return info
 }
 
+/** e_machine: the CPU architecture the file is for (62 x86-64, 183 AArch64). */
+export function elfMachine(buf: Buffer): number {
+  checkHeader(buf)
+  return buf.readUInt16LE(0x12)
+}
+
 /** True when the executable has no program interpreter, i.e. it runs without a dynamic loader. */
 export function isStaticExecutable(buf: Buffer): boolean {
   checkHeader(buf)

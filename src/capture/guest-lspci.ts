@@ -13,9 +13,9 @@
  * lspci reads config space through sysfs, so those reads are in the QEMU trace too, after the probe.
  */
 import {lstat, readdir, readFile, readlink} from 'node:fs/promises'
-import {homedir} from 'node:os'
 import {basename, join} from 'node:path'
 import {UsageError} from '../util/errors.js'
+import {archCacheDir, archProfile, type GuestArch} from './arch.js'
 import {neededLibraries, programInterpreter} from './elf.js'
 import {CaptureFailure} from './errors.js'
 import type {KernelSeries} from './kernel-source.js'
@@ -32,10 +32,11 @@ export const LSPCI_APPLETS = ['sed', 'wc']
 
 /** Where lspci and its files go in the guest. */
 const GUEST_LSPCI = 'usr/bin/lspci'
-const GUEST_LIB_DIR = 'lib/x86_64-linux-gnu'
 const PCI_IDS = 'usr/share/misc/pci.ids'
+/** The guest's library directory: Debian's multiarch one. */
+const guestLibDir = (arch: GuestArch) => `lib/${archProfile(arch).multiarch}`
 /** Where a Debian tree keeps shared libraries (multiarch first; usr-merged trees are handled below). */
-const LIBRARY_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu', 'lib64', 'usr/lib64', 'lib', 'usr/lib']
+const libraryDirs = (arch: GuestArch) => [guestLibDir(arch), `usr/${guestLibDir(arch)}`, 'lib64', 'usr/lib64', 'lib', 'usr/lib']
 const LSPCI_PATHS = ['usr/bin/lspci', 'bin/lspci', 'usr/sbin/lspci', 'sbin/lspci']
 const MAX_SYMLINK_HOPS = 40
 
@@ -44,25 +45,29 @@ export interface PciutilsTree {
   readonly root: string
   /** "pciutils 1:3.9.0-4", "libpci3 ...": the packages it was unpacked from, pciutils first. */
   readonly packages: readonly string[]
+  /** The architecture of its binaries. */
+  readonly arch: GuestArch
 }
 
-export function pciutilsCacheDir(): string {
-  return join(process.env.PROBEDIFF_CACHE ?? join(homedir(), '.cache', 'probediff'), 'pciutils')
+export function pciutilsCacheDir(arch: GuestArch = 'amd64'): string {
+  return archCacheDir('pciutils', arch)
 }
 
 /**
  * The pciutils a guest runs: the kernel's own Debian suite when the kernel is a cached series (as on a
- * machine installed from that release), otherwise this host's installed pciutils.
+ * machine installed from that release), otherwise this host's installed pciutils (amd64 guests only).
  */
-export async function pciutilsFor(series: KernelSeries | undefined, cacheDir = pciutilsCacheDir()): Promise<PciutilsTree> {
-  const root = series ? join(cacheDir, series) : '/'
+export async function pciutilsFor(series: KernelSeries | undefined, cacheDir?: string, arch: GuestArch = 'amd64'): Promise<PciutilsTree> {
+  if (!series && arch !== 'amd64') throw new UsageError(`--lspci on an ${arch} guest needs --kernel-series (the suite's ${arch} pciutils); this host's lspci is amd64`)
+  const root = series ? join(cacheDir ?? pciutilsCacheDir(arch), series) : '/'
   if (!(await findLspci(root))) {
+    const flag = arch === 'amd64' ? `--kernels ${series}` : `--${arch}-kernels ${series}`
     throw new UsageError(series
-      ? `no cached pciutils for kernel series ${series} in ${root} (run scripts/setup-qemu.sh --kernels ${series})`
+      ? `no cached ${arch === 'amd64' ? '' : `${arch} `}pciutils for kernel series ${series} in ${root} (run scripts/setup-qemu.sh ${flag})`
       : 'lspci not found on this host (install Debian package pciutils); --lspci copies it into the guest')
   }
   const version = series ? await readFile(join(root, 'version'), 'utf8').catch(() => '') : ''
-  return {root, packages: version.split('\n').map((l) => l.trim()).filter((l) => l !== '')}
+  return {root, packages: version.split('\n').map((l) => l.trim()).filter((l) => l !== ''), arch}
 }
 
 export interface GuestFile {
@@ -78,6 +83,8 @@ export interface LspciGuestFiles {
   readonly libraries: readonly string[]
   /** The module index files copied (modules.alias.bin, ...); empty when the tree has none for the release. */
   readonly moduleIndex: readonly string[]
+  /** The guest directory holding the libraries (lspci's LD_LIBRARY_PATH). */
+  readonly libDir: string
 }
 
 /**
@@ -100,12 +107,12 @@ export async function lspciGuestFiles(tree: PciutilsTree, release?: string): Pro
     const soname = queue.shift() as string
     if (seen.has(soname)) continue
     seen.add(soname)
-    const found = await findLibrary(tree.root, soname)
-    if (!found) throw new UsageError(`${soname}, needed by lspci, is not in ${tree.root} (${LIBRARY_DIRS.join(', ')})`)
+    const found = await findLibrary(tree.root, soname, tree.arch)
+    if (!found) throw new UsageError(`${soname}, needed by lspci, is not in ${tree.root} (${libraryDirs(tree.arch).join(', ')})`)
     const data = await readFile(found)
     queue.push(...neededLibraries(data))
     libraries.push(soname)
-    files.push({path: `${GUEST_LIB_DIR}/${soname}`, data, mode: 0o755})
+    files.push({path: `${guestLibDir(tree.arch)}/${soname}`, data, mode: 0o755})
   }
   files.push({path: PCI_IDS, data: await readTreeFile(tree.root, PCI_IDS, 'pci.ids (Debian package pci.ids)'), mode: 0o644})
   const moduleIndex: string[] = []
@@ -117,12 +124,12 @@ export async function lspciGuestFiles(tree: PciutilsTree, release?: string): Pro
       moduleIndex.push(name)
     }
   }
-  return {files, libraries, moduleIndex}
+  return {files, libraries, moduleIndex, libDir: guestLibDir(tree.arch)}
 }
 
 /** The /init lines that run lspci and print what it wrote (after the kernel log, before power-off). */
-export function lspciScript(): string[] {
-  const env = `LD_LIBRARY_PATH=/${GUEST_LIB_DIR}`
+export function lspciScript(libDir: string): string[] {
+  const env = `LD_LIBRARY_PATH=/${libDir}`
   return [
     `# probediff capture --lspci: the real lspci, after the probe; every output line tagged, then its status.`,
     `echo ${LSPCI_BEGIN}`,
@@ -192,8 +199,8 @@ async function findLspci(root: string): Promise<string | undefined> {
   return undefined
 }
 
-async function findLibrary(root: string, soname: string): Promise<string | undefined> {
-  for (const dir of LIBRARY_DIRS) {
+async function findLibrary(root: string, soname: string, arch: GuestArch): Promise<string | undefined> {
+  for (const dir of libraryDirs(arch)) {
     const found = await resolveInTree(root, `${dir}/${soname}`)
     if (found) return found
   }

@@ -2,7 +2,8 @@ import {execFile} from 'node:child_process'
 import {constants} from 'node:fs'
 import {access, open, readFile} from 'node:fs/promises'
 import {UsageError} from '../util/errors.js'
-import {isStaticExecutable} from './elf.js'
+import type {ArchProfile, GuestArch} from './arch.js'
+import {elfMachine, isStaticExecutable} from './elf.js'
 import type {Accel} from './qemu-argv.js'
 
 /** Facts about the host that a capture depends on: QEMU, busybox, and whether KVM really works. */
@@ -24,10 +25,10 @@ function debianVersionIn(banner: string): string | undefined {
   return /\(Debian ([^)]+)\)/.exec(banner)?.[1]
 }
 
-export async function qemuVersion(qemu: string): Promise<ToolVersion> {
+export async function qemuVersion(qemu: string, qemuPackage = 'qemu-system-x86'): Promise<ToolVersion> {
   const out = await run(qemu, ['--version']).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'EACCES') {
-      throw new UsageError(`QEMU not found: ${qemu} (${INSTALL_HINT} qemu-system-x86)`)
+      throw new UsageError(`QEMU not found: ${qemu} (${INSTALL_HINT} ${qemuPackage})`)
     }
     throw new UsageError(`${qemu} --version failed: ${error.message.split('\n')[0]}`)
   })
@@ -37,8 +38,15 @@ export async function qemuVersion(qemu: string): Promise<ToolVersion> {
   return debianVersion ? {banner, debianVersion} : {banner}
 }
 
-/** The busybox binary, which must be statically linked (the initramfs has no libc). */
-export async function loadBusybox(path: string): Promise<{image: Buffer; version: ToolVersion}> {
+/** Where the version is embedded in a busybox binary: "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1)". */
+const EMBEDDED_BUSYBOX_VERSION = /BusyBox v[0-9][0-9.]* \([^)\0]{1,100}\)/
+
+/**
+ * The busybox binary, which must be statically linked (the initramfs has no libc) and built for the
+ * guest's architecture. An amd64 one is asked its version (`--help`); another arch's cannot run here,
+ * so its version is the banner string embedded in the binary.
+ */
+export async function loadBusybox(path: string, arch: Pick<ArchProfile, 'arch' | 'elfMachine'>): Promise<{image: Buffer; version: ToolVersion}> {
   let image: Buffer
   try {
     image = await readFile(path)
@@ -52,18 +60,28 @@ export async function loadBusybox(path: string): Promise<{image: Buffer; version
     throw new UsageError(`${path} is not an ELF executable`)
   }
   if (!isStatic) throw new UsageError(`${path} is dynamically linked; the initramfs needs a static busybox (${INSTALL_HINT} busybox-static)`)
+  if (elfMachine(image) !== arch.elfMachine) throw new UsageError(`${path} is not an ${arch.arch} executable (ELF machine ${elfMachine(image)}); give --busybox with a static ${arch.arch} busybox`)
   // `busybox --help` exits 0 on busybox-static and prints "BusyBox v1.35.0 (Debian 1:1.35.0-4+b3) ...".
-  const banner = firstLine(await run(path, ['--help']).catch(() => ''))
+  const banner = arch.arch === 'amd64'
+    ? firstLine(await run(path, ['--help']).catch(() => ''))
+    : (EMBEDDED_BUSYBOX_VERSION.exec(image.toString('latin1'))?.[0] ?? '')
   const debianVersion = debianVersionIn(banner)
   return {image, version: debianVersion ? {banner, debianVersion} : {banner}}
 }
 
+/** Node's name of the CPU each guest architecture needs for KVM. */
+const NODE_ARCH: Readonly<Record<GuestArch, string>> = {amd64: 'x64', arm64: 'arm64'}
+
 /**
- * KVM is used only when /dev/kvm opens read-write AND the CPU advertises hardware virtualisation.
+ * KVM is used only when /dev/kvm opens read-write AND the CPU advertises hardware virtualisation, and
+ * never for a guest of another architecture than the host's (QEMU emulates it under TCG).
  * Some sandboxes expose a /dev/kvm whose guests never run; TCG is the safe default there.
  */
-export async function chooseAccel(requested: 'auto' | Accel): Promise<{accel: Accel; reason: string}> {
+export async function chooseAccel(requested: 'auto' | Accel, guest: GuestArch = 'amd64'): Promise<{accel: Accel; reason: string}> {
+  const foreign = NODE_ARCH[guest] !== process.arch
+  if (foreign && requested === 'kvm') throw new UsageError(`--accel kvm cannot run an ${guest} guest on this ${process.arch} host (use tcg)`)
   if (requested !== 'auto') return {accel: requested, reason: `--accel ${requested}`}
+  if (foreign) return {accel: 'tcg', reason: `${guest} guest on a ${process.arch} host`}
   try {
     const fh = await open('/dev/kvm', constants.O_RDWR)
     await fh.close()

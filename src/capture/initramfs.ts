@@ -1,7 +1,7 @@
 import {gzipSync} from 'node:zlib'
 import {type CpioEntry, newcArchive} from './cpio.js'
 import {DMESG_BEGIN, DMESG_END, INSMOD_FAILED_PREFIX} from './console.js'
-import {type GuestFile, LSPCI_APPLETS, lspciScript} from './guest-lspci.js'
+import {LSPCI_APPLETS, type LspciGuestFiles, lspciScript} from './guest-lspci.js'
 import {SYSFS_DUMP_APPLETS, sysfsDumpScript} from './sysfs-dump.js'
 
 /**
@@ -21,8 +21,8 @@ export const SETTLE_SECONDS = 1
 export interface InitOptions {
   /** Also print every PCI function's sysfs config and resource (capture --sysfs-dump). */
   readonly sysfsDump?: boolean
-  /** Run the real lspci after the kernel log (capture --lspci): these files are lspci, its libraries, pci.ids. */
-  readonly lspci?: readonly GuestFile[]
+  /** Run the real lspci after the kernel log (capture --lspci): lspci, its libraries, pci.ids. */
+  readonly lspci?: Pick<LspciGuestFiles, 'files' | 'libDir'>
 }
 
 export function initScript(moduleNames: readonly string[], opts: InitOptions = {}): string {
@@ -52,7 +52,7 @@ export function initScript(moduleNames: readonly string[], opts: InitOptions = {
     `echo ${DMESG_BEGIN}`,
     'dmesg',
     `echo ${DMESG_END}`,
-    ...(opts.lspci ? lspciScript() : []),
+    ...(opts.lspci ? lspciScript(opts.lspci.libDir) : []),
     ...(opts.sysfsDump ? sysfsDumpScript() : []),
     'poweroff -f',
     '',
@@ -73,14 +73,14 @@ export function initramfsEntries(busybox: Uint8Array, modules: readonly Initramf
     {kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755},
     ...applets.map((a): CpioEntry => ({kind: 'symlink', path: `bin/${a}`, target: 'busybox'})),
     ...modules.map((m): CpioEntry => ({kind: 'file', path: `lib/modules/${m.name}.ko`, data: m.image})),
-    ...(opts.lspci ? guestTree(opts.lspci) : []),
+    ...(opts.lspci ? guestTree(opts.lspci.files) : []),
     {kind: 'file', path: 'init', data: Buffer.from(initScript(modules.map((m) => m.name), opts)), mode: 0o755},
   ]
   return entries
 }
 
 /** /tmp, then each file after the directories above it that the base layout does not have. */
-function guestTree(files: readonly GuestFile[]): CpioEntry[] {
+function guestTree(files: LspciGuestFiles['files']): CpioEntry[] {
   const dirs = new Set(['bin', 'dev', 'proc', 'sys', 'lib', 'lib/modules'])
   const out: CpioEntry[] = [{kind: 'dir', path: 'tmp', mode: 0o1777}]
   for (const f of files) {

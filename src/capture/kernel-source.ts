@@ -1,8 +1,8 @@
 import {execFile} from 'node:child_process'
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
-import {probediffCacheDir} from '../util/cache-dir.js'
 import {UsageError} from '../util/errors.js'
+import {archCacheDir, type GuestArch} from './arch.js'
 
 /**
  * Where the guest kernel and its modules come from: an explicit --kernel (modules found next to it
@@ -24,17 +24,18 @@ export interface KernelChoice {
   readonly series?: KernelSeries
 }
 
-export function kernelCacheDir(): string {
-  return join(probediffCacheDir(), 'kernels')
+export function kernelCacheDir(arch: GuestArch = 'amd64'): string {
+  return archCacheDir('kernels', arch)
 }
 
-export async function kernelFromSeries(series: KernelSeries, cacheDir = kernelCacheDir()): Promise<KernelChoice> {
+export async function kernelFromSeries(series: KernelSeries, arch: GuestArch = 'amd64', cacheDir = kernelCacheDir(arch)): Promise<KernelChoice> {
   const root = join(cacheDir, series)
   const boot = join(root, 'boot')
   const names = await readdir(boot).catch(() => [] as string[])
   const vmlinuz = names.filter((n) => n.startsWith('vmlinuz-')).sort()[0]
   if (!vmlinuz) {
-    throw new UsageError(`no cached Debian kernel ${series} in ${root} (run scripts/setup-qemu.sh --kernels ${series})`)
+    const flag = arch === 'amd64' ? `--kernels ${series}` : `--${arch}-kernels ${series}`
+    throw new UsageError(`no cached Debian ${arch} kernel ${series} in ${root} (run scripts/setup-qemu.sh ${flag})`)
   }
   return {...(await kernelFromFile(join(boot, vmlinuz), undefined)), series}
 }

@@ -1,3 +1,4 @@
+import {type ArchProfile, type Machine} from './arch.js'
 import {traceArgs} from './events.js'
 
 /**
@@ -6,17 +7,18 @@ import {traceArgs} from './events.js'
  * a pipe can be read as it streams, whereas -D needs a path (Node's pipes are sockets, which
  * /dev/fd/N cannot open).
  */
-export type Machine = 'pc' | 'q35'
-export const MACHINES: readonly Machine[] = ['pc', 'q35']
 export type Accel = 'tcg' | 'kvm'
 
-/** Kernel command line every capture starts with; --append adds to it. panic=-1: reboot at once,
- * which -no-reboot turns into QEMU exiting, so a panic never waits for the timeout. */
-export const BASE_APPEND = 'console=ttyS0 loglevel=4 panic=-1'
+/** Kernel command line every capture starts with (after console=, the arch's UART); --append adds to
+ * it. panic=-1: reboot at once, which -no-reboot turns into QEMU exiting, so a panic never waits for
+ * the timeout. */
+export const BASE_APPEND = 'loglevel=4 panic=-1'
 
 export interface QemuInvocation {
   readonly qemu: string
   readonly machine: Machine
+  /** -cpu, when the arch needs one. */
+  readonly cpu?: string
   readonly accel: Accel
   readonly memoryMiB: number
   readonly kernel: string
@@ -27,11 +29,12 @@ export interface QemuInvocation {
   readonly deviceArgs: readonly string[]
 }
 
-export const PLACEHOLDERS = {kernel: '$KERNEL', initrd: '$INITRD'} as const
+export const PLACEHOLDERS = {kernel: '$KERNEL', initrd: '$INITRD', qemu: '$QEMU'} as const
 
-export function fullAppend(extra: string | undefined): string {
+export function fullAppend(extra: string | undefined, arch: Pick<ArchProfile, 'console'>): string {
+  const base = `console=${arch.console} ${BASE_APPEND}`
   const more = extra?.trim()
-  return more ? `${BASE_APPEND} ${more}` : BASE_APPEND
+  return more ? `${base} ${more}` : base
 }
 
 /** argv[0] is the QEMU binary. */
@@ -39,6 +42,7 @@ export function buildQemuArgv(inv: QemuInvocation): string[] {
   return [
     inv.qemu,
     '-machine', inv.machine,
+    ...(inv.cpu ? ['-cpu', inv.cpu] : []),
     '-accel', inv.accel,
     '-m', String(inv.memoryMiB),
     '-smp', '1',

@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
+import {archProfile, defaultBusybox, GUEST_ARCHES, MACHINES} from '../capture/arch.js'
 import {runCapture} from '../capture/capture.js'
 import {CaptureFailure} from '../capture/errors.js'
 import {EVENT_SET_NAMES} from '../capture/events.js'
 import {LSPCI_COMMAND, LSPCI_FILE, pciutilsFor} from '../capture/guest-lspci.js'
 import {KERNEL_SERIES, type KernelChoice, kernelFromFile, kernelFromSeries} from '../capture/kernel-source.js'
-import {MACHINES} from '../capture/qemu-argv.js'
 import {UsageError} from '../util/errors.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {BaseCommand} from './base.js'
@@ -12,15 +12,16 @@ import {BaseCommand} from './base.js'
 export default class Capture extends BaseCommand {
   static override summary = 'Boot a kernel under QEMU with the given devices and record a case in traces/CASE'
   static override description = [
-    "Builds a busybox initramfs that loads the virtio drivers (modules resolved from the kernel's module directory, dependencies included), boots it under qemu-system-x86_64 with the PCI/virtio trace events on, and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically.",
+    "Builds a busybox initramfs that loads the virtio drivers (modules resolved from the kernel's module directory, dependencies included), boots it under qemu-system-x86_64 (or qemu-system-aarch64 with --arch arm64) with the PCI/virtio trace events on, and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically.",
     'Everything after "--" is passed to QEMU: the devices under test.',
     'Exit 0 on success, 1 when the guest panics, hangs or stops early, 2 on usage errors.',
   ].join('\n\n')
-  static override usage = 'capture CASE (--kernel VMLINUZ | --kernel-series 5.10|6.1|6.12) [FLAGS] -- QEMU_DEVICE_ARGS...'
+  static override usage = 'capture CASE (--kernel VMLINUZ | --kernel-series 5.10|6.1|6.12) [--arch amd64|arm64] [FLAGS] -- QEMU_DEVICE_ARGS...'
   static override examples = [
     '<%= config.bin %> capture my-net --kernel-series 6.1 -- -device virtio-net-pci',
     '<%= config.bin %> capture legacy-blk --kernel /boot/vmlinuz-6.1.0-50-amd64 --append virtio_pci.force_legacy=1 -- -blockdev driver=null-co,node-name=d0 -device virtio-blk-pci,drive=d0',
     '<%= config.bin %> capture q35-net --kernel-series 6.12 --machine q35 -- -device pcie-root-port,id=rp1,chassis=1 -device virtio-net-pci,bus=rp1',
+    '<%= config.bin %> capture virt-net --arch arm64 --kernel-series 6.12 -- -device virtio-net-pci',
   ]
   static override args = {case: Args.string({description: 'case name (a-z 0-9 . _ -), written to traces/CASE', required: true})}
   static override flags = {
@@ -28,14 +29,15 @@ export default class Capture extends BaseCommand {
     'kernel-series': Flags.option({options: KERNEL_SERIES, description: 'a Debian kernel cached by scripts/setup-qemu.sh'})(),
     modules: Flags.string({description: 'module directory (lib/modules/RELEASE); default: next to the kernel', helpValue: 'DIR'}),
     initrd: Flags.string({description: 'use this initramfs instead of building one', helpValue: 'FILE'}),
-    machine: Flags.option({options: MACHINES, default: 'pc' as const, description: 'QEMU machine type'})(),
+    arch: Flags.option({options: GUEST_ARCHES, default: 'amd64' as const, description: 'guest architecture: amd64 (qemu-system-x86_64) or arm64 (qemu-system-aarch64, TCG)'})(),
+    machine: Flags.option({options: MACHINES, description: 'QEMU machine type; default: pc (amd64), virt (arm64)'})(),
     append: Flags.string({description: 'extra kernel command-line arguments', helpValue: 'ARGS'}),
-    qemu: Flags.string({description: 'QEMU binary', default: 'qemu-system-x86_64', helpValue: 'PATH'}),
+    qemu: Flags.string({description: 'QEMU binary; default: qemu-system-x86_64 (amd64), qemu-system-aarch64 (arm64)', helpValue: 'PATH'}),
     timeout: Flags.integer({description: 'seconds before a guest that has not powered off is killed', default: 180, min: 1}),
     events: Flags.option({options: EVENT_SET_NAMES, default: 'full' as const, description: 'trace event set: full (with memory events) or cfg'})(),
     notes: Flags.string({description: 'free text stored in case.json', helpValue: 'TEXT'}),
     accel: Flags.option({options: ['auto', 'tcg', 'kvm'] as const, default: 'auto' as const, description: 'accelerator; auto uses KVM only when it really works'})(),
-    busybox: Flags.string({description: 'static busybox for the initramfs', default: '/bin/busybox', helpValue: 'PATH'}),
+    busybox: Flags.string({description: "static busybox for the initramfs; default: /bin/busybox (amd64), setup-qemu.sh's arm64 one", helpValue: 'PATH'}),
     load: Flags.string({description: 'extra module to load in the guest (repeatable)', multiple: true, helpValue: 'MODULE'}),
     memory: Flags.integer({description: 'guest memory in MiB', default: 512, min: 64}),
     'traces-dir': Flags.string({description: 'where cases are written', default: 'traces', helpValue: 'DIR'}),
@@ -57,11 +59,12 @@ export default class Capture extends BaseCommand {
       throw new UsageError('give exactly one of --kernel VMLINUZ or --kernel-series 5.10|6.1|6.12')
     }
     if (flags.modules !== undefined && flags.initrd !== undefined) throw new UsageError('--modules and --initrd exclude each other')
+    const arch = archProfile(flags.arch)
     const kernel: KernelChoice = flags['kernel-series']
-      ? await kernelFromSeries(flags['kernel-series'])
+      ? await kernelFromSeries(flags['kernel-series'], flags.arch)
       : await kernelFromFile(requireFlag(flags.kernel, '--kernel'), flags.modules)
     const withModules = flags['kernel-series'] && flags.modules ? {...kernel, modulesDir: flags.modules} : kernel
-    const lspci = flags.lspci ? await pciutilsFor(flags['kernel-series']) : undefined
+    const lspci = flags.lspci ? await pciutilsFor(flags['kernel-series'], undefined, flags.arch) : undefined
 
     try {
       const result = await runCapture({
@@ -69,11 +72,12 @@ export default class Capture extends BaseCommand {
         tracesDir: flags['traces-dir'],
         kernel: withModules,
         ...(flags.initrd ? {initrd: flags.initrd} : {}),
-        busybox: flags.busybox,
-        machine: flags.machine,
+        busybox: flags.busybox ?? defaultBusybox(flags.arch),
+        arch,
+        machine: flags.machine ?? arch.defaultMachine,
         accel: flags.accel,
         ...(flags.append ? {append: flags.append} : {}),
-        qemu: flags.qemu,
+        qemu: flags.qemu ?? arch.qemu,
         timeoutSeconds: flags.timeout,
         eventSet: flags.events,
         ...(flags.notes ? {notes: flags.notes} : {}),

@@ -2,7 +2,7 @@
  * Streams ingested records (in input order) into per-function evidence. Holds per-device facts only,
  * never the records themselves, so memory is bounded by the number of functions, not the input size.
  */
-import {parseCommandLine, parseLinuxVersion, parsePciBarLine} from '../ingest/kmsg-lines.js'
+import {type HostBridgeIoWindow, parseCommandLine, parseHostBridgeIoWindow, parseLinuxVersion, parsePciBarLine} from '../ingest/kmsg-lines.js'
 import {resolveUnnumberedBars, withEmptySlots} from '../ingest/lspci-bars.js'
 import type {
   CfgAccessRecord,
@@ -21,7 +21,7 @@ import {formatBdf, parseBdf, type PciAddress} from '../util/pci-address.js'
 import {formatSource, type SourceRef} from '../util/source.js'
 import {CfgWidthPairer, configPathRegionOf, type ResolvedCfgAccess} from './access-width.js'
 import {DeviceState} from './device-state.js'
-import {RegionAttributor, regionOfName} from './regions.js'
+import {RegionAttributor, regionOfName, spaceOfRegion} from './regions.js'
 import {readOnlyCapabilityChanges} from './readonly-check.js'
 import {StatusTracker} from './status.js'
 import type {InputSummary} from '../ingest/records.js'
@@ -32,6 +32,14 @@ import {PCI_BASE_ADDRESS_0} from '../pci/layout.js'
 export const OTHER_MESSAGE_CAP = 20_000
 /** QEMU >= 8.0 traces config reads of absent functions under this device name. */
 const ABSENT_FUNCTION = 'empty'
+/** Distinct addresses of unattributed I/O accesses remembered, to tell whether a window learnt later covers them. */
+const UNMAPPED_IO_KEPT = 256
+
+/** A host bridge I/O window learnt from a kernel line that came after I/O accesses it covers. */
+export interface LateIoWindow {
+  readonly window: HostBridgeIoWindow
+  readonly src: SourceRef
+}
 
 export class EvidenceBuilder implements RecordSink {
   private seq = 0
@@ -56,9 +64,18 @@ export class EvidenceBuilder implements RecordSink {
   private readonly inputs: InputSummary[] = []
   /** Any memory_region_ops event at all (config path or virtio regions). */
   private memoryEventsTraced = false
+  private readonly unmappedIo = new Set<number>()
+  private readonly lateWindows: LateIoWindow[] = []
 
-  constructor(private readonly warnings: WarningSink) {
+  /** `ioWindows`: host-bridge I/O windows known before the inputs (from an earlier pass over them). */
+  constructor(private readonly warnings: WarningSink, ioWindows: readonly HostBridgeIoWindow[] = []) {
     this.status = new StatusTracker(warnings)
+    for (const w of ioWindows) this.regions.ioWindow(w)
+  }
+
+  /** Host-bridge I/O windows that came after I/O accesses they cover: a second pass knowing them attributes those. */
+  get lateIoWindows(): readonly LateIoWindow[] {
+    return this.lateWindows
   }
 
   trace(r: TraceRecord): void {
@@ -107,6 +124,11 @@ export class EvidenceBuilder implements RecordSink {
     }
     const cmdline = parseCommandLine(r.text)
     if (cmdline !== undefined && !this.cmdline) this.cmdline = {text: cmdline, src: r.src}
+    const window = r.bdf === undefined ? parseHostBridgeIoWindow(r.text) : undefined
+    if (window) {
+      this.regions.ioWindow(window)
+      if ([...this.unmappedIo].some((a) => a >= window.cpuStart && a <= window.cpuEnd)) this.lateWindows.push({window, src: r.src})
+    }
 
     const address = r.bdf === undefined ? undefined : parseBdf(r.bdf)
     if (!address) {
@@ -308,6 +330,7 @@ export class EvidenceBuilder implements RecordSink {
     if (!region) return
     const result = this.regions.attribute(r, region)
     if (result === 'unmapped' || result === 'ambiguous') {
+      if (result === 'unmapped' && spaceOfRegion(region) === 'io' && this.unmappedIo.size < UNMAPPED_IO_KEPT) this.unmappedIo.add(r.addr)
       const why = result === 'unmapped' ? 'lies in no BAR mapped so far' : 'lies in more than one mapped BAR'
       this.warnings.warn(`region-${result}`, `access to '${r.name}' at ${hex(r.addr)} ${why}: not attributed to a device`, r.src)
       return

@@ -226,6 +226,28 @@ export function parseCommandLine(text: string): string | undefined {
   return m ? m[1]! : undefined
 }
 
+/** A host bridge's I/O window: CPU addresses [cpuStart, cpuEnd] reach PCI I/O addresses from busStart. */
+export interface HostBridgeIoWindow {
+  /** The host bridge's platform device, e.g. `4010000000.pcie`. */
+  readonly bridge: string
+  readonly cpuStart: number
+  readonly cpuEnd: number
+  readonly busStart: number
+}
+
+/**
+ * The I/O line of a device-tree host bridge's ranges (drivers/pci/of.c prints each range as
+ * `%6s %#012llx..%#012llx -> %#012llx`, type, CPU start, CPU end, PCI start; since 5.6):
+ * `pci-host-generic 4010000000.pcie:       IO 0x003eff0000..0x003effffff -> 0x0000000000`.
+ */
+export function parseHostBridgeIoWindow(text: string): HostBridgeIoWindow | undefined {
+  const m = /^\S+ (\S+): +IO (0x[0-9a-f]+)\.\.(0x[0-9a-f]+) -> (0x[0-9a-f]+)$/.exec(text.trimEnd())
+  if (!m) return undefined
+  const [cpuStart, cpuEnd, busStart] = [m[2]!, m[3]!, m[4]!].map((h) => Number.parseInt(h, 16)) as [number, number, number]
+  if (cpuEnd < cpuStart || !Number.isSafeInteger(cpuEnd) || !Number.isSafeInteger(busStart + (cpuEnd - cpuStart))) return undefined
+  return {bridge: m[1]!, cpuStart, cpuEnd, busStart}
+}
+
 /** The virtio-pci transport messages (reference: linux-virtio-pci-probe.md), with their numbers. */
 export type VirtioPciMessage =
   | {kind: 'leaving-for-legacy'}

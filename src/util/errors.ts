@@ -47,6 +47,15 @@ export class WarningSink {
     return [...this.byCode.values()]
   }
 
+  /** Takes over another sink's warnings (counts added), e.g. of a pass whose result is kept. */
+  absorb(other: WarningSink): void {
+    for (const w of other.warnings) {
+      const existing = this.byCode.get(w.code)
+      if (existing) existing.count += w.count
+      else this.byCode.set(w.code, {...w})
+    }
+  }
+
   formatAll(): string[] {
     return this.warnings.map(formatWarning)
   }

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {shellQuote} from '../../src/capture/case-record.js'
 import {driversFor, parseDeviceArgs} from '../../src/capture/devices.js'
 import {EVENT_SETS} from '../../src/capture/events.js'
+import {archProfile} from '../../src/capture/arch.js'
 import {BASE_APPEND, buildQemuArgv, fullAppend, type QemuInvocation, recordedArgv} from '../../src/capture/qemu-argv.js'
 
 const invocation: QemuInvocation = {
@@ -11,7 +12,7 @@ const invocation: QemuInvocation = {
   memoryMiB: 512,
   kernel: '/home/u/.cache/probediff/kernels/6.1/boot/vmlinuz-6.1.0-50-amd64',
   initrd: '/tmp/probediff-capture-x/initramfs.cpio.gz',
-  append: fullAppend('virtio_pci.force_legacy=1'),
+  append: fullAppend('virtio_pci.force_legacy=1', archProfile('amd64')),
   events: EVENT_SETS.cfg,
   deviceArgs: ['-device', 'pcie-root-port,id=rp1,chassis=1', '-device', 'virtio-net-pci,bus=rp1', '-device', 'virtio-rng-pci'],
 }
@@ -40,9 +41,10 @@ describe('QEMU argv', () => {
   })
 
   it('appends --append to the base command line and ends with the device arguments untouched', () => {
-    expect(valueOf(argv, '-append')).toBe(`${BASE_APPEND} virtio_pci.force_legacy=1`)
+    expect(valueOf(argv, '-append')).toBe(`console=ttyS0 ${BASE_APPEND} virtio_pci.force_legacy=1`)
     expect(argv.slice(-6)).toEqual(invocation.deviceArgs)
-    expect(fullAppend('  ')).toBe(BASE_APPEND)
+    expect(fullAppend('  ', archProfile('amd64'))).toBe(`console=ttyS0 ${BASE_APPEND}`)
+    expect(fullAppend(undefined, archProfile('arm64'))).toBe(`console=ttyAMA0 ${BASE_APPEND}`)
   })
 
   it('records host paths as placeholders and nothing else differently', () => {

@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {archProfile} from '../../src/capture/arch.js'
 import {type CaptureOptions, runCapture} from '../../src/capture/capture.js'
 import {CaptureFailure} from '../../src/capture/errors.js'
 import {pciutilsFor} from '../../src/capture/guest-lspci.js'
@@ -41,6 +42,7 @@ describe.skipIf(missing !== undefined && !inCi)('probediff capture under real QE
     tracesDir,
     kernel: await kernelFromSeries('6.1'),
     busybox: '/bin/busybox',
+    arch: archProfile('amd64'),
     machine: 'pc',
     accel: 'tcg',
     qemu: QEMU,

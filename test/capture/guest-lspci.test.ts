@@ -8,6 +8,7 @@
 import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {describe, expect, it} from 'vitest'
+import {archProfile} from '../../src/capture/arch.js'
 import {runCapture} from '../../src/capture/capture.js'
 import {newcArchive, readNewcArchive} from '../../src/capture/cpio.js'
 import {neededLibraries, programInterpreter} from '../../src/capture/elf.js'
@@ -37,7 +38,7 @@ describe.skipIf(trees.length === 0 && !isCi())('the lspci initramfs', () => {
   it.each(trees)('from %s holds lspci, its program interpreter, every library it needs (recursively) and pci.ids', async (_, tree, release) => {
     const lspci = await lspciGuestFiles(tree, release)
     // buildInitramfs gzips exactly this archive.
-    const archive = newcArchive(initramfsEntries(Buffer.from('\x7fELF-busybox'), [], {lspci: lspci.files}))
+    const archive = newcArchive(initramfsEntries(Buffer.from('\x7fELF-busybox'), [], {lspci}))
     const records = new Map(readNewcArchive(archive).map((r) => [r.name, r]))
 
     const binary = records.get('usr/bin/lspci')
@@ -79,11 +80,11 @@ describe('the lspci step of /init', () => {
   it('runs the full command after the kernel log, only when asked', () => {
     const without = initScript([])
     expect(without).not.toContain(LSPCI_BEGIN)
-    const lines = initScript([], {lspci: []}).split('\n')
+    const lines = initScript([], {lspci: {files: [], libDir: 'lib/x86_64-linux-gnu'}}).split('\n')
     const run = lines.findIndex((l) => l.includes('/usr/bin/lspci -vvv -xxx -nn -k -D'))
     expect(run).toBeGreaterThan(lines.indexOf('dmesg'))
     expect(run).toBeLessThan(lines.indexOf('poweroff -f'))
-    expect(lspciScript()[1]).toBe(`echo ${LSPCI_BEGIN}`)
+    expect(lspciScript('lib/x86_64-linux-gnu')[1]).toBe(`echo ${LSPCI_BEGIN}`)
   })
 
   const block = (body: string[]) => ['[ 1.0] noise', LSPCI_BEGIN, ...body, LSPCI_END, ''].join('\r\n')
@@ -136,7 +137,7 @@ describe('capture --lspci usage errors', () => {
     const attempt = runCapture({
       name: 'x', tracesDir: '/nonexistent', kernel: {vmlinuz: '/nonexistent'}, initrd: '/nonexistent', busybox: '/bin/busybox',
       machine: 'pc', accel: 'tcg', qemu: '/nonexistent/qemu', timeoutSeconds: 1, eventSet: 'cfg', extraModules: [], deviceArgs: [],
-      force: false, memoryMiB: 64, lspci: {root: '/', packages: []},
+      force: false, memoryMiB: 64, lspci: {root: '/', packages: [], arch: 'amd64'}, arch: archProfile('amd64'),
     })
     await expect(attempt).rejects.toThrow(UsageError)
     await expect(attempt).rejects.toThrow(/--lspci needs the initramfs probediff builds; it excludes --initrd/)
