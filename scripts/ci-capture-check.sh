@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # CI: capture a fresh case with a real Debian kernel under real QEMU, then require that probediff's
 # model agrees with the traced kernel for every virtio device of it.
-# Usage: scripts/ci-capture-check.sh [SERIES]   (default 6.1)
+# Usage: scripts/ci-capture-check.sh [SERIES [CAPTURE_FLAGS...]]   (default 6.1; e.g. 6.12 --arch arm64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 series="${1:-6.1}"
+[ $# -gt 0 ] && shift
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-node bin/run.js capture "ci-k$series" --kernel-series "$series" --traces-dir "$out" -- \
+node bin/run.js capture "ci-k$series" --kernel-series "$series" --traces-dir "$out" "$@" -- \
   -device virtio-net-pci -device virtio-rng-pci,disable-legacy=on \
   -blockdev driver=null-co,node-name=d0,size=1048576,read-zeroes=on -device virtio-blk-pci,disable-modern=on,drive=d0
 node bin/run.js replay "$out/ci-k$series/trace.log.gz" --dmesg "$out/ci-k$series/dmesg.txt" --json > "$out/replay.json"

@@ -6,7 +6,8 @@
 #
 # Usage (from the repository root, after `npm run build`):
 #   traces/capture-corpus.sh [--force] [SERIES...]      (default series: 5.10 6.1 6.12)
-# Runs two captures at a time. Existing cases are kept unless --force.
+# Runs two captures at a time. Existing cases are kept unless --force. Series 6.1 and 6.12 also get
+# aarch64 `virt` cases (--arch arm64, TCG) and 6.12 a case under trixie's QEMU 10 (--qemu-suite trixie).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 force=""
@@ -32,6 +33,19 @@ k$k-pc-ivshmem||A non-virtio device with vendor 0x1af4: ivshmem-plain (1af4:1110
 EOC
   if [ "$k" = 6.12 ]; then
     echo "k$k-q35-root-port-legacy|--machine q35|A legacy-only net (disable-modern=on, disable-legacy=off) behind a pcie-root-port with io-reserve=0: the legacy probe succeeds (leaving for legacy driver, BAR 0 assigned late), then virtio_net fails its own probe with -ENOENT.|-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,io-reserve=0 -device virtio-net-pci,bus=rp1,disable-modern=on,disable-legacy=off"
+  fi
+  if [ "$k" = 6.1 ] || [ "$k" = 6.12 ]; then
+    local a='--arch arm64 --memory 256'
+    cat <<EOC
+k$k-virt-transitional|$a|aarch64 virt (TCG, cortex-a57): transitional net, blk, rng and balloon on the generic ECAM host bridge (config only through ECAM); their legacy I/O BARs are reached through the host bridge's I/O window (CPU 0x3eff0000 -> PCI I/O 0).|-device virtio-net-pci $(disk d0) -device virtio-blk-pci,drive=d0 -device virtio-rng-pci -device virtio-balloon-pci
+k$k-virt-legacy-only|$a|aarch64 virt: legacy-only net, blk, rng (disable-modern=on): every virtio register access is I/O through the host bridge's I/O window.|-device virtio-net-pci,disable-modern=on $(disk d0) -device virtio-blk-pci,drive=d0,disable-modern=on -device virtio-rng-pci,disable-modern=on
+k$k-virt-force-legacy|$a --append virtio_pci.force_legacy=1|aarch64 virt with virtio_pci.force_legacy=1: transitional net and blk (legacy interface through the I/O window) and a modern-only rng (legacy probe fails, falls back to modern).|-device virtio-net-pci $(disk d0) -device virtio-blk-pci,drive=d0 -device virtio-rng-pci,disable-legacy=on
+k$k-virt-root-port|$a|aarch64 virt: net and blk each behind a pcie-root-port (modern-only automatically), a legacy-only rng behind a third root port (its I/O BAR in the port's I/O window, reached through the host bridge's), and a transitional balloon on the root complex.|-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1 -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2 -device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3 -device virtio-net-pci,bus=rp1 $(disk d0) -device virtio-blk-pci,drive=d0,bus=rp2 -device virtio-rng-pci,bus=rp3,disable-modern=on,disable-legacy=off -device virtio-balloon-pci
+EOC
+  fi
+  if [ "$k" = 6.12 ]; then
+    echo "k$k-q35-root-port-qemu10|--machine q35 --qemu-suite trixie|QEMU 10.0 (Debian trixie's, from scripts/setup-qemu.sh's prefix): the devices of k$k-q35-root-port, net and blk behind pcie-root-ports and a transitional rng on the root complex.|-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1 -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2 -device virtio-net-pci,bus=rp1 $(disk d0) -device virtio-blk-pci,drive=d0,bus=rp2 -device virtio-rng-pci"
+    echo "k$k-pc-transitional-qemu10|--qemu-suite trixie|QEMU 10.0 (Debian trixie's): the devices of k$k-pc-transitional on the pc root bus.|-device virtio-net-pci $(disk d0) -device virtio-blk-pci,drive=d0 -device virtio-rng-pci -device virtio-balloon-pci -device virtio-serial-pci -device virtio-scsi-pci"
   fi
   if [ "$k" = 6.1 ]; then
     echo "k$k-pc-transitional-cfgonly|--events cfg|Same devices as k$k-pc-transitional, traced with pci_cfg_*, pci_update_mappings_* and virtio_set_status only (no memory events, so access widths must be inferred).|-device virtio-net-pci $(disk d0) -device virtio-blk-pci,drive=d0 -device virtio-rng-pci -device virtio-balloon-pci -device virtio-serial-pci -device virtio-scsi-pci"

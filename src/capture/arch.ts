@@ -64,6 +64,15 @@ export function archCacheDir(what: 'kernels' | 'pciutils' | 'busybox', arch: Gue
   return arch === 'amd64' ? join(cacheRoot, what) : join(cacheRoot, what, arch)
 }
 
+/** Debian suites whose QEMU scripts/setup-qemu.sh unpacks into a private prefix (`capture --qemu-suite`). */
+export const QEMU_SUITES = ['trixie'] as const
+export type QemuSuite = (typeof QEMU_SUITES)[number]
+
+/** The QEMU binary of a suite's private prefix: `<cache>/qemu/<suite>/bin/<qemu>` (a wrapper running it with that suite's C library). */
+export function suiteQemu(suite: QemuSuite, arch: GuestArch, cacheRoot = probediffCacheDir()): string {
+  return join(cacheRoot, 'qemu', suite, 'bin', PROFILES[arch].qemu)
+}
+
 /** The static busybox of the guest: the host's own for amd64, the one setup-qemu.sh fetched otherwise. */
 export function defaultBusybox(arch: GuestArch): string {
   return arch === 'amd64' ? '/bin/busybox' : join(archCacheDir('busybox', arch), 'bin', 'busybox')

@@ -9,7 +9,7 @@ import {UsageError} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import {validateCaseName} from '../corpus/corpus.js'
-import {type ArchProfile, type Machine} from './arch.js'
+import {type ArchProfile, type Machine, type QemuSuite} from './arch.js'
 import {checkTransportBuiltIn} from './builtin-drivers.js'
 import {type CaptureCaseRecord, CASE_FORMAT_VERSION, shellQuote} from './case-record.js'
 import {commitCaseDir, discardCaseDir, stageCaseDir} from './case-dir.js'
@@ -21,7 +21,7 @@ import {chooseAccel, loadBusybox, qemuVersion, requireReadable, type ToolVersion
 import {buildInitramfs} from './initramfs.js'
 import {type LoadPlan, loadModuleTree, planModuleLoad} from './kernel-modules.js'
 import type {KernelChoice} from './kernel-source.js'
-import {type Accel, buildQemuArgv, fullAppend, PLACEHOLDERS, type QemuInvocation, recordedArgv} from './qemu-argv.js'
+import {type Accel, buildQemuArgv, DEFAULT_MEMORY_MIB, fullAppend, PLACEHOLDERS, type QemuInvocation, recordedArgv} from './qemu-argv.js'
 import {QemuNotFound, type QemuRun, runQemu} from './qemu-runner.js'
 import {guestKernelLog} from './run-verdict.js'
 import {decodeSysfsDump, writeSysfsDump} from './sysfs-dump.js'
@@ -41,6 +41,8 @@ export interface CaptureOptions {
   readonly accel: 'auto' | Accel
   readonly append?: string
   readonly qemu: string
+  /** `qemu` is this Debian suite's QEMU from scripts/setup-qemu.sh's prefix (recorded in the reproduce command). */
+  readonly qemuSuite?: QemuSuite
   readonly timeoutSeconds: number
   readonly eventSet: EventSetName
   readonly notes?: string
@@ -186,7 +188,6 @@ function caseRecord(p: RecordParts): CaptureCaseRecord {
       argv: recordedArgv(invocation, basename(opts.qemu)),
       placeholders: {
         [PLACEHOLDERS.kernel]: pkg ? `/boot/${basename(opts.kernel.vmlinuz)} of ${pkg.name} ${pkg.version}` : basename(opts.kernel.vmlinuz),
-        ...(basename(opts.qemu) === opts.qemu ? {} : {[PLACEHOLDERS.qemu]: `the QEMU given by --qemu: ${p.qemu.banner}`}),
         [PLACEHOLDERS.initrd]: p.initramfsRecord.builtBy === 'probediff' ? 'initramfs built by probediff capture (see initramfs)' : basename(p.initrdPath),
       },
       stderr: run.stderrTail,
@@ -272,8 +273,10 @@ function reproduceCommand(opts: CaptureOptions): string {
   if (opts.kernel.series) words.push('--kernel-series', opts.kernel.series)
   else words.push('--kernel', PLACEHOLDERS.kernel)
   if (opts.initrd) words.push('--initrd', PLACEHOLDERS.initrd)
-  if (opts.qemu !== opts.arch.qemu) words.push('--qemu', basename(opts.qemu) === opts.qemu ? opts.qemu : PLACEHOLDERS.qemu)
+  if (opts.qemuSuite) words.push('--qemu-suite', opts.qemuSuite)
+  else if (opts.qemu !== opts.arch.qemu) words.push('--qemu', basename(opts.qemu) === opts.qemu ? opts.qemu : PLACEHOLDERS.qemu)
   words.push('--machine', opts.machine, '--events', opts.eventSet)
+  if (opts.memoryMiB !== DEFAULT_MEMORY_MIB) words.push('--memory', String(opts.memoryMiB))
   if (opts.append?.trim()) words.push('--append', opts.append.trim())
   for (const m of opts.extraModules) words.push('--load', m)
   if (opts.sysfsDumpDir !== undefined) words.push('--sysfs-dump', 'DIR')

@@ -219,7 +219,11 @@ async function readTreeFile(root: string, path: string, what: string): Promise<B
  * /bin or /sbin is looked up under /usr (usr-merged trees unpacked from .debs have only usr/...).
  */
 async function resolveInTree(root: string, path: string): Promise<string | undefined> {
-  return walkInTree(root, path, 0)
+  const found = await walkInTree(root, path, 0)
+  if (found) return found
+  // A top-level lib/ that exists for other files (the module index in lib/modules) but not this one.
+  const top = path.replace(/^\/+/, '').split('/')[0] ?? ''
+  return USR_MERGED.test(top) ? walkInTree(root, `usr/${path.replace(/^\/+/, '')}`, 1) : undefined
 }
 
 const USR_MERGED = /^(lib|lib64|bin|sbin)$/

@@ -12,6 +12,9 @@ export type Accel = 'tcg' | 'kvm'
 /** Kernel command line every capture starts with (after console=, the arch's UART); --append adds to
  * it. panic=-1: reboot at once, which -no-reboot turns into QEMU exiting, so a panic never waits for
  * the timeout. */
+/** Guest memory when --memory is not given. */
+export const DEFAULT_MEMORY_MIB = 512
+
 export const BASE_APPEND = 'loglevel=4 panic=-1'
 
 export interface QemuInvocation {
@@ -29,6 +32,7 @@ export interface QemuInvocation {
   readonly deviceArgs: readonly string[]
 }
 
+/** $QEMU appears only in a reproduce command, for a --qemu path of this host. */
 export const PLACEHOLDERS = {kernel: '$KERNEL', initrd: '$INITRD', qemu: '$QEMU'} as const
 
 export function fullAppend(extra: string | undefined, arch: Pick<ArchProfile, 'console'>): string {

@@ -1,6 +1,8 @@
+import {existsSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
-import {archProfile, defaultBusybox, GUEST_ARCHES, MACHINES} from '../capture/arch.js'
+import {archProfile, defaultBusybox, GUEST_ARCHES, MACHINES, QEMU_SUITES, suiteQemu} from '../capture/arch.js'
 import {runCapture} from '../capture/capture.js'
+import {DEFAULT_MEMORY_MIB} from '../capture/qemu-argv.js'
 import {CaptureFailure} from '../capture/errors.js'
 import {EVENT_SET_NAMES} from '../capture/events.js'
 import {LSPCI_COMMAND, LSPCI_FILE, pciutilsFor} from '../capture/guest-lspci.js'
@@ -33,13 +35,14 @@ export default class Capture extends BaseCommand {
     machine: Flags.option({options: MACHINES, description: 'QEMU machine type; default: pc (amd64), virt (arm64)'})(),
     append: Flags.string({description: 'extra kernel command-line arguments', helpValue: 'ARGS'}),
     qemu: Flags.string({description: 'QEMU binary; default: qemu-system-x86_64 (amd64), qemu-system-aarch64 (arm64)', helpValue: 'PATH'}),
+    'qemu-suite': Flags.option({options: QEMU_SUITES, description: "the QEMU of this Debian suite, unpacked by scripts/setup-qemu.sh (trixie: QEMU 10.0); excludes --qemu"})(),
     timeout: Flags.integer({description: 'seconds before a guest that has not powered off is killed', default: 180, min: 1}),
     events: Flags.option({options: EVENT_SET_NAMES, default: 'full' as const, description: 'trace event set: full (with memory events) or cfg'})(),
     notes: Flags.string({description: 'free text stored in case.json', helpValue: 'TEXT'}),
     accel: Flags.option({options: ['auto', 'tcg', 'kvm'] as const, default: 'auto' as const, description: 'accelerator; auto uses KVM only when it really works'})(),
     busybox: Flags.string({description: "static busybox for the initramfs; default: /bin/busybox (amd64), setup-qemu.sh's arm64 one", helpValue: 'PATH'}),
     load: Flags.string({description: 'extra module to load in the guest (repeatable)', multiple: true, helpValue: 'MODULE'}),
-    memory: Flags.integer({description: 'guest memory in MiB', default: 512, min: 64}),
+    memory: Flags.integer({description: 'guest memory in MiB', default: DEFAULT_MEMORY_MIB, min: 64}),
     'traces-dir': Flags.string({description: 'where cases are written', default: 'traces', helpValue: 'DIR'}),
     force: Flags.boolean({description: 'replace an existing case'}),
     'sysfs-dump': Flags.string({description: "also copy each PCI function's sysfs config and resource from the guest to DIR/BDF/", helpValue: 'DIR'}),
@@ -60,6 +63,10 @@ export default class Capture extends BaseCommand {
     }
     if (flags.modules !== undefined && flags.initrd !== undefined) throw new UsageError('--modules and --initrd exclude each other')
     const arch = archProfile(flags.arch)
+    if (flags.qemu !== undefined && flags['qemu-suite'] !== undefined) throw new UsageError('--qemu and --qemu-suite exclude each other')
+    const qemuSuite = flags['qemu-suite']
+    const qemu = qemuSuite ? suiteQemu(qemuSuite, flags.arch) : (flags.qemu ?? arch.qemu)
+    if (qemuSuite && !existsSync(qemu)) throw new UsageError(`no ${qemuSuite} QEMU in ${qemu} (run scripts/setup-qemu.sh)`)
     const kernel: KernelChoice = flags['kernel-series']
       ? await kernelFromSeries(flags['kernel-series'], flags.arch)
       : await kernelFromFile(requireFlag(flags.kernel, '--kernel'), flags.modules)
@@ -77,7 +84,8 @@ export default class Capture extends BaseCommand {
         machine: flags.machine ?? arch.defaultMachine,
         accel: flags.accel,
         ...(flags.append ? {append: flags.append} : {}),
-        qemu: flags.qemu ?? arch.qemu,
+        qemu,
+        ...(qemuSuite ? {qemuSuite} : {}),
         timeoutSeconds: flags.timeout,
         eventSet: flags.events,
         ...(flags.notes ? {notes: flags.notes} : {}),

@@ -60,6 +60,7 @@ export const CASE_SCHEMA: Spec = {
       },
     },
     kernelCheck: {type: 'either', options: [string, record]},
+    arch: string,
     machine: string,
     devices: list,
     append: string,

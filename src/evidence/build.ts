@@ -32,7 +32,7 @@ export async function buildEvidence(inputs: readonly EvidenceInput[], opts: Buil
   const late = first.builder.lateIoWindows
   if (late.length === 0) {
     warnings.absorb(firstPass)
-    return first.evidence
+    return {...first.evidence, warnings: warnings.warnings}
   }
   if (!(await allReadableAgain(inputs))) {
     warnings.absorb(firstPass)
@@ -42,7 +42,7 @@ export async function buildEvidence(inputs: readonly EvidenceInput[], opts: Buil
       `the host bridge I/O window ${hex(window.cpuStart)}..${hex(window.cpuEnd)} comes after the I/O accesses it covers, and the inputs cannot be read again: give the dmesg before the trace`,
       src,
     )
-    return first.evidence
+    return {...first.evidence, warnings: warnings.warnings}
   }
   return (await onePass(inputs, ingestOptions, warnings, late.map((l) => l.window))).evidence
 }

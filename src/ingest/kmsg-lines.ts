@@ -237,7 +237,8 @@ export interface HostBridgeIoWindow {
 
 /**
  * The I/O line of a device-tree host bridge's ranges (drivers/pci/of.c prints each range as
- * `%6s %#012llx..%#012llx -> %#012llx`, type, CPU start, CPU end, PCI start; since 5.6):
+ * `%6s %#012llx..%#012llx -> %#012llx`: type, CPU start, CPU end, PCI start; before 5.5 `%s` with
+ * " IO" and %#010llx, which matches too):
  * `pci-host-generic 4010000000.pcie:       IO 0x003eff0000..0x003effffff -> 0x0000000000`.
  */
 export function parseHostBridgeIoWindow(text: string): HostBridgeIoWindow | undefined {

@@ -1,7 +1,9 @@
+import {existsSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {shellQuote} from '../../src/capture/case-record.js'
 import {driversFor, parseDeviceArgs} from '../../src/capture/devices.js'
 import {EVENT_SETS} from '../../src/capture/events.js'
+import {chooseAccel, loadBusybox} from '../../src/capture/host.js'
 import {archProfile} from '../../src/capture/arch.js'
 import {BASE_APPEND, buildQemuArgv, fullAppend, type QemuInvocation, recordedArgv} from '../../src/capture/qemu-argv.js'
 
@@ -79,5 +81,29 @@ describe('case record helpers', () => {
     expect(shellQuote('a b')).toBe("'a b'")
     expect(shellQuote("it's")).toBe("'it'\\''s'")
     expect(shellQuote('$KERNEL')).toBe("'$KERNEL'")
+  })
+})
+
+describe('aarch64 virt guests', () => {
+  const arm64 = archProfile('arm64')
+  const argv = buildQemuArgv({...invocation, qemu: arm64.qemu, machine: 'virt', ...(arm64.cpu ? {cpu: arm64.cpu} : {}), append: fullAppend(undefined, arm64)})
+
+  it('boot qemu-system-aarch64 -machine virt with a 64-bit CPU and the PL011 console', () => {
+    expect(argv[0]).toBe('qemu-system-aarch64')
+    expect(valueOf(argv, '-machine')).toBe('virt')
+    expect(valueOf(argv, '-cpu')).toBe('cortex-a57')
+    expect(valueOf(argv, '-append')).toMatch(/^console=ttyAMA0 /)
+    expect(buildQemuArgv(invocation)).not.toContain('-cpu')
+  })
+
+  it('run under TCG on this host, and refuse KVM for another architecture', async () => {
+    if (process.arch !== 'x64') return
+    await expect(chooseAccel('auto', 'arm64')).resolves.toEqual({accel: 'tcg', reason: 'arm64 guest on a x64 host'})
+    await expect(chooseAccel('kvm', 'arm64')).rejects.toThrow(/--accel kvm cannot run an arm64 guest on this x64 host/)
+  })
+
+  it('refuse a busybox of the wrong architecture before booting', async () => {
+    if (!existsSync('/bin/busybox') || process.arch !== 'x64') return
+    await expect(loadBusybox('/bin/busybox', arm64)).rejects.toThrow(/is not an arm64 executable \(ELF machine 62\)/)
   })
 })
