@@ -28,6 +28,13 @@ for (const series of [...KERNEL_SERIES, undefined]) {
   trees.push([series ? `Debian pciutils for ${series}` : "this host's pciutils", tree, kernel?.modulesDir?.split('/').pop()])
 }
 const cachedSuites = trees.length - (trees.some(([, t]) => t.root === '/') ? 1 : 0)
+// The arm64 guests' pciutils (capture --arch arm64 --lspci): scripts/setup-qemu.sh caches 6.1 and 6.12.
+for (const series of ['6.1', '6.12'] as const) {
+  const tree = await pciutilsFor(series, undefined, 'arm64').catch(() => undefined)
+  if (!tree) continue
+  const kernel = await kernelFromSeries(series, 'arm64').catch(() => undefined)
+  trees.push([`Debian arm64 pciutils for ${series}`, tree, kernel?.modulesDir?.split('/').pop()])
+}
 if (trees.length === 0 && !isCi()) console.warn('\n*** NOTICE: skipping the lspci initramfs tests: no pciutils (run scripts/setup-qemu.sh)\n')
 
 describe.skipIf(trees.length === 0 && !isCi())('the lspci initramfs', () => {
@@ -45,12 +52,13 @@ describe.skipIf(trees.length === 0 && !isCi())('the lspci initramfs', () => {
     expect(binary).toBeDefined()
     expect((binary?.mode ?? 0) & 0o111).not.toBe(0)
     const interp = programInterpreter(binary?.data ?? Buffer.alloc(0))
-    expect(interp).toMatch(/ld-linux-x86-64\.so\.2$/)
+    expect(interp).toMatch(tree.arch === 'arm64' ? /ld-linux-aarch64\.so\.1$/ : /ld-linux-x86-64\.so\.2$/)
     expect(records.get(interp?.replace(/^\//, '') ?? '')?.data.subarray(0, 4).toString('latin1')).toBe('\x7fELF')
     expect(lspci.libraries).toEqual(expect.arrayContaining(['libpci.so.3', 'libc.so.6']))
 
     // Closure: every DT_NEEDED of lspci and of every copied library is itself in the archive.
-    const libDir = 'lib/x86_64-linux-gnu'
+    const libDir = lspci.libDir
+    expect(libDir).toBe(tree.arch === 'arm64' ? 'lib/aarch64-linux-gnu' : 'lib/x86_64-linux-gnu')
     for (const name of ['usr/bin/lspci', ...lspci.libraries.map((l) => `${libDir}/${l}`)]) {
       const record = records.get(name)
       expect(record, name).toBeDefined()
