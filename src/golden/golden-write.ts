@@ -1,0 +1,60 @@
+/**
+ * Every change probediff makes in golden/: atomic writes, renames and removals whose failure
+ * (EACCES, ENOSPC, EROFS...) is one line naming the file (exit 2), and, before each write, the removal
+ * of temp files a killed probediff left behind.
+ */
+import {readdir, rename, rm} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {InputError} from '../util/errors.js'
+
+/** The temp-file name writeFileAtomic uses: `.NAME.PID.HEX8.tmp`. */
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/
+
+export async function writeGoldenFile(path: string, text: string): Promise<void> {
+  await removeLeftoverTemps(dirname(path))
+  await guarded(path, 'write', () => writeFileAtomic(path, text))
+}
+
+export async function renameGoldenFile(from: string, to: string): Promise<void> {
+  await guarded(to, 'write', () => rename(from, to))
+}
+
+export async function removeGoldenFile(path: string): Promise<void> {
+  await guarded(path, 'remove', () => rm(path, {force: true}))
+}
+
+/**
+ * Temp files of processes that are gone (a SIGKILL between write and rename). Those of a live process,
+ * this one included (worker threads share its pid), may still be renamed into place, so they stay.
+ */
+export async function removeLeftoverTemps(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[])
+  const removed: string[] = []
+  for (const name of names) {
+    const pid = Number(TEMP_FILE.exec(name)?.[1])
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue
+    await guarded(join(dir, name), 'remove', () => rm(join(dir, name), {force: true}))
+    removed.push(name)
+  }
+  return removed
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function guarded(path: string, what: 'write' | 'remove', act: () => Promise<unknown>): Promise<void> {
+  try {
+    await act()
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    const why = e.code ? `${e.code}${e.syscall ? ` (${e.syscall})` : ''}` : e.message
+    throw new InputError(`cannot ${what} ${basename(path)}: ${why}`, {file: path})
+  }
+}
