@@ -17,6 +17,7 @@ export async function writeGoldenFile(path: string, text: string): Promise<void>
 }
 
 export async function renameGoldenFile(from: string, to: string): Promise<void> {
+  await removeLeftoverTemps(dirname(to))
   await guarded(to, 'write', () => rename(from, to))
 }
 
