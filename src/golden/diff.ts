@@ -55,7 +55,15 @@ function changedKeys(a: DeviceClaim, b: DeviceClaim): string[] {
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof DeviceClaim>) {
     if (k === 'predicted') {
       for (const p of new Set([...Object.keys(a.predicted), ...Object.keys(b.predicted)]) as Set<keyof DeviceClaim['predicted']>) {
-        if (!same(a.predicted[p], b.predicted[p])) keys.push(`predicted.${p}`)
+        if (same(a.predicted[p], b.predicted[p])) continue
+        if (p !== 'mappings') keys.push(`predicted.${p}`)
+        else {
+          // Which structures: `predicted.mappings[common]`.
+          const was = new Map(a.predicted.mappings.map((m) => [m.what, m]))
+          const now = new Map(b.predicted.mappings.map((m) => [m.what, m]))
+          const which = [...new Set([...was.keys(), ...now.keys()])].filter((w) => !same(was.get(w), now.get(w)))
+          keys.push(`predicted.mappings[${which.join(', ')}]`)
+        }
       }
     } else if (!same(a[k], b[k])) keys.push(k)
   }

@@ -50,7 +50,7 @@ describe('probediff check: the golden workflow', () => {
     expect(failed.exitCode).toBe(1)
     expect(failed.stdout).toMatch(new RegExp(`${CASE}\\s+\\d+\\s+changed`))
     // The summary comes first, one line per changed device; then the diff, each hunk naming its device.
-    expect(failed.stdout).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings$/m)
+    expect(failed.stdout).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings\[common\]$/m)
     expect(failed.stdout.indexOf('00:02.0 virtio-net-pci: modern/0')).toBeLessThan(failed.stdout.indexOf('--- golden/'))
     expect(failed.stdout).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@ 00:02\.0 virtio-net-pci$/m)
     expect(failed.stdout).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@ 00:03\.0 virtio-blk-pci$/m)
@@ -64,7 +64,7 @@ describe('probediff check: the golden workflow', () => {
     expect(existsSync(join(root, 'golden', `${CASE}.json.new`))).toBe(true)
     expect(pending.stdout).toContain('probediff golden review')
     const diff = await runCli(GoldenDiff, [CASE, '--root', root], noCi)
-    expect(diff.stdout).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings/m)
+    expect(diff.stdout).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings\[common\]/m)
     expect(diff.stdout).toMatch(/^\+\s+\{.*"mappedLength": "0x38",.*"what": "common"\},$/m)
 
     const accepted = await runCli(GoldenAccept, [CASE, '--root', root], noCi)

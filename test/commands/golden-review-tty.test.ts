@@ -65,7 +65,7 @@ describe.skipIf(!hasTmux && !inCi)('golden review under tmux', () => {
 
     // Case 1: less shows the summary first; q leaves the pager, then `a` alone accepts.
     await until('the first case in less', () => screen().includes('(1/2) k6.1-pc-vectors0: pending golden change:'))
-    expect(screen()).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings$/m)
+    expect(screen()).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings\[common\]$/m)
     tmux('send-keys', '-t', 'review', 'q')
     await until('the prompt', () => screen().includes('k6.1-pc-vectors0: a accept, r reject, s skip, q quit (one key, no Enter)'))
     tmux('send-keys', '-t', 'review', '-l', 'a')
