@@ -5,11 +5,8 @@
  */
 import {readdir, rename, rm} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
-import {writeFileAtomic} from '../util/atomic-write.js'
+import {tempFileOwner, writeFileAtomic} from '../util/atomic-write.js'
 import {InputError} from '../util/errors.js'
-
-/** The temp-file name writeFileAtomic uses: `.NAME.PID.HEX8.tmp`. */
-const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/
 
 export async function writeGoldenFile(path: string, text: string): Promise<void> {
   await removeLeftoverTemps(dirname(path))
@@ -33,8 +30,8 @@ export async function removeLeftoverTemps(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[])
   const removed: string[] = []
   for (const name of names) {
-    const pid = Number(TEMP_FILE.exec(name)?.[1])
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue
+    const pid = tempFileOwner(name)
+    if (pid === undefined || pid === process.pid || isAlive(pid)) continue
     await guarded(join(dir, name), 'remove', () => rm(join(dir, name), {force: true}))
     removed.push(name)
   }

@@ -2,6 +2,15 @@ import {randomBytes} from 'node:crypto'
 import {mkdir, rename, rm, writeFile, open} from 'node:fs/promises'
 import {dirname, basename, join} from 'node:path'
 
+/** The temp file of a write in progress: `.NAME.PID.HEX8.tmp`, beside the target. */
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/
+
+/** The pid of the process whose writeFileAtomic made a temp file of this name, if it is one. */
+export function tempFileOwner(name: string): number | undefined {
+  const pid = TEMP_FILE.exec(name)?.[1]
+  return pid === undefined ? undefined : Number(pid)
+}
+
 /**
  * Writes a file so that readers see either the old or the new content, never a half-written one:
  * write a temp file in the same directory, fsync it, then rename over the target.

@@ -21,6 +21,7 @@ const disk = vi.hoisted(() => ({full: false}))
 vi.mock('../../src/util/atomic-write.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/util/atomic-write.js')>()
   return {
+    ...real,
     writeFileAtomic: async (path: string, data: string | Uint8Array) => {
       if (disk.full) throw Object.assign(new Error(`ENOSPC: no space left on device, write`), {code: 'ENOSPC', syscall: 'write'})
       return real.writeFileAtomic(path, data)
