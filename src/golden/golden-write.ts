@@ -5,7 +5,7 @@
  */
 import {readdir, rename, rm} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
-import {tempFileOwner, writeFileAtomic} from '../util/atomic-write.js'
+import {tempFileOwner, writeError, writeFileAtomic} from '../util/atomic-write.js'
 import {InputError} from '../util/errors.js'
 
 export async function writeGoldenFile(path: string, text: string): Promise<void> {
@@ -51,8 +51,7 @@ async function guarded(path: string, what: 'write' | 'remove', act: () => Promis
   try {
     await act()
   } catch (error) {
-    const e = error as NodeJS.ErrnoException
-    const why = e.code ? `${e.code}${e.syscall ? ` (${e.syscall})` : ''}` : e.message
-    throw new InputError(`cannot ${what} ${basename(path)}: ${why}`, {file: path})
+    if (error instanceof InputError) throw error
+    throw writeError(path, error, what)
   }
 }

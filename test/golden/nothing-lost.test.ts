@@ -118,6 +118,12 @@ describe('write errors are one line with the path, exit 2', () => {
     await chmod(golden, 0o755)
   })
 
+  it('a --junit file that cannot be written', async () => {
+    const r = await runCli(Check, ['--root', root, '--junit', '/proc/junit.xml'], {CI: '1'})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toBe('probediff: /proc/junit.xml: cannot write junit.xml: ENOENT (open)\n')
+  })
+
   it('golden accept of a pending file onto a golden that is a directory', async () => {
     await writeFile(join(root, 'golden', `${CASE}.json.new`), await readFile(join(root, 'golden', `${CASE}.json`)))
     await rename(join(root, 'golden', `${CASE}.json`), join(root, 'saved.json'))
