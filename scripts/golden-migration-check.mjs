@@ -3,10 +3,12 @@
 // claim) lost nothing of the claim: for every golden of REV (schema 1), each claim field is read
 // straight from the old file, without probediff's migration code, and compared with the golden of
 // the working tree (schema 2, written by `probediff check --update`).
-// Usage: node scripts/golden-migration-check.mjs [REV]   (default: HEAD~1)
+// Usage: node scripts/golden-migration-check.mjs REV   (REV: a commit whose golden/ is schema 1, such
+// as the commit before the migration; its goldens' cases must match the working tree's)
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
-const rev = process.argv[2] ?? 'HEAD~1'
+const rev = process.argv[2]
+if (!rev) throw new Error('usage: node scripts/golden-migration-check.mjs REV (a commit whose goldens are schema 1)')
 const git = (...args) => execFileSync('git', args, {encoding: 'utf8', maxBuffer: 1 << 30})
 const files = git('ls-tree', '--name-only', `${rev}:golden`).split('\n').filter((f) => f.endsWith('.json'))
 let devices = 0, compared = 0, bad = 0
