@@ -18,7 +18,7 @@
  * after the builds), when that tree is cached (`probediff oracle build --debian 6.1`).
  */
 import {spawnSync} from 'node:child_process'
-import {closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, cpSync, linkSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync} from 'node:fs'
 import {availableParallelism, homedir, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -132,7 +132,7 @@ if (!skip.has('startup')) {
  * name in their header changed), so that `check` runs on many cases with every golden matching.
  */
 function bigCorpus(copies) {
-  const out = join(dir, `corpus-x${copies}`)
+  const out = join(dir, `corpus-linked-x${copies}`)
   if (existsSync(join(out, 'done'))) return out
   rmSync(out, {recursive: true, force: true})
   for (const c of cases) {
@@ -144,7 +144,7 @@ function bigCorpus(copies) {
       for (const f of readdirSync(join(here, 'traces', c))) {
         const from = join(here, 'traces', c, f)
         if (statSync(from).isDirectory()) cpSync(from, join(caseDir, f), {recursive: true})
-        else symlinkSync(from, join(caseDir, f))
+        else linkOrCopy(from, join(caseDir, f))
       }
       mkdirSync(join(out, 'golden'), {recursive: true})
       writeFileSync(join(out, 'golden', `${name}.json`), golden.replace(`"case": "${c}"`, `"case": "${name}"`))
@@ -152,6 +152,15 @@ function bigCorpus(copies) {
   }
   writeFileSync(join(out, 'done'), '')
   return out
+}
+
+/** A hard link (check refuses symlinks leading out of a case), a copy across file systems. */
+function linkOrCopy(from, to) {
+  try {
+    linkSync(from, to)
+  } catch {
+    cpSync(from, to)
+  }
 }
 
 const cases = readdirSync(join(here, 'traces')).filter((c) => existsSync(join(here, 'traces', c, 'case.json')))
@@ -205,5 +214,9 @@ const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | '
 console.log(line(header))
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
 for (const r of rows) console.log(line(r))
+const goldenFiles = readdirSync(join(here, 'golden')).filter((f) => f.endsWith('.json'))
+const goldenLines = goldenFiles.reduce((n, f) => n + readFileSync(join(here, 'golden', f), 'utf8').split('\n').length - 1, 0)
+const goldenDevices = goldenFiles.reduce((n, f) => n + JSON.parse(readFileSync(join(here, 'golden', f), 'utf8')).devices.length, 0)
+console.log(`goldens: ${goldenLines} lines for ${goldenDevices} devices in ${goldenFiles.length} files: ${(goldenLines / goldenDevices).toFixed(1)} lines per device (goal <= 60)`)
 console.log(`load average at end: ${load()}; ratios are medians of pairs run back to back (baseline first); 'ratio' is`)
 console.log(`of wall time (of CPU time for start-up), 'cpu ratio' of user+sys CPU: on a busy machine the steadier one`)

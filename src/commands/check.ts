@@ -32,6 +32,7 @@ files for review (probediff golden review); all rewrites changed goldens. Defaul
     jobs: Flags.integer({description: 'threads replaying cases (default: 1, plus one per 90 cases, up to one per core)', min: 1}),
     root: Flags.string({description: 'corpus root holding traces/ and golden/', default: '.'}),
     oracle: Flags.string({description: 'also run every device through the kernel-source oracle (PATH or auto)', helpValue: 'PATH|auto'}),
+    verbose: Flags.boolean({description: 'show a new golden whole (not only its devices) and every input warning'}),
   }
 
   async run(): Promise<unknown> {
@@ -48,7 +49,7 @@ files for review (probediff golden review); all rewrites changed goldens. Defaul
       update,
       ci,
       shard,
-      color: useColor(process.stdout) && !this.jsonEnabled(),
+      verbose: flags.verbose,
       replay: createCaseReplayer(paths, {jobs: flags.jobs, oracle: flags.oracle}),
       onStart: (n) => progress?.setTotal(n),
       onCaseDone: (name) => progress?.tick(name),
@@ -56,7 +57,7 @@ files for review (probediff golden review); all rewrites changed goldens. Defaul
     })
     progress?.done()
     if (flags.junit) await writeFileAtomic(flags.junit, renderJunit(result))
-    if (!this.jsonEnabled()) this.log(renderCheckReport(result, {color: useColor(process.stdout)}))
+    if (!this.jsonEnabled()) this.log(renderCheckReport(result, {color: useColor(process.stdout), verbose: flags.verbose}))
     process.exitCode = result.exitCode
     return result
   }

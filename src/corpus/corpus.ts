@@ -5,8 +5,8 @@
  */
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
-import {readdir, readFile, stat} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
+import {lstat, readdir, readFile, realpath, stat} from 'node:fs/promises'
+import {join, relative, resolve, sep} from 'node:path'
 import {type ParseError, parse as parseTolerant, printParseErrorCode} from 'jsonc-parser'
 import {InputError, UsageError} from '../util/errors.js'
 import {validateCaseJson} from './case-schema.js'
@@ -100,51 +100,92 @@ export async function readCaseMeta(p: CorpusPaths, name: string): Promise<CaseMe
   return {...(parsed as Record<string, unknown>), name} as CaseMeta
 }
 
-/** Input files of a case, in replay order: traces and dumps first, then dmesg. */
+/**
+ * Input files of a case, in replay order: traces and dumps first, then dmesg. A symlink is followed
+ * when it points inside the case directory, and refused otherwise; a case with no input is an error.
+ */
 export async function caseInputs(p: CorpusPaths, meta: CaseMeta): Promise<CaseInput[]> {
   const dir = caseDir(p, meta.name)
+  const caseJson = join(dir, 'case.json')
+  let inputs: CaseInput[]
   if (meta.inputs) {
-    return meta.inputs.map((entry) => {
+    inputs = meta.inputs.map((entry) => {
       const spec = typeof entry === 'string' ? {file: entry} : entry
       if (spec.file.includes('/') || spec.file.startsWith('.')) {
-        throw new InputError(`case input ${JSON.stringify(spec.file)} must be a file name inside the case`, {file: join(dir, 'case.json')})
+        throw new InputError(`case input ${JSON.stringify(spec.file)} must be a file name inside the case`, {file: caseJson})
       }
       return {path: join(dir, spec.file), displayName: spec.file, format: spec.format}
     })
+  } else {
+    const entries = (await readdir(dir, {withFileTypes: true})).filter((e) => e.name !== 'case.json' && !e.name.startsWith('.'))
+    const files = entries
+      .filter((e) => e.isFile() || e.isDirectory() || e.isSymbolicLink())
+      .map((e) => e.name)
+      .sort((a, b) => inputRank(a) - inputRank(b) || a.localeCompare(b))
+    inputs = files.map((f) => ({path: join(dir, f), displayName: f}))
   }
-  const files = (await readdir(dir, {withFileTypes: true}))
-    .filter((e) => e.name !== 'case.json' && !e.name.startsWith('.') && (e.isFile() || e.isDirectory()))
-    .map((e) => e.name)
-    .sort((a, b) => inputRank(a) - inputRank(b) || a.localeCompare(b))
-  return files.map((f) => ({path: join(dir, f), displayName: f}))
+  if (inputs.length === 0) throw new InputError(`case ${meta.name} has no input files (only case.json): nothing to replay`, {file: dir})
+  for (const input of inputs) await refuseOutsideLinks(dir, input.path)
+  return inputs
+}
+
+/** A symlink (or a directory input holding one) must resolve inside the case directory. */
+async function refuseOutsideLinks(dir: string, path: string): Promise<void> {
+  const info = await lstat(path).catch(() => {
+    throw new InputError('case input does not exist', {file: path})
+  })
+  if (info.isSymbolicLink()) {
+    const [target, home] = await Promise.all([realpath(path).catch(() => undefined), realpath(dir)])
+    if (target === undefined) throw new InputError('case input is a symlink to nothing', {file: path})
+    const rel = relative(home, target)
+    if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || resolve(home, rel) !== target) {
+      throw new InputError(`case input is a symlink to ${target}, outside the case directory: copy the file into the case`, {file: path})
+    }
+  } else if (info.isDirectory()) {
+    for (const entry of await readdir(path)) await refuseOutsideLinks(dir, join(path, entry))
+  }
 }
 
 function inputRank(name: string): number {
   return /dmesg|console|kmsg/i.test(name) ? 1 : 0
 }
 
-/** sha256 over every input of a case (name and bytes; directories recursively), as a hex string. */
-export async function hashInputs(inputs: readonly CaseInput[]): Promise<string> {
+/**
+ * sha256 over every input of a case (name and bytes; directories recursively) as a hex string, and
+ * per input: a file's own sha256 (as sha256sum prints it), or a directory's digest over its walk.
+ */
+export async function hashInputs(inputs: readonly CaseInput[]): Promise<{sha256: string; files: Record<string, string>}> {
   const outer = createHash('sha256')
+  const files: Record<string, string> = {}
   for (const input of inputs) {
     outer.update(`${input.displayName}\0`)
-    await hashPath(input.path, outer)
+    const own = createHash('sha256')
+    const digest = await hashPath(input.path, {
+      update: (s) => {
+        outer.update(s)
+        own.update(s)
+      },
+    })
+    files[input.displayName] = digest ?? own.digest('hex')
   }
-  return outer.digest('hex')
+  return {sha256: outer.digest('hex'), files}
 }
 
-async function hashPath(path: string, into: ReturnType<typeof createHash>): Promise<void> {
+/** Feeds a path's digest material into `into`; returns the file's sha256 for a file. */
+async function hashPath(path: string, into: {update(s: string): void}): Promise<string | undefined> {
   const s = await stat(path)
   if (s.isDirectory()) {
     for (const entry of (await readdir(path)).sort()) {
       into.update(`${entry}/\0`)
       await hashPath(join(path, entry), into)
     }
-    return
+    return undefined
   }
   const inner = createHash('sha256')
   for await (const chunk of createReadStream(path)) inner.update(chunk as Buffer)
-  into.update(inner.digest('hex'))
+  const digest = inner.digest('hex')
+  into.update(digest)
+  return digest
 }
 
 /**

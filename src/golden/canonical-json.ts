@@ -6,7 +6,8 @@ export function canonicalJson(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`
 }
 
-function sortKeys(value: unknown): unknown {
+/** The value with object keys sorted at every depth and undefined members dropped. */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}

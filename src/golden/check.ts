@@ -2,7 +2,6 @@
  * `probediff check`: replay every case, compare with its golden and with what the traced kernel did.
  * This module decides statuses and writes goldens; rendering lives in src/report/check-report.ts.
  */
-import {rm} from 'node:fs/promises'
 import type {VerdictKind} from '../outcome/types.js'
 import {InputError, UsageError} from '../util/errors.js'
 import {
@@ -13,8 +12,9 @@ import {
   pendingPath,
   validateCaseName,
 } from '../corpus/corpus.js'
-import {type GoldenDocument, readGolden, renderGolden, writeGolden} from './golden-file.js'
-import {goldenDiff} from './diff.js'
+import {type GoldenDocument, GOLDEN_SCHEMA_VERSION, claimsAsOf, readGolden, renderClaims, renderGolden, writeGolden} from './golden-file.js'
+import {type GoldenChange, describeChange} from './diff.js'
+import {removeGoldenFile} from './golden-write.js'
 import {type Shard, selectShard} from './shard.js'
 import type {UpdateMode} from './update-mode.js'
 
@@ -48,7 +48,8 @@ export type CaseReplayer = (
 export interface CompareOptions {
   readonly paths: CorpusPaths
   readonly update: UpdateMode
-  readonly color: boolean
+  /** Show a new golden's whole claim, not only its devices' summary. */
+  readonly verbose?: boolean
   /** Fail on any oracle difference (set when --oracle is given). */
   readonly oracle?: boolean
 }
@@ -62,10 +63,15 @@ export interface CaseReport {
   readonly golden: GoldenStatus
   readonly kernel: KernelStatus
   readonly deviceVerdicts: readonly DeviceVerdict[]
-  /** Unified diff against the accepted golden (changed / stale). */
+  /** One line per changed device (changed / stale), or per device of a new golden. */
+  readonly summary?: readonly string[]
+  /** Unified diff of the claims, hunks named by device (changed / stale; new only when verbose). */
   readonly diff?: string
-  /** What this run wrote for the case. */
-  readonly wrote?: 'golden' | 'pending'
+  /** On a match: the claim is the same but the header is not (the inputs changed, an older schema
+   * was migrated, another probediff version wrote it). Never a failure. */
+  readonly header?: 'inputs-changed' | 'migrated' | 'outdated'
+  /** What this run wrote for the case (`header`: the golden, with the same claim, refreshed). */
+  readonly wrote?: 'golden' | 'pending' | 'header'
   readonly error?: string
   readonly warnings: readonly string[]
   /** False if this case makes the run fail. */
@@ -78,7 +84,7 @@ export interface CheckOptions {
   readonly update: UpdateMode
   readonly ci: boolean
   readonly shard?: Shard
-  readonly color: boolean
+  readonly verbose?: boolean
   readonly replay: CaseReplayer
   readonly onStart?: (caseCount: number) => void
   readonly onCaseDone?: (name: string) => void
@@ -97,6 +103,7 @@ export interface CheckResult {
 
 export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   const all = await listCases(opts.paths)
+  if (all.length === 0) throw new InputError('no cases found (a case is a directory traces/<case>/ with a case.json)', {file: opts.paths.tracesDir})
   let names: string[]
   if (opts.cases && opts.cases.length > 0) {
     names = opts.cases.map(validateCaseName)
@@ -108,7 +115,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   names = selectShard(names, opts.shard)
 
   opts.onStart?.(names.length)
-  const compare: CompareOptions = {paths: opts.paths, update: opts.update, color: opts.color, oracle: opts.oracle}
+  const compare: CompareOptions = {paths: opts.paths, update: opts.update, verbose: opts.verbose, oracle: opts.oracle}
   const results = await opts.replay(names, compare, (n) => opts.onCaseDone?.(n))
   const reports: CaseReport[] = []
   for (const name of names) {
@@ -126,30 +133,52 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   return {cases: reports, obsolete, update: opts.update, ci: opts.ci, exitCode: inputError ? 2 : failed ? 1 : 0}
 }
 
+/**
+ * Compares a replayed case with its golden on the claim alone; the header (input digests, tool
+ * version, schema) only says why a matching golden would be rewritten. Writes only what `update`
+ * allows: with `none` (CI's default) nothing in golden/ is written or removed.
+ */
 export async function compareCase(name: string, result: CaseReplayResult, opts: CompareOptions): Promise<CaseReport> {
   const {paths} = opts
-  const newText = renderGolden(result.doc)
+  const fresh = result.doc
   const existing = await readGolden(goldenPath(paths, name))
   let golden: GoldenStatus
-  let diff: string | undefined
-  if (!existing) golden = 'new'
-  else if (existing.text === newText) golden = 'match'
-  else {
-    golden = existing.doc.header.traceSha256 === result.doc.header.traceSha256 ? 'changed' : 'stale'
-    diff = goldenDiff(name, existing.text, newText, opts.color)
+  let change: GoldenChange | undefined
+  let header: CaseReport['header']
+  if (!existing) {
+    golden = 'new'
+    change = describeChange(name, undefined, fresh.devices, {verbose: opts.verbose})
+  } else {
+    const comparable = claimsAsOf(existing.schema, fresh.devices)
+    const inputsSame = existing.doc.header.inputs.sha256 === fresh.header.inputs.sha256
+    if (renderClaims(comparable) === renderClaims(existing.doc.devices)) {
+      golden = 'match'
+      if (existing.schema !== GOLDEN_SCHEMA_VERSION) header = 'migrated'
+      else if (!inputsSame) header = 'inputs-changed'
+      else if (existing.text !== renderGolden(fresh)) header = 'outdated'
+    } else {
+      golden = inputsSame ? 'changed' : 'stale'
+      change = describeChange(name, existing.doc.devices, comparable)
+    }
   }
 
   let wrote: CaseReport['wrote']
-  if (golden === 'match') {
-    // A pending file for a case that matches again is leftover: nothing to review.
-    await rm(pendingPath(paths, name), {force: true})
-  } else if (opts.update === 'all') {
-    await writeGolden(goldenPath(paths, name), result.doc)
-    await rm(pendingPath(paths, name), {force: true})
-    wrote = 'golden'
-  } else if (opts.update === 'new') {
-    await writeGolden(pendingPath(paths, name), result.doc)
-    wrote = 'pending'
+  if (opts.update !== 'none') {
+    if (golden === 'match') {
+      if (header) {
+        await writeGolden(goldenPath(paths, name), fresh)
+        wrote = 'header'
+      }
+      // A pending file for a case that matches again is leftover: nothing to review.
+      await removeGoldenFile(pendingPath(paths, name))
+    } else if (opts.update === 'all') {
+      await writeGolden(goldenPath(paths, name), fresh)
+      await removeGoldenFile(pendingPath(paths, name))
+      wrote = 'golden'
+    } else {
+      await writeGolden(pendingPath(paths, name), fresh)
+      wrote = 'pending'
+    }
   }
 
   const kernel = kernelStatus(result.devices)
@@ -161,7 +190,8 @@ export async function compareCase(name: string, result: CaseReplayResult, opts: 
     golden,
     kernel,
     deviceVerdicts: result.devices,
-    diff,
+    ...(change ? {summary: change.summary, ...(change.diff ? {diff: change.diff} : {})} : {}),
+    ...(header ? {header} : {}),
     wrote,
     warnings: result.warnings,
     ok: goldenOk && kernel !== 'disagree' && !oracleFailed,

@@ -2,11 +2,12 @@
  * Pending golden changes (golden/<case>.json.new): show, accept, reject, and prune obsolete goldens.
  * Accepting renames the pending file over the golden (atomic); nothing is re-run.
  */
-import {rename, rm, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {UsageError} from '../util/errors.js'
 import {type CorpusPaths, goldenPath, listCases, listGoldenFiles, pendingPath, validateCaseName} from '../corpus/corpus.js'
-import {goldenDiff} from './diff.js'
-import {readGolden} from './golden-file.js'
+import {type GoldenChange, describeChange} from './diff.js'
+import {claimsAsOf, readGolden} from './golden-file.js'
+import {removeGoldenFile, renameGoldenFile} from './golden-write.js'
 
 export async function listPending(paths: CorpusPaths): Promise<string[]> {
   return (await listGoldenFiles(paths)).pending
@@ -19,13 +20,14 @@ async function exists(path: string): Promise<boolean> {
   )
 }
 
-/** The diff a pending change would make (old golden → pending), or undefined if none is pending. */
-export async function pendingDiff(paths: CorpusPaths, name: string, color: boolean): Promise<string | undefined> {
+/** The change a pending golden would make (accepted golden → pending), or undefined if none is pending. */
+export async function pendingChange(paths: CorpusPaths, name: string, opts: {verbose?: boolean} = {}): Promise<GoldenChange | undefined> {
   validateCaseName(name)
   const pending = await readGolden(pendingPath(paths, name))
   if (!pending) return undefined
   const current = await readGolden(goldenPath(paths, name))
-  return goldenDiff(name, current?.text ?? '', pending.text, color)
+  if (!current) return describeChange(name, undefined, pending.doc.devices, opts)
+  return describeChange(name, current.doc.devices, claimsAsOf(current.schema, pending.doc.devices), opts)
 }
 
 export async function acceptPending(paths: CorpusPaths, name: string): Promise<void> {
@@ -33,13 +35,13 @@ export async function acceptPending(paths: CorpusPaths, name: string): Promise<v
   if (!(await exists(from))) throw new UsageError(`no pending golden for ${name} (run \`probediff check\` to produce one)`)
   // Validate before it replaces anything: a malformed pending file must not become the golden.
   await readGolden(from)
-  await rename(from, goldenPath(paths, name))
+  await renameGoldenFile(from, goldenPath(paths, name))
 }
 
 export async function rejectPending(paths: CorpusPaths, name: string): Promise<void> {
   const path = pendingPath(paths, name)
   if (!(await exists(path))) throw new UsageError(`no pending golden for ${name}`)
-  await rm(path)
+  await removeGoldenFile(path)
 }
 
 /** Removes goldens and pending files whose case no longer exists; returns their names. */
@@ -48,11 +50,11 @@ export async function pruneObsolete(paths: CorpusPaths): Promise<string[]> {
   const {goldens, pending} = await listGoldenFiles(paths)
   const removed: string[] = []
   for (const name of goldens.filter((n) => !live.has(n))) {
-    await rm(goldenPath(paths, name), {force: true})
+    await removeGoldenFile(goldenPath(paths, name))
     removed.push(`golden/${name}.json`)
   }
   for (const name of pending.filter((n) => !live.has(n))) {
-    await rm(pendingPath(paths, name), {force: true})
+    await removeGoldenFile(pendingPath(paths, name))
     removed.push(`golden/${name}.json.new`)
   }
   return removed

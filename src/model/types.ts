@@ -149,6 +149,13 @@ export interface MappingResult {
   readonly ok: boolean
 }
 
+/** One call of vp_modern_probe or vp_legacy_probe by virtio_pci_probe, in call order. */
+export interface ProbeAttempt {
+  readonly probe: 'modern' | 'legacy'
+  /** What it returned ("0" or an errno name); `undetermined` / `hang` when the run stopped inside it. */
+  readonly rc: ProbeRc
+}
+
 export interface PredictedOutcome {
   /** `undetermined` exactly when rc is: the evidence lacks a fact the transport depends on. */
   readonly transport: Transport | 'undetermined'
@@ -162,6 +169,9 @@ export interface PredictedOutcome {
   /** Exact kernel messages, in order, as strings (see `messageDetails` for levels). */
   readonly messages: readonly string[]
   readonly messageDetails: readonly PredictedMessage[]
+  /** The transport probes virtio_pci_probe called, in order (modern, then legacy on -ENODEV; reversed
+   * under force_legacy); empty when the probe never got that far. */
+  readonly attempts: readonly ProbeAttempt[]
   readonly path: readonly DecisionStep[]
   readonly capabilities: readonly CapabilityFinding[]
   readonly mappings: readonly MappingResult[]

@@ -14,7 +14,7 @@
  *    `virtio-pci BDF: probe with driver virtio-pci failed with error -N` (dev_err) from 6.9.
  */
 import {PCI_VENDOR_ID, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
-import type {DecisionStep, PredictedOutcome, ProbeResult, ProbeRc, Transport} from './types.js'
+import type {DecisionStep, PredictedOutcome, ProbeAttempt, ProbeResult, ProbeRc, Transport} from './types.js'
 import {type Errno, ERRNO_VALUE, type ProbeReturn, type VirtioId, deviceContext} from './device-context.js'
 import type {ProbeInput} from './input.js'
 import {legacyProbe} from './legacy-probe.js'
@@ -54,8 +54,9 @@ export function predict(input: ProbeInput, profile: KernelProfile): PredictedOut
   }
   let run: Run
   const stopped: Partial<PredictedOutcome> = {}
+  const attempts: ProbeAttempt[] = []
   try {
-    run = virtioPciProbe(rec, profile, input.forceLegacy)
+    run = virtioPciProbe(rec, profile, input.forceLegacy, attempts)
   } catch (e) {
     if (e instanceof UnknownEvidence) {
       rec.failCheck({
@@ -73,11 +74,17 @@ export function predict(input: ProbeInput, profile: KernelProfile): PredictedOut
     } else {
       throw e
     }
+    // The attempt the run stopped in returned nothing: it ends with the run's rc.
+    const last = attempts.at(-1)
+    if (last?.rc === STARTED) attempts[attempts.length - 1] = {probe: last.probe, rc: run.rc}
   }
-  return assemble(rec, run, kernel, stopped)
+  return assemble(rec, run, kernel, stopped, attempts)
 }
 
-function assemble(rec: ProbeRecorder, run: Run, kernel: PredictedOutcome['kernel'], stopped: Partial<PredictedOutcome>): PredictedOutcome {
+/** The rc of an attempt that has not returned yet. */
+const STARTED = 'undetermined'
+
+function assemble(rec: ProbeRecorder, run: Run, kernel: PredictedOutcome['kernel'], stopped: Partial<PredictedOutcome>, attempts: readonly ProbeAttempt[]): PredictedOutcome {
   const path: readonly DecisionStep[] = rec.path
   const outcome: PredictedOutcome = {
     transport: run.transport,
@@ -85,6 +92,7 @@ function assemble(rec: ProbeRecorder, run: Run, kernel: PredictedOutcome['kernel
     ...virtioIdFields(run.virtioId),
     messages: rec.messages.map((m) => m.text),
     messageDetails: rec.messages,
+    attempts,
     path,
     capabilities: rec.capabilities,
     mappings: rec.mappings,
@@ -105,7 +113,7 @@ function virtioIdFields(id: VirtioId | undefined): Partial<PredictedOutcome> {
   return {virtioDeviceIdUnknownOffsets: id.unknownOffsets.map(hex)}
 }
 
-function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy: boolean): Run {
+function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy: boolean, attempts: ProbeAttempt[]): Run {
   const dev = readPciDevFields(rec)
   if (!knownHeaderType(dev.hdrType)) {
     rec.failCheck({
@@ -135,17 +143,25 @@ function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy:
   const ctx = deviceContext(rec, profile, dev)
   const state: {transport: Transport; modern?: ModernResult} = {transport: 'none'}
   let ret: ProbeReturn
-  const runModern = (): ProbeReturn => {
-    const m = modernProbe(ctx)
-    state.modern = m
-    if (m.ret.rc === 0) state.transport = 'modern'
-    return m.ret
-  }
-  const runLegacy = (): ProbeReturn => {
-    const r = legacyProbe(ctx)
-    if (r.rc === 0) state.transport = 'legacy'
+  const attempt = (probe: ProbeAttempt['probe'], run: () => ProbeReturn): ProbeReturn => {
+    attempts.push({probe, rc: STARTED})
+    const r = run()
+    attempts[attempts.length - 1] = {probe, rc: r.rc === 0 ? '0' : r.rc}
     return r
   }
+  const runModern = (): ProbeReturn =>
+    attempt('modern', () => {
+      const m = modernProbe(ctx)
+      state.modern = m
+      if (m.ret.rc === 0) state.transport = 'modern'
+      return m.ret
+    })
+  const runLegacy = (): ProbeReturn =>
+    attempt('legacy', () => {
+      const r = legacyProbe(ctx)
+      if (r.rc === 0) state.transport = 'legacy'
+      return r
+    })
   if (forceLegacy) {
     rec.step(FN, 'force_legacy: legacy probe first', 'info', 'virtio_pci.force_legacy=1', COMMON_FILE)
     ret = runLegacy()

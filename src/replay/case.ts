@@ -3,10 +3,10 @@
  * per-device model-vs-kernel verdicts.
  */
 import type {CaseReplayResult, DeviceVerdict} from '../golden/check.js'
-import {type CorpusPaths, caseInputs, hashInputs, readCaseMeta} from '../corpus/corpus.js'
-import {GOLDEN_SCHEMA_VERSION, type GoldenDocument, goldenDevice} from '../golden/golden-file.js'
+import {type CorpusPaths, caseDir, caseInputs, hashInputs, readCaseMeta} from '../corpus/corpus.js'
+import {goldenDocument} from '../golden/golden-file.js'
 import type {InputFormat} from '../ingest/sniff.js'
-import {formatWarning} from '../util/errors.js'
+import {InputError, formatWarning} from '../util/errors.js'
 import {checkWithOracle} from './oracle.js'
 import {replayInputs} from './replay.js'
 
@@ -18,17 +18,18 @@ export interface CaseReplayOptions {
 export async function replayCase(paths: CorpusPaths, name: string, opts: CaseReplayOptions = {}): Promise<CaseReplayResult> {
   const meta = await readCaseMeta(paths, name)
   const inputs = await caseInputs(paths, meta)
-  const [traceSha256, session] = await Promise.all([
+  const [digests, session] = await Promise.all([
     hashInputs(inputs),
     replayInputs(
       inputs.map((i) => ({path: i.path, displayName: i.displayName, format: i.format as InputFormat | undefined})),
       {kernel: meta.replay?.kernel, forceLegacy: meta.replay?.forceLegacy},
     ),
   ])
-  const doc: GoldenDocument = {
-    header: {schema: GOLDEN_SCHEMA_VERSION, case: name, traceSha256, kernelProfile: session.profile.name},
-    devices: session.devices.map(goldenDevice),
+  if (session.devices.length === 0) {
+    const seen = session.skipped.length > 0 ? ` (functions seen: ${session.skipped.map((d) => `${d.bdf} vendor ${d.vendorId}`).join(', ')})` : ''
+    throw new InputError(`case ${name}: no function virtio-pci probes in its inputs${seen}: nothing to claim`, {file: caseDir(paths, name)})
   }
+  const doc = goldenDocument({case: name, inputs: digests, kernelProfile: session.profile.name}, session.devices, session.evidence.kernel?.release)
   const oracle = opts.oracle ? await checkWithOracle(session, opts.oracle) : undefined
   const devices: DeviceVerdict[] = session.devices.map((d, i) => ({
     bdf: d.bdf,

@@ -3,6 +3,7 @@
  * device-level disagreements, obsolete goldens, and how to accept changes.
  */
 import type {CaseReport, CheckResult} from '../golden/check.js'
+import {renderChange} from '../golden/diff.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {renderTable} from './table.js'
 
@@ -16,7 +17,10 @@ export function renderCheckReport(result: CheckResult, opts: {color: boolean; ve
     if (withOracle && col === 4) return oracleWord(c) === 'DIFFER' ? '31' : undefined
     return undefined
   }
-  const goldenWord = (c: CaseReport) => (c.wrote === 'golden' ? `${c.golden} (updated)` : c.wrote === 'pending' ? `${c.golden} (pending)` : c.golden)
+  const goldenWord = (c: CaseReport) => {
+    if (c.header) return `${c.golden} (${HEADER_WORDS[c.header]}${c.wrote === 'header' ? '; header refreshed' : ''})`
+    return c.wrote === 'golden' ? `${c.golden} (updated)` : c.wrote === 'pending' ? `${c.golden} (pending)` : c.golden
+  }
   // With --oracle, a column says whether the model matched the kernel's own code on every device.
   const withOracle = result.cases.some((c) => c.deviceVerdicts.some((d) => d.oracle))
   const oracleWord = (c: CaseReport) => (c.deviceVerdicts.length === 0 ? '-' : c.deviceVerdicts.every((d) => d.oracle?.agree) ? 'agree' : 'DIFFER')
@@ -38,8 +42,9 @@ export function renderCheckReport(result: CheckResult, opts: {color: boolean; ve
       if (d.verdict === 'disagree') out.push('', `${c.case} ${d.bdf}${d.qemuDevice ? ` (${d.qemuDevice})` : ''}: model and kernel disagree: ${sanitizeForTerminal(d.reason ?? '')}`)
       if (d.oracle && !d.oracle.agree) out.push('', `${c.case} ${d.bdf}: model and kernel source (oracle) disagree:`, ...d.oracle.differences.map((x) => `  ${sanitizeForTerminal(x)}`))
     }
-    if (c.diff) {
-      out.push('', `${c.case}: golden ${c.golden === 'stale' ? 'is stale (the trace changed since it was accepted)' : 'changed'}:`, sanitizeForTerminal(c.diff, {keepSgr: opts.color}))
+    if (c.summary) {
+      const what = c.golden === 'new' ? 'new golden' : c.golden === 'stale' ? 'golden is stale (the inputs changed since it was accepted, and so did the claim)' : 'golden changed'
+      out.push('', sanitizeForTerminal(renderChange(`${c.case}: ${what}`, {summary: c.summary, diff: c.diff}, opts.color), {keepSgr: opts.color}))
     }
     if (opts.verbose) for (const w of c.warnings) out.push(`${c.case}: warning: ${sanitizeForTerminal(w)}`)
   }
@@ -50,6 +55,10 @@ export function renderCheckReport(result: CheckResult, opts: {color: boolean; ve
     out.push('remove them with `probediff golden prune`')
   }
 
+  const outdated = result.cases.filter((c) => c.header && c.wrote !== 'header').length
+  if (outdated > 0) {
+    out.push('', `${outdated} golden${outdated === 1 ? '' : 's'} match with an outdated header (inputs, schema or tool version): \`probediff check --update=new\` refreshes ${outdated === 1 ? 'it' : 'them'} without a review`)
+  }
   out.push('', summaryLine(result))
   const pendingWritten = result.cases.some((c) => c.wrote === 'pending')
   const needsAccept = result.cases.some((c) => c.golden !== 'match' && c.golden !== 'error' && c.wrote !== 'golden')
@@ -63,6 +72,12 @@ export function renderCheckReport(result: CheckResult, opts: {color: boolean; ve
     )
   }
   return out.join('\n')
+}
+
+const HEADER_WORDS: Record<NonNullable<CaseReport['header']>, string> = {
+  'inputs-changed': 'inputs changed, outcome same',
+  migrated: 'schema 1, migrated',
+  outdated: 'header outdated',
 }
 
 function summaryLine(result: CheckResult): string {

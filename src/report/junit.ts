@@ -42,7 +42,7 @@ export function renderJunit(result: CheckResult, suiteName = 'probediff check'):
       cases.push({
         classname: c.case,
         name,
-        failure: problems.length > 0 ? {message: problems[0]!, body: [...problems, c.diff ?? ''].join('\n').trim()} : undefined,
+        failure: problems.length > 0 ? {message: problems[0]!, body: [...problems, ...(c.summary ?? []), c.diff ?? ''].join('\n').trim()} : undefined,
       })
     }
   }

@@ -49,8 +49,13 @@ describe('probediff check: the golden workflow', () => {
     const failed = await runCli(Check, ['--root', root, '--update=none'], noCi)
     expect(failed.exitCode).toBe(1)
     expect(failed.stdout).toMatch(new RegExp(`${CASE}\\s+\\d+\\s+changed`))
-    expect(failed.stdout).toMatch(/^-\s+"mappedLength": "0x3c",$/m)
-    expect(failed.stdout).toMatch(/^\+\s+"mappedLength": "0x38",$/m)
+    // The summary comes first, one line per changed device; then the diff, each hunk naming its device.
+    expect(failed.stdout).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings\[common\]$/m)
+    expect(failed.stdout.indexOf('00:02.0 virtio-net-pci: modern/0')).toBeLessThan(failed.stdout.indexOf('--- golden/'))
+    expect(failed.stdout).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@ 00:02\.0 virtio-net-pci$/m)
+    expect(failed.stdout).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@ 00:03\.0 virtio-blk-pci$/m)
+    expect(failed.stdout).toMatch(/^-\s+\{"bar": 4, "capOffset": "0x40", "kernelLength": "0x3c", "length": "0x1000", "mappedLength": "0x3c",.*"what": "common"\},$/m)
+    expect(failed.stdout).toMatch(/^\+\s+\{"bar": 4, "capOffset": "0x40", "kernelLength": "0x38", "length": "0x1000", "mappedLength": "0x38",.*"what": "common"\},$/m)
     expect(failed.stdout).toContain('probediff check --update=all')
     expect(failed.stdout).not.toMatch(/\u001b\[/)
 
@@ -59,7 +64,8 @@ describe('probediff check: the golden workflow', () => {
     expect(existsSync(join(root, 'golden', `${CASE}.json.new`))).toBe(true)
     expect(pending.stdout).toContain('probediff golden review')
     const diff = await runCli(GoldenDiff, [CASE, '--root', root], noCi)
-    expect(diff.stdout).toMatch(/^\+\s+"mappedLength": "0x38",$/m)
+    expect(diff.stdout).toMatch(/^ {2}00:02\.0 virtio-net-pci: modern\/0 \(same\); changed: predicted\.mappings\[common\]/m)
+    expect(diff.stdout).toMatch(/^\+\s+\{.*"mappedLength": "0x38",.*"what": "common"\},$/m)
 
     const accepted = await runCli(GoldenAccept, [CASE, '--root', root], noCi)
     expect(accepted.exitCode).toBe(0)
@@ -93,13 +99,30 @@ describe('probediff check: the golden workflow', () => {
     expect(await readdir(join(root, 'golden'))).toEqual([`${CASE}.json`])
   })
 
-  it('a stale golden (the trace changed) is reported as stale', async () => {
+  it('inputs changed but the claim is the same: a match, reported so; --update refreshes the header without a review', async () => {
     const golden = join(root, 'golden', `${CASE}.json`)
     const text = await readFile(golden, 'utf8')
-    await writeFile(golden, text.replace(/"traceSha256": "[0-9a-f]+"/, `"traceSha256": "${'0'.repeat(64)}"`))
+    const otherInputs = text.replace(/"sha256": "[0-9a-f]+"/, `"sha256": "${'0'.repeat(64)}"`)
+    await writeFile(golden, otherInputs)
+    const ci = await runCli(Check, ['--root', root], {CI: '1'})
+    expect(ci.exitCode).toBe(0)
+    expect(ci.stdout).toMatch(new RegExp(`${CASE}\\s+\\d+\\s+match \\(inputs changed, outcome same\\)`))
+    expect(await readFile(golden, 'utf8')).toBe(otherInputs)
+    const refreshed = await runCli(Check, ['--root', root, '--update=new'], noCi)
+    expect(refreshed.exitCode).toBe(0)
+    expect(refreshed.stdout).toContain('match (inputs changed, outcome same; header refreshed)')
+    expect(await readdir(join(root, 'golden'))).toEqual([`${CASE}.json`])
+    expect(await readFile(golden, 'utf8')).toBe(text)
+  })
+
+  it('a stale golden (the inputs and the claim changed) is reported as stale', async () => {
+    const golden = join(root, 'golden', `${CASE}.json`)
+    const text = await readFile(golden, 'utf8')
+    await writeFile(golden, text.replace(/"sha256": "[0-9a-f]+"/, `"sha256": "${'0'.repeat(64)}"`))
+    mutation.on = true
     const result = await runCli(Check, ['--root', root, '--update=none'], noCi)
     expect(result.exitCode).toBe(1)
-    expect(result.stdout).toMatch(/stale/)
+    expect(result.stdout).toMatch(/golden is stale/)
   })
 
   it('golden review without a terminal needs --accept-all or --reject-all', async () => {

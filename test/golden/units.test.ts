@@ -74,14 +74,3 @@ describe('corpus listing and golden reading', () => {
     expect(() => parseJsonWithLine('{\n"a": 1,\n"b": ]\n}', 'f.json')).toThrow(/f\.json:3:/)
   })
 })
-
-describe('goldenDiff', () => {
-  it('is a plain unified diff with both file headers, and colors only when asked', async () => {
-    const {goldenDiff} = await import('../../src/golden/diff.js')
-    const plain = goldenDiff('c', '{\n  "rc": "0"\n}\n', '{\n  "rc": "EINVAL"\n}\n', false)
-    expect(plain.split('\n').slice(0, 3)).toEqual(['--- golden/c.json', '+++ golden/c.json (new)', '@@ -1,3 +1,3 @@'])
-    expect(plain).toContain('-  "rc": "0"\n+  "rc": "EINVAL"')
-    expect(plain).not.toMatch(/\u001b/)
-    expect(goldenDiff('c', 'a\n', 'b\n', true)).toMatch(/\u001b\[31m-a\u001b\[0m/)
-  })
-})

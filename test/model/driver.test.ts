@@ -28,7 +28,7 @@ describe('assessDevice through the seam', () => {
       release: '1',
       probe: (i) => {
         seen.push(i.bdf)
-        return {predicted: {transport: 'modern', rc: '0', messages: [], messageDetails: [], path: [], capabilities: [], mappings: []}, lints: []}
+        return {predicted: {transport: 'modern', rc: '0', messages: [], messageDetails: [], attempts: [], path: [], capabilities: [], mappings: []}, lints: []}
       },
     }
     const dev = device({traced: false})

@@ -10,7 +10,7 @@ const DD = `virtio-pci: probe of ${BDF} failed with error -22`
 
 function predicted(o: Partial<PredictedOutcome>): PredictedOutcome {
   const messages = o.messages ?? []
-  return {transport: 'modern', rc: '0', path: [], capabilities: [], mappings: [], messageDetails: messages.map((text) => ({level: 'err', text})), ...o, messages}
+  return {transport: 'modern', rc: '0', attempts: [], path: [], capabilities: [], mappings: [], messageDetails: messages.map((text) => ({level: 'err', text})), ...o, messages}
 }
 
 function observed(o: Partial<ObservedOutcome>): ObservedOutcome {

@@ -29,7 +29,7 @@ describe('decisiveCheck', () => {
 })
 
 describe('adviceFor', () => {
-  const outcome = (o: Partial<PredictedOutcome>): PredictedOutcome => ({transport: 'none', rc: 'ENODEV', messages: [], messageDetails: [], path: [], capabilities: [], mappings: [], ...o})
+  const outcome = (o: Partial<PredictedOutcome>): PredictedOutcome => ({transport: 'none', rc: 'ENODEV', messages: [], messageDetails: [], attempts: [], path: [], capabilities: [], mappings: [], ...o})
 
   it('names the skipped capability and its reason when no COMMON_CFG is usable', () => {
     const o = outcome({capabilities: [{offset: '0x40', lookup: 'common', cfgType: 1, bar: 6, decision: 'skipped', reason: 'reserved BAR value 6 (bar >= PCI_STD_NUM_BARS)'}]})

@@ -1,20 +1,29 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {corpusPaths} from '../../corpus/corpus.js'
-import {pendingDiff} from '../../golden/pending.js'
+import {renderChange} from '../../golden/diff.js'
+import {pendingChange} from '../../golden/pending.js'
+import {page} from '../../util/pager.js'
 import {sanitizeForTerminal, useColor} from '../../util/terminal.js'
 import {BaseCommand} from '../base.js'
 import {rootFlag} from '../../cli/corpus-flags.js'
 
 export default class GoldenDiff extends BaseCommand {
-  static override summary = 'Show the diff of a pending golden change'
+  static override summary = 'Show a pending golden change: one line per changed device, then the diff (paged on a terminal)'
   static override examples = ['<%= config.bin %> golden diff k6.1-pc-transitional']
   static override args = {case: Args.string({required: true})}
-  static override flags = {root: rootFlag}
+  static override flags = {
+    root: rootFlag,
+    verbose: Flags.boolean({description: 'for a new golden, show the whole claim, not only its devices'}),
+  }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(GoldenDiff)
     const color = useColor(process.stdout)
-    const diff = await pendingDiff(corpusPaths(flags.root), args.case, color)
-    this.log(diff === undefined ? `no pending change for ${args.case}` : sanitizeForTerminal(diff, {keepSgr: color}))
+    const change = await pendingChange(corpusPaths(flags.root), args.case, {verbose: flags.verbose})
+    if (change === undefined) {
+      this.log(`no pending change for ${args.case}`)
+      return
+    }
+    await page(sanitizeForTerminal(renderChange(`${args.case}: pending golden change`, change, color), {keepSgr: color}))
   }
 }
