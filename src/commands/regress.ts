@@ -1,7 +1,10 @@
 import {existsSync, statSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
+import {kernelFromFile} from '../capture/kernel-source.js'
 import {OracleBuildError} from '../oracle/recipe.js'
+import {runBootRegress} from '../regress/boot.js'
+import {bootToJson, renderBootJunit, renderBootKtap, renderBootMarkdown, renderBootText} from '../regress/boot-report.js'
 import {resolveBase} from '../regress/base-source.js'
 import {collectConfigSpaces} from '../regress/config-spaces.js'
 import {runRegress} from '../regress/regress.js'
@@ -20,17 +23,26 @@ arguments. Lists only what differs, and which side probediff's model agrees with
 The base is the same git tree at --base REV, read with git into probediff's cache (the checkout is never
 touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or another directory
 (--base-source). Exit 0 when nothing changes, 1 when something does (with --expect-changes: the reverse),
-2 on bad input (including a tree that does not compile).`
+2 on bad input (including a tree that does not compile).
+With --vmlinuz instead of --kernel-source, a candidate kernel boots for real: every QEMU capture's
+recorded command (case.json qemu.argv) runs again with that kernel and an initramfs of its modules
+(--modules DIR, or lib/modules/<release> next to ROOT/boot/vmlinuz-<release>; a modular virtio_pci
+without them is refused), and what it did with each device is compared with the case's golden.`
   static override examples = [
     '<%= config.bin %> regress --kernel-source ~/linux',
     '<%= config.bin %> regress --kernel-source ~/linux --base v6.1 --output md',
     '<%= config.bin %> regress --kernel-source ~/linux --base-source ~/linux-stock --output ktap traces/my-case',
+    '<%= config.bin %> regress --vmlinuz ~/linux/arch/x86/boot/bzImage --modules /tmp/mods/lib/modules/6.1.0',
   ]
   static override strict = false
   static override enableJsonFlag = true
   static override args = {path: Args.string({description: 'more cases, directories of cases, or inputs to run', required: false})}
   static override flags = {
-    'kernel-source': Flags.string({description: 'the patched kernel tree', helpValue: 'TREE', required: true}),
+    'kernel-source': Flags.string({description: 'the patched kernel tree', helpValue: 'TREE'}),
+    vmlinuz: Flags.string({description: 'boot this kernel image under every capture\'s recorded QEMU command instead (no oracle builds)', helpValue: 'IMAGE'}),
+    modules: Flags.string({description: 'with --vmlinuz: its module directory (lib/modules/RELEASE); default: next to the image', helpValue: 'DIR'}),
+    timeout: Flags.integer({description: 'with --vmlinuz: seconds before a guest that has not powered off is killed', default: 180, min: 1}),
+    jobs: Flags.integer({description: 'with --vmlinuz: guests booted at a time', default: 1, min: 1}),
     base: Flags.string({description: 'the base: this revision of the same git tree (default HEAD if it has uncommitted changes, else HEAD~1)', helpValue: 'REV'}),
     'base-source': Flags.string({description: 'the base: another kernel tree', helpValue: 'DIR'}),
     traces: Flags.string({description: 'corpus directory', default: 'traces', helpValue: 'DIR'}),
@@ -45,7 +57,10 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Regress)
     await this.initLogging(flags['log-level'])
-    const tree = resolve(flags['kernel-source'])
+    if ((flags['kernel-source'] === undefined) === (flags.vmlinuz === undefined)) throw new UsageError('give exactly one of --kernel-source TREE (a patch against its base) or --vmlinuz IMAGE (a kernel booted)')
+    if (flags.vmlinuz !== undefined) return this.boot(argv as string[], flags)
+    if (flags.modules !== undefined) throw new UsageError('--modules goes with --vmlinuz')
+    const tree = resolve(flags['kernel-source']!)
     if (!existsSync(tree) || !statSync(tree).isDirectory()) throw new UsageError(`--kernel-source ${flags['kernel-source']}: not a directory`)
     const base = resolveBase({tree, rev: flags.base, baseSource: flags['base-source']})
     const configSpaces = await collectConfigSpaces({
@@ -71,5 +86,28 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
     const changed = result.changes.length > 0
     process.exitCode = changed === Boolean(flags['expect-changes']) ? 0 : 1
     return regressToJson(result)
+  }
+
+  private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; traces: string; corpus: boolean; output: 'text' | 'md' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; 'expect-changes'?: boolean; coverage?: boolean; budget?: number; base?: string; 'base-source'?: string}): Promise<unknown> {
+    for (const f of ['coverage', 'budget', 'base', 'base-source'] as const) if (flags[f] !== undefined && flags[f] !== false) throw new UsageError(`--${f} goes with --kernel-source, not --vmlinuz`)
+    const kernel = await kernelFromFile(flags.vmlinuz!, flags.modules === undefined ? undefined : resolve(flags.modules))
+    if (flags.modules !== undefined && !(existsSync(flags.modules) && statSync(flags.modules).isDirectory())) throw new UsageError(`--modules ${flags.modules}: not a directory`)
+    const result = await runBootRegress({
+      kernel,
+      tracesDir: resolve(flags.traces),
+      includeCorpus: flags.corpus,
+      paths,
+      timeoutSeconds: flags.timeout,
+      jobs: flags.jobs,
+      onCaseDone: (c) => this.logToStderr(`probediff: ${c.case}: ${c.status}${c.bootSeconds === undefined ? '' : ` (${c.bootSeconds} s)`}`),
+    })
+    if (flags.junit) await writeFileAtomic(flags.junit, renderBootJunit(result))
+    if (!this.jsonEnabled()) {
+      const render = {text: renderBootText, md: renderBootMarkdown, ktap: renderBootKtap, junit: renderBootJunit}[flags.output]
+      this.log(render(result).replace(/\n$/, ''))
+    }
+    const changed = result.summary.changed > 0 || result.summary.failed > 0
+    process.exitCode = changed === Boolean(flags['expect-changes']) ? 0 : 1
+    return bootToJson(result)
   }
 }
