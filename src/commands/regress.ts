@@ -8,6 +8,8 @@ import {bootToJson, renderBootJunit, renderBootKtap, renderBootMarkdown, renderB
 import {resolveBase} from '../regress/base-source.js'
 import {collectConfigSpaces} from '../regress/config-spaces.js'
 import {runRegress} from '../regress/regress.js'
+import {saveGeneratedCases} from '../regress/save-cases.js'
+import type {Budget} from '../regress/generate.js'
 import {renderRegressJunit, renderRegressKtap} from '../regress/ktap.js'
 import {regressToJson, renderRegressMarkdown, renderRegressText} from '../regress/report.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
@@ -50,7 +52,8 @@ without them is refused), and what it did with each device is compared with the 
     output: Flags.option({options: ['text', 'md', 'ktap', 'junit'] as const, default: 'text' as const, description: 'report format on stdout'})(),
     junit: Flags.string({description: 'also write a JUnit XML report to FILE', helpValue: 'FILE'}),
     coverage: Flags.boolean({description: "build both sides with gcov: line and branch coverage of the kernel's probe code, and the changed lines no config space reaches"}),
-    budget: Flags.integer({description: 'with --coverage: generate up to N config spaces (mutations of the known ones) to reach the changed lines none reaches', min: 0, helpValue: 'N'}),
+    budget: Flags.string({description: 'with --coverage: how much generation may do to reach the changed lines no config space reaches: a count of generated config spaces (500) or a time (30s, 2m)', helpValue: 'N|TIME'}),
+    'save-cases': Flags.string({description: 'with --budget: write each minimized generated config space that changes as a fault case in DIR (DIR/generated-HASH/case.json)', helpValue: 'DIR'}),
     'expect-changes': Flags.boolean({description: 'the patch is meant to change behaviour: exit 0 if it does, 1 if nothing changes'}),
   }
 
@@ -73,10 +76,16 @@ without them is refused), and what it did with each device is compared with the 
     let result
     try {
       if (flags.budget && !flags.coverage) throw new UsageError('--budget needs --coverage: generation is guided by the coverage of the changed lines')
-      result = await runRegress({patchedTree: tree, base, configSpaces, coverage: flags.coverage, budget: flags.budget})
+      if (flags['save-cases'] !== undefined && !flags.budget) throw new UsageError('--save-cases needs --coverage --budget: it saves the generated config spaces that change')
+      const budget = flags.budget === undefined ? undefined : parseBudget(flags.budget)
+      result = await runRegress({patchedTree: tree, base, configSpaces, coverage: flags.coverage, ...(budget ? {budget} : {})})
     } catch (err) {
       if (err instanceof OracleBuildError) throw new UsageError(`regress: ${err.message}`)
       throw err
+    }
+    if (flags['save-cases'] !== undefined) {
+      const saved = await saveGeneratedCases(resolve(flags['save-cases']), result)
+      this.logToStderr(`probediff: ${saved.written.length} generated case(s) written to ${flags['save-cases']}${saved.existing.length ? `, ${saved.existing.length} already there` : ''}`)
     }
     if (flags.junit) await writeFileAtomic(flags.junit, renderRegressJunit(result))
     if (!this.jsonEnabled()) {
@@ -88,8 +97,8 @@ without them is refused), and what it did with each device is compared with the 
     return regressToJson(result)
   }
 
-  private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; traces: string; corpus: boolean; output: 'text' | 'md' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; 'expect-changes'?: boolean; coverage?: boolean; budget?: number; base?: string; 'base-source'?: string}): Promise<unknown> {
-    for (const f of ['coverage', 'budget', 'base', 'base-source'] as const) if (flags[f] !== undefined && flags[f] !== false) throw new UsageError(`--${f} goes with --kernel-source, not --vmlinuz`)
+  private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; traces: string; corpus: boolean; output: 'text' | 'md' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; 'expect-changes'?: boolean; coverage?: boolean; budget?: string; 'save-cases'?: string; base?: string; 'base-source'?: string}): Promise<unknown> {
+    for (const f of ['coverage', 'budget', 'base', 'base-source', 'save-cases'] as const) if (flags[f] !== undefined && flags[f] !== false) throw new UsageError(`--${f} goes with --kernel-source, not --vmlinuz`)
     const kernel = await kernelFromFile(flags.vmlinuz!, flags.modules === undefined ? undefined : resolve(flags.modules))
     if (flags.modules !== undefined && !(existsSync(flags.modules) && statSync(flags.modules).isDirectory())) throw new UsageError(`--modules ${flags.modules}: not a directory`)
     const result = await runBootRegress({
@@ -110,4 +119,13 @@ without them is refused), and what it did with each device is compared with the 
     process.exitCode = changed === Boolean(flags['expect-changes']) ? 0 : 1
     return bootToJson(result)
   }
+}
+
+/** `--budget`: `500` (generated config spaces) or `30s` / `2m` / `1.5m` (time); 0 turns generation off. */
+export function parseBudget(text: string): Budget | undefined {
+  const m = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(text.trim())
+  if (!m || (!m[2] && m[1]!.includes('.'))) throw new UsageError(`--budget ${text}: a count of config spaces (500) or a time (30s, 2m)`)
+  const n = Number(m[1])
+  if (n === 0) return undefined
+  return m[2] ? {seconds: m[2] === 'm' ? n * 60 : n} : {count: n}
 }
