@@ -83,9 +83,10 @@ without them is refused), and what it did with each device is compared with the 
       if (err instanceof OracleBuildError) throw new UsageError(`regress: ${err.message}`)
       throw err
     }
+    let savedCases
     if (flags['save-cases'] !== undefined) {
-      const saved = await saveGeneratedCases(resolve(flags['save-cases']), result)
-      this.logToStderr(`probediff: ${saved.written.length} generated case(s) written to ${flags['save-cases']}${saved.existing.length ? `, ${saved.existing.length} already there` : ''}`)
+      savedCases = {dir: flags['save-cases'], ...(await saveGeneratedCases(resolve(flags['save-cases']), result))}
+      this.logToStderr(`probediff: ${savedCases.written.length} generated case(s) written to ${savedCases.dir}${savedCases.existing.length ? `, ${savedCases.existing.length} already there` : ''}`)
     }
     if (flags.junit) await writeFileAtomic(flags.junit, renderRegressJunit(result))
     if (!this.jsonEnabled()) {
@@ -94,7 +95,7 @@ without them is refused), and what it did with each device is compared with the 
     }
     const changed = result.changes.length > 0
     process.exitCode = changed === Boolean(flags['expect-changes']) ? 0 : 1
-    return regressToJson(result)
+    return {...(regressToJson(result) as object), ...(savedCases ? {savedCases} : {})}
   }
 
   private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; traces: string; corpus: boolean; output: 'text' | 'md' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; 'expect-changes'?: boolean; coverage?: boolean; budget?: string; 'save-cases'?: string; base?: string; 'base-source'?: string}): Promise<unknown> {

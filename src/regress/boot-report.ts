@@ -7,6 +7,7 @@ import {escapeXml} from '../report/junit.js'
 import {wrap} from '../report/wrap.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import type {BootCase, BootDevice, BootRegressResult} from './boot.js'
+import {junitSuite} from './ktap.js'
 import {REGRESS_WIDTH} from './report.js'
 
 export function bootSummaryLine(r: BootRegressResult): string {
@@ -113,15 +114,7 @@ export function renderBootJunit(r: BootRegressResult): string {
       } else rows.push(`${head}/>`)
     }
   }
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="probediff regress --vmlinuz" tests="${tests}" failures="${failures}">`,
-    `  <testsuite name="probediff regress --vmlinuz" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}">`,
-    ...rows,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n')
+  return junitSuite('probediff regress --vmlinuz', {tests, failures, skipped}, rows)
 }
 
 /** `--json`: stable keys first; every device, with its status. */

@@ -193,6 +193,7 @@ async function bootCase(ref: CaseRef, opts: BootRegressOptions, scratch: string)
       memoryMiB: plan.invocation.memoryMiB,
     })
   } catch (error) {
+    if (error instanceof CaptureFailure && error.exitCode === 2) throw new UsageError(`${ref.name}: ${error.message}${error.tail.length ? `: ${error.tail.at(-1)}` : ''}`)
     if (!(error instanceof CaptureFailure) || error.exitCode !== 1) throw error
     const tail = error.tail.length ? `; last lines: ${error.tail.slice(-3).join(' | ')}` : ''
     return {case: ref.name, status: 'failed', reason: `${error.message}${tail}`, devices: [], warnings: []}

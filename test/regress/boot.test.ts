@@ -5,8 +5,8 @@
  * changes. A modular kernel without its modules, or modules without virtio_pci, is refused before
  * anything boots. Without QEMU or the kernel the boots are skipped with a notice (in CI they fail).
  */
-import {cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync} from 'node:fs'
-import {existsSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -14,7 +14,9 @@ import {kernelCacheDir} from '../../src/capture/kernel-source.js'
 import Regress from '../../src/commands/regress.js'
 import {corpusPaths, listCases, readCaseMeta} from '../../src/corpus/corpus.js'
 import {isCi} from '../../src/golden/update-mode.js'
-import {compareClaims, replayableInvocation} from '../../src/regress/boot.js'
+import {oracleCacheDir} from '../../src/oracle/paths.js'
+import {type BootRegressResult, compareClaims, replayableInvocation} from '../../src/regress/boot.js'
+import {renderBootKtap} from '../../src/regress/boot-report.js'
 import type {KernelClaim} from '../../src/regress/kernel-claims.js'
 import {hasTool} from '../capture/host-tools.js'
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
@@ -83,6 +85,17 @@ describe.skipIf(!ready && !isCi())('regress --vmlinuz: Debian 6.1 booted under t
     expect(json.cases.map((c) => [c.case, c.status])).toEqual([['k6.1-pc-vectors0', 'ran'], ['k6.1-pc-modern-only', 'ran'], ['fault-short-common', 'skipped']])
     expect(json.summary).toMatchObject({cases: 3, booted: 2, changed: 0, undetermined: 0, devices: 5})
     for (const d of json.cases.flatMap((c) => c.devices)) expect(d).toMatchObject({status: 'same', differences: [], notCompared: []})
+    // The same result as KTAP, through the kernel's own parser when scripts/ci-ktap-check.sh fetched it.
+    const ktap = renderBootKtap(json as unknown as BootRegressResult)
+    expect(ktap).toMatch(/^ok 3 fault-short-common # SKIP not a QEMU capture \(kind fault\)$/m)
+    const kunit = join(oracleCacheDir(), 'debian', '6.1', 'kunit', 'tools', 'testing', 'kunit', 'kunit.py')
+    if (existsSync(kunit)) {
+      const file = join(work, 'boot.ktap')
+      writeFileSync(file, ktap)
+      const parsed = spawnSync('python3', [kunit, 'parse', file], {encoding: 'utf8'})
+      expect(parsed.stdout).toMatch(/Ran 6 tests: passed: 5, skipped: 1/)
+      expect(parsed.stdout).not.toMatch(/ERROR|errors:/)
+    }
   })
 
   it('modules with the virtio transport but no device drivers: DRIVER_OK changes on every device, exit 1', {timeout: BOOT_MS}, async () => {
