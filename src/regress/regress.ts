@@ -20,7 +20,8 @@ import {type ChangedLine, changedLines} from './changed-lines.js'
 import {type ConfigSpace, type ConfigSpaceSource} from './config-spaces.js'
 import {messageTemplate} from '../oracle/fuzz/fuzz.js'
 import {type Budget, generateForTargets, type GenerationResult, type MinimizedCase, minimizeDiffering} from './generate.js'
-import {type ConfigChange, describeChange} from './minimize.js'
+import {describeChange} from './minimize.js'
+import {generatedCaseName} from './save-cases.js'
 
 /** What changed between the two sides, in the order the report lists them. */
 export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'undetermined'] as const
@@ -344,7 +345,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   }
   const findings: GeneratedFinding[] = []
   for (const [i, g] of minimized.entries()) {
-    const space: ConfigSpace = {caseName: g.id, source: 'generated', bdf: g.case.input.bdf, input: g.case.input}
+    const space: ConfigSpace = {caseName: generatedCaseName(g.image), source: 'generated', bdf: g.case.input.bdf, input: g.case.input}
     const change = changeOf(space, g.base, g.patched, profile)
     if (!change) continue
     const reached = reaches[i] ?? []

@@ -53,8 +53,8 @@ function mutationRecord(c: ConfigChange): Record<string, unknown> {
 
 const outcome = (o: SideOutcome) => ({rc: o.rc, transport: o.transport, virtioDeviceId: o.virtioDeviceId, messages: o.messages.map((m) => m.text), mappings: o.mappings})
 
-export function caseNameOf(f: GeneratedFinding): string {
-  const img = f.minimized.image
+/** A generated config space's name: a hash of what it is (config, resources, force_legacy). */
+export function generatedCaseName(img: ConfigImage): string {
   const h = createHash('sha256').update(img.bytes).update(resourceText(img)).update(img.forceLegacy ? '1' : '0').digest('hex')
   return `generated-${h.slice(0, 12)}`
 }
@@ -90,7 +90,7 @@ export async function saveGeneratedCases(dir: string, r: RegressResult): Promise
   const existing: string[] = []
   const profile = r.modelProfile ?? r.patched.kernelVersion
   for (const f of r.findings) {
-    const name = caseNameOf(f)
+    const name = f.change.case
     if (existsSync(join(dir, name))) {
       existing.push(name)
       continue
