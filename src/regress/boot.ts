@@ -174,30 +174,37 @@ async function bootCase(ref: CaseRef, opts: BootRegressOptions, scratch: string)
   const plan = replayableInvocation(meta)
   if ('reason' in plan) return {case: ref.name, status: 'skipped', reason: plan.reason, devices: [], warnings: []}
   const baseline = await goldenClaims(goldenPath(paths, ref.name))
-  let captured
-  try {
-    captured = await runCapture({
-      name: ref.name,
-      tracesDir: scratch,
-      kernel: opts.kernel,
-      busybox: opts.busybox ?? '/bin/busybox',
-      machine: plan.invocation.machine,
-      accel: plan.invocation.accel,
-      ...(plan.extraAppend ? {append: plan.extraAppend} : {}),
-      qemu: opts.qemu ?? plan.invocation.qemu,
-      timeoutSeconds: opts.timeoutSeconds ?? 180,
-      eventSet: plan.eventSet,
-      extraModules: [],
-      deviceArgs: plan.invocation.deviceArgs,
-      force: true,
-      memoryMiB: plan.invocation.memoryMiB,
-    })
-  } catch (error) {
-    if (error instanceof CaptureFailure && error.exitCode === 2) throw new UsageError(`${ref.name}: ${error.message}${error.tail.length ? `: ${error.tail.at(-1)}` : ''}`)
-    if (!(error instanceof CaptureFailure) || error.exitCode !== 1) throw error
-    const tail = error.tail.length ? `; last lines: ${error.tail.slice(-3).join(' | ')}` : ''
-    return {case: ref.name, status: 'failed', reason: `${error.message}${tail}`, devices: [], warnings: []}
+  const options = {
+    name: ref.name,
+    tracesDir: scratch,
+    kernel: opts.kernel,
+    busybox: opts.busybox ?? '/bin/busybox',
+    machine: plan.invocation.machine,
+    accel: plan.invocation.accel,
+    ...(plan.extraAppend ? {append: plan.extraAppend} : {}),
+    qemu: opts.qemu ?? plan.invocation.qemu,
+    timeoutSeconds: opts.timeoutSeconds ?? 180,
+    eventSet: plan.eventSet,
+    extraModules: [],
+    deviceArgs: plan.invocation.deviceArgs,
+    force: true,
+    memoryMiB: plan.invocation.memoryMiB,
   }
+  // One retry: under TCG on a loaded host a guest can panic early ("IO-APIC + timer doesn't work")
+  // or miss its timeout; a kernel that fails twice is reported as failed, with both reasons.
+  const failures: string[] = []
+  let captured
+  while (!captured) {
+    try {
+      captured = await runCapture(options)
+    } catch (error) {
+      if (error instanceof CaptureFailure && error.exitCode === 2) throw new UsageError(`${ref.name}: ${error.message}${error.tail.length ? `: ${error.tail.at(-1)}` : ''}`)
+      if (!(error instanceof CaptureFailure) || error.exitCode !== 1) throw error
+      failures.push(`${error.message}${error.tail.length ? ` (last lines: ${error.tail.slice(-3).join(' | ')})` : ''}`)
+      if (failures.length === 2) return {case: ref.name, status: 'failed', reason: `twice: ${failures.join('; then ')}`, devices: [], warnings: []}
+    }
+  }
+  if (failures.length) captured = {...captured, warnings: [`the first boot failed (${failures[0]}); the second booted`, ...captured.warnings]}
   const replayed = await replayCase(pathsOf(scratch), ref.name)
   const candidate = (replayed.doc.devices as DeviceReplay[]).map((d) => claimOf(d.bdf, d.qemuDevice, d.observed))
   const common = {case: ref.name, bootSeconds: captured.record.run.bootSeconds, ...(captured.record.kernel.release ? {release: captured.record.kernel.release} : {}), warnings: captured.warnings}
