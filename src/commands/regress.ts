@@ -17,7 +17,7 @@ import {UsageError} from '../util/errors.js'
 import {BaseCommand} from './base.js'
 
 export default class Regress extends BaseCommand {
-  static override summary = 'Test a kernel patch against its base over every config space probediff knows'
+  static override summary = 'Test a kernel patch against its base over every config space probediff knows, or boot a candidate kernel under every capture'
   static override description = `Builds the kernel tree (the patched side) and its base as oracles (cached by the hash of their
 sources) and runs every config space through both: each corpus case whatever kernel captured it, the
 fault cases, and the cases, case directories or inputs (traces, lspci dumps, sysfs directories) given as

@@ -142,7 +142,7 @@ export function compareClaims(baseline: KernelClaim | undefined, candidate: Kern
     const a = baseline[f]
     const b = candidate[f]
     if (a === null || b === null) {
-      notCompared.push(`${f} (${a === null ? 'baseline' : 'candidate'} does not say)`)
+      notCompared.push(`${f} (${a === null && b === null ? 'neither side says' : a === null ? 'the baseline does not say' : 'the candidate does not say'})`)
       continue
     }
     if (show(a) !== show(b)) differences.push(`${f}: ${show(a)} -> ${show(b)}`)
