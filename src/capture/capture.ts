@@ -257,7 +257,7 @@ async function prepareInitrd(
 }
 
 /** Without a module directory, virtio_pci must be built in: a modular one would never load. */
-function requireBuiltinTransport(vmlinuz: string, warnings: string[]): void {
+export function requireBuiltinTransport(vmlinuz: string, warnings: string[]): void {
   const check = checkTransportBuiltIn(vmlinuz)
   if (check.verdict === 'modular') {
     const options = check.modular.length ? ` (modules: ${check.modular.join(', ')})` : ''

@@ -21,10 +21,10 @@ const ROM_INDEX = 6
 const ALL_ONES = 0xffffffff
 
 // IORESOURCE_* bits of a sysfs `resource` line (include/linux/ioport.h).
-const IORESOURCE_IO = 0x100
-const IORESOURCE_MEM = 0x200
-const IORESOURCE_PREFETCH = 0x2000
-const IORESOURCE_MEM_64 = 0x00100000
+export const IORESOURCE_IO = 0x100
+export const IORESOURCE_MEM = 0x200
+export const IORESOURCE_PREFETCH = 0x2000
+export const IORESOURCE_MEM_64 = 0x00100000
 
 /** A dword read of a BAR register; `inferred` if its upper bytes were only inferred to be 0. */
 interface RegisterValue {
@@ -63,13 +63,13 @@ interface RegisterObservations {
   dmesg?: {readonly bar: DescribedBar; readonly src: SourceRef}
 }
 
-interface TypeBits {
+export interface TypeBits {
   readonly kind: BarKind
   readonly is64: boolean
   readonly prefetchable: boolean
 }
 
-function typeBitsOf(register: number): TypeBits {
+export function typeBitsOf(register: number): TypeBits {
   if (register & 1) return {kind: 'io', is64: false, prefetchable: false}
   return {kind: 'mem', is64: ((register >>> 1) & 3) === 2, prefetchable: (register & 8) !== 0}
 }

@@ -59,10 +59,15 @@ export function renderRegressJunit(r: RegressResult): string {
       }
     }
   }
+  return junitSuite('probediff regress', {tests: r.ran.length, failures: r.changes.length, skipped: 0}, rows)
+}
+
+/** A JUnit document of one test suite around its `<testcase>` rows. */
+export function junitSuite(name: string, n: {tests: number; failures: number; skipped: number}, rows: readonly string[]): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="probediff regress" tests="${r.ran.length}" failures="${r.changes.length}">`,
-    `  <testsuite name="probediff regress" tests="${r.ran.length}" failures="${r.changes.length}" errors="0" skipped="0">`,
+    `<testsuites name="${name}" tests="${n.tests}" failures="${n.failures}">`,
+    `  <testsuite name="${name}" tests="${n.tests}" failures="${n.failures}" errors="0" skipped="${n.skipped}">`,
     ...rows,
     '  </testsuite>',
     '</testsuites>',

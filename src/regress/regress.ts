@@ -18,7 +18,10 @@ import {CoverageRun, type CoverageFigures, type CoverageReport} from '../oracle/
 import type {BaseSource} from './base-source.js'
 import {type ChangedLine, changedLines} from './changed-lines.js'
 import {type ConfigSpace, type ConfigSpaceSource} from './config-spaces.js'
-import {generateForTargets, type GenerationResult} from './generate.js'
+import {messageTemplate} from '../oracle/fuzz/fuzz.js'
+import {type Budget, generateForTargets, type GenerationResult, type MinimizedCase, minimizeDiffering} from './generate.js'
+import {describeChange} from './minimize.js'
+import {generatedCaseName} from './save-cases.js'
 
 /** What changed between the two sides, in the order the report lists them. */
 export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'undetermined'] as const
@@ -50,8 +53,17 @@ export interface RegressChange {
   readonly messagesAdded: readonly string[]
   readonly messagesRemoved: readonly string[]
   readonly model: ModelSide
-  /** A generated config space: what it was mutated from. */
-  readonly generatedFrom?: {readonly configSpace: string; readonly mutations: readonly string[]}
+  /** A generated config space, minimized: the known config space it descends from, the mutations
+   * that made it, the fewest changes from the seed that still differ the same way (of how many), how
+   * many other generated config spaces minimized to the same, and the changed lines it reaches on its own. */
+  readonly generatedFrom?: {
+    readonly configSpace: string
+    readonly mutations: readonly string[]
+    readonly changes: readonly string[]
+    readonly changesBefore: number
+    readonly duplicates: number
+    readonly reaches: readonly string[]
+  }
 }
 
 export interface RegressSideInfo {
@@ -83,6 +95,8 @@ export interface RegressResult {
   /** With --coverage: gcov line and branch coverage of the kernel's probe code on both sides, and
    * the lines the patch changed with whether any config space ran them. Null otherwise. */
   readonly coverage: RegressCoverage | null
+  /** The generated config spaces behind the `generated` changes (same order). */
+  readonly findings: readonly GeneratedFinding[]
   readonly seconds: {readonly build: number; readonly run: number}
 }
 
@@ -102,6 +116,8 @@ export interface RegressCoverage {
     readonly configSpaces: number
     readonly batches: number
     readonly changed: number
+    /** After minimization, the distinct ones (reported as changes). */
+    readonly minimized: number
     readonly base: CoverageFigures
     readonly patched: CoverageFigures
     /** Changed lines still not reached after generation. */
@@ -117,8 +133,16 @@ export interface RegressOptions {
   readonly cacheRoot?: string
   /** Build both sides with gcov and measure coverage. */
   readonly coverage?: boolean
-  /** With coverage: at most this many generated config spaces to reach the changed lines. */
-  readonly budget?: number
+  /** With coverage: how much generation may do to reach the changed lines (a count or a time). */
+  readonly budget?: Budget
+}
+
+/** A generated, minimized config space that differs, for `--save-cases`. */
+export interface GeneratedFinding {
+  readonly change: RegressChange
+  readonly minimized: MinimizedCase
+  /** The changed lines it reaches on its own, with the kernel function each is in. */
+  readonly reaches: readonly {readonly file: string; readonly line: number; readonly side: 'base' | 'patched'; readonly text: string; readonly function: string | null}[]
 }
 
 const hex = (n: number) => '0x' + n.toString(16)
@@ -206,6 +230,48 @@ function withCounts(lines: readonly ChangedLine[], dirs: {base: string; patched:
 
 const figures = (c: CoverageReport): CoverageFigures => ({lines: c.lines, branches: c.branches})
 
+/** What differs between the sides, kept while minimizing: the kinds, and the messages added and
+ * removed with their numbers masked (so the minimized case hits the same check, not another one). */
+function differenceSignature(x: OracleResult, y: OracleResult): string | undefined {
+  const a = sideOutcome(x)
+  const b = sideOutcome(y)
+  const kinds = changeKinds(a, b)
+  if (kinds.length === 0) return undefined
+  const before = new Set(a.messages.map((m) => messageTemplate(m.text)))
+  const after = new Set(b.messages.map((m) => messageTemplate(m.text)))
+  return JSON.stringify([kinds, [...after].filter((m) => !before.has(m)), [...before].filter((m) => !after.has(m))])
+}
+
+/**
+ * The target lines one config space reaches when run alone (gcov, a fresh run per side), with the
+ * kernel function each is in (the gcov function starting last before it).
+ */
+async function linesReached(
+  m: MinimizedCase,
+  trees: {base: string; patched: string},
+  builds: {base: BuildResult; patched: BuildResult},
+  targets: readonly ChangedLine[],
+): Promise<GeneratedFinding['reaches']> {
+  const runs = [new CoverageRun(builds.base.dir), new CoverageRun(builds.patched.dir)] as const
+  try {
+    const procs = [new OracleProcess(builds.base.binary, runs[0].env), new OracleProcess(builds.patched.binary, runs[1].env)]
+    try {
+      await Promise.all(procs.map((p) => p.run(m.case)))
+    } finally {
+      await Promise.all(procs.map((p) => p.close()))
+    }
+    const [b, p] = [runs[0].collect(), runs[1].collect()]
+    return withCounts(targets, trees, b, p)
+      .filter((l) => (l.count ?? 0) > 0)
+      .map((l) => {
+        const fn = (l.side === 'base' ? b : p).functions.filter((f) => f.file === l.file && f.line <= l.line).sort((x, y) => y.line - x.line)[0]
+        return {file: l.file, line: l.line, side: l.side, text: l.text, function: fn?.name ?? null}
+      })
+  } finally {
+    for (const r of runs) r.dispose()
+  }
+}
+
 export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   const cacheRoot = opts.cacheRoot ?? join(oracleCacheDir(), 'regress', 'builds')
   const t0 = process.hrtime.bigint()
@@ -222,6 +288,8 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   let patchedOut: OracleResult[]
   let coverage: RegressCoverage | null = null
   let generation: GenerationResult | undefined
+  let minimized: MinimizedCase[] = []
+  let reaches: GeneratedFinding['reaches'][] = []
   try {
     try {
       ;[baseOut, patchedOut] = await Promise.all([baseProc.runAll(cases), patchedProc.runAll(cases)])
@@ -235,20 +303,29 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
       const lines = withCounts(changed, dirs, b, p)
       const unreached = lines.filter((l) => l.count === 0)
       let generated: RegressCoverage['generation'] = null
-      if ((opts.budget ?? 0) > 0 && unreached.length > 0) {
+      if (opts.budget && unreached.length > 0) {
         generation = await generateForTargets({
           seeds: opts.configSpaces,
           binaries: {base: base.binary, patched: patched.binary},
           runs: [runs[0]!, runs[1]!],
           targets: unreached,
-          budget: opts.budget!,
+          budget: opts.budget,
           differs: (x, y) => changeKinds(sideOutcome(x), sideOutcome(y)).length > 0,
         })
+        const scratch = [new CoverageRun(base.dir), new CoverageRun(patched.dir)] as const
+        try {
+          minimized = await minimizeDiffering(generation.differing, {base: base.binary, patched: patched.binary}, differenceSignature, [scratch[0].env, scratch[1].env])
+        } finally {
+          for (const r of scratch) r.dispose()
+        }
+        reaches = []
+        for (const m of minimized) reaches.push(await linesReached(m, dirs, {base, patched}, unreached))
         const after = withCounts(changed, dirs, generation.base, generation.patched)
         generated = {
           configSpaces: generation.generated,
           batches: generation.batches,
           changed: generation.differing.length,
+          minimized: minimized.length,
           base: figures(generation.base),
           patched: figures(generation.patched),
           unreached: after.filter((l) => l.count === 0),
@@ -266,10 +343,25 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
     const change = changeOf(c, baseOut[i]!, patchedOut[i]!, profile)
     if (change) changes.push(change)
   }
-  for (const g of generation?.differing ?? []) {
-    const space: ConfigSpace = {caseName: g.id, source: 'generated', bdf: g.case.input.bdf, input: g.case.input}
+  const findings: GeneratedFinding[] = []
+  for (const [i, g] of minimized.entries()) {
+    const space: ConfigSpace = {caseName: generatedCaseName(g.image), source: 'generated', bdf: g.case.input.bdf, input: g.case.input}
     const change = changeOf(space, g.base, g.patched, profile)
-    if (change) changes.push({...change, generatedFrom: {configSpace: g.from, mutations: g.ops}})
+    if (!change) continue
+    const reached = reaches[i] ?? []
+    const withOrigin: RegressChange = {
+      ...change,
+      generatedFrom: {
+        configSpace: g.from,
+        mutations: g.ops,
+        changes: g.changes.map(describeChange),
+        changesBefore: g.changesBefore,
+        duplicates: g.duplicates,
+        reaches: reached.map((l) => `${l.file}:${l.line}${l.function ? ` (${l.function})` : ''}`),
+      },
+    }
+    changes.push(withOrigin)
+    findings.push({change: withOrigin, minimized: g, reaches: reached})
   }
   const t2 = process.hrtime.bigint()
 
@@ -300,6 +392,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
       ...changes.filter((c) => c.source === 'generated').map((c) => ({case: c.case, bdf: c.bdf, qemuDevice: null})),
     ],
     coverage,
+    findings,
     seconds: {build: Number(t1 - t0) / 1e9, run: Number(t2 - t1) / 1e9},
   }
 }

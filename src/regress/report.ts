@@ -30,9 +30,9 @@ const modelLine = (r: RegressResult): string => {
 }
 
 const origin = (c: RegressChange): string => {
-  if (c.generatedFrom) return ` (generated from ${c.generatedFrom.configSpace}: ${c.generatedFrom.mutations.join(', ')})`
+  if (c.generatedFrom) return ` (generated from ${c.generatedFrom.configSpace})`
   if (!c.series) return ''
-  return c.source === 'fault' ? ` (fault case, ${c.series})` : ` (captured on ${c.series})`
+  return c.source === 'fault' ? ` (fault case, ${c.series})` : c.source === 'capture' ? ` (captured on ${c.series})` : ` (given, ${c.series})`
 }
 
 const pct = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`)
@@ -54,7 +54,7 @@ export function coverageLines(r: RegressResult): string[] {
   const g = c.generation
   if (g) {
     out.push(
-      `generated: ${g.configSpaces} config spaces in ${g.batches} batches, ${g.changed} changed; with them:`,
+      `generated: ${g.configSpaces} config spaces in ${g.batches} batches, ${g.changed} changed (${g.minimized} once minimized); with them:`,
       `  ${side('base', g.base)}`,
       `  ${side('patched', g.patched)}`,
       `  changed lines still not reached: ${g.unreached.length}`,
@@ -104,6 +104,12 @@ export function renderRegressText(r: RegressResult): string {
     }
     for (const m of c.messagesRemoved) w(`- ${m}`, '  ', '      ')
     for (const m of c.messagesAdded) w(`+ ${m}`, '  ', '      ')
+    const g = c.generatedFrom
+    if (g) {
+      const more = g.duplicates ? `; ${g.duplicates} more generated minimized to the same` : ''
+      w(`minimized: ${g.changes.length} of ${g.changesBefore} changes from the seed${more}: ${g.changes.join(', ') || 'none'}`, '  ', '    ')
+      if (g.reaches.length) w(`reaches: ${g.reaches.join(', ')}`, '  ', '    ')
+    }
     w(`model agrees with: ${MODEL_WORDS[c.model]}`, '  ', '    ')
   }
   return sanitizeForTerminal(out.join('\n'))

@@ -24,8 +24,9 @@ const LAYERS = [
   'oracle',
   'replay',
   'triage',
-  'regress',
+  // capture below regress: regress --vmlinuz boots through capture's runner.
   'capture',
+  'regress',
   'cli',
   'commands',
 ] as const

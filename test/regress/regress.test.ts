@@ -16,6 +16,7 @@ import {oracleCacheDir} from '../../src/oracle/paths.js'
 import {TREE_FILES} from '../../src/oracle/recipe.js'
 import {resolveBase} from '../../src/regress/base-source.js'
 import {collectConfigSpaces, type ConfigSpace} from '../../src/regress/config-spaces.js'
+import {listCases, readCaseMeta} from '../../src/corpus/corpus.js'
 import {runRegress} from '../../src/regress/regress.js'
 import {renderRegressJunit, renderRegressKtap} from '../../src/regress/ktap.js'
 import {renderRegressMarkdown} from '../../src/regress/report.js'
@@ -180,29 +181,66 @@ describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefi
     expect(text.stdout.split('\n').filter((l) => l.length > 80)).toEqual([])
   })
 
-  it('--budget: generation reaches a changed line no known config space reaches, and reports what it changes', async () => {
+  it('--budget: generation reaches a changed line no known config space reaches; each difference is minimized and saved as a case', {timeout: 300_000}, async () => {
     // A message added where mapping the device-specific config fails: no corpus case gets there.
     const tree = gitTree('device-map')
     edit(tree, MODERN_DEV, '\t\tif (!mdev->device)\n\t\t\tgoto err_map_device;', '\t\tif (!mdev->device)\n\t\t\t{ dev_err(&pci_dev->dev, "virtio_pci: device config not mapped\\n"); goto err_map_device; }')
-    const run = await regress(['--kernel-source', tree, '--coverage', '--budget', '4000', '--json'])
+    const line = readFileSync(join(tree, MODERN_DEV), 'utf8').split('\n').findIndex((l) => l.includes('device config not mapped')) + 1
+    const saved = join(work, 'saved-cases')
+    const run = await regress(['--kernel-source', tree, '--coverage', '--budget', '4000', '--json', '--save-cases', saved])
     expect(run.exitCode, run.stderr).toBe(1)
     const json = JSON.parse(run.stdout) as {
-      changes: (JsonChange & {source: string; messagesAdded: string[]; generatedFrom?: {configSpace: string; mutations: string[]}})[]
-      coverage: {unreached: unknown[]; generation: {configSpaces: number; changed: number; unreached: unknown[]; patched: {lines: {hit: number}}}; patched: {lines: {hit: number}}}
+      changes: (JsonChange & {source: string; messagesAdded: string[]; generatedFrom?: {configSpace: string; mutations: string[]; changes: string[]; changesBefore: number; duplicates: number; reaches: string[]}})[]
+      coverage: {unreached: unknown[]; generation: {configSpaces: number; changed: number; minimized: number; unreached: unknown[]; patched: {lines: {hit: number}}}; patched: {lines: {hit: number}}}
+      savedCases: {dir: string; written: string[]; existing: string[]}
     }
     expect(json.coverage.unreached.length).toBe(1)
     expect(json.coverage.generation.unreached).toEqual([])
     expect(json.coverage.generation.configSpaces).toBeLessThanOrEqual(4000)
     expect(json.coverage.generation.patched.lines.hit).toBeGreaterThan(json.coverage.patched.lines.hit)
     expect(json.changes.length).toBeGreaterThan(0)
+    expect(json.coverage.generation.minimized).toBe(json.changes.length)
+    expect(json.coverage.generation.changed).toBe(json.changes.reduce((n, c) => n + 1 + c.generatedFrom!.duplicates, 0))
     for (const c of json.changes) {
       expect(c.source).toBe('generated')
-      expect(c.generatedFrom!.mutations.length).toBeGreaterThan(0)
+      const g = c.generatedFrom!
+      expect(g.mutations.length).toBeGreaterThan(0)
+      // Minimized: a handful of byte changes out of the thousands the generator made.
+      expect(g.changes.length).toBeGreaterThan(0)
+      expect(g.changes.length).toBeLessThanOrEqual(4)
+      expect(g.changesBefore).toBeGreaterThan(g.changes.length)
+      expect(g.reaches).toEqual([`${MODERN_DEV}:${line} (vp_modern_probe)`])
       expect(c.messagesAdded).toEqual([`<err> virtio-pci ${c.bdf}: virtio_pci: device config not mapped`])
     }
-    expect(json.coverage.generation.changed).toBe(json.changes.length)
-    const noCoverage = await regress(['--kernel-source', tree, '--budget', '10'])
-    expect(noCoverage.exitCode).toBe(2)
+    expect(json.savedCases).toEqual({dir: saved, written: expect.any(Array), existing: []})
+    expect(json.savedCases.written.sort()).toEqual(json.changes.map((c) => c.case).sort())
+
+    // The saved cases: valid case.json naming the check, and they change again when given back.
+    const paths = {root: work, tracesDir: saved, goldenDir: join(work, 'no-golden')}
+    const names = await listCases(paths)
+    expect(names.length).toBe(json.changes.length)
+    for (const name of names) {
+      const meta = await readCaseMeta(paths, name)
+      expect(meta).toMatchObject({kind: 'generated', replay: {kernel: '6.1'}, kernelCheck: {function: 'vp_modern_probe', file: MODERN_DEV, message: expect.stringContaining('device config not mapped')}})
+      expect((meta.mutation as unknown[]).length).toBeGreaterThan(0)
+      expect((meta.seed as {configSpace: string}).configSpace).toMatch(/^k[\d.]+-\S+ 0000:00:0\d\.0$/)
+    }
+    const again = await regress(['--kernel-source', tree, '--no-corpus', saved, '--json'])
+    expect(again.exitCode).toBe(1)
+    const back = (JSON.parse(again.stdout) as {changes: {messagesAdded: string[]}[]}).changes
+    expect(back.length).toBe(names.length)
+    for (const c of back) expect(c.messagesAdded).toEqual([expect.stringContaining('virtio_pci: device config not mapped')])
+
+    // A time budget does the same; a budget that is neither count nor time, or no --coverage, is bad input.
+    const timed = await regress(['--kernel-source', tree, '--coverage', '--budget', '1m', '--save-cases', saved])
+    expect(timed.exitCode).toBe(1)
+    expect(timed.stdout).toMatch(/^ {2}changed lines still not reached: 0$/m)
+    expect(timed.stderr).toMatch(/^probediff: 0 generated case\(s\) written to .*, \d+ already there$/m)
+    for (const bad of [['--budget', '10'], ['--coverage', '--budget', '2x'], ['--coverage', '--save-cases', saved]]) {
+      const r = await regress(['--kernel-source', tree, ...bad])
+      expect(r.exitCode, bad.join(' ')).toBe(2)
+      expect(r.stderr.trim().split('\n').length).toBe(1)
+    }
   })
 
   it('--base-source takes another directory; bad input exits 2 with one line', async () => {
