@@ -1,6 +1,7 @@
 import {existsSync, statSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
+import {GUEST_ARCHES} from '../capture/arch.js'
 import {kernelFromFile} from '../capture/kernel-source.js'
 import {OracleBuildError} from '../oracle/recipe.js'
 import {runBootRegress} from '../regress/boot.js'
@@ -45,6 +46,7 @@ without them is refused), and what it did with each device is compared with the 
     modules: Flags.string({description: 'with --vmlinuz: its module directory (lib/modules/RELEASE); default: next to the image', helpValue: 'DIR'}),
     timeout: Flags.integer({description: 'with --vmlinuz: seconds before a guest that has not powered off is killed', default: 180, min: 1}),
     jobs: Flags.integer({description: 'with --vmlinuz: guests booted at a time', default: 1, min: 1}),
+    arch: Flags.option({options: GUEST_ARCHES, default: 'amd64' as const, description: 'with --vmlinuz: the kernel\'s architecture; only cases captured on it boot (arm64: qemu-system-aarch64, TCG)'})(),
     base: Flags.string({description: 'the base: this revision of the same git tree (default HEAD if it has uncommitted changes, else HEAD~1)', helpValue: 'REV'}),
     'base-source': Flags.string({description: 'the base: another kernel tree', helpValue: 'DIR'}),
     traces: Flags.string({description: 'corpus directory', default: 'traces', helpValue: 'DIR'}),
@@ -98,7 +100,7 @@ without them is refused), and what it did with each device is compared with the 
     return {...(regressToJson(result) as object), ...(savedCases ? {savedCases} : {})}
   }
 
-  private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; traces: string; corpus: boolean; output: 'text' | 'md' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; 'expect-changes'?: boolean; coverage?: boolean; budget?: string; 'save-cases'?: string; base?: string; 'base-source'?: string}): Promise<unknown> {
+  private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; traces: string; corpus: boolean; output: 'text' | 'md' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; arch: (typeof GUEST_ARCHES)[number]; 'expect-changes'?: boolean; coverage?: boolean; budget?: string; 'save-cases'?: string; base?: string; 'base-source'?: string}): Promise<unknown> {
     for (const f of ['coverage', 'budget', 'base', 'base-source', 'save-cases'] as const) if (flags[f] !== undefined && flags[f] !== false) throw new UsageError(`--${f} goes with --kernel-source, not --vmlinuz`)
     const kernel = await kernelFromFile(flags.vmlinuz!, flags.modules === undefined ? undefined : resolve(flags.modules))
     if (flags.modules !== undefined && !(existsSync(flags.modules) && statSync(flags.modules).isDirectory())) throw new UsageError(`--modules ${flags.modules}: not a directory`)
@@ -109,6 +111,7 @@ without them is refused), and what it did with each device is compared with the 
       paths,
       timeoutSeconds: flags.timeout,
       jobs: flags.jobs,
+      arch: flags.arch,
       onCaseDone: (c) => this.logToStderr(`probediff: ${c.case}: ${c.status}${c.bootSeconds === undefined ? '' : ` (${c.bootSeconds} s)`}`),
     })
     if (flags.junit) await writeFileAtomic(flags.junit, renderBootJunit(result))

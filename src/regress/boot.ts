@@ -9,14 +9,14 @@ import {existsSync, readdirSync, statSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {basename, dirname, join, resolve} from 'node:path'
+import {archProfile, type ArchProfile, defaultBusybox, GUEST_ARCHES, type GuestArch, MACHINES, type Machine, QEMU_SUITES, type QemuSuite, suiteQemu} from '../capture/arch.js'
 import {requireBuiltinTransport, runCapture} from '../capture/capture.js'
 import {CaptureFailure} from '../capture/errors.js'
 import {EVENT_SET_NAMES, EVENT_SETS, type EventSetName} from '../capture/events.js'
 import type {KernelChoice} from '../capture/kernel-source.js'
-import {type Accel, BASE_APPEND, fullAppend, MACHINES, type Machine, PLACEHOLDERS, type QemuInvocation, recordedArgv} from '../capture/qemu-argv.js'
+import {type Accel, fullAppend, PLACEHOLDERS, type QemuInvocation, recordedArgv} from '../capture/qemu-argv.js'
 import {type CaseMeta, type CorpusPaths, goldenPath, listCases, readCaseMeta} from '../corpus/corpus.js'
 import {replayCase} from '../replay/case.js'
-import type {DeviceReplay} from '../replay/replay.js'
 import {UsageError} from '../util/errors.js'
 import {claimOf, goldenClaims, type KernelClaim} from './kernel-claims.js'
 
@@ -72,6 +72,8 @@ export interface BootRegressOptions {
   readonly paths: readonly string[]
   readonly qemu?: string
   readonly busybox?: string
+  /** The candidate kernel's architecture: only cases captured on it boot (default amd64). */
+  readonly arch?: GuestArch
   readonly timeoutSeconds?: number
   /** Boots at a time (default 1). */
   readonly jobs?: number
@@ -89,9 +91,15 @@ interface CaseRef {
 }
 
 /** The capture options that rebuild exactly the recorded argv, or why the case cannot be re-run. */
-export function replayableInvocation(meta: CaseMeta): {invocation: Omit<QemuInvocation, 'kernel' | 'initrd'>; eventSet: EventSetName; extraAppend?: string} | {reason: string} {
+export function replayableInvocation(meta: CaseMeta): {invocation: Omit<QemuInvocation, 'kernel' | 'initrd'>; arch: ArchProfile; qemuSuite?: QemuSuite; eventSet: EventSetName; extraAppend?: string} | {reason: string} {
   const qemu = meta.qemu as {argv?: unknown; accel?: unknown} | undefined
   const argv = qemu?.argv
+  const archName = (meta.arch ?? 'amd64') as GuestArch
+  if (!GUEST_ARCHES.includes(archName)) return {reason: `architecture ${String(meta.arch)} is not one capture boots`}
+  const arch = archProfile(archName)
+  // The QEMU of a Debian suite's private prefix, as the capture command recorded it (--qemu-suite).
+  const suite = typeof meta.reproduce === 'string' ? /(?:^|\s)--qemu-suite\s+(\S+)/.exec(meta.reproduce)?.[1] : undefined
+  if (suite !== undefined && !QEMU_SUITES.includes(suite as QemuSuite)) return {reason: `QEMU suite ${suite} is not one scripts/setup-qemu.sh unpacks`}
   if (meta.kind !== 'capture') return {reason: `not a QEMU capture (kind ${String(meta.kind)})`}
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) return {reason: 'case.json records no QEMU argv'}
   if (!argv.includes(PLACEHOLDERS.kernel) || !argv.includes(PLACEHOLDERS.initrd)) return {reason: `its QEMU argv has no ${PLACEHOLDERS.kernel} and ${PLACEHOLDERS.initrd}`}
@@ -106,14 +114,16 @@ export function replayableInvocation(meta: CaseMeta): {invocation: Omit<QemuInvo
   if (!machine || !MACHINES.includes(machine)) return {reason: `machine ${String(machine)} is not one capture runs`}
   if (accel !== 'tcg' && accel !== 'kvm') return {reason: `accelerator ${String(accel)} is not one capture runs`}
   if (!eventSet || !EVENT_SET_NAMES.includes(eventSet)) return {reason: `event set ${String(eventSet)} is not one capture knows`}
-  if (append === undefined || !(append === BASE_APPEND || append.startsWith(`${BASE_APPEND} `))) return {reason: 'its kernel command line does not start with the one capture gives'}
-  const extraAppend = append.slice(BASE_APPEND.length).trim() || undefined
+  const baseAppend = fullAppend(undefined, arch)
+  if (append === undefined || !(append === baseAppend || append.startsWith(`${baseAppend} `))) return {reason: 'its kernel command line does not start with the one capture gives'}
+  const extraAppend = append.slice(baseAppend.length).trim() || undefined
   const invocation = {
     qemu: argv[0] as string,
     machine,
+    ...(arch.cpu ? {cpu: arch.cpu} : {}),
     accel,
     memoryMiB: Number(after('-m')),
-    append: fullAppend(extraAppend),
+    append: fullAppend(extraAppend, arch),
     events: EVENT_SETS[eventSet],
     deviceArgs: (argv as string[]).slice(argv.indexOf('-append') + 2),
   }
@@ -124,7 +134,7 @@ export function replayableInvocation(meta: CaseMeta): {invocation: Omit<QemuInvo
     const i = at >= 0 ? at : Math.min(rebuilt.length, argv.length)
     return {reason: `capture cannot rebuild its recorded QEMU argv (word ${i}: recorded ${JSON.stringify(argv[i] ?? null)}, rebuilt ${JSON.stringify(rebuilt[i] ?? null)})`}
   }
-  return {invocation, eventSet, ...(extraAppend ? {extraAppend} : {})}
+  return {invocation, arch, ...(suite ? {qemuSuite: suite as QemuSuite} : {}), eventSet, ...(extraAppend ? {extraAppend} : {})}
 }
 
 const show = (v: unknown) => (v === null ? 'unknown' : Array.isArray(v) ? (v.length ? v.join('; ') : 'none') : String(v))
@@ -173,16 +183,20 @@ async function bootCase(ref: CaseRef, opts: BootRegressOptions, scratch: string)
   if (meta.kind !== 'capture' && !ref.given) return undefined
   const plan = replayableInvocation(meta)
   if ('reason' in plan) return {case: ref.name, status: 'skipped', reason: plan.reason, devices: [], warnings: []}
+  const arch = opts.arch ?? 'amd64'
+  if (plan.arch.arch !== arch) return {case: ref.name, status: 'skipped', reason: `an ${plan.arch.arch} guest (the candidate is an ${arch} kernel; --arch ${plan.arch.arch} boots these)`, devices: [], warnings: []}
   const baseline = await goldenClaims(goldenPath(paths, ref.name))
   const options = {
     name: ref.name,
     tracesDir: scratch,
     kernel: opts.kernel,
-    busybox: opts.busybox ?? '/bin/busybox',
+    busybox: opts.busybox ?? defaultBusybox(arch),
+    arch: plan.arch,
     machine: plan.invocation.machine,
     accel: plan.invocation.accel,
     ...(plan.extraAppend ? {append: plan.extraAppend} : {}),
-    qemu: opts.qemu ?? plan.invocation.qemu,
+    qemu: opts.qemu ?? (plan.qemuSuite ? suiteQemu(plan.qemuSuite, arch) : plan.invocation.qemu),
+    ...(plan.qemuSuite && !opts.qemu ? {qemuSuite: plan.qemuSuite} : {}),
     timeoutSeconds: opts.timeoutSeconds ?? 180,
     eventSet: plan.eventSet,
     extraModules: [],
@@ -206,7 +220,7 @@ async function bootCase(ref: CaseRef, opts: BootRegressOptions, scratch: string)
   }
   if (failures.length) captured = {...captured, warnings: [`the first boot failed (${failures[0]}); the second booted`, ...captured.warnings]}
   const replayed = await replayCase(pathsOf(scratch), ref.name)
-  const candidate = (replayed.doc.devices as DeviceReplay[]).map((d) => claimOf(d.bdf, d.qemuDevice, d.observed))
+  const candidate = replayed.doc.devices.map((d) => claimOf(d.bdf, d.qemuDevice, d.observed))
   const common = {case: ref.name, bootSeconds: captured.record.run.bootSeconds, ...(captured.record.kernel.release ? {release: captured.record.kernel.release} : {}), warnings: captured.warnings}
   if (!baseline) return {...common, status: 'no-golden', reason: `no golden ${goldenPath(paths, ref.name)}: nothing to compare with`, devices: []}
   const bdfs = [...new Set([...baseline.map((c) => c.bdf), ...candidate.map((c) => c.bdf)])].sort()

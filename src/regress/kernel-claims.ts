@@ -18,7 +18,10 @@ export interface KernelClaim {
   readonly messages: readonly string[] | null
 }
 
-export function claimOf(bdf: string, qemuDevice: string | undefined, o: ObservedOutcome | undefined): KernelClaim {
+/** The observed facts a claim is made of (a replay's ObservedOutcome and a golden's observed claim both have them). */
+type ObservedFacts = Pick<ObservedOutcome, 'transport' | 'acknowledged' | 'driverOk' | 'messages' | 'messagesKnown' | 'acknowledgedKnown' | 'driverOkKnown'>
+
+export function claimOf(bdf: string, qemuDevice: string | undefined, o: ObservedFacts | undefined): KernelClaim {
   return {
     bdf,
     qemuDevice: qemuDevice ?? null,
@@ -37,8 +40,5 @@ export function claimOf(bdf: string, qemuDevice: string | undefined, o: Observed
 export async function goldenClaims(goldenFile: string): Promise<KernelClaim[] | undefined> {
   const golden = await readGolden(goldenFile)
   if (!golden) return undefined
-  return golden.doc.devices.map((d) => {
-    const dev = d as {bdf: string; qemuDevice?: string; observed?: ObservedOutcome}
-    return claimOf(dev.bdf, dev.qemuDevice, dev.observed)
-  })
+  return golden.doc.devices.map((d) => claimOf(d.bdf, d.qemuDevice, d.observed))
 }
