@@ -81,18 +81,23 @@ export class HeldLines {
   private readonly starts: number[] = []
   private readonly ends: number[] = []
   private readonly lineNos: number[] = []
+  /** The region each line was classified as, and where its name's quote is (from the line start). */
+  private readonly regions: ConfRegion[] = []
+  private readonly quotes: number[] = []
   private readonly owned: Buffer[] = []
   count = 0
   /** The last held line is a data write waiting for its pci_cfg_write. */
   lastIsData = false
 
-  hold(buf: Buffer, start: number, end: number, lineNo: number, isData: boolean): void {
+  hold(buf: Buffer, start: number, end: number, lineNo: number, region: ConfRegion, quote: number): void {
     const i = this.count++
     this.bufs[i] = buf
     this.starts[i] = start
     this.ends[i] = end
     this.lineNos[i] = lineNo
-    this.lastIsData = isData
+    this.regions[i] = region
+    this.quotes[i] = quote - start
+    this.lastIsData = region === ConfRegion.Data
   }
 
   /** The reader is about to reuse its chunk: copy the held lines into our own memory. */
@@ -109,12 +114,15 @@ export class HeldLines {
     }
   }
 
-  /** Hands each held line to `replay` in order and empties the store. */
-  drain(replay: (buf: Buffer, start: number, end: number, lineNo: number) => void): void {
+  /** Hands each held line to `replay` in order (with its region and name quote) and empties the store. */
+  drain(replay: (buf: Buffer, start: number, end: number, lineNo: number, region: ConfRegion, quote: number) => void): void {
     const n = this.count
     this.count = 0
     this.lastIsData = false
-    for (let i = 0; i < n; i++) replay(this.bufs[i]!, this.starts[i]!, this.ends[i]!, this.lineNos[i]!)
+    for (let i = 0; i < n; i++) {
+      const start = this.starts[i]!
+      replay(this.bufs[i]!, start, this.ends[i]!, this.lineNos[i]!, this.regions[i]!, start + this.quotes[i]!)
+    }
   }
 
   /** Forgets the held lines; returns how many there were. */
