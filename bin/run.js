@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import {versionLine} from './version.js'
 
-await execute({dir: import.meta.url})
+// Start-up is part of every command. oclif's package entry checks the Node version against oclif's
+// own `engines` with semver (a tenth of start-up); probediff's package.json states its own.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
+const version = process.argv[2] === '--version' ? versionLine(new URL('..', import.meta.url)) : undefined
+if (version !== undefined) process.stdout.write(`${version}\n`)
+else {
+  const {execute} = await import('@oclif/core/execute')
+  await execute({dir: import.meta.url})
+}

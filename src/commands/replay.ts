@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 import {compareProfiles, renderComparison, renderOracleChecks, renderReplay} from '../replay/report.js'
-import {checkWithOracle} from '../replay/oracle.js'
 import {replayEvidence} from '../replay/replay.js'
 import {buildEvidence} from '../evidence/build.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
@@ -46,7 +45,8 @@ sysfs device directory) have no observed side.`
       if (!this.jsonEnabled()) this.log(renderComparison(comparisons))
       return {kernels: [session.profile.name, other.profile.name], devices: comparisons}
     }
-    const oracle = flags.oracle ? await checkWithOracle(session, flags.oracle) : undefined
+    // The oracle's modules are loaded only when it is asked for (start-up of every other replay).
+    const oracle = flags.oracle ? await (await import('../replay/oracle.js')).checkWithOracle(session, flags.oracle) : undefined
     if (!this.jsonEnabled()) {
       this.log(renderReplay(session, {verbose: flags.verbose}))
       if (oracle) this.log(renderOracleChecks(oracle))

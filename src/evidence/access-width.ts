@@ -58,7 +58,9 @@ export function configPathRegionOf(name: string): ConfigPathRegion | undefined {
 
 export class CfgWidthPairer {
   private confIdx: number | undefined
-  private pendingRead: {readonly record: CfgAccessRecord; readonly seq: number} | undefined
+  /** The pci_cfg_read waiting for its data access (fields, not an object: one per config read). */
+  private pendingRead: CfgAccessRecord | undefined
+  private pendingReadSeq = 0
   /** The data write (pci-conf-data or MMCONFIG) waiting for its pci_cfg_write, as plain fields. */
   private dataWrite = false
   private dataWriteHow: 'cf8' | 'mmcfg' = 'cf8'
@@ -88,7 +90,8 @@ export class CfgWidthPairer {
     }
     if (record.op === 'read') {
       this.dataWrite = false
-      this.pendingRead = {record, seq}
+      this.pendingRead = record
+      this.pendingReadSeq = seq
       return
     }
     const paired = this.dataWrite
@@ -126,12 +129,13 @@ export class CfgWidthPairer {
       this.dataWriteLine = line
       return
     }
-    const read = this.pendingRead
-    if (!read) return // a read of an absent function: QEMU returns all-ones without a pci_cfg_read
+    const record = this.pendingRead
+    if (!record) return // a read of an absent function: QEMU returns all-ones without a pci_cfg_read
     this.pendingRead = undefined
-    const width = this.pairedWidth(read.record, how, 'read', addr, value, size, line)
+    const seq = this.pendingReadSeq
+    const width = this.pairedWidth(record, how, 'read', addr, value, size, line)
     if (width === undefined && !this.conflicted) this.noteUnpaired()
-    this.emit(width !== undefined ? {record: read.record, seq: read.seq, width, how} : read)
+    this.emit(width !== undefined ? {record, seq, width, how} : {record, seq})
   }
 
   /** End of input (or of one file): a read still waiting for its data access has no width. */
@@ -141,11 +145,11 @@ export class CfgWidthPairer {
   }
 
   private flushRead(): void {
-    const read = this.pendingRead
-    if (!read) return
+    const record = this.pendingRead
+    if (!record) return
     this.pendingRead = undefined
     this.noteUnpaired()
-    this.emit(read)
+    this.emit({record, seq: this.pendingReadSeq})
   }
 
   private noteUnpaired(): void {

@@ -46,9 +46,12 @@ function sameBytes(a: Buffer, buf: Buffer, start: number, len: number): boolean 
 /**
  * A few most recent values of one field in front of a ByteInterner: a trace repeats the same
  * pointer or region name line after line, and comparing against those is cheaper than hashing.
+ * The bytes are kept in buffers of its own, reused: a miss allocates nothing (a trace that cycles
+ * through more values than the slots misses on every line).
  */
 export class RecentStrings {
-  private readonly bytes: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined]
+  private readonly bytes: Buffer[] = [Buffer.alloc(64), Buffer.alloc(64), Buffer.alloc(64), Buffer.alloc(64)]
+  private readonly lengths = [-1, -1, -1, -1]
   private readonly texts: string[] = ['', '', '', '']
   private next = 0
 
@@ -56,15 +59,20 @@ export class RecentStrings {
 
   get(buf: Buffer, start: number, end: number): string {
     const len = end - start
-    for (let k = 0; k < 4; k++) {
-      const b = this.bytes[k]
-      if (b !== undefined && sameBytes(b, buf, start, len)) return this.texts[k]!
-    }
+    for (let k = 0; k < 4; k++) if (this.lengths[k] === len && sameBytesFromEnd(this.bytes[k]!, buf, start, len)) return this.texts[k]!
     const text = this.backing.intern(buf, start, end)
     const slot = this.next
     this.next = (slot + 1) & 3
-    this.bytes[slot] = Buffer.from(buf.subarray(start, end))
+    if (this.bytes[slot]!.length < len) this.bytes[slot] = Buffer.alloc(Math.max(len, 2 * this.bytes[slot]!.length))
+    buf.copy(this.bytes[slot]!, 0, start, end)
+    this.lengths[slot] = len
     this.texts[slot] = text
     return text
   }
+}
+
+/** `a` starts with the `len` bytes at `buf[start]`; compared from the end, where pointers and names differ. */
+function sameBytesFromEnd(a: Buffer, buf: Buffer, start: number, len: number): boolean {
+  for (let i = len - 1; i >= 0; i--) if (a[i] !== buf[start + i]) return false
+  return true
 }

@@ -8,11 +8,8 @@ import {InputError, type WarningSink} from '../util/errors.js'
 import {log} from '../util/log.js'
 import {SimpletraceParser} from './simpletrace.js'
 import {InputBytes, STDIN_PATH} from './byte-source.js'
-import {ingestCsv} from './csv.js'
 import {DmesgParser} from './dmesg.js'
-import {HexDumpParser} from './hexdump.js'
 import {IngestContext} from './ingest-context.js'
-import {LspciParser} from './lspci.js'
 import type {MemRegionFilter} from './qemu-log-events.js'
 import {QemuLogParser} from './qemu-log.js'
 import {type FileFormat, type InputFormat, SNIFF_BYTES, isDirectory, sniffDirectory, sniffFormat as sniffWithName, sniffHead} from './sniff.js'
@@ -88,6 +85,10 @@ export async function ingestBuffer(bytes: Buffer, format: FileFormat, sink: Reco
   return ingestAs(format, InputBytes.fromBuffer(bytes), opts.displayName, ctx, opts)
 }
 
+/**
+ * The parsers of traces and kernel logs are loaded with this module; those of dumps and CSV (and
+ * csv-parse) only when such an input comes, which keeps a trace replay's start-up short.
+ */
 async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx: IngestContext, opts: IngestOptions): Promise<number> {
   switch (format) {
     case 'sysfs-config':
@@ -105,6 +106,7 @@ async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx
       return bytes
     }
     case 'lspci': {
+      const {LspciParser} = await import('./lspci.js')
       const parser = new LspciParser(ctx)
       const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
@@ -116,14 +118,17 @@ async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx
       return bytes
     }
     case 'hex-dump': {
+      const {HexDumpParser} = await import('./hexdump.js')
       const parser = new HexDumpParser(ctx, {...(opts.bdf ? {bdf: opts.bdf} : {}), ...(opts.defaultBdf ? {defaultBdf: opts.defaultBdf} : {})})
       const bytes = await feedTextFile(input, ctx, parser, format)
       parser.finish()
       if (ctx.records === 0) throw new InputError('no hex dump of a config file found (xxd, hexdump or od output from offset 0)', {file: ctx.file})
       return bytes
     }
-    case 'csv':
+    case 'csv': {
+      const {ingestCsv} = await import('./csv.js')
       return ingestCsv(input, ctx, opts.csvColumns)
+    }
     case 'simpletrace': {
       const parser = new SimpletraceParser(ctx)
       const bytes = await feedChunks(input, (chunk) => parser.push(chunk))

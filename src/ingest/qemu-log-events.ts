@@ -84,6 +84,7 @@ export class QemuEventParser {
   nameQuote = -1
   private readonly mrs: RecentStrings
   private readonly regionNames: RecentStrings
+  private readonly devNames: RecentStrings
 
   constructor(
     private readonly strings: ByteInterner,
@@ -91,6 +92,7 @@ export class QemuEventParser {
   ) {
     this.mrs = new RecentStrings(strings)
     this.regionNames = new RecentStrings(strings)
+    this.devNames = new RecentStrings(strings)
   }
 
   /** Parses the event starting at `start` (its name) up to `end`. */
@@ -135,7 +137,7 @@ export class QemuEventParser {
     const devStart = c.pos
     const sp = c.find(32)
     if (sp <= devStart) return EventStatus.Malformed
-    const dev = this.strings.intern(c.buf, devStart, sp)
+    const dev = this.devNames.get(c.buf, devStart, sp)
     c.pos = sp + 1
     // Both forms start with digits then ':'; the new one has hex bus, slot and a '.' function.
     const numStart = c.pos

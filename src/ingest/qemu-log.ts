@@ -72,7 +72,8 @@ export class QemuLogParser {
   /** The last record emitted was a pci_cfg_read: the next config data read is its data access. */
   private lastWasCfgRead = false
   private droppedProbes = 0
-  private readonly replayLine = (buf: Buffer, start: number, end: number, lineNo: number) => this.heldLine(buf, start, end, lineNo)
+  private readonly replayLine = (buf: Buffer, start: number, end: number, lineNo: number, region: ConfRegion, q: number) =>
+    this.heldLine(buf, start, end, lineNo, region, q)
 
   constructor(
     private readonly ctx: IngestContext,
@@ -85,26 +86,23 @@ export class QemuLogParser {
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
     if (start === end) return
     // Fast path for the bulk of a big trace: memory_region_ops of regions we filter out, decided
-    // from the region name at the end of the line before looking at anything else.
+    // from the region name at the end of the line before looking at anything else. The region is
+    // classified here once; a held line keeps what was found.
     let q = -1
     if (buf[end - 1] === 39) {
-      if (this.filterMemOps && (q = confPortQuote(buf, start, end)) >= 0) {
-        const region = buf[end - 2] === 120 ? ConfRegion.Index : ConfRegion.Data
-        if (this.configPathLine(region, buf, start, end, lineNo) || this.configPathRecord(region, buf, start, end, lineNo, q)) return
-        return this.fullLine(buf, start, end, lineNo, q)
-      }
-      q = regionNameQuote(buf, start, end)
-      if (q >= 0 && this.filterMemOps) {
-        if (!isPciRegionName(buf, q + 1)) {
-          this.skippedMemOps++
-          return
-        }
-        const region = confRegionAt(buf, q + 1, end)
-        if (region !== ConfRegion.None) {
-          if (this.configPathLine(region, buf, start, end, lineNo)) return
-          if (this.configPathRecord(region, buf, start, end, lineNo, q)) return
+      let region = ConfRegion.None
+      if (this.filterMemOps && (q = confPortQuote(buf, start, end)) >= 0) region = buf[end - 2] === 120 ? ConfRegion.Index : ConfRegion.Data
+      else {
+        q = regionNameQuote(buf, start, end)
+        if (q >= 0 && this.filterMemOps) {
+          if (!isPciRegionName(buf, q + 1)) {
+            this.skippedMemOps++
+            return
+          }
+          region = confRegionAt(buf, q + 1, end)
         }
       }
+      if (region !== ConfRegion.None && (this.configPathLine(region, buf, start, end, lineNo, q) || this.configPathRecord(region, buf, start, end, lineNo, q))) return
     }
     this.fullLine(buf, start, end, lineNo, q)
   }
@@ -143,7 +141,7 @@ export class QemuLogParser {
   }
 
   /** Holds, drops or lets through a config-path memory line; false if it is not a memory_region_ops line. */
-  private configPathLine(region: ConfRegion, buf: Buffer, start: number, end: number, lineNo: number): boolean {
+  private configPathLine(region: ConfRegion, buf: Buffer, start: number, end: number, lineNo: number, q: number): boolean {
     const p = eventStartFast(buf, start, end)
     const op = p < 0 ? MemOp.None : memOpAt(buf, p, end)
     if (op === MemOp.None) return false
@@ -154,15 +152,13 @@ export class QemuLogParser {
       return true
     }
     if (region === ConfRegion.Index || this.held.lastIsData) this.droppedProbes += this.held.clear()
-    this.held.hold(buf, start, end, lineNo, region === ConfRegion.Data)
+    this.held.hold(buf, start, end, lineNo, region, q)
     return true
   }
 
   /** A held config-path line whose access turned out to be a device's: parsed now. */
-  private heldLine(buf: Buffer, start: number, end: number, lineNo: number): void {
-    const q = regionNameQuote(buf, start, end)
-    const region = q < 0 ? ConfRegion.None : confRegionAt(buf, q + 1, end)
-    if (region !== ConfRegion.None && this.configPathRecord(region, buf, start, end, lineNo, q)) return
+  private heldLine(buf: Buffer, start: number, end: number, lineNo: number, region: ConfRegion, q: number): void {
+    if (this.configPathRecord(region, buf, start, end, lineNo, q)) return
     this.fullLine(buf, start, end, lineNo, -1)
   }
 
