@@ -1,11 +1,30 @@
 /**
  * Annotated hexdump of a config space: `??` for bytes nobody read, `~` before bytes that are only
- * inferred (zero beyond the value of a read whose width is unknown), and the capabilities starting
- * on each row named at its end. Runs of wholly unknown rows fold into one line. Rows stay within 80
- * columns.
+ * inferred (zero beyond the value of a read whose width is unknown), `=` before bytes lspci decoded,
+ * `^` before a BAR or ROM register's bytes the guest wrote back after sizing it (the register's final
+ * value; the sizing reply is history, not the value), and the capabilities starting on each row named
+ * at its end. Runs of wholly unknown rows fold into one line. Rows stay within 80 columns.
  */
-import type {ConfigImageView} from '../evidence/types.js'
+import type {ByteOrigin, ConfigImageView} from '../evidence/types.js'
 import type {ChainEntry} from './capability-chain.js'
+
+const MARKS: Partial<Record<ByteOrigin, string>> = {inferred: '~', 'lspci-decode': '=', restored: '^'}
+
+const LEGEND: readonly (readonly [ByteOrigin, string])[] = [
+  ['inferred', '~ inferred'],
+  ['lspci-decode', '= decoded by lspci'],
+  ['restored', '^ written back after sizing'],
+]
+
+/** The legend for a dump: `?? unknown` and the marks the dump uses. */
+export function hexdumpLegend(img: ConfigImageView): string {
+  const used = new Set<ByteOrigin>()
+  for (let off = 0; off < img.size; off++) {
+    const origin = img.byte(off)?.current.origin
+    if (origin !== undefined) used.add(origin)
+  }
+  return ['?? unknown', ...LEGEND.filter(([origin]) => used.has(origin)).map(([, text]) => text)].join(', ')
+}
 
 export function renderHexdump(img: ConfigImageView, caps: readonly ChainEntry[] = []): string[] {
   const size = img.size
@@ -33,7 +52,7 @@ export function renderHexdump(img: ConfigImageView, caps: readonly ChainEntry[] 
         continue
       }
       known++
-      const mark = b.current.origin === 'inferred' ? '~' : b.current.origin === 'lspci-decode' ? '=' : ' '
+      const mark = MARKS[b.current.origin] ?? ' '
       cells += `${mark}${b.current.value.toString(16).padStart(2, '0')}`
     }
     const label = capsByRow.get(row)

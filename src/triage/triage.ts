@@ -7,7 +7,7 @@ import type {DeviceEvidence} from '../evidence/types.js'
 import type {CheckId, CheckStep, ReadFact, SpecLint} from '../model/types.js'
 import type {VerdictKind} from '../outcome/types.js'
 import {type CapabilityChain, walkCapabilityChain} from '../report/capability-chain.js'
-import {renderHexdump} from '../report/hexdump.js'
+import {hexdumpLegend, renderHexdump} from '../report/hexdump.js'
 import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
 import {formatSource} from '../util/source.js'
 import {adviceFor, type Fix} from './advice.js'
@@ -55,6 +55,8 @@ export interface TriageReport {
   readonly lints: readonly SpecLint[]
   readonly fix: Fix
   readonly hexdump: readonly string[]
+  /** What the hexdump's marks mean (only the marks it uses). */
+  readonly hexdumpLegend: string
   readonly evidence: DeviceEvidence
   /** `triage --oracle`: the kernel's own code on the same evidence, compared with the model. */
   readonly oracle?: DeviceOracleCheck
@@ -92,6 +94,7 @@ export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, ker
       device,
     ),
     hexdump: renderHexdump(evidence.config, chain.entries),
+    hexdumpLegend: hexdumpLegend(evidence.config),
     evidence,
   }
 }
