@@ -3,6 +3,7 @@
  * hexdump, the BARs, the capability chain as read, what the driver touched, the status progression
  * and the kernel's messages.
  */
+import {type BridgeView, type BridgeWindow, bridgeView, describeWindow} from '../evidence/bridge.js'
 import type {BarEvidence, DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {hex} from '../util/hex.js'
 import {formatSource} from '../util/source.js'
@@ -51,6 +52,19 @@ export function barRows(bars: readonly BarEvidence[], rom?: BarEvidence): string
   return rows
 }
 
+const busOrUnknown = (n: number | undefined) => (n === undefined ? '??' : n.toString(16).padStart(2, '0'))
+
+/** A type 1 header read as what it is: buses and the windows it forwards (as read), BARs 0-1 only. */
+export function bridgeLine(b: BridgeView): string {
+  const windows = [
+    b.io ? describeWindow('I/O', b.io) : 'I/O ?',
+    b.mem ? describeWindow('memory', b.mem) : 'memory ?',
+    b.pref ? describeWindow('prefetchable', b.pref) : 'prefetchable ?',
+  ]
+  const decode = b.ioDecode ? `; I/O decoding ${b.ioDecode.enabled ? 'on' : 'off'}` : ''
+  return `PCI-to-PCI bridge (header type 1): bus ${busOrUnknown(b.primary)} -> ${busOrUnknown(b.secondary)}..${busOrUnknown(b.subordinate)}; windows as read: ${windows.join(', ')}${decode}`
+}
+
 export function renderCapabilityChain(chain: CapabilityChain): string[] {
   const lines = chain.entries.map((c) => {
     const v = c.virtio
@@ -72,6 +86,8 @@ function renderDevice(d: DeviceEvidence): string[] {
   )
   const chain = walkCapabilityChain(d.config)
   out.push(...renderHexdump(d.config, chain.entries).map((l) => `    ${l}`))
+  const bridge = bridgeView(d.config)
+  if (bridge) out.push(`  ${bridgeLine(bridge)}`)
   out.push('  BARs:', ...renderTable(['bar', 'type', 'address', 'size', 'first evidence', 'from'], barRows(d.bars, d.expansionRom)).map((l) => `    ${l}`))
   out.push('  capabilities:', ...renderCapabilityChain(chain).map((l) => `    ${l}`))
   if (d.kernelDriver) out.push(`  kernel driver in use: ${d.kernelDriver.name}  (${formatSource(d.kernelDriver.src)})`)
@@ -115,6 +131,12 @@ export function renderIngest(evidence: EvidenceSet): string {
   return sanitizeForTerminal(out.join('\n'))
 }
 
+function bridgeJson(b: BridgeView | undefined): unknown {
+  if (!b) return undefined
+  const w = (x: BridgeWindow | undefined) => x && {base: hex(x.base), limit: hex(x.limit), closed: x.closed, sources: x.sources.map(formatSource)}
+  return {primary: b.primary, secondary: b.secondary, subordinate: b.subordinate, io: w(b.io), mem: w(b.mem), pref: w(b.pref), ioDecode: b.ioDecode && {enabled: b.ioDecode.enabled, source: formatSource(b.ioDecode.src)}}
+}
+
 /** JSON form of the evidence: config bytes as a list of known bytes with provenance. */
 export function evidenceToJson(evidence: EvidenceSet): unknown {
   return {
@@ -132,6 +154,7 @@ export function evidenceToJson(evidence: EvidenceSet): unknown {
         qemuDevice: d.qemuDevice,
         config: {size: d.config.size, known: d.config.knownCount, bytes, readWidths: d.cfgReadWidths},
         bars: d.bars.map((b) => ({...b, addr: b.addr === undefined ? undefined : hex(b.addr), size: b.size === undefined ? undefined : hex(b.size), sizingReply: b.sizingReply === undefined ? undefined : hex(b.sizingReply), sources: b.sources.map(formatSource)})),
+        bridge: bridgeJson(bridgeView(d.config)),
         capabilities: walkCapabilityChain(d.config),
         regionSummary: d.regionSummary.map((r) => ({...r, first: formatSource(r.first)})),
         omittedRegionAccesses: d.omittedRegionAccesses,
