@@ -93,7 +93,12 @@ function interruptNote(irq: InterruptFacts | undefined): string {
 /** vp_modern_queue_vector, when MSI-X is enabled and the trace shows the vector written. */
 function queueVector(rec: ProbeRecorder, q: QueueFacts, irq: InterruptFacts | undefined, fn: string): 'EBUSY' | undefined {
   const v = q.vector
-  if (irq?.msix !== 'enabled' || !v) return undefined
+  if (irq?.msix !== 'enabled') return undefined
+  if (!v) {
+    // vp_find_one_vq_msix gives a queue without a callback VIRTIO_MSI_NO_VECTOR, which is never written.
+    rec.step(fn, 'msix_vec != VIRTIO_MSI_NO_VECTOR', 'info', 'no vector written for this queue (a queue without a callback gets none)', FILE)
+    return undefined
+  }
   if (v.readBack === undefined) {
     rec.step(fn, 'vp_modern_queue_vector: read back queue_msix_vector', 'info', `vector ${v.written} written (${v.source}), its read-back not in the trace`, FILE)
     return undefined

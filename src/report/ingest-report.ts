@@ -35,19 +35,20 @@ const howText = (b: BarEvidence) => b.how.map((h) => (h === 'sizing' && b.sizing
 
 /** BAR table rows: the BARs the header type has (a bridge's registers past BAR 1 are bus numbers and
  * windows, not BARs, and are left out), then the expansion ROM as BAR 6 when anything shows it. */
-export function barRows(bars: readonly BarEvidence[], rom?: BarEvidence): string[][] {
+export function barRows(bars: readonly BarEvidence[], rom?: BarEvidence, opts: {readonly sizingReplies?: boolean} = {}): string[][] {
+  const how = opts.sizingReplies === false ? (b: BarEvidence) => b.how.join(', ') : howText
   const rows = bars
     .filter((b) => !(b.how.length === 1 && b.how[0] === 'header-type'))
     .map((b) => {
-      if (b.upperHalfOf !== undefined) return [String(b.index), `upper half of BAR ${b.upperHalfOf}`, '', '', '', howText(b)]
-      if (b.size === 0) return [String(b.index), 'not implemented', '', '', '', howText(b)]
+      if (b.upperHalfOf !== undefined) return [String(b.index), `upper half of BAR ${b.upperHalfOf}`, '', '', '', how(b)]
+      if (b.size === 0) return [String(b.index), 'not implemented', '', '', '', how(b)]
       const kind = b.kind === undefined ? 'unknown' : b.kind === 'io' ? 'I/O' : `mem${b.is64 ? ' 64-bit' : ''}${b.prefetchable ? ' pref' : ''}`
-      return [String(b.index), kind, hexOrUnknown(b.addr), b.size === undefined ? 'unknown' : hex(b.size), b.sources[0] ? formatSource(b.sources[0]) : '', howText(b)]
+      return [String(b.index), kind, hexOrUnknown(b.addr), b.size === undefined ? 'unknown' : hex(b.size), b.sources[0] ? formatSource(b.sources[0]) : '', how(b)]
     })
   if (rom) {
     const kind = rom.size === 0 ? 'no ROM' : `ROM${rom.romEnabled === undefined ? '' : rom.romEnabled ? ' enabled' : ' disabled'}`
     const size = rom.size === undefined ? 'unknown' : rom.size === 0 ? '' : hex(rom.size)
-    rows.push(['6', kind, rom.size === 0 ? '' : hexOrUnknown(rom.addr), size, rom.sources[0] ? formatSource(rom.sources[0]) : '', howText(rom)])
+    rows.push(['6', kind, rom.size === 0 ? '' : hexOrUnknown(rom.addr), size, rom.sources[0] ? formatSource(rom.sources[0]) : '', how(rom)])
   }
   return rows
 }

@@ -98,7 +98,7 @@ export function renderTriageText(reports: readonly TriageReport[]): string {
 
     out.push('', 'BARs')
     // Without the evidence column: the table must fit 80 columns; the decision path names the lines.
-    const rows = barRows(t.evidence.bars, t.evidence.expansionRom).map(([bar, type, addr, size, , from]) => [bar!, type!, addr!, size!, from!])
+    const rows = barRows(t.evidence.bars, t.evidence.expansionRom, {sizingReplies: false}).map(([bar, type, addr, size, , from]) => [bar!, type!, addr!, size!, from!])
     out.push(...renderTable(['bar', 'type', 'address', 'size', 'learnt from'], rows).map((l) => `  ${l}`))
     out.push('', 'Capabilities as the kernel walks them')
     for (const c of t.device.predicted.capabilities) {
