@@ -31,7 +31,7 @@ export function statusName(val: number): string {
 }
 
 /** How a BAR was learnt, the sizing reply shown as what it is: history, not the register's value. */
-const howText = (b: BarEvidence) => b.how.map((h) => (h === 'sizing' && b.sizingReply !== undefined ? `sizing (read ${hex(b.sizingReply)})` : h)).join(', ')
+const howText = (b: BarEvidence) => b.how.map((h) => (h === 'sizing' && b.sizingReply !== undefined && b.size ? `sizing (read ${hex(b.sizingReply)})` : h)).join(', ')
 
 /** BAR table rows: the BARs the header type has (a bridge's registers past BAR 1 are bus numbers and
  * windows, not BARs, and are left out), then the expansion ROM as BAR 6 when anything shows it. */
