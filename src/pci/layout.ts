@@ -9,7 +9,6 @@ export const PCI_VENDOR_ID = 0x00
 export const PCI_DEVICE_ID = 0x02
 export const PCI_COMMAND = 0x04
 export const PCI_COMMAND_IO = 0x1
-export const PCI_COMMAND_INTX_DISABLE = 0x400
 export const PCI_STATUS = 0x06
 export const PCI_STATUS_CAP_LIST = 0x10
 export const PCI_REVISION_ID = 0x08
@@ -65,7 +64,6 @@ export const PCI_IO_BASE_UPPER16 = 0x30
 export const PCI_IO_LIMIT_UPPER16 = 0x32
 /** The bridge's expansion ROM register (same layout as PCI_ROM_ADDRESS). */
 export const PCI_ROM_ADDRESS1 = 0x38
-export const PCI_BRIDGE_CONTROL = 0x3e
 // Type 2 header (CardBus bridge): BAR 0 only (the socket registers), no expansion ROM.
 export const PCI_CB_CAPABILITY_LIST = 0x14
 export const PCI_CB_SUBSYSTEM_VENDOR_ID = 0x40
@@ -114,7 +112,6 @@ export const VIRTIO_PCI_CAP_PCI_CFG = 5
 export const VIRTIO_PCI_CAP_SHARED_MEMORY_CFG = 8
 export const VIRTIO_PCI_CAP_VENDOR_CFG = 9
 /** struct virtio_pci_common_cfg register offsets (VIRTIO_PCI_COMMON_*). */
-export const VIRTIO_PCI_COMMON_MSIX = 16
 export const VIRTIO_PCI_COMMON_NUMQ = 18
 export const VIRTIO_PCI_COMMON_STATUS = 20
 export const VIRTIO_PCI_COMMON_Q_SELECT = 22
