@@ -77,9 +77,14 @@ describe.runIf(have('k6.12-q35-root-port'))('k6.12-q35-root-port: the root ports
       const hex = (n: number) => `0x${n.toString(16)}`
       expect(new Map([['io', `${hex(b.io!.base)}-${hex(b.io!.limit)}`], ['mem', `${hex(b.mem!.base)}-${hex(b.mem!.limit)}`], ['pref', `${hex(b.pref!.base)}-${hex(b.pref!.limit)}`]])).toEqual(fromDmesg)
       expect(renderIngest(set)).toContain(`PCI-to-PCI bridge (header type 1): bus 00 -> 0${bus}..0${bus}`)
+      // The hexdump says what a type 1 header's rows hold.
+      const rows = renderHexdump(d.config)
+      expect(rows.find((r) => r.startsWith('010:'))).toMatch(/ {2}< BAR 0-1, buses, I\/O$/)
+      expect(rows.find((r) => r.startsWith('030:'))).toMatch(/ {2}< ROM @38$/)
     }
-    // An endpoint is no bridge.
+    // An endpoint is no bridge, and its header rows carry no note.
     expect(bridgeView(device(set, '0000:00:03.0').config)).toBeUndefined()
+    expect(renderHexdump(device(set, '0000:00:03.0').config).find((r) => r.startsWith('10:'))).not.toContain('<')
   })
 })
 
