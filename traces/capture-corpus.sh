@@ -32,6 +32,7 @@ k$k-q35-root-port|--machine q35|q35: net and blk each behind a pcie-root-port (m
 k$k-pc-ivshmem||A non-virtio device with vendor 0x1af4: ivshmem-plain (1af4:1110) with a 1 MiB RAM backend. virtio_pci matches vendor 0x1af4 with any device id and must reject it.|-object memory-backend-ram,id=hm,size=1048576 -device ivshmem-plain,memdev=hm
 EOC
   if [ "$k" = 6.12 ]; then
+    echo "k$k-pc-vectors1||vectors=1: an MSI-X table of one entry, too few for the config vector plus the queues, so the kernel leaves MSI-X disabled and uses INTx; a transitional net and a modern-only blk.|-device virtio-net-pci,vectors=1 $(disk d0) -device virtio-blk-pci,drive=d0,vectors=1,disable-legacy=on"
     echo "k$k-q35-root-port-legacy|--machine q35|A legacy-only net (disable-modern=on, disable-legacy=off) behind a pcie-root-port with io-reserve=0: the legacy probe succeeds (leaving for legacy driver, BAR 0 assigned late), then virtio_net fails its own probe with -ENOENT.|-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,io-reserve=0 -device virtio-net-pci,bus=rp1,disable-modern=on,disable-legacy=off"
   fi
   if [ "$k" = 6.1 ] || [ "$k" = 6.12 ]; then

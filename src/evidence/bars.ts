@@ -1,5 +1,6 @@
 /**
- * What one function's six BARs are, from every input that says something about them:
+ * What one function's six BARs and its expansion ROM are, from every input that says something about
+ * them:
  *  - the sizing sequence in a trace (write all-ones, read back the mask, restore),
  *  - the BAR register values the guest read (type bits, address),
  *  - QEMU's pci_update_mappings_add (address and size as mapped),
@@ -11,20 +12,17 @@
 import type {LspciBar} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
 import type {SourceRef} from '../util/source.js'
-import type {BarEvidence, BarKind} from './types.js'
-import {narrowestWidth, type AccessWidth} from './config-image.js'
-import {PCI_BASE_ADDRESS_0} from '../pci/layout.js'
+import type {BarEvidence, BarKind, ConfigImageView} from './types.js'
+import {headerTypeOf, narrowestWidth, type AccessWidth} from './config-image.js'
+import {PCI_BASE_ADDRESS_0, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1, PCI_ROM_ADDRESS_ENABLE, PCI_ROM_ADDRESS_MASK} from '../pci/layout.js'
+import {headerLayout, isBarOrRomRegister} from '../pci/header-layout.js'
+import {type BarTypeBits, barAddressBits, barTypeBits, resourceTypeBits} from '../pci/bar-register.js'
 
 export const BAR_COUNT = 6
 /** Resource index of the expansion ROM (PCI_ROM_RESOURCE). */
 const ROM_INDEX = 6
 const ALL_ONES = 0xffffffff
 
-// IORESOURCE_* bits of a sysfs `resource` line (include/linux/ioport.h).
-export const IORESOURCE_IO = 0x100
-export const IORESOURCE_MEM = 0x200
-export const IORESOURCE_PREFETCH = 0x2000
-export const IORESOURCE_MEM_64 = 0x00100000
 
 /** A dword read of a BAR register; `inferred` if its upper bytes were only inferred to be 0. */
 interface RegisterValue {
@@ -52,6 +50,8 @@ interface Mapping {
 interface RegisterObservations {
   /** An all-ones write was seen and not yet followed by a restoring write. */
   sizing: boolean
+  /** The mask was read back in the current sizing sequence. */
+  maskRead?: boolean
   sizingMask?: RegisterValue
   /** Last value read outside a sizing sequence: type bits and programmed address. */
   programmed?: RegisterValue
@@ -63,20 +63,6 @@ interface RegisterObservations {
   dmesg?: {readonly bar: DescribedBar; readonly src: SourceRef}
 }
 
-export interface TypeBits {
-  readonly kind: BarKind
-  readonly is64: boolean
-  readonly prefetchable: boolean
-}
-
-export function typeBitsOf(register: number): TypeBits {
-  if (register & 1) return {kind: 'io', is64: false, prefetchable: false}
-  return {kind: 'mem', is64: ((register >>> 1) & 3) === 2, prefetchable: (register & 8) !== 0}
-}
-
-function addressBitsOf(register: number, kind: BarKind): number {
-  return kind === 'io' ? (register & ~3) >>> 0 : (register & ~0xf) >>> 0
-}
 
 function lowestSetBit(value: number): number {
   return (value & -value) >>> 0
@@ -93,25 +79,26 @@ export function barIndexOfOffset(offset: number): number | undefined {
   return (offset - PCI_BASE_ADDRESS_0) / 4
 }
 
+/** Whether `offset` is a BAR or the ROM register of this function, by its header type as read. */
+export function isSizedRegister(image: ConfigImageView, offset: number): boolean {
+  const type = headerTypeOf(image)
+  const layout = type === undefined ? undefined : headerLayout(type)
+  return layout !== undefined && isBarOrRomRegister(layout, offset)
+}
+
 /** Decodes the flags of a sysfs `resource` line; all-zero means an empty resource. */
 export function describeResource(start: number, end: number, flags: number): DescribedBar | 'empty' {
   if (flags === 0 && start === 0 && end === 0) return 'empty'
-  const kind: BarKind | undefined = flags & IORESOURCE_IO ? 'io' : flags & IORESOURCE_MEM ? 'mem' : undefined
-  if (!kind) return 'empty'
-  return {
-    kind,
-    is64: (flags & IORESOURCE_MEM_64) !== 0,
-    prefetchable: (flags & IORESOURCE_PREFETCH) !== 0,
-    size: end >= start ? end - start + 1 : 0,
-    start,
-  }
+  const type = resourceTypeBits(flags)
+  if (!type) return 'empty'
+  return {...type, size: end >= start ? end - start + 1 : 0, start}
 }
 
-function typeBitsFrom(reg: RegisterObservations): {bits: TypeBits; src: SourceRef; how: string} | undefined {
+function typeBitsFrom(reg: RegisterObservations): {bits: BarTypeBits; src: SourceRef; how: string} | undefined {
   // An implemented BAR never reads 0 after all-ones; a 0 register may be unassigned: no type info.
   // The type bits sit in the lowest byte, which every read certainly covers.
   for (const [obs, how] of [[reg.sizingMask, 'sizing'], [reg.programmed, 'register'], [reg.dumped, 'register']] as const) {
-    if (obs && obs.value !== 0) return {bits: typeBitsOf(obs.value), src: obs.src, how}
+    if (obs && obs.value !== 0) return {bits: barTypeBits(obs.value), src: obs.src, how}
   }
   if (reg.resource && reg.resource.bar !== 'empty') return {bits: reg.resource.bar, src: reg.resource.src, how: 'resource'}
   if (reg.lspci && reg.lspci.bar !== 'empty') return {bits: reg.lspci.bar, src: reg.lspci.src, how: 'lspci'}
@@ -125,28 +112,52 @@ function withoutRegisterValues(reg: RegisterObservations): RegisterObservations 
   return rest
 }
 
+/** A ROM sizing write sets every address bit (Linux writes l | PCI_ROM_ADDRESS_MASK, SeaBIOS ~1). */
+function isRomSizingWrite(value: number): boolean {
+  return (value & PCI_ROM_ADDRESS_MASK) >>> 0 === PCI_ROM_ADDRESS_MASK
+}
+
 export class BarTracker {
   private readonly registers: RegisterObservations[] = Array.from({length: BAR_COUNT}, () => ({sizing: false}))
-  /** The expansion ROM: only what resource files and lspci say (its register is not a BAR's). */
+  /** The expansion ROM: everything but its register, which sits at PCI_ROM_ADDRESS on an endpoint
+   * and PCI_ROM_ADDRESS1 on a bridge; which of the two applies is known only from the header type. */
   private readonly rom: RegisterObservations = {sizing: false}
+  private readonly romRegisters = new Map<number, RegisterObservations>([
+    [PCI_ROM_ADDRESS, {sizing: false}],
+    [PCI_ROM_ADDRESS1, {sizing: false}],
+  ])
 
   onCfgRead(offset: number, value: number, width: AccessWidth | undefined, src: SourceRef): void {
     const reg = this.registerAt(offset, width)
     if (!reg) return
     // Without a width, bytes above the narrowest width are only inferred to be 0.
     const observed: RegisterValue = {value, inferred: width === undefined && narrowestWidth(value) < 4, src}
-    if (reg.sizing) reg.sizingMask = observed
-    else reg.programmed = observed
+    if (reg.sizing) {
+      reg.sizingMask = observed
+      reg.maskRead = true
+    } else reg.programmed = observed
   }
 
-  onCfgWrite(offset: number, value: number, width: AccessWidth | undefined): void {
+  /**
+   * A config write. When it ends a sizing sequence by writing back the value read before it (read l,
+   * write all-ones, read the mask, write l), the register holds l again: the result says how many of
+   * its low bytes are certain (all 4, or only those the read certainly covered when its width was not
+   * known). Whether the offset is a BAR or the ROM register of this function's header type is the
+   * caller's to check.
+   */
+  onCfgWrite(offset: number, value: number, width: AccessWidth | undefined): {readonly certainBytes: number} | undefined {
     const reg = this.registerAt(offset, width)
-    if (!reg) return
-    reg.sizing = value === ALL_ONES
+    if (!reg) return undefined
+    const before = reg.programmed
+    const restores = reg.sizing && reg.maskRead === true && before !== undefined && before.value === value
+    reg.sizing = this.romRegisters.has(offset) ? isRomSizingWrite(value) : value === ALL_ONES
+    reg.maskRead = false
+    if (!restores || reg.sizing) return undefined
+    return {certainBytes: before.inferred ? narrowestWidth(value) : 4}
   }
 
   onMapping(bar: number, op: 'add' | 'del', addr: number, size: number, src: SourceRef): void {
-    const reg = this.registers[bar]
+    const reg = bar === ROM_INDEX ? this.rom : this.registers[bar]
     if (!reg || op !== 'add') return
     reg.mapping = {addr, size, src}
   }
@@ -164,17 +175,19 @@ export class BarTracker {
     if (reg) reg.lspci = {bar, src}
   }
 
+  /** A dmesg BAR line; index 6 is the expansion ROM (`ROM [mem ...]`, `reg 0x30:`/`reg 0x38:`). */
   onKernelBar(index: number, bar: DescribedBar, src: SourceRef): void {
-    const reg = this.registers[index]
+    const reg = index === ROM_INDEX ? this.rom : this.registers[index]
     if (reg) reg.dmesg = {bar, src}
   }
 
   onDump(bytes: Uint8Array, sourceOf: (offset: number) => SourceRef): void {
+    const dword = (off: number) => (bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) >>> 0
+    for (const [off, reg] of this.romRegisters) if (off + 4 <= bytes.length) reg.dumped = {value: dword(off), inferred: false, src: sourceOf(off)}
     for (let i = 0; i < BAR_COUNT; i++) {
       const off = PCI_BASE_ADDRESS_0 + 4 * i
       if (off + 4 > bytes.length) return
-      const value = (bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) >>> 0
-      this.registers[i]!.dumped = {value, inferred: false, src: sourceOf(off)}
+      this.registers[i]!.dumped = {value: dword(off), inferred: false, src: sourceOf(off)}
     }
   }
 
@@ -191,8 +204,8 @@ export class BarTracker {
    * and windows, and Linux leaves resources up to 5 empty.
    */
   evidence(warnings: WarningSink, device: string, headerType: number | undefined): BarEvidence[] {
-    const layout = headerType === undefined ? undefined : headerType & 0x7f
-    const implemented = layout === 1 ? 2 : layout === 2 ? 1 : BAR_COUNT
+    const layout = headerType === undefined ? undefined : headerLayout(headerType)
+    const implemented = layout?.barCount ?? BAR_COUNT
     const out: BarEvidence[] = []
     for (let i = 0; i < BAR_COUNT; i++) {
       if (i >= implemented) {
@@ -214,20 +227,42 @@ export class BarTracker {
     // Linux and SeaBIOS size and read BARs with dword accesses only; narrower ones say nothing here.
     if (width !== undefined && width !== 4) return undefined
     const index = barIndexOfOffset(offset)
-    return index === undefined ? undefined : this.registers[index]
+    return index === undefined ? this.romRegisters.get(offset) : this.registers[index]
   }
 
-  /** The expansion ROM's size and address, when a resource file or lspci gives them. */
-  romEvidence(warnings: WarningSink, device: string): BarEvidence | undefined {
-    const {resource, lspci} = this.rom
-    if (!resource && !lspci) return undefined
-    // Only size and address: a ROM has no type bits, and the two sources flag it differently.
+  /**
+   * The expansion ROM's size, address and enable bit: its register (sizing, final value) where the
+   * header type says which register it is, QEMU's mapping (made only while the ROM is enabled), the
+   * kernel's dmesg line, a resource file, lspci. Undefined when no input says anything about it.
+   */
+  romEvidence(warnings: WarningSink, device: string, headerType?: number): BarEvidence | undefined {
+    const romOffset = headerType === undefined ? undefined : headerLayout(headerType)?.romOffset
+    const register = romOffset === undefined ? undefined : this.romRegisters.get(romOffset)
+    const {resource, lspci, dmesg, mapping} = this.rom
+    const final = register?.programmed ?? register?.dumped
+    if (!resource && !lspci && !dmesg && !mapping && !register?.sizingMask && !final) return undefined
+    // Only size and address: a ROM has no type bits, and the sources flag it differently.
     const facts = new BarFacts(ROM_INDEX, `${device} expansion ROM`, warnings)
+    const mask = register?.sizingMask
+    if (mask) {
+      const bits = (mask.value & PCI_ROM_ADDRESS_MASK) >>> 0
+      facts.setSize(bits === 0 ? 0 : lowestSetBit(bits), mask.src, 'sizing', mask.inferred && bits === 0)
+      facts.sizingReply = mask.value
+    }
+    if (mapping) facts.setSize(mapping.size, mapping.src, 'mapping', false)
     if (resource) facts.setSize(resource.bar === 'empty' ? 0 : resource.bar.size, resource.src, 'resource', false)
     const lspciSize = lspci?.bar === 'empty' ? 0 : lspci?.bar.size
     if (lspci && lspciSize !== undefined) facts.setSize(lspciSize, lspci.src, 'lspci', false)
-    if (resource && resource.bar !== 'empty' && resource.bar.start !== undefined) facts.setAddr(resource.bar.start, resource.src, 'resource')
+    if (dmesg) facts.setSize(dmesg.bar.size, dmesg.src, 'dmesg', false)
+    // Address: the register's final value (QEMU maps the ROM only while it is enabled, so a mapping
+    // may be an earlier, firmware-time address), then what the kernel and lspci report.
+    const registerAddr = final === undefined ? 0 : (final.value & PCI_ROM_ADDRESS_MASK) >>> 0
+    if (final) facts.romEnabled = (final.value & PCI_ROM_ADDRESS_ENABLE) !== 0
+    if (final && registerAddr !== 0) facts.setAddr(registerAddr, final.src, 'register')
+    else if (resource && resource.bar !== 'empty' && resource.bar.start !== undefined) facts.setAddr(resource.bar.start, resource.src, 'resource')
     else if (lspci && lspci.bar !== 'empty' && lspci.bar.start !== undefined) facts.setAddr(lspci.bar.start, lspci.src, 'lspci')
+    else if (dmesg?.bar.start !== undefined) facts.setAddr(dmesg.bar.start, dmesg.src, 'dmesg')
+    else if (mapping) facts.setAddr(mapping.addr, mapping.src, 'mapping')
     return facts.build()
   }
 
@@ -250,6 +285,7 @@ export class BarTracker {
 
     const sizing = this.sizeFromMask(index, facts.is64)
     if (sizing) facts.setSize(sizing.size, sizing.src, 'sizing', sizing.inferred)
+    if (registerIsBar && reg.sizingMask) facts.sizingReply = reg.sizingMask.value
     if (reg.mapping) facts.setSize(reg.mapping.size, reg.mapping.src, 'mapping', false)
     if (reg.resource) facts.setSize(reg.resource.bar === 'empty' ? 0 : reg.resource.bar.size, reg.resource.src, 'resource', false)
     const lspciSize = reg.lspci?.bar === 'empty' ? 0 : reg.lspci?.bar.size
@@ -270,8 +306,8 @@ export class BarTracker {
     const mask = this.registers[index]!.sizingMask
     if (!mask) return undefined
     if (mask.value === 0) return {size: 0, src: mask.src, inferred: mask.inferred}
-    const {kind} = typeBitsOf(mask.value)
-    const low = addressBitsOf(mask.value, kind)
+    const {kind} = barTypeBits(mask.value)
+    const low = barAddressBits(mask.value, kind)
     // The lowest set bit lies in the bytes the value certainly reached, so this size is exact.
     if (low !== 0) return {size: lowestSetBit(low), src: mask.src, inferred: false}
     if (!is64) return {size: 0, src: mask.src, inferred: mask.inferred}
@@ -284,8 +320,8 @@ export class BarTracker {
   private addressFromRegister(index: number, reg: RegisterObservations, facts: BarFacts): void {
     const obs = reg.programmed ?? reg.dumped
     if (!obs || obs.value === 0) return
-    const {kind, is64} = typeBitsOf(obs.value)
-    let addr = addressBitsOf(obs.value, kind)
+    const {kind, is64} = barTypeBits(obs.value)
+    let addr = barAddressBits(obs.value, kind)
     if (is64) {
       const upperReg = this.registers[index + 1]
       const upper = upperReg?.programmed ?? upperReg?.dumped
@@ -303,6 +339,8 @@ class BarFacts {
   prefetchable?: boolean
   size?: number
   addr?: number
+  sizingReply?: number
+  romEnabled?: boolean
   private sizeInferred = false
   private readonly sources: SourceRef[] = []
   private readonly how: string[] = []
@@ -313,7 +351,7 @@ class BarFacts {
     private readonly warnings: WarningSink,
   ) {}
 
-  setType(bits: TypeBits, src: SourceRef, how: string): void {
+  setType(bits: BarTypeBits, src: SourceRef, how: string): void {
     if (this.kind === undefined) {
       this.kind = bits.kind
       this.is64 = bits.is64
@@ -357,6 +395,8 @@ class BarFacts {
     if (this.size !== undefined) ev.size = this.size
     if (this.addr !== undefined) ev.addr = this.addr
     if (this.sizeInferred) ev.inferred = true
+    if (this.sizingReply !== undefined) ev.sizingReply = this.sizingReply
+    if (this.romEnabled !== undefined) ev.romEnabled = this.romEnabled
     return ev
   }
 

@@ -20,6 +20,7 @@ import {hex} from '../util/hex.js'
 import {formatBdf, parseBdf, type PciAddress} from '../util/pci-address.js'
 import {formatSource, type SourceRef} from '../util/source.js'
 import {CfgWidthPairer, configPathRegionOf, type ResolvedCfgAccess} from './access-width.js'
+import {isSizedRegister} from './bars.js'
 import {DeviceState} from './device-state.js'
 import {RegionAttributor, regionOfName, spaceOfRegion} from './regions.js'
 import {readOnlyCapabilityChanges} from './readonly-check.js'
@@ -140,7 +141,7 @@ export class EvidenceBuilder implements RecordSink {
     device.addMessage(r)
     const bar = parsePciBarLine(r.text)
     // Only lines stating the BAR as it is (enumeration, assignment), not conflicts or releases.
-    if (bar && bar.bar < 6 && (bar.note === undefined || bar.note === 'assigned')) {
+    if (bar && (bar.note === undefined || bar.note === 'assigned')) {
       device.bars.onKernelBar(bar.bar, {kind: bar.kind, is64: bar.is64, prefetchable: bar.prefetchable, size: bar.size, start: bar.start}, r.src)
     }
   }
@@ -313,7 +314,8 @@ export class EvidenceBuilder implements RecordSink {
       device.bars.onCfgRead(r.offset, r.value, width, r.src)
     } else {
       device.image.observeWrite(r.offset, r.value, width, r.src, seq)
-      device.bars.onCfgWrite(r.offset, r.value, width)
+      const restored = device.bars.onCfgWrite(r.offset, r.value, width)
+      if (restored && isSizedRegister(device.image, r.offset)) device.image.observeRestore(r.offset, r.value, restored.certainBytes, r.src, seq)
       this.status.cfgWrite(device, r.offset, r.value, width)
     }
   }

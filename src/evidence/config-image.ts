@@ -14,6 +14,8 @@
  * inference is 0, so two of them never disagree. The model sees the `inferred` flag on every read
  * that touches such a byte.
  */
+import {PCI_HEADER_TYPE} from '../pci/layout.js'
+import {UNKNOWN_HEADER, headerLayout} from '../pci/header-layout.js'
 import type {SourceRef} from '../util/source.js'
 import type {ByteFact, ByteOrigin, ConfigByte, ConfigImageView} from './types.js'
 
@@ -24,9 +26,12 @@ const HISTORY_CAP = 64
 const CONVENTIONAL_SIZE = 256
 const EXTENDED_SIZE = 4096
 
-/** Header bytes that no guest write can change: vendor/device, revision/class, header type,
- * subsystem ids, capability pointer, interrupt pin. A changed read value means a different device. */
-const READ_ONLY_HEADER = new Set([0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x0e, 0x2c, 0x2d, 0x2e, 0x2f, 0x34, 0x3d])
+
+/** The header type byte as read (an inferred byte says nothing). */
+export function headerTypeOf(image: ConfigImageView): number | undefined {
+  const b = image.byte(PCI_HEADER_TYPE)?.current
+  return b && b.origin !== 'inferred' ? b.value : undefined
+}
 
 /** Smallest access width that can carry `value`. */
 export function narrowestWidth(value: number): AccessWidth {
@@ -114,6 +119,21 @@ export class ConfigImage implements ConfigImageView {
     }
   }
 
+  /**
+   * The guest wrote back, after sizing, the dword it had read at `offset` (a BAR or ROM register, the
+   * caller knows which): the register holds it again. The sizing reply stays in the history. Bytes
+   * from `certainBytes` up were only inferred to be 0 in that earlier read, and are again.
+   */
+  observeRestore(offset: number, value: number, certainBytes: number, src: SourceRef, seq: number): void {
+    for (let i = 0; i < 4; i++) {
+      const state = this.bytes[offset + i]
+      if (!state?.current) continue
+      const fact: ByteFact = i < certainBytes ? {value: byteOf(value, i), origin: 'restored', src, seq} : {value: 0, origin: 'inferred', src, seq}
+      state.current = fact
+      this.appendHistory(state, fact)
+    }
+  }
+
   /** A static dump of bytes [0, bytes.length). */
   observeDump(bytes: Uint8Array, sourceOf: (offset: number) => SourceRef, seq: number): void {
     for (let off = 0; off < bytes.length && off < EXTENDED_SIZE; off++) {
@@ -161,6 +181,12 @@ export class ConfigImage implements ConfigImageView {
       state.current = {value, origin, src, seq}
       return
     }
+    if (cur?.origin === 'restored' && cur.value === value) {
+      // A read confirming the written-back value: the read is the better source.
+      state.current = {value, origin, src, seq}
+      this.appendHistory(state, state.current)
+      return
+    }
     if (cur && cur.origin !== 'inferred' && cur.value === value) {
       // Same value again: only worth recording after a write (the write did not change it).
       const lastInHistory = state.history?.[state.history.length - 1]
@@ -183,7 +209,15 @@ export class ConfigImage implements ConfigImageView {
     if (!state.history) state.history = [cur]
     this.appendHistory(state, fact)
     state.current = fact
-    if (READ_ONLY_HEADER.has(offset)) this.onReadOnlyConflict?.(offset, cur, fact)
+    if (this.isReadOnly(offset)) this.onReadOnlyConflict?.(offset, cur, fact)
+  }
+
+  /** Header bytes no guest write can change, by the header type as read (a bridge's 0x2c is its
+   * writable prefetchable limit, an endpoint's the subsystem vendor id). A changed read value of one
+   * means a different device. */
+  private isReadOnly(offset: number): boolean {
+    const layout = headerLayout(headerTypeOf(this)) ?? UNKNOWN_HEADER
+    return layout.readOnly.has(offset)
   }
 
   /** Only fills a byte nobody has seen; a known byte (certain or already inferred) stays as it is. */

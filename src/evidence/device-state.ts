@@ -6,7 +6,7 @@ import type {KernelDriverRecord, KernelMessageRecord, LspciUnplacedBarsRecord} f
 import type {WarningSink} from '../util/errors.js'
 import {formatBdf, type PciAddress} from '../util/pci-address.js'
 import {BarTracker} from './bars.js'
-import {ConfigImage, type DecodeConflictHandler, type ReadOnlyConflictHandler} from './config-image.js'
+import {ConfigImage, headerTypeOf, type DecodeConflictHandler, type ReadOnlyConflictHandler} from './config-image.js'
 import type {DeviceEvidence, RegionAccess, RegionSummary, StatusChange, VirtioRegion} from './types.js'
 
 /** Region accesses kept per device; the rest are only counted (in the summary and `omitted`). */
@@ -14,7 +14,6 @@ export const REGION_ACCESS_CAP = 4096
 /** Kernel messages kept per device. */
 export const DEVICE_MESSAGE_CAP = 1000
 
-const HEADER_TYPE = 0x0e
 const STATUS_ACKNOWLEDGE = 1
 const STATUS_DRIVER_OK = 4
 
@@ -82,13 +81,14 @@ export class DeviceState {
     const status: StatusChange[] = this.statuses.map(({seq: _seq, cause, ...change}) =>
       cause === 'qemu' && !memoryEventsTraced ? change : {...change, cause},
     )
-    const rom = this.bars.romEvidence(warnings, this.bdf)
+    const headerTypeValue = headerTypeOf(this.image)
+    const rom = this.bars.romEvidence(warnings, this.bdf, headerTypeValue)
     const evidence: DeviceEvidence = {
       address: this.address,
       bdf: this.bdf,
       ...(this.qemuDevice !== undefined ? {qemuDevice: this.qemuDevice} : {}),
       config: this.image,
-      bars: this.bars.evidence(warnings, this.bdf, this.image.byte(HEADER_TYPE)?.current.value),
+      bars: this.bars.evidence(warnings, this.bdf, headerTypeValue),
       regionAccesses: this.accesses,
       regionSummary: [...this.summary.values()],
       status,

@@ -27,7 +27,7 @@ export function readOnlyCapabilityChanges(image: ConfigImageView): ReadOnlyChang
 }
 
 function firstChange(image: ConfigImageView, offset: number): ReadOnlyChange | undefined {
-  const observed = image.byte(offset)?.history?.filter((fact) => fact.origin !== 'write' && fact.origin !== 'inferred') ?? []
+  const observed = image.byte(offset)?.history?.filter((fact) => fact.origin !== 'write' && fact.origin !== 'inferred' && fact.origin !== 'restored') ?? []
   const first = observed[0]
   const other = observed.find((fact) => fact.value !== first?.value)
   return first && other ? {offset, before: first, after: other} : undefined

@@ -25,6 +25,10 @@ export type ByteOrigin =
   | 'lspci-decode'
   /** written by the guest (kept in history; a write alone does not say what the device holds) */
   | 'write'
+  /** a BAR or expansion ROM register the guest sized (all-ones write, mask read back) and then wrote
+   * back the value it had read before: the register holds that value again (its address bits are
+   * writable, its type bits fixed), and the sizing reply stays in the history */
+  | 'restored'
 
 export interface ByteFact {
   readonly value: number
@@ -73,6 +77,10 @@ export interface BarEvidence {
   readonly how: readonly string[]
   /** True if a fact rests on config bytes whose access width was inferred (see ConfigImage). */
   readonly inferred?: boolean
+  /** The register's read-back during the last sizing sequence (the mask, not an address). */
+  readonly sizingReply?: number
+  /** Expansion ROM only: the enable bit (PCI_ROM_ADDRESS_ENABLE) of the register's final value. */
+  readonly romEnabled?: boolean
 }
 
 /** Which virtio-pci register block an access went to. */
@@ -141,7 +149,8 @@ export interface DeviceEvidence {
   readonly kernelDriver?: {readonly name: string; readonly src: SourceRef}
   /** Modules that could drive the function (lspci -k `Kernel modules:`); loaded or not. */
   readonly kernelModules?: {readonly names: readonly string[]; readonly src: SourceRef}
-  /** The expansion ROM (lspci `Expansion ROM at ...`, sysfs `resource` line 7), when an input says. */
+  /** The expansion ROM (resource index 6): its register's sizing and value in a trace, QEMU's mapping,
+   * dmesg's `ROM [mem ...]` / `reg 0x30:` line, lspci `Expansion ROM at ...`, sysfs `resource` line 7. */
   readonly expansionRom?: BarEvidence
 }
 

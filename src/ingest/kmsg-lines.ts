@@ -3,6 +3,7 @@
  * is already gone. The evidence builder and the oracle use these instead of their own regexes.
  * Formats checked against Debian 5.10, 6.1 and 6.12 boots under QEMU 7.2.
  */
+import {PCI_BASE_ADDRESS_0, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1} from '../pci/layout.js'
 import type {KernelMessageTag} from './records.js'
 
 const BDF = '([0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7])'
@@ -159,7 +160,8 @@ export function parsePciBarLine(text: string): PciBarLine | undefined {
   let m = REG_RE.exec(dev.rest)
   if (m) {
     const reg = Number.parseInt(m[1]!, 16)
-    const bar = reg === 0x30 ? 6 : reg >= 0x10 && reg <= 0x24 && reg % 4 === 0 ? (reg - 0x10) / 4 : undefined
+    // The ROM register is PCI_ROM_ADDRESS on an endpoint, PCI_ROM_ADDRESS1 on a bridge.
+    const bar = reg === PCI_ROM_ADDRESS || reg === PCI_ROM_ADDRESS1 ? 6 : reg >= PCI_BASE_ADDRESS_0 && reg <= 0x24 && reg % 4 === 0 ? (reg - PCI_BASE_ADDRESS_0) / 4 : undefined
     if (bar === undefined) return undefined
     return barLine(dev.bdf, bar, m.slice(2, 6), m[6], 'reg')
   }

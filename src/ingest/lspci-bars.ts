@@ -7,6 +7,7 @@
  * ` [size=N]` with N in the largest of bytes/K/M/G/T that divides it (show_size; absent for 0).
  * `-vv` numbers them (`Region 4:`); `-v` does not, and skips every BAR with nothing to show.
  */
+import {barAddressBits, barTypeBits} from '../pci/bar-register.js'
 import type {LspciBar} from './records.js'
 import type {SourceRef} from '../util/source.js'
 
@@ -126,11 +127,10 @@ function fitsRegisters(lines: readonly BarLine[], positions: readonly number[], 
 
 function fitsRegister(bar: LspciBar, reg: number): boolean {
   if (reg === 0) return bar.virtual === true || bar.start === undefined
-  if ((reg & 1) === 1) return bar.kind === 'io' && (bar.start === undefined || bar.virtual === true || (reg & ~3) >>> 0 === bar.start % 2 ** 32)
-  const is64 = ((reg >>> 1) & 3) === 2
-  const prefetchable = (reg & 8) !== 0
-  if (bar.kind !== 'mem' || bar.is64 !== is64 || bar.prefetchable !== prefetchable) return false
-  return bar.start === undefined || bar.virtual === true || (reg & ~0xf) >>> 0 === bar.start % 2 ** 32
+  const type = barTypeBits(reg)
+  if (type.kind === 'io') return bar.kind === 'io' && (bar.start === undefined || bar.virtual === true || barAddressBits(reg, 'io') === bar.start % 2 ** 32)
+  if (bar.kind !== 'mem' || bar.is64 !== type.is64 || bar.prefetchable !== type.prefetchable) return false
+  return bar.start === undefined || bar.virtual === true || barAddressBits(reg, 'mem') === bar.start % 2 ** 32
 }
 
 /** The resolved lines plus, when lspci knew the sizes, an 'empty' entry for each slot no line covers. */

@@ -7,7 +7,7 @@
  */
 import type {ProbeInput} from './input.js'
 import {type KernelProfile, PROFILE_NAMES} from './profiles.js'
-import {type QueueFacts, type QueueOutcome, setupVqs} from './setup-vq.js'
+import {type InterruptFacts, type QueueFacts, type QueueOutcome, setupVqs} from './setup-vq.js'
 import type {PredictedOutcome, ProbeResult} from './types.js'
 import {probe} from './virtio-pci-probe.js'
 
@@ -21,7 +21,7 @@ export interface Driver {
   /** What the driver does with the function. Pure: the same input gives the same result. */
   probe(input: ProbeInput): ProbeResult
   /** Queue setup after a successful probe, for a driver that models it (Linux: setup_vq). */
-  setupQueues?(input: ProbeInput, predicted: PredictedOutcome, numQueues: number, queues: readonly QueueFacts[]): QueueOutcome[]
+  setupQueues?(input: ProbeInput, predicted: PredictedOutcome, numQueues: number, queues: readonly QueueFacts[], irq?: InterruptFacts): QueueOutcome[]
 }
 
 /** The Linux virtio-pci driver at one kernel profile. */
@@ -31,6 +31,6 @@ export function linuxVirtioPci(profile: KernelProfile): Driver {
     releases: PROFILE_NAMES,
     release: profile.name,
     probe: (input) => probe(input, profile),
-    setupQueues: (input, predicted, numQueues, queues) => setupVqs(input, profile, predicted, numQueues, queues),
+    setupQueues: (input, predicted, numQueues, queues, irq) => setupVqs(input, profile, predicted, numQueues, queues, irq),
   }
 }

@@ -70,6 +70,9 @@ export interface ProfileRules {
   /** setup_vq: errno when the notify address cannot be had ("bad notification offset" or a per-queue
    * map failure): -EINVAL for the first up to 5.12, -ENOMEM from 5.14 (reference; 5.10 and 6.1 read). */
   readonly setupVqBadNotifyErrno: 'EINVAL' | 'ENOMEM'
+  /** Where a queue's MSI-X vector is written and checked: setup_vq, or vp_active_vq from 6.0 (split
+   * out for virtqueue reset; 5.10 has it in setup_vq, 6.1 in vp_active_vq; boundary not checked). */
+  readonly queueVectorFn: 'setup_vq' | 'vp_active_vq'
 }
 
 export interface KernelProfile {
@@ -109,6 +112,7 @@ export function rulesAt(v: KernelVersion): ProfileRules {
     setupVqIndexErrno: hasChange(v, kv(6, 2), [kv(6, 1, 8), kv(5, 15, 100)]) ? 'EINVAL' : 'ENOENT',
     setupVqPow2Check: !hasChange(v, kv(6, 4)),
     setupVqBadNotifyErrno: hasChange(v, kv(5, 14)) ? 'ENOMEM' : 'EINVAL',
+    queueVectorFn: hasChange(v, kv(6, 0)) ? 'vp_active_vq' : 'setup_vq',
   }
 }
 

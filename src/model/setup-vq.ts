@@ -5,12 +5,15 @@
  *  1. index >= num_queues -> -ENOENT (-EINVAL from 6.2 / 6.1.8), silent;
  *  2. queue_size 0, or queue_enable already set -> -ENOENT, silent;
  *  3. (up to 6.3) queue_size not a power of 2 -> dev_warn "bad queue size %u", -EINVAL;
- *  4. vring allocation and queue activation (assumed to succeed; an MSI-X vector read back as
- *     NO_VECTOR gives -EBUSY, not modelled);
+ *  4. vring allocation and queue activation (assumed to succeed);
  *  5. the notify address: with the notify structure mapped whole, (u64)off * multiplier + 2 >
  *     notify_len -> dev_warn "bad notification offset %u (x %u) for queue %u > %zd"; per queue
  *     (notify_map_cap), vp_modern_map_capability(notify cap, minlen 2, align 2, start off * multiplier
- *     in u32, size 2) with its checks and messages. Failure: -EINVAL up to 5.12, -ENOMEM from 5.14.
+ *     in u32, size 2) with its checks and messages. Failure: -EINVAL up to 5.12, -ENOMEM from 5.14;
+ *  6. the queue's MSI-X vector, only when MSI-X is enabled (vp_modern_queue_vector: write it to
+ *     queue_msix_vector, read it back; VIRTIO_MSI_NO_VECTOR back -> -EBUSY, silent; in setup_vq up to
+ *     6.0, in vp_active_vq from 6.1). With INTx (MSI-X never enabled, or no MSI-X capability) no
+ *     vector is written. What the interrupt setup was is taken from the trace, never assumed.
  * The legacy transport's setup_vq is not modelled.
  */
 import type {DecisionStep, PredictedMessage} from './types.js'
@@ -20,6 +23,7 @@ import {vpModernMapCapability} from './map-capability.js'
 import type {KernelProfile} from './profiles.js'
 import {ProbeRecorder} from './recorder.js'
 import {hex} from '../util/hex.js'
+import {VIRTIO_MSI_NO_VECTOR} from '../pci/layout.js'
 import {UnknownEvidence} from './unknown.js'
 
 /** What the driver read from common config for one queue (after selecting it). */
@@ -31,9 +35,26 @@ export interface QueueFacts {
   readonly enabled?: boolean
   /** queue_notify_off; undefined if the trace does not show it. */
   readonly notifyOff?: number
+  /** The MSI-X vector the driver wrote to queue_msix_vector and what it read back, if it did. */
+  readonly vector?: {readonly written: number; readonly readBack?: number; readonly source: string}
 }
 
-export type SetupVqRc = '0' | 'ENOENT' | 'EINVAL' | 'ENOMEM' | 'undetermined'
+/** The device's interrupt setup as the trace shows it (outcome/queue-facts.ts). */
+export interface InterruptFacts {
+  /** 'enabled': a Message Control write set the MSI-X enable bit; 'never-enabled': no write did;
+   * 'no-capability': the capability list has no MSI-X; 'unknown': the list is not known. */
+  readonly msix: 'enabled' | 'never-enabled' | 'no-capability' | 'unknown'
+  readonly msixSource?: string
+  /** MSI-X table size (Message Control bits 10..0, plus one). */
+  readonly tableSize?: number
+  /** PCI_INTERRUPT_PIN (1..4 = INTA..INTD, 0 none) and PCI_INTERRUPT_LINE as read. */
+  readonly pin?: number
+  readonly pinSource?: string
+  readonly line?: number
+  readonly lineSource?: string
+}
+
+export type SetupVqRc = '0' | 'ENOENT' | 'EINVAL' | 'ENOMEM' | 'EBUSY' | 'undetermined'
 
 export interface QueueOutcome {
   readonly index: number
@@ -46,12 +67,51 @@ export interface QueueOutcome {
 
 const FILE = 'drivers/virtio/virtio_pci_modern.c'
 
-export function setupVqs(input: ProbeInput, profile: KernelProfile, predicted: PredictedOutcome, numQueues: number, queues: readonly QueueFacts[]): QueueOutcome[] {
+export function setupVqs(
+  input: ProbeInput,
+  profile: KernelProfile,
+  predicted: PredictedOutcome,
+  numQueues: number,
+  queues: readonly QueueFacts[],
+  irq?: InterruptFacts,
+): QueueOutcome[] {
   if (predicted.rc !== '0' || predicted.transport !== 'modern') return []
-  return queues.map((q) => setupVq(input, profile, predicted, numQueues, q))
+  return queues.map((q) => setupVq(input, profile, predicted, numQueues, q, irq))
 }
 
-function setupVq(input: ProbeInput, profile: KernelProfile, predicted: PredictedOutcome, numQueues: number, q: QueueFacts): QueueOutcome {
+const PINS = ['none', 'INTA', 'INTB', 'INTC', 'INTD']
+
+/** What the trace says about the interrupt the queue will use, for the vring step. */
+function interruptNote(irq: InterruptFacts | undefined): string {
+  if (!irq || irq.msix === 'unknown') return 'the interrupt setup is not in the evidence'
+  const intx = `INTx${irq.pin !== undefined ? ` (pin ${PINS[irq.pin] ?? irq.pin}${irq.line !== undefined ? `, line ${irq.line}` : ''})` : ''}`
+  if (irq.msix === 'no-capability') return `no MSI-X capability: ${intx}, no queue vector`
+  if (irq.msix === 'never-enabled') return `MSI-X never enabled${irq.tableSize !== undefined ? ` (table of ${irq.tableSize})` : ''}: ${intx}, no queue vector`
+  return `MSI-X enabled (${irq.msixSource})`
+}
+
+/** vp_modern_queue_vector, when MSI-X is enabled and the trace shows the vector written. */
+function queueVector(rec: ProbeRecorder, q: QueueFacts, irq: InterruptFacts | undefined, fn: string): 'EBUSY' | undefined {
+  const v = q.vector
+  if (irq?.msix !== 'enabled') return undefined
+  if (!v) {
+    // vp_find_one_vq_msix gives a queue without a callback VIRTIO_MSI_NO_VECTOR, which is never written.
+    rec.step(fn, 'msix_vec != VIRTIO_MSI_NO_VECTOR', 'info', 'no vector written for this queue (a queue without a callback gets none)', FILE)
+    return undefined
+  }
+  if (v.readBack === undefined) {
+    rec.step(fn, 'vp_modern_queue_vector: read back queue_msix_vector', 'info', `vector ${v.written} written (${v.source}), its read-back not in the trace`, FILE)
+    return undefined
+  }
+  if (v.readBack === VIRTIO_MSI_NO_VECTOR) {
+    rec.step(fn, 'vp_modern_queue_vector(...) == VIRTIO_MSI_NO_VECTOR', 'fail', `vector ${v.written} written (${v.source}), read back ${hex(v.readBack)}: -EBUSY`, FILE)
+    return 'EBUSY'
+  }
+  rec.step(fn, 'vp_modern_queue_vector(...) == VIRTIO_MSI_NO_VECTOR', 'pass', `vector ${v.written} written (${v.source}), read back ${v.readBack}`, FILE)
+  return undefined
+}
+
+function setupVq(input: ProbeInput, profile: KernelProfile, predicted: PredictedOutcome, numQueues: number, q: QueueFacts, irq: InterruptFacts | undefined): QueueOutcome {
   const rec = new ProbeRecorder(input)
   const rules = profile.rules
   const done = (rc: SetupVqRc, notify?: QueueOutcome['notify']): QueueOutcome => ({
@@ -74,7 +134,8 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
     rec.devMessage('warn', `bad queue size ${q.size}`)
     return done('EINVAL')
   }
-  rec.step('setup_vq', 'vring_create_virtqueue, queue activation', 'info', 'assumed to succeed (MSI-X vector accepted)', FILE)
+  rec.step('setup_vq', 'vring_create_virtqueue, queue activation', 'info', `assumed to succeed; ${interruptNote(irq)}`, FILE)
+  const vectorFn = rules.queueVectorFn
   if (q.notifyOff === undefined) {
     rec.step('setup_vq', 'queue_notify_off', 'fail', 'not in the trace: notify address undetermined', FILE)
     return done('undetermined')
@@ -92,7 +153,8 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
       return done(failErrno)
     }
     rec.step(fn, '(u64)off * notify_offset_multiplier + 2 > notify_len', 'pass', `${off} x ${mult} + 2 <= ${notifyLen}`, FILE)
-    return done('0', {bar: map.bar, offset: hex(Number.parseInt(map.offset, 16) + off * mult)})
+    const notify = {bar: map.bar, offset: hex(Number.parseInt(map.offset, 16) + off * mult)}
+    return done(queueVector(rec, q, irq, vectorFn) ?? '0', notify)
   }
   const cap = predicted.capabilities.find((c) => c.lookup === 'notify' && c.decision === 'chosen')!
   const modernBars = {value: Number.parseInt(predicted.modernBars ?? '0', 16)}
@@ -104,7 +166,7 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
       return done(failErrno)
     }
     const m = rec.mappings[rec.mappings.length - 1]!
-    return done('0', {bar: m.bar, offset: m.offset})
+    return done(queueVector(rec, q, irq, vectorFn) ?? '0', {bar: m.bar, offset: m.offset})
   } catch (e) {
     if (!(e instanceof UnknownEvidence)) throw e
     rec.step('evidence', `${e.what} is needed and the evidence does not have it`, 'fail', 'undetermined')

@@ -11,7 +11,7 @@ import type {Driver} from '../model/driver.js'
 import type {QueueOutcome} from '../model/setup-vq.js'
 import {InputError, UsageError} from '../util/errors.js'
 import {observe} from './observed.js'
-import {kernelQueues} from './queue-facts.js'
+import {interruptFacts, kernelQueues} from './queue-facts.js'
 import type {ProbeResult} from '../model/types.js'
 import type {ObservedOutcome, Verdict} from './types.js'
 import {verdict} from './verdict.js'
@@ -87,7 +87,7 @@ export function assessDevice(set: EvidenceSet, dev: DeviceEvidence, driver: Driv
     ...(logged ? {legacyIomapErrno: logged.legacyIomapErrno} : {}),
   })
   const queues = result.predicted.transport === 'modern' ? kernelQueues(dev) : undefined
-  const setupVq = queues && driver.setupQueues ? driver.setupQueues(input, result.predicted, queues.numQueues, queues.queues) : undefined
+  const setupVq = queues && driver.setupQueues ? driver.setupQueues(input, result.predicted, queues.numQueues, queues.queues, interruptFacts(dev)) : undefined
   const setupVqMessages = (setupVq ?? []).flatMap((q) => q.messages.map((m) => m.text))
   return {result, observed, ...(setupVq ? {setupVq} : {}), verdict: verdict(result.predicted, observed, {setupVqMessages})}
 }

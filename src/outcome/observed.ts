@@ -20,9 +20,11 @@ import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import type {Transport} from '../model/types.js'
 import {ABI_VERSION_LINE} from './probe-messages.js'
 import {type LogObservation, observeFromLog} from './log-observed.js'
-import type {ObservedOutcome} from './types.js'
+import type {IoUnreachable, ObservedOutcome} from './types.js'
 import {isProbeMessage, isUnattributedProbeMessage} from './probe-messages.js'
 import {formatSource} from '../util/source.js'
+import {hex} from '../util/hex.js'
+import {ioBlockOf} from '../evidence/bridge.js'
 
 const ACKNOWLEDGE = 1
 const DRIVER_OK = 4
@@ -99,7 +101,7 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
   const fromLog = (registeredElsewhere?: string) =>
     observeFromLog(set, dev, registeredElsewhere !== undefined ? {...logOptions, registeredElsewhere} : logOptions)
   const log = fromLog()
-  const driver = driverFacts(log, false)
+  const driver = driverFacts(log, false, dev, set)
   if (!dev.traced) {
     return {
       transport: log.transport,
@@ -107,7 +109,7 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
       driverOk: log.driverOk === true,
       transportEvidence: log.transportEvidence,
       acknowledgedEvidence: log.registeredEvidence,
-      ...driverFacts(log, log.registered !== false),
+      ...driverFacts(log, log.registered !== false, dev, set),
       ...base,
       ...(log.registered === undefined ? {acknowledgedKnown: false} : {}),
     }
@@ -123,7 +125,7 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
         driverOk: dev.driverOk || log.driverOk === true,
         transportEvidence: `${log.transportEvidence} (the trace shows no reset-then-ACKNOWLEDGE status writes)`,
         acknowledgedEvidence: log.registeredEvidence,
-        ...driverFacts(log, !dev.driverOk),
+        ...driverFacts(log, !dev.driverOk, dev, set),
         ...base,
       }
     }
@@ -165,10 +167,34 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
 }
 
 /** The virtio driver's failure from the log and, when `fromLog`, whether DRIVER_OK is known. */
-function driverFacts(log: LogObservation, fromLog: boolean): Pick<ObservedOutcome, 'driverFailure' | 'driverOkKnown'> {
+function driverFacts(log: LogObservation, fromLog: boolean, dev: DeviceEvidence, set: EvidenceSet): Pick<ObservedOutcome, 'driverFailure' | 'driverOkKnown'> {
   const failure = log.virtioDevice?.failure
+  const unreachable = failure ? unreachableIo(dev, set) : undefined
   return {
-    ...(failure ? {driverFailure: {driver: failure.driver, error: failure.error, line: failure.text, source: failure.src}} : {}),
+    ...(failure ? {driverFailure: {driver: failure.driver, error: failure.error, line: failure.text, source: failure.src, ...(unreachable ? {ioUnreachable: unreachable} : {})}} : {}),
     ...(fromLog && log.driverOk === undefined ? {driverOkKnown: false} : {}),
   }
+}
+
+/**
+ * An I/O BAR of the device that a bridge above it does not forward (ioBlockOf), and whether the trace
+ * shows any guest access reaching the device's legacy registers: the reason a virtio driver on the
+ * legacy transport reads nothing but what no device answers.
+ */
+function unreachableIo(dev: DeviceEvidence, set: EvidenceSet): IoUnreachable | undefined {
+  for (const bar of dev.bars) {
+    if (bar.kind !== 'io' || bar.addr === undefined || !bar.size) continue
+    const block = ioBlockOf(set, dev, bar.addr)
+    if (!block) continue
+    const memoryEventsTraced = dev.traced && set.devices.some((d) => d.regionSummary.length > 0)
+    const reached = dev.regionSummary.some((r) => r.region === 'legacy')
+    return {
+      bar: bar.index,
+      port: hex(bar.addr),
+      bridge: block.bridge,
+      reasons: block.reasons.map((r) => `${r.text} (${formatSource(r.src)})`),
+      ...(memoryEventsTraced ? {legacyRegistersReached: reached} : {}),
+    }
+  }
+  return undefined
 }

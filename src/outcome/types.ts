@@ -28,7 +28,27 @@ export interface ObservedOutcome {
   readonly driverOkKnown?: boolean
   /** A virtio driver that failed after the transport probe succeeded and registered the device
    * (`virtio_net virtio1: probe with driver virtio_net failed with error -2`): not a probe failure. */
-  readonly driverFailure?: {readonly driver: string; readonly error: number; readonly line: string; readonly source: string}
+  readonly driverFailure?: {
+    readonly driver: string
+    readonly error: number
+    readonly line: string
+    readonly source: string
+    /** An I/O BAR of the device a bridge above it does not forward, when the evidence shows one. */
+    readonly ioUnreachable?: IoUnreachable
+  }
+}
+
+/** A device's I/O BAR that a bridge on its path does not forward: what the bridge's registers show. */
+export interface IoUnreachable {
+  readonly bar: number
+  /** The BAR's port (hex). */
+  readonly port: string
+  /** The bridge's BDF. */
+  readonly bridge: string
+  /** Each with its evidence line: I/O decoding off, the window closed, the port outside it. */
+  readonly reasons: readonly string[]
+  /** Whether any guest access reached the device's legacy registers; absent without memory events. */
+  readonly legacyRegistersReached?: boolean
 }
 
 export type VerdictKind = 'agree' | 'disagree' | 'undetermined'

@@ -82,7 +82,9 @@ function joinByReason(items: readonly string[]): string {
 /** `; then the virtio driver failed: <line>` for a driver failing after the transport probe. */
 function driverNote(observed: ObservedOutcome): string {
   const f = observed.driverFailure
-  return f ? `; after it the virtio driver ${f.driver} failed its own probe with error ${f.error} (${f.line}, ${f.source}): a driver failure, not a transport one` : ''
+  if (!f) return ''
+  const io = f.ioUnreachable ? `; the device's I/O BAR ${f.ioUnreachable.bar} (port ${f.ioUnreachable.port}) is not forwarded by the bridge ${f.ioUnreachable.bridge} above it` : ''
+  return `; after it the virtio driver ${f.driver} failed its own probe with error ${f.error} (${f.line}, ${f.source}): a driver failure, not a transport one${io}`
 }
 
 function withoutSetupVqLines(observed: ObservedOutcome, setupVq: readonly string[]): ObservedOutcome {

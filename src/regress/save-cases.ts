@@ -12,7 +12,7 @@ import {existsSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {commitCaseDir, discardCaseDir, stageCaseDir} from '../capture/case-dir.js'
-import {IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PREFETCH, typeBitsOf} from '../evidence/bars.js'
+import {barTypeBits, IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PREFETCH} from '../pci/bar-register.js'
 import {PCI_BASE_ADDRESS_0} from '../pci/layout.js'
 import type {BarFacts, ConfigImage} from '../oracle/fuzz/image.js'
 import type {ConfigChange} from './minimize.js'
@@ -28,7 +28,7 @@ const hx = (n: number) => '0x' + n.toString(16)
  */
 function resourceLine(b: BarFacts | undefined, register?: number): string {
   if (!b || b.type === 'none' || b.len === 0) return [0, 0, 0].map(hex16).join(' ')
-  const bits = register === undefined ? undefined : typeBitsOf(register)
+  const bits = register === undefined ? undefined : barTypeBits(register)
   const mem64 = b.mem64 ?? (bits?.kind === 'mem' && bits.is64)
   const pref = b.pref ?? (bits?.kind === 'mem' && bits.prefetchable)
   const flags = b.type === 'io' ? IORESOURCE_IO : IORESOURCE_MEM | (mem64 ? IORESOURCE_MEM_64 : 0) | (pref ? IORESOURCE_PREFETCH : 0)

@@ -3,12 +3,13 @@
  * hexdump, the BARs, the capability chain as read, what the driver touched, the status progression
  * and the kernel's messages.
  */
+import {type BridgeView, type BridgeWindow, bridgeView, describeWindow} from '../evidence/bridge.js'
 import type {BarEvidence, DeviceEvidence, EvidenceSet} from '../evidence/types.js'
 import {hex} from '../util/hex.js'
 import {formatSource} from '../util/source.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {type CapabilityChain, walkCapabilityChain} from './capability-chain.js'
-import {renderHexdump} from './hexdump.js'
+import {hexdumpLegend, renderHexdump} from './hexdump.js'
 import {renderTable} from './table.js'
 
 const hexOrUnknown = (n: number | undefined) => (n === undefined ? '?' : hex(n))
@@ -29,13 +30,40 @@ export function statusName(val: number): string {
     .join('|')
 }
 
-export function barRows(bars: readonly BarEvidence[]): string[][] {
-  return bars.map((b) => {
-    if (b.upperHalfOf !== undefined) return [String(b.index), `upper half of BAR ${b.upperHalfOf}`, '', '', '', b.how.join(', ')]
-    if (b.size === 0) return [String(b.index), 'not implemented', '', '', '', b.how.join(', ')]
-    const kind = b.kind === undefined ? 'unknown' : b.kind === 'io' ? 'I/O' : `mem${b.is64 ? ' 64-bit' : ''}${b.prefetchable ? ' pref' : ''}`
-    return [String(b.index), kind, hexOrUnknown(b.addr), b.size === undefined ? 'unknown' : hex(b.size), b.sources[0] ? formatSource(b.sources[0]) : '', b.how.join(', ')]
-  })
+/** How a BAR was learnt, the sizing reply shown as what it is: history, not the register's value. */
+const howText = (b: BarEvidence) => b.how.map((h) => (h === 'sizing' && b.sizingReply !== undefined && b.size ? `sizing (read ${hex(b.sizingReply)})` : h)).join(', ')
+
+/** BAR table rows: the BARs the header type has (a bridge's registers past BAR 1 are bus numbers and
+ * windows, not BARs, and are left out), then the expansion ROM as BAR 6 when anything shows it. */
+export function barRows(bars: readonly BarEvidence[], rom?: BarEvidence, opts: {readonly sizingReplies?: boolean} = {}): string[][] {
+  const how = opts.sizingReplies === false ? (b: BarEvidence) => b.how.join(', ') : howText
+  const rows = bars
+    .filter((b) => !(b.how.length === 1 && b.how[0] === 'header-type'))
+    .map((b) => {
+      if (b.upperHalfOf !== undefined) return [String(b.index), `upper half of BAR ${b.upperHalfOf}`, '', '', '', how(b)]
+      if (b.size === 0) return [String(b.index), 'not implemented', '', '', '', how(b)]
+      const kind = b.kind === undefined ? 'unknown' : b.kind === 'io' ? 'I/O' : `mem${b.is64 ? ' 64-bit' : ''}${b.prefetchable ? ' pref' : ''}`
+      return [String(b.index), kind, hexOrUnknown(b.addr), b.size === undefined ? 'unknown' : hex(b.size), b.sources[0] ? formatSource(b.sources[0]) : '', how(b)]
+    })
+  if (rom) {
+    const kind = rom.size === 0 ? 'no ROM' : `ROM${rom.romEnabled === undefined ? '' : rom.romEnabled ? ' enabled' : ' disabled'}`
+    const size = rom.size === undefined ? 'unknown' : rom.size === 0 ? '' : hex(rom.size)
+    rows.push(['6', kind, rom.size === 0 ? '' : hexOrUnknown(rom.addr), size, rom.sources[0] ? formatSource(rom.sources[0]) : '', how(rom)])
+  }
+  return rows
+}
+
+const busOrUnknown = (n: number | undefined) => (n === undefined ? '??' : n.toString(16).padStart(2, '0'))
+
+/** A type 1 header read as what it is: buses and the windows it forwards (as read), BARs 0-1 only. */
+export function bridgeLine(b: BridgeView): string {
+  const windows = [
+    b.io ? describeWindow('I/O', b.io) : 'I/O ?',
+    b.mem ? describeWindow('memory', b.mem) : 'memory ?',
+    b.pref ? describeWindow('prefetchable', b.pref) : 'prefetchable ?',
+  ]
+  const decode = b.ioDecode ? `; I/O decoding ${b.ioDecode.enabled ? 'on' : 'off'}` : ''
+  return `PCI-to-PCI bridge (header type 1): bus ${busOrUnknown(b.primary)} -> ${busOrUnknown(b.secondary)}..${busOrUnknown(b.subordinate)}; windows as read: ${windows.join(', ')}${decode}`
 }
 
 export function renderCapabilityChain(chain: CapabilityChain): string[] {
@@ -55,12 +83,13 @@ function renderDevice(d: DeviceEvidence): string[] {
   out.push(`${d.bdf}${d.qemuDevice ? ` ${d.qemuDevice}` : ''}`)
   const widths = d.cfgReadWidths
   out.push(
-    `  config space: ${d.config.knownCount} of ${d.config.size} bytes known${widths ? `; read widths ${widths.exact} exact, ${widths.inferred} inferred` : ''} (?? unknown, ~ inferred, = decoded by lspci)`,
+    `  config space: ${d.config.knownCount} of ${d.config.size} bytes known${widths ? `; read widths ${widths.exact} exact, ${widths.inferred} inferred` : ''} (${hexdumpLegend(d.config)})`,
   )
   const chain = walkCapabilityChain(d.config)
   out.push(...renderHexdump(d.config, chain.entries).map((l) => `    ${l}`))
-  out.push('  BARs:', ...renderTable(['bar', 'type', 'address', 'size', 'first evidence', 'from'], barRows(d.bars)).map((l) => `    ${l}`))
-  if (d.expansionRom) out.push(`  expansion ROM: address ${d.expansionRom.addr === undefined ? 'unknown' : hex(d.expansionRom.addr)}, size ${d.expansionRom.size === undefined ? 'unknown' : hex(d.expansionRom.size)} (${d.expansionRom.how.join(', ')})`)
+  const bridge = bridgeView(d.config)
+  if (bridge) out.push(`  ${bridgeLine(bridge)}`)
+  out.push('  BARs:', ...renderTable(['bar', 'type', 'address', 'size', 'first evidence', 'from'], barRows(d.bars, d.expansionRom)).map((l) => `    ${l}`))
   out.push('  capabilities:', ...renderCapabilityChain(chain).map((l) => `    ${l}`))
   if (d.kernelDriver) out.push(`  kernel driver in use: ${d.kernelDriver.name}  (${formatSource(d.kernelDriver.src)})`)
   if (d.kernelModules) out.push(`  kernel modules: ${d.kernelModules.names.join(', ')}  (${formatSource(d.kernelModules.src)})`)
@@ -103,6 +132,12 @@ export function renderIngest(evidence: EvidenceSet): string {
   return sanitizeForTerminal(out.join('\n'))
 }
 
+function bridgeJson(b: BridgeView | undefined): unknown {
+  if (!b) return undefined
+  const w = (x: BridgeWindow | undefined) => x && {base: hex(x.base), limit: hex(x.limit), closed: x.closed, sources: x.sources.map(formatSource)}
+  return {primary: b.primary, secondary: b.secondary, subordinate: b.subordinate, io: w(b.io), mem: w(b.mem), pref: w(b.pref), ioDecode: b.ioDecode && {enabled: b.ioDecode.enabled, source: formatSource(b.ioDecode.src)}}
+}
+
 /** JSON form of the evidence: config bytes as a list of known bytes with provenance. */
 export function evidenceToJson(evidence: EvidenceSet): unknown {
   return {
@@ -119,7 +154,8 @@ export function evidenceToJson(evidence: EvidenceSet): unknown {
         bdf: d.bdf,
         qemuDevice: d.qemuDevice,
         config: {size: d.config.size, known: d.config.knownCount, bytes, readWidths: d.cfgReadWidths},
-        bars: d.bars.map((b) => ({...b, addr: b.addr === undefined ? undefined : hex(b.addr), size: b.size === undefined ? undefined : hex(b.size), sources: b.sources.map(formatSource)})),
+        bars: d.bars.map((b) => ({...b, addr: b.addr === undefined ? undefined : hex(b.addr), size: b.size === undefined ? undefined : hex(b.size), sizingReply: b.sizingReply === undefined ? undefined : hex(b.sizingReply), sources: b.sources.map(formatSource)})),
+        bridge: bridgeJson(bridgeView(d.config)),
         capabilities: walkCapabilityChain(d.config),
         regionSummary: d.regionSummary.map((r) => ({...r, first: formatSource(r.first)})),
         omittedRegionAccesses: d.omittedRegionAccesses,
@@ -129,7 +165,13 @@ export function evidenceToJson(evidence: EvidenceSet): unknown {
         messages: d.messages.map((m) => ({text: m.text, source: formatSource(m.src)})),
         kernelDriver: d.kernelDriver && {name: d.kernelDriver.name, source: formatSource(d.kernelDriver.src)},
         kernelModules: d.kernelModules && {names: d.kernelModules.names, source: formatSource(d.kernelModules.src)},
-        expansionRom: d.expansionRom && {...d.expansionRom, addr: d.expansionRom.addr === undefined ? 'unknown' : hex(d.expansionRom.addr), size: d.expansionRom.size === undefined ? 'unknown' : hex(d.expansionRom.size), sources: d.expansionRom.sources.map(formatSource)},
+        expansionRom: d.expansionRom && {
+          ...d.expansionRom,
+          addr: d.expansionRom.addr === undefined ? 'unknown' : hex(d.expansionRom.addr),
+          size: d.expansionRom.size === undefined ? 'unknown' : hex(d.expansionRom.size),
+          sizingReply: d.expansionRom.sizingReply === undefined ? undefined : hex(d.expansionRom.sizingReply),
+          sources: d.expansionRom.sources.map(formatSource),
+        },
       }
     }),
     warnings: evidence.warnings.map((w) => ({...w, source: w.source && formatSource(w.source)})),

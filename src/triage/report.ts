@@ -98,7 +98,7 @@ export function renderTriageText(reports: readonly TriageReport[]): string {
 
     out.push('', 'BARs')
     // Without the evidence column: the table must fit 80 columns; the decision path names the lines.
-    const rows = barRows(t.evidence.bars).map(([bar, type, addr, size, , from]) => [bar!, type!, addr!, size!, from!])
+    const rows = barRows(t.evidence.bars, t.evidence.expansionRom, {sizingReplies: false}).map(([bar, type, addr, size, , from]) => [bar!, type!, addr!, size!, from!])
     out.push(...renderTable(['bar', 'type', 'address', 'size', 'learnt from'], rows).map((l) => `  ${l}`))
     out.push('', 'Capabilities as the kernel walks them')
     for (const c of t.device.predicted.capabilities) {
@@ -115,7 +115,7 @@ export function renderTriageText(reports: readonly TriageReport[]): string {
       out.push('', 'Spec lints (virtio 1.x rules Linux does not enforce)')
       for (const l of t.lints) out.push(...fit(`[${l.severity}] ${l.code}: ${l.detail} (Linux: ${l.linux})`, '  ', '    '))
     }
-    out.push('', 'Config space (?? unknown, ~ inferred)')
+    out.push('', ...fit(`Config space (${t.hexdumpLegend})`, '', '  '))
     out.push(...t.hexdump.map((l) => `  ${l}`))
   }
   // Everything from inputs is escaped already; this catches anything that was not.

@@ -5,9 +5,9 @@
 import type {DeviceOracleCheck} from '../replay/oracle.js'
 import type {DeviceEvidence} from '../evidence/types.js'
 import type {CheckId, CheckStep, ReadFact, SpecLint} from '../model/types.js'
-import type {VerdictKind} from '../outcome/types.js'
+import type {IoUnreachable, VerdictKind} from '../outcome/types.js'
 import {type CapabilityChain, walkCapabilityChain} from '../report/capability-chain.js'
-import {renderHexdump} from '../report/hexdump.js'
+import {hexdumpLegend, renderHexdump} from '../report/hexdump.js'
 import type {DeviceReplay, ReplaySession} from '../replay/replay.js'
 import {formatSource} from '../util/source.js'
 import {adviceFor, type Fix} from './advice.js'
@@ -55,6 +55,8 @@ export interface TriageReport {
   readonly lints: readonly SpecLint[]
   readonly fix: Fix
   readonly hexdump: readonly string[]
+  /** What the hexdump's marks mean (only the marks it uses). */
+  readonly hexdumpLegend: string
   readonly evidence: DeviceEvidence
   /** `triage --oracle`: the kernel's own code on the same evidence, compared with the model. */
   readonly oracle?: DeviceOracleCheck
@@ -92,6 +94,7 @@ export function triageDevice(device: DeviceReplay, evidence: DeviceEvidence, ker
       device,
     ),
     hexdump: renderHexdump(evidence.config, chain.entries),
+    hexdumpLegend: hexdumpLegend(evidence.config),
     evidence,
   }
 }
@@ -143,8 +146,18 @@ function withDriverFailure(fix: Fix, device: DeviceReplay): Fix {
   if (!f) return fix
   return {
     ...fix,
-    sentence: `${fix.sentence} Then the virtio driver ${f.driver} failed its own probe with error ${f.error} (${f.line}, ${f.source}): the virtio-pci probe had succeeded and registered the device, so look at ${f.driver}'s probe (its feature and queue setup), not at the transport probe.`,
+    sentence: `${fix.sentence} Then the virtio driver ${f.driver} failed its own probe with error ${f.error} (${f.line}, ${f.source}): the virtio-pci probe had succeeded and registered the device, so look at ${f.driver}'s probe (its feature and queue setup), not at the transport probe.${unreachableNote(f.ioUnreachable)}`,
   }
+}
+
+/** Why the driver saw no device: its I/O BAR behind a bridge that does not forward it. */
+function unreachableNote(io: IoUnreachable | undefined): string {
+  if (!io) return ''
+  const reached =
+    io.legacyRegistersReached === false
+      ? ' No guest access reached its legacy registers (the trace has none), so whatever the driver read there came from no device (the legacy setup_vq returns -ENOENT, error -2, when QUEUE_NUM reads 0 or QUEUE_PFN reads non-zero).'
+      : ''
+  return ` Its I/O BAR ${io.bar} (port ${io.port}) is not reachable: the bridge ${io.bridge} above it does not forward it: ${io.reasons.join('; ')}.${reached} Fix the bridge's I/O window (for QEMU's pcie-root-port, an io-reserve that is not 0), or give the device a memory BAR (a modern transport).`
 }
 
 function disagreementFix(device: DeviceReplay): Fix | undefined {

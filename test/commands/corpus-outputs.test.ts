@@ -6,7 +6,9 @@
  * stdout, of stderr and the exit code, recorded with `PROBEDIFF_RECORD_DIGESTS=1 npx vitest run
  * test/commands/corpus-outputs.test.ts`. First recorded from commit 8770eb3, before the ingest fast
  * paths (which left every byte the same); re-recorded once after the lspci, hex-dump, dmesg-observed
- * and typed-result work, whose output changes are deliberate. Re-record only for a deliberate output
+ * and typed-result work, whose output changes are deliberate; and again after the header-type work
+ * (BAR 6 rows, written-back BAR registers marked `^`, bridge lines, the observed interrupt setup in
+ * setup_vq, the legend of only the marks used; stderr unchanged). Re-record only for a deliberate output
  * change, and say so in the commit.
  */
 import {createHash} from 'node:crypto'

@@ -43,13 +43,9 @@ const isVirtio = (name: string | undefined) => name !== undefined && /^virtio-/.
 describe.runIf(cases.length > 0)('evidence over the shipped corpus', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s: devices, widths, BARs, no contradictions', async (_name, c) => {
     const set = await evidenceOf(c)
-    // Known open defect (issue 14 item 2, headers by type): the read-only check takes every header as
-    // type 0, so a root port's writable upper prefetchable base/limit (type 1 0x28-0x2f; the arm64 6.12
-    // kernel writes them for virt's 64-bit window) reads as a changed "subsystem" byte. Remove this
-    // exception with that fix.
-    const bridges = set.devices.filter((d) => d.qemuDevice === 'pcie-root-port').map((d) => `${d.bdf}: read-only config byte 0x2`)
-    const typeOneUpperWindow = (w: {code: string; message: string}) => w.code === 'config-readonly-changed' && bridges.some((b) => w.message.startsWith(b))
-    const codes = set.warnings.filter((w) => !typeOneUpperWindow(w)).map((w) => w.code)
+    // No exception for bridges: a root port's 0x28-0x2f are writable type 1 registers (the arm64 6.12
+    // kernel writes the upper prefetchable base/limit for virt's 64-bit window), not read-only bytes.
+    const codes = set.warnings.map((w) => w.code)
     expect(codes.filter((code) => CONTRADICTIONS.includes(code))).toEqual([])
 
     const traced = set.devices.filter((d) => d.traced)

@@ -47,7 +47,9 @@ describe('real capture, memory events on (pc, virtio-net-pci at 00:02.0)', () =>
     expect(net.cfgReadWidths?.inferred).toBe(0)
     expect(net.cfgReadWidths?.exact).toBeGreaterThan(100)
     expect(set.warnings.map((w) => w.code)).not.toContain('cfg-width-unpaired')
-    for (let off = 0; off < 256; off++) expect(net.config.byte(off)?.current.origin ?? 'read').toBe('read')
+    // Read with a known width, except BAR and ROM registers the kernel sized last and wrote back.
+    const sized = (off: number) => (off >= 0x10 && off < 0x28) || (off >= 0x30 && off < 0x34)
+    for (let off = 0; off < 256; off++) expect([off, net.config.byte(off)?.current.origin ?? 'read']).toEqual([off, sized(off) && net.config.byte(off)?.current.origin === 'restored' ? 'restored' : 'read'])
   })
 
   it('has the transitional virtio-net ids', () => {

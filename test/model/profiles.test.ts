@@ -108,6 +108,7 @@ describe('rules per version (the differences between profiles)', () => {
       'mapCapabilityFn',
       'modernFile',
       'modernProbeFn',
+      'queueVectorFn',
       'releaseRegionsOnMapError',
       'reservedBarRule',
       'setupVqBadNotifyErrno',

@@ -20,10 +20,12 @@ const NOT_IN_UAPI: Readonly<Record<string, string>> = {
   VIRTIO_PCI_CAP64_LENGTH_HI: 'offsetof(struct virtio_pci_cap64, length_hi) (no macro)',
 }
 
-/** `#define NAME 0x10` (decimal or hex literal) in a header, by name. */
+/** `#define NAME 0x10` (decimal or hex literal), or `(~0x7ffU)` taken as 32 bits, in a header, by name. */
 function defines(text: string): Map<string, number> {
   const out = new Map<string, number>()
-  for (const m of text.matchAll(/^#define\s+([A-Z0-9_]+)\s+(0[xX][0-9a-fA-F]+|\d+)\b/gm)) out.set(m[1]!, Number(m[2]))
+  for (const m of text.matchAll(/^#define\s+([A-Z0-9_]+)\s+(?:(0[xX][0-9a-fA-F]+|\d+)\b|\(~(0[xX][0-9a-fA-F]+)U?L?\))/gm)) {
+    out.set(m[1]!, m[2] !== undefined ? Number(m[2]) : ~Number(m[3]) >>> 0)
+  }
   return out
 }
 
