@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 import type {EvidenceSet} from '../../src/evidence/types.js'
 import {linuxVirtioPci} from '../../src/model/driver.js'
 import {profileByName} from '../../src/model/profiles.js'
-import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
-import {UsageError} from '../../src/util/errors.js'
+import {assessDevice, forceLegacyOf, profileOf, resolveKernelOption} from '../../src/outcome/assess.js'
+import {InputError, UsageError} from '../../src/util/errors.js'
 import {device} from './builders.js'
 
 function set(o: Partial<EvidenceSet>): EvidenceSet {
@@ -35,5 +35,81 @@ describe('assessDevice: one device through model, observed side and verdict', ()
     expect(a.verdict.kind).toBe('undetermined')
     expect(a.result.predicted.rc).toBe('undetermined')
     expect(a.result.predicted.undeterminedOffsets).toEqual(['0x0', '0x1', '0x2', '0x3'])
+  })
+})
+
+describe('assess: the kernel, force_legacy and the observed side, at their edges', () => {
+  const OLD_BANNER = 'Linux version 4.19.0-27-amd64 (...) #1 SMP Debian 4.19.316-1 (2024-06-25)'
+  const old = {release: '4.19.0-27-amd64', banner: OLD_BANNER, src: {file: 'dmesg.txt', line: 3}}
+  const driver = linuxVirtioPci(profileByName('6.1')!)
+
+  it('a log from a kernel outside the modelled range is an input error at its Linux version line', () => {
+    expect(() => profileOf(set({kernel: old}))).toThrow(InputError)
+    expect(() => profileOf(set({kernel: old}))).toThrow(/^dmesg\.txt:3: kernel 4\.19\.0-27-amd64: outside the modelled range/)
+    expect(profileOf(set({kernel: old}), '6.1')!.name).toBe('6.1')
+  })
+
+  it('--kernel outside the range or unknown: a usage error naming the profiles and the range', () => {
+    expect(() => resolveKernelOption('4.19')).toThrow(/^--kernel 4\.19: outside the modelled range 5\.4 to 7\.3\.x/)
+    expect(() => resolveKernelOption('latest')).toThrow('--kernel latest: not a kernel profile (5.10, 6.1, 6.12, mainline) or release (5.4 to 7.3.x)')
+    expect(resolveKernelOption('5.15.100').rules.releaseRegionsOnMapError).toBe(true)
+  })
+
+  it('a log of an out-of-range kernel with --kernel: the observed side reads it without the logged kernel rules', () => {
+    const dev = device({traced: false, messages: [`virtio-pci 0000:00:03.0: virtio_pci: leaving for legacy driver`]})
+    const a = assessDevice(set({devices: [dev], kernel: old}), dev, driver, false)
+    expect(a.observed).toBeDefined()
+    expect(a.observed!.transport).toBe('unknown')
+  })
+
+  it('a dmesg input alone (no Linux version line) is a kernel log: observed side present', () => {
+    const dev = device({traced: false})
+    const withLog = set({devices: [dev], inputs: [{format: 'dmesg', path: 'dmesg.txt', displayName: 'dmesg.txt'} as EvidenceSet['inputs'][number]]})
+    expect(assessDevice(withLog, dev, driver, false).observed).toMatchObject({transport: 'unknown'})
+    expect(assessDevice(withLog, dev, driver, false).observed!.messagesKnown).toBeUndefined()
+  })
+
+  it('lspci -k alone (a kernel driver named) gives an observed side; a traced device too', () => {
+    const lspci = {...device({traced: false}), kernelDriver: {name: 'virtio-pci', src: {file: 'lspci.txt', line: 4}}}
+    expect(assessDevice(set({devices: [lspci]}), lspci, driver, false).observed).toMatchObject({acknowledged: true, messagesKnown: false})
+    const traced = device({traced: true})
+    expect(assessDevice(set({devices: [traced]}), traced, driver, false).observed).toBeDefined()
+  })
+
+  it('setup_vq runs only after a modern probe, and only with the queue registers traced', () => {
+    const traced = device({traced: true})
+    const a = assessDevice(set({devices: [traced]}), traced, driver, false)
+    expect(a.setupVq).toBeUndefined()
+    expect(a.result.predicted.transport).toBe('undetermined')
+  })
+})
+
+describe('assess: the observed side reads the log with the logged kernel rules, not the profile asked for', () => {
+  const ENUM = 'pci 0000:00:03.0: [1af4:1000] type 00 class 0x020000'
+  const LEAVING = 'virtio-pci 0000:00:03.0: virtio_pci: leaving for legacy driver'
+  const k510 = {release: '5.10.0-46-amd64', banner: 'Linux version 5.10.0-46-amd64 (...) #1 SMP Debian 5.10.223-1 (2024-08-10)', src: {file: 'dmesg.txt', line: 1}}
+  const k61 = {release: '6.1.0-28-amd64', banner: 'Linux version 6.1.0-28-amd64 (...) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)', src: {file: 'dmesg.txt', line: 1}}
+
+  it.each([
+    ['5.10', k510, 'legacy'],
+    ['6.1', k61, 'unknown'],
+  ] as const)('a %s log: "leaving for legacy driver", revision unknown, no ABI line -> %s, whatever --kernel says', (_, kernel, transport) => {
+    const dev = device({traced: false, messages: [ENUM, LEAVING]})
+    for (const asked of ['5.10', '6.12']) {
+      const a = assessDevice(set({devices: [dev], kernel}), dev, linuxVirtioPci(profileByName(asked)!), false)
+      expect(a.observed!.transport).toBe(transport)
+    }
+  })
+
+  it('a 5.10 log whose other lines hold the ABI printk: the revision may have been wrong, unknown', () => {
+    const dev = device({traced: false, messages: [ENUM, LEAVING]})
+    const s = set({devices: [dev], kernel: k510, otherMessages: [{kind: 'kmsg', text: 'virtio_pci: expected ABI version 0, got 1', src: {file: 'dmesg.txt', line: 9}}]})
+    expect(assessDevice(s, dev, linuxVirtioPci(profileByName('5.10')!), false).observed!.transport).toBe('unknown')
+  })
+
+  it('force_legacy on the command line: the log is read as force_legacy', () => {
+    const dev = device({traced: false, messages: [ENUM, LEAVING]})
+    const s = set({devices: [dev], kernel: k61, cmdline: {text: 'virtio_pci.force_legacy=1', src: {file: 'dmesg.txt', line: 2}}})
+    expect(assessDevice(s, dev, linuxVirtioPci(profileByName('6.1')!), false).observed).toMatchObject({transport: 'none', acknowledged: false})
   })
 })
