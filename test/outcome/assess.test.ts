@@ -64,7 +64,7 @@ describe('assess: the kernel, force_legacy and the observed side, at their edges
 
   it('a dmesg input alone (no Linux version line) is a kernel log: observed side present', () => {
     const dev = device({traced: false})
-    const withLog = set({devices: [dev], inputs: [{format: 'dmesg', path: 'dmesg.txt', displayName: 'dmesg.txt'} as EvidenceSet['inputs'][number]]})
+    const withLog = set({devices: [dev], inputs: [{file: 'dmesg.txt', format: 'dmesg', bytes: 100, records: 3, unknownEvents: {}}]})
     expect(assessDevice(withLog, dev, driver, false).observed).toMatchObject({transport: 'unknown'})
     expect(assessDevice(withLog, dev, driver, false).observed!.messagesKnown).toBeUndefined()
   })
