@@ -1,10 +1,12 @@
 import {describe, expect, it} from 'vitest'
-import type {EvidenceSet} from '../../src/evidence/types.js'
+import {ConfigImage} from '../../src/evidence/config-image.js'
+import type {DeviceEvidence, EvidenceSet} from '../../src/evidence/types.js'
 import {linuxVirtioPci} from '../../src/model/driver.js'
 import {profileByName} from '../../src/model/profiles.js'
 import {assessDevice, forceLegacyOf, profileOf, resolveKernelOption} from '../../src/outcome/assess.js'
 import {InputError, UsageError} from '../../src/util/errors.js'
-import {device} from './builders.js'
+import {LINUX_OK, device} from './builders.js'
+import {qemuModern} from '../model/builders.js'
 
 function set(o: Partial<EvidenceSet>): EvidenceSet {
   return {devices: [], otherMessages: [], inputs: [], warnings: [], ...o}
@@ -111,5 +113,48 @@ describe('assess: the observed side reads the log with the logged kernel rules, 
     const dev = device({traced: false, messages: [ENUM, LEAVING]})
     const s = set({devices: [dev], kernel: k61, cmdline: {text: 'virtio_pci.force_legacy=1', src: {file: 'dmesg.txt', line: 2}}})
     expect(assessDevice(s, dev, linuxVirtioPci(profileByName('6.1')!), false).observed).toMatchObject({transport: 'none', acknowledged: false})
+  })
+})
+
+describe('assess: setup_vq after a traced modern probe', () => {
+  // QEMU's modern layout (test/model/builders.ts) as a dump, BAR 4 of 0x4000 bytes.
+  const dump = (mult: number) => {
+    const reader = qemuModern({mult}).reader()
+    return Uint8Array.from({length: 256}, (_, at) => {
+      const r = reader.read(at, 1)
+      return r.known ? r.value : 0
+    })
+  }
+  function traced(mult: number, notifyOff: number): DeviceEvidence {
+    const image = new ConfigImage()
+    image.observeDump(dump(mult), (at) => ({file: 'config.txt', line: at + 1}), 0)
+    const base = device({status: LINUX_OK})
+    const common = (line: number, op: 'read' | 'write', offset: number, value: number) => ({region: 'common' as const, op, offset, size: 2, value, src: {file: 'trace.log', line}, addr: 0xfe000000 + offset, bar: 4})
+    return {
+      ...base,
+      config: image,
+      bars: base.bars.map((b) => (b.index === 4 ? {...b, kind: 'mem' as const, size: 0x4000, addr: 0xfe000000} : b.index === 1 ? {...b, kind: 'mem' as const, size: 0x1000, addr: 0xfebc0000} : {...b, size: 0})),
+      regionAccesses: [common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 256), common(104, 'read', 0x1c, 0), common(105, 'read', 0x1e, notifyOff)],
+    }
+  }
+  const driver = linuxVirtioPci(profileByName('6.1')!)
+
+  it('the queue the kernel set up, and no verdict change when it fits', () => {
+    const dev = traced(4, 1)
+    const a = assessDevice(set({devices: [dev]}), dev, driver, false)
+    expect(a.result.predicted).toMatchObject({rc: '0', transport: 'modern'})
+    expect(a.setupVq).toEqual([expect.objectContaining({index: 0, rc: '0', notify: {bar: 4, offset: '0x3004'}, messages: []})])
+  })
+
+  it('a queue whose notify offset is past the structure: setup_vq predicts its line', () => {
+    const dev = traced(4, 0x400)
+    const a = assessDevice(set({devices: [dev]}), dev, driver, false)
+    expect(a.setupVq![0]).toMatchObject({rc: 'ENOMEM', messages: [{level: 'warn', text: 'virtio-pci 0000:00:03.0: bad notification offset 1024 (x 4) for queue 0 > 4096'}]})
+  })
+
+  it('the driver without a setup_vq model: none', () => {
+    const dev = traced(4, 1)
+    const {setupQueues: _, ...probeOnly} = driver
+    expect(assessDevice(set({devices: [dev]}), dev, probeOnly, false).setupVq).toBeUndefined()
   })
 })
