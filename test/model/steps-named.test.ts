@@ -61,3 +61,15 @@ describe('setup_vq: the per-queue notify map names its queue', () => {
     expect(out.path.find((s) => s.check === 'map.len-le-start')!.facts).toStrictEqual({struct: 'isr', capOffset: 0x50, length: 0, start: 0})
   })
 })
+
+describe('setup_vq: the per-queue map length is length - start (u32)', () => {
+  it('length 0xfffff000 at start 0x1000 leaves 0xffffe000, clipped to 2: "unable to map virtio 2@4096" on a BAR without an address', () => {
+    // Notify on BAR 2 (no address), past a page: mapped per queue; queue 0 at off 1 x 0x1000.
+    const cfg = qemuModern().virtioCap(0x70, {cfgType: 2, bar: 2, offset: 0, length: 0xfffff000, mult: 0x1000})
+    const inp = input(cfg, {...MODERN_BARS, 2: {type: 'mem', len: 0x10000, start: 0}})
+    const predicted = predict(inp, P61)
+    expect(predicted).toMatchObject({rc: '0', notify: {mode: 'per-queue'}, modernBars: '0x14'})
+    const [q] = setupVqs(inp, P61, predicted, 1, [{index: 0, size: 256, notifyOff: 1}])
+    expect(q!.messages).toEqual([{level: 'err', text: 'virtio-pci 0000:00:03.0: virtio_pci: unable to map virtio 2@4096 on bar 2'}])
+  })
+})
