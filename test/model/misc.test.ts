@@ -72,3 +72,29 @@ describe('__pci_find_next_cap_ttl: 48 steps per call (drivers/pci/pci.c)', () =>
     expect(predict(input(qemuModern().set(0x0e, 1, 0x80), MODERN_BARS), P61).rc).toBe('0')
   })
 })
+
+describe('virtio_pci.force_legacy: kstrtobool at each character it tests', () => {
+  it.each([
+    ['y', true], ['Y', true], ['t', true], ['T', true], ['1', true], ['true', true],
+    ['n', false], ['N', false], ['f', false], ['F', false], ['0', false], ['false', false],
+    ['on', true], ['ON', true], ['oN', true], ['of', false], ['off', false], ['OFF', false],
+    ['o', undefined], ['ox', undefined], ['2', undefined], ['x', undefined], ['', undefined],
+  ] as const)('force_legacy=%s -> %s', (value, expected) => {
+    expect(forceLegacySetOnCmdline(`virtio_pci.force_legacy=${value}`)).toBe(expected)
+  })
+
+  it('- and _ are alike in the parameter name; the module name must be virtio_pci', () => {
+    for (const name of ['virtio_pci.force_legacy', 'virtio-pci.force-legacy', 'virtio_pci.force-legacy', 'virtio-pci.force_legacy']) {
+      expect(forceLegacyFromCmdline(`quiet ${name}=1`)).toBe(true)
+    }
+    expect(forceLegacySetOnCmdline('virtiopci.force_legacy=1')).toBeUndefined()
+    expect(forceLegacySetOnCmdline('xvirtio_pci.force_legacy=1')).toBeUndefined()
+    expect(forceLegacySetOnCmdline('virtio_pci.force_legacy=1\tvirtio_pci.force_legacy=0')).toBe(false)
+  })
+
+  it('a rejected value keeps what an earlier word set, and the last accepted one wins', () => {
+    expect(forceLegacySetOnCmdline('virtio_pci.force_legacy=0 virtio_pci.force_legacy=bogus')).toBe(false)
+    expect(forceLegacySetOnCmdline('virtio_pci.force_legacy=0 virtio_pci.force_legacy')).toBe(true)
+    expect(forceLegacyFromCmdline('')).toBe(false)
+  })
+})

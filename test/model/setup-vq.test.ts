@@ -76,3 +76,75 @@ describe('setup_vq (virtio_pci_modern.c), after a successful probe', () => {
     expect(setupVqs(inp, P61, predict(inp, P61), 1, [{index: 0, size: 256, notifyOff: 0}])).toEqual([])
   })
 })
+
+describe('setup_vq at its edges', () => {
+  it.each([
+    [P510, 'ENOENT'],
+    [P61, 'EINVAL'],
+  ])('index num_queues - 1 is the last queue; num_queues is past it, silently (%s)', (p, rc) => {
+    expect(run(p, [{index: 3, size: 256, notifyOff: 3}])[0]).toMatchObject({rc: '0', messages: []})
+    const [past] = run(p, [{index: 4, size: 256, notifyOff: 4}])
+    expect(past).toMatchObject({rc, messages: []})
+    expect(past!.path).toEqual([expect.objectContaining({fn: 'setup_vq', result: 'fail'})])
+  })
+
+  it('queue_size 1 and 2 are powers of 2, 6 is not (up to 6.3)', () => {
+    expect(run(P61, [{index: 0, size: 1, notifyOff: 0}])[0]!.rc).toBe('0')
+    expect(run(P61, [{index: 0, size: 2, notifyOff: 0}])[0]!.rc).toBe('0')
+    expect(run(P61, [{index: 0, size: 6, notifyOff: 0}])[0]).toMatchObject({rc: 'EINVAL', messages: [{level: 'warn', text: `${PREFIX}bad queue size 6`}]})
+  })
+
+  it('queue_enable read as 0: set up; not read at all: set up', () => {
+    expect(run(P61, [{index: 0, size: 256, enabled: false, notifyOff: 0}])[0]!.rc).toBe('0')
+    expect(run(P61, [{index: 0, size: 256, notifyOff: 0}].map(({index, size, notifyOff}) => ({index, size, notifyOff})))[0]!.rc).toBe('0')
+  })
+
+  it('whole notify map of 0x1000 bytes, multiplier 4: off 1023 ends at 4094 <= 4096, 1024 is past (4098 > 4096)', () => {
+    expect(run(P61, [{index: 0, size: 256, notifyOff: 1023}])[0]).toMatchObject({rc: '0', notify: {bar: 4, offset: `0x${(0x3000 + 1023 * 4).toString(16)}`}, messages: []})
+    expect(run(P61, [{index: 0, size: 256, notifyOff: 1024}])[0]!.rc).toBe('ENOMEM')
+  })
+
+  it('whole notify map: off * multiplier + 2 = notify_len exactly still fits (multiplier 2, length 0x1000, off 2047)', () => {
+    expect(run(P61, [{index: 0, size: 256, notifyOff: 2047}], qemuModern({mult: 2}))[0]).toMatchObject({rc: '0', notify: {offset: '0x3ffe'}})
+    expect(run(P61, [{index: 0, size: 256, notifyOff: 2048}], qemuModern({mult: 2}))[0]!.rc).toBe('ENOMEM')
+  })
+
+  it('the failing step is the kernel function of the profile: setup_vq (5.10), vp_modern_map_vq_notify (5.12+)', () => {
+    const fnOf = (p: KernelProfile) => run(p, [{index: 0, size: 256, notifyOff: 0x400}])[0]!.path.at(-1)!.fn
+    expect(fnOf(P510)).toBe('setup_vq')
+    expect(fnOf(P61)).toBe('vp_modern_map_vq_notify')
+  })
+
+  it.each([
+    [P510, 'EINVAL'],
+    [P61, 'ENOMEM'],
+  ])('per-queue map failing: the profile errno, the map check message, the per-queue step (%s)', (p, rc) => {
+    const [q] = run(p, [{index: 0, size: 256, notifyOff: 0x400}], perQueue(0x1000), BIG_BAR)
+    expect(q!.rc).toBe(rc)
+    expect(q!.path.at(-1)).toMatchObject({rule: 'per-queue notify map failed', result: 'fail', detail: `-${rc}`})
+    expect(q!.notify).toBeUndefined()
+  })
+
+  it('per-queue map: the unknown notify cap offset makes the queue undetermined, not the probe', () => {
+    const cfg = perQueue(0x1000)
+    const inp = input(cfg, BIG_BAR)
+    const predicted = predict(inp, P61)
+    expect(predicted.rc).toBe('0')
+    const [q] = setupVqs(input(perQueue(0x1000).unknown(0x78), BIG_BAR), P61, predicted, 4, [{index: 0, size: 256, notifyOff: 1}])
+    expect(q).toMatchObject({rc: 'undetermined', messages: []})
+    expect(q!.path.at(-1)).toMatchObject({fn: 'evidence', result: 'fail'})
+  })
+
+  it('no queue is set up after a failed probe, or a probe of another transport', () => {
+    const queue = [{index: 0, size: 256, notifyOff: 0}]
+    const modern = input(qemuModern(), MODERN_BARS)
+    const ok = predict(modern, P61)
+    expect(setupVqs(modern, P61, ok, 1, queue)).toHaveLength(1)
+    // rc other than 0 on the modern transport (the fields of a modern probe, rc changed).
+    expect(setupVqs(modern, P61, {...ok, rc: 'EINVAL'}, 1, queue)).toEqual([])
+    const legacy = input(qemuTransitional(), TRANSITIONAL_BARS, true)
+    const predicted = predict(legacy, P61)
+    expect(predicted).toMatchObject({rc: '0', transport: 'legacy'})
+    expect(setupVqs(legacy, P61, predicted, 1, queue)).toEqual([])
+  })
+})

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {PredictedOutcome} from '../../src/model/types.js'
 import type {ObservedOutcome} from '../../src/outcome/types.js'
-import {verdict} from '../../src/outcome/verdict.js'
+import {compareMessages, verdict} from '../../src/outcome/verdict.js'
 
 const BDF = '0000:00:03.0'
 const LEAVING = `virtio-pci ${BDF}: virtio_pci: leaving for legacy driver`
@@ -102,5 +102,88 @@ describe('verdict: model vs kernel', () => {
     expect(u).toEqual({kind: 'undetermined', reason: 'prediction undetermined: the evidence lacks config bytes 0x7e and BAR 4 facts'})
     expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed({transport: 'none', acknowledged: false})).kind).toBe('undetermined')
     expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed({})).kind).toBe('disagree')
+  })
+})
+
+describe('verdict: each reason in full', () => {
+  const none = {transport: 'none' as const, acknowledged: false, driverOk: false}
+
+  it('a predicted hang with the device registered disagrees on rc', () => {
+    expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed({}))).toEqual({kind: 'disagree', reason: 'rc: predicted hang (cyclic capability list), observed the device registered'})
+    expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed(none))).toEqual({
+      kind: 'undetermined',
+      reason: 'prediction: the kernel hangs walking a cyclic capability list; the trace cannot confirm a hang',
+    })
+  })
+
+  it('an undetermined prediction names what the evidence lacks: bytes, BARs, or neither', () => {
+    expect(verdict(predicted({rc: 'undetermined', undeterminedBars: [4, 5]}), observed({})).reason).toBe('prediction undetermined: the evidence lacks BAR 4, 5 facts')
+    expect(verdict(predicted({rc: 'undetermined', undeterminedOffsets: ['0x7e', '0x7f']}), observed({})).reason).toBe('prediction undetermined: the evidence lacks config bytes 0x7e, 0x7f')
+    expect(verdict(predicted({rc: 'undetermined', undeterminedOffsets: [], undeterminedBars: []}), observed({})).reason).toBe('prediction undetermined: the evidence lacks needed facts')
+  })
+
+  it('transport: the observed evidence named, or "trace"', () => {
+    expect(verdict(predicted({}), observed({transport: 'legacy', transportEvidence: 'regions touched: legacy'}))).toEqual({
+      kind: 'disagree',
+      reason: 'transport: predicted modern, observed legacy (regions touched: legacy)',
+    })
+    expect(verdict(predicted({}), observed({transport: 'none'})).reason).toBe('transport: predicted modern, observed none (trace)')
+  })
+
+  it('ACKNOWLEDGE: rc 0 predicted, no registration observed, with and without its evidence', () => {
+    expect(verdict(predicted({}), observed({acknowledged: false}))).toEqual({kind: 'disagree', reason: 'ACKNOWLEDGE: predicted rc 0 (registered), observed no registration'})
+    expect(verdict(predicted({}), observed({acknowledged: false, acknowledgedEvidence: 'no reset'})).reason).toBe('ACKNOWLEDGE: predicted rc 0 (registered), observed no registration (no reset)')
+  })
+
+  it('ACKNOWLEDGE: a failure predicted, the device registered; the evidence and a later driver failure named', () => {
+    const p = predicted({transport: 'none', rc: 'EINVAL'})
+    const failure = {driver: 'virtio_blk', error: -5, line: 'virtio_blk virtio0: probe with driver virtio_blk failed with error -5', source: 'dmesg.txt:9'}
+    const v = verdict(p, observed({transport: 'none', acknowledgedEvidence: 'virtio0 exists', driverFailure: failure}))
+    expect(v).toEqual({
+      kind: 'disagree',
+      reason: `ACKNOWLEDGE: predicted rc -EINVAL (not registered), observed the device registered (virtio0 exists); after it the virtio driver virtio_blk failed its own probe with error -5 (${failure.line}, dmesg.txt:9): a driver failure, not a transport one`,
+    })
+  })
+
+  it('a disagreement lists what was not observed before it', () => {
+    const v = verdict(predicted({messages: [LEAVING], transport: 'legacy'}), observed({transport: 'unknown', transportEvidence: 'no trace', acknowledged: false}))
+    expect(v).toEqual({
+      kind: 'disagree',
+      reason: 'ACKNOWLEDGE: predicted rc 0 (registered), observed no registration',
+      notCompared: ['transport (no trace)'],
+    })
+  })
+
+  it('facts not observed for different reasons are joined by "; ", a fact without a reason as is', () => {
+    const v = verdict(
+      predicted({transport: 'legacy', messages: [LEAVING]}),
+      observed({transport: 'unknown', transportEvidence: 'why A', acknowledgedKnown: false, acknowledgedEvidence: 'why B', messagesKnown: false}),
+    )
+    expect(v.reason).toBe('not observed: transport (why A); whether the probe returned 0 (why B); messages (no kernel log)')
+    const defaults = verdict(predicted({}), observed({transport: 'unknown', acknowledgedKnown: false}))
+    expect(defaults.reason).toBe('not observed: transport (not traced); whether the probe returned 0 (no virtio status events traced)')
+  })
+
+  it('agree with no reason when no driver failed', () => {
+    expect(verdict(predicted({}), observed({}))).toEqual({kind: 'agree'})
+    expect(verdict(predicted({}), observed({}), {setupVqMessages: []})).toEqual({kind: 'agree'})
+  })
+})
+
+describe('compareMessages', () => {
+  const abi = 'virtio_pci: expected ABI version 0, got 1'
+
+  it('the unnamed ABI line is not looked for among the device-named lines', () => {
+    const p = predicted({messages: [abi, LEAVING]})
+    expect(compareMessages(p, observed({messages: [LEAVING], unattributedMessages: [abi]}))).toBeUndefined()
+    expect(compareMessages(p, observed({messages: [LEAVING]}))).toBe(`messages: predicted "${abi}", not observed`)
+  })
+
+  it('a predicted line observed twice: the second is not predicted', () => {
+    expect(compareMessages(predicted({messages: [LEAVING]}), observed({messages: [LEAVING, LEAVING]}))).toBe(`messages: "${LEAVING}" observed out of the predicted order`)
+  })
+
+  it('all predicted lines seen in order: no difference', () => {
+    expect(compareMessages(predicted({messages: [MISSING, DD]}), observed({messages: [MISSING, DD]}))).toBeUndefined()
   })
 })
