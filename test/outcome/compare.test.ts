@@ -35,7 +35,7 @@ describe('two kernels side by side (replay --kernel A --vs B)', () => {
 })
 
 describe('compareOutcomes: every fact it keys', () => {
-  const base = (o: Partial<PredictedOutcome> = {}): PredictedOutcome => ({transport: 'modern', rc: '0', messages: [], messageDetails: [], path: [], capabilities: [], mappings: [], ...o})
+  const base = (o: Partial<PredictedOutcome> = {}): PredictedOutcome => ({transport: 'modern', rc: '0', messages: [], messageDetails: [], path: [], capabilities: [], mappings: [], attempts: [], ...o})
   const map = (what: string, o: Partial<MappingResult> = {}): MappingResult => ({what, bar: 4, offset: '0x0', length: '0x1000', size: '0x38', ok: true, mappedLength: '0x38', ...o})
   const cap = (lookup: string, offset: string, decision: CapabilityFinding['decision'] = 'chosen'): CapabilityFinding => ({lookup, offset, cfgType: 1, bar: 4, decision})
 
