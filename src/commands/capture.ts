@@ -50,7 +50,6 @@ export default class Capture extends BaseCommand {
     const ownArgv = dashdash < 0 ? this.argv : this.argv.slice(0, dashdash)
     const deviceArgs = dashdash < 0 ? [] : this.argv.slice(dashdash + 1)
     const {args, flags} = await this.parse(Capture, ownArgv)
-    await this.initLogging(flags['log-level'])
 
     // Checked here rather than with oclif's exactlyOne/exclusive, whose errors span several lines.
     if ((flags.kernel === undefined) === (flags['kernel-series'] === undefined)) {

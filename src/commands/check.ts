@@ -36,7 +36,6 @@ files for review (probediff golden review); all rewrites changed goldens. Defaul
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Check)
-    await this.initLogging(flags['log-level'])
     const ci = isCi()
     const update: UpdateMode = flags.update ?? defaultUpdateMode()
     const paths = corpusPaths(flags.root)

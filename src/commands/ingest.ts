@@ -25,7 +25,6 @@ config file or a sysfs PCI device directory. Unknown bytes are shown as ??, infe
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Ingest)
-    await this.initLogging(flags['log-level'])
     const {inputs, options} = inputsFromFlags(argv as string[], flags)
     const evidence = await buildEvidence(inputs, options)
     if (!this.jsonEnabled()) {

@@ -44,7 +44,6 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Regress)
-    await this.initLogging(flags['log-level'])
     const tree = resolve(flags['kernel-source'])
     if (!existsSync(tree) || !statSync(tree).isDirectory()) throw new UsageError(`--kernel-source ${flags['kernel-source']}: not a directory`)
     const base = resolveBase({tree, rev: flags.base, baseSource: flags['base-source']})

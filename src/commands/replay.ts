@@ -35,7 +35,6 @@ sysfs device directory) have no observed side.`
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Replay)
-    await this.initLogging(flags['log-level'])
     const {inputs, options} = inputsFromFlags(argv as string[], flags)
     const evidence = await buildEvidence(inputs, options)
     const opts = {forceLegacy: flags['force-legacy'], device: flags.device}

@@ -37,7 +37,6 @@ json (tools).`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Triage)
-    await this.initLogging(flags['log-level'])
     const corpusCase = await this.resolveCase(args.input, flags.root)
     // A case brings its own inputs (with their formats and display names); a path takes the input flags.
     const {inputs, options} = inputsFromFlags(corpusCase ? [] : [args.input], {...flags, format: flags['input-format']})

@@ -24,7 +24,6 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
 
   async run(): Promise<{binary: string; kernelVersion: string; cached: boolean; buildSeconds: number; source: string}> {
     const {flags} = await this.parse(OracleBuild)
-    await this.initLogging(flags['log-level'])
     try {
       let source = flags['kernel-source']
       let label: string | undefined

@@ -26,7 +26,6 @@ checked against every captured device without booting anything. Exit 1 on any mo
 
   async run(): Promise<{devices: number; agree: number; disagree: number; noOracle: number; changed?: number; results: CorpusDeviceCheck[]}> {
     const {flags} = await this.parse(OracleCorpus)
-    await this.initLogging(flags['log-level'])
     let results: CorpusDeviceCheck[]
     try {
       results = await checkCorpus({
