@@ -4,6 +4,7 @@ import {checkWithOracle} from '../replay/oracle.js'
 import {replayEvidence} from '../replay/replay.js'
 import {buildEvidence} from '../evidence/build.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
+import {outputFlag} from '../cli/output-flags.js'
 import {formatWarning} from '../util/errors.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {BaseCommand} from './base.js'
@@ -21,7 +22,6 @@ sysfs device directory) have no observed side.`
     '<%= config.bin %> replay /sys/bus/pci/devices/0000:00:03.0 --json',
   ]
   static override strict = false
-  static override enableJsonFlag = true
   static override args = {input: Args.string({required: true, description: 'trace, dump or sysfs device directory (more may follow)'})}
   static override flags = {
     ...inputFlags,
@@ -31,6 +31,7 @@ sysfs device directory) have no observed side.`
     device: Flags.string({description: 'only this function (0000:00:03.0)', helpValue: 'BDF'}),
     verbose: Flags.boolean({char: 'v', description: 'show the decision path'}),
     oracle: Flags.string({description: "also run every device through the kernel's own probe code (harness PATH or auto)", helpValue: 'PATH|auto'}),
+    output: outputFlag(['text', 'json'] as const),
   }
 
   async run(): Promise<unknown> {
