@@ -1,5 +1,5 @@
 import {existsSync, statSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {OracleBuildError} from '../oracle/recipe.js'
 import {resolveBase} from '../regress/base-source.js'
@@ -9,6 +9,9 @@ import {renderRegressJunit, renderRegressKtap} from '../regress/ktap.js'
 import {regressToJson, renderRegressMarkdown, renderRegressText} from '../regress/report.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {UsageError} from '../util/errors.js'
+import {corpusPaths} from '../corpus/corpus.js'
+import {rootFlag} from '../cli/corpus-flags.js'
+import {outputFlag} from '../cli/output-flags.js'
 import {BaseCommand} from './base.js'
 
 export default class Regress extends BaseCommand {
@@ -27,15 +30,14 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
     '<%= config.bin %> regress --kernel-source ~/linux --base-source ~/linux-stock --output ktap traces/my-case',
   ]
   static override strict = false
-  static override enableJsonFlag = true
   static override args = {path: Args.string({description: 'more cases, directories of cases, or inputs to run', required: false})}
   static override flags = {
     'kernel-source': Flags.string({description: 'the patched kernel tree', helpValue: 'TREE', required: true}),
     base: Flags.string({description: 'the base: this revision of the same git tree (default HEAD if it has uncommitted changes, else HEAD~1)', helpValue: 'REV'}),
     'base-source': Flags.string({description: 'the base: another kernel tree', helpValue: 'DIR'}),
-    traces: Flags.string({description: 'corpus directory', default: 'traces', helpValue: 'DIR'}),
+    root: rootFlag,
     corpus: Flags.boolean({description: 'run the corpus (--no-corpus: only the paths given)', default: true, allowNo: true}),
-    output: Flags.option({options: ['text', 'md', 'ktap', 'junit'] as const, default: 'text' as const, description: 'report format on stdout'})(),
+    output: outputFlag(['text', 'md', 'json', 'ktap', 'junit'] as const),
     junit: Flags.string({description: 'also write a JUnit XML report to FILE', helpValue: 'FILE'}),
     coverage: Flags.boolean({description: "build both sides with gcov: line and branch coverage of the kernel's probe code, and the changed lines no config space reaches"}),
     budget: Flags.integer({description: 'with --coverage: generate up to N config spaces (mutations of the known ones) to reach the changed lines none reaches', min: 0, helpValue: 'N'}),
@@ -47,13 +49,14 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
     const tree = resolve(flags['kernel-source'])
     if (!existsSync(tree) || !statSync(tree).isDirectory()) throw new UsageError(`--kernel-source ${flags['kernel-source']}: not a directory`)
     const base = resolveBase({tree, rev: flags.base, baseSource: flags['base-source']})
+    const {tracesDir} = corpusPaths(flags.root)
     const configSpaces = await collectConfigSpaces({
-      tracesDir: resolve(flags.traces),
+      tracesDir,
       includeCorpus: flags.corpus,
       paths: argv as string[],
       onSkip: (name, reason) => this.logToStderr(`probediff: warning: ${name}: skipped: ${reason}`),
     })
-    if (configSpaces.length === 0) throw new UsageError(`no config space to run (corpus ${join(flags.traces)}${flags.corpus ? '' : ' not used'}, ${argv.length} paths given)`)
+    if (configSpaces.length === 0) throw new UsageError(`no config space to run (corpus ${tracesDir}${flags.corpus ? '' : ' not used'}, ${argv.length} paths given)`)
     let result
     try {
       if (flags.budget && !flags.coverage) throw new UsageError('--budget needs --coverage: generation is guided by the coverage of the changed lines')
@@ -63,7 +66,7 @@ touched; default HEAD when the tree has uncommitted changes, else HEAD~1), or an
       throw err
     }
     if (flags.junit) await writeFileAtomic(flags.junit, renderRegressJunit(result))
-    if (!this.jsonEnabled()) {
+    if (!this.jsonEnabled() && flags.output !== 'json') {
       const render = {text: renderRegressText, md: renderRegressMarkdown, ktap: renderRegressKtap, junit: renderRegressJunit}[flags.output]
       this.log(render(result).replace(/\n$/, ''))
     }
