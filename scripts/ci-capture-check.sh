@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 series="${1:-6.1}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-node bin/run.js capture "ci-k$series" --kernel-series "$series" --traces-dir "$out" -- \
+node bin/run.js capture "ci-k$series" --kernel-series "$series" --root "$out" -- \
   -device virtio-net-pci -device virtio-rng-pci,disable-legacy=on \
   -blockdev driver=null-co,node-name=d0,size=1048576,read-zeroes=on -device virtio-blk-pci,disable-modern=on,drive=d0
-node bin/run.js replay "$out/ci-k$series/trace.log.gz" --dmesg "$out/ci-k$series/dmesg.txt" --json > "$out/replay.json"
+node bin/run.js replay "$out/traces/ci-k$series/trace.log.gz" --dmesg "$out/traces/ci-k$series/dmesg.txt" --json > "$out/replay.json"
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
   const v = r.devices.map((d) => `${d.bdf} ${d.qemuDevice}: ${d.verdict}${d.verdictReason ? " (" + d.verdictReason + ")" : ""}`)

@@ -260,7 +260,7 @@ function requireBuiltinTransport(vmlinuz: string, warnings: string[]): void {
 function reproduceCommand(opts: CaptureOptions): string {
   const words = ['probediff', 'capture', opts.name]
   if (opts.kernel.series) words.push('--kernel-series', opts.kernel.series)
-  else words.push('--kernel', PLACEHOLDERS.kernel)
+  else words.push('--vmlinuz', PLACEHOLDERS.kernel)
   if (opts.initrd) words.push('--initrd', PLACEHOLDERS.initrd)
   words.push('--machine', opts.machine, '--events', opts.eventSet)
   if (opts.append?.trim()) words.push('--append', opts.append.trim())
