@@ -11,10 +11,11 @@ export default class GoldenDiff extends BaseCommand {
   static override args = {case: Args.string({required: true})}
   static override flags = {root: rootFlag}
 
-  async run(): Promise<void> {
+  async run(): Promise<{case: string; pending: boolean; diff?: string}> {
     const {args, flags} = await this.parse(GoldenDiff)
-    const color = useColor(process.stdout)
+    const color = useColor(process.stdout) && !this.jsonEnabled()
     const diff = await pendingDiff(corpusPaths(flags.root), args.case, color)
     this.log(diff === undefined ? `no pending change for ${args.case}` : sanitizeForTerminal(diff, {keepSgr: color}))
+    return {case: args.case, pending: diff !== undefined, ...(diff === undefined ? {} : {diff})}
   }
 }

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {buildOracle} from '../../oracle/build.js'
 import {DEBIAN_SERIES, ensureDebianTree} from '../../oracle/debian.js'
 import {OracleBuildError} from '../../oracle/recipe.js'
-import {sanitizeForTerminal} from '../../util/terminal.js'
 import {BaseCommand} from '../base.js'
 
 export default class OracleBuild extends BaseCommand {
@@ -15,7 +14,6 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
     '<%= config.bin %> oracle build --debian 6.1',
     '<%= config.bin %> oracle build --kernel-source ~/src/linux --out /tmp/my-oracle',
   ]
-  static override enableJsonFlag = true
   static override flags = {
     'kernel-source': Flags.string({description: 'a kernel source tree', helpValue: 'DIR', exactlyOne: ['kernel-source', 'debian']}),
     debian: Flags.option({options: DEBIAN_SERIES, description: "Debian's linux-source package of this series"})(),
@@ -40,8 +38,7 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
     } catch (err) {
       if (err instanceof OracleBuildError) {
         const where = [err.file, err.symbol].filter(Boolean).join(', ')
-        this.logToStderr(sanitizeForTerminal(`probediff: oracle build: ${err.message}${where && !err.message.includes(where) ? ` [${where}]` : ''}`))
-        return this.exit(1)
+        return this.fail({code: 'oracle-build', message: `oracle build: ${err.message}${where && !err.message.includes(where) ? ` [${where}]` : ''}`, exit: 1})
       }
       throw err
     }
