@@ -15,6 +15,8 @@ export interface CliErrorJson {
     line?: number
     record?: number
     exit: number
+    /** More lines a reader may need (the last lines of a failed guest's console, say). */
+    detail?: readonly string[]
   }
 }
 
