@@ -70,6 +70,8 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err
+    // A flag's own parse may throw a UsageError too; oclif then wraps its message in lines.
+    if (err instanceof UsageError) err.message = oneLine(err.message)
     if (err instanceof InputError || err instanceof UsageError) return this.fail(cliErrorJson(err))
     // oclif's own parse errors (unknown flag, missing arg, bad option) are usage errors: exit 2, one line.
     if (err.oclif?.exit === 2 || (err as {code?: string}).code?.startsWith?.('FAILED_')) {
@@ -92,6 +94,7 @@ export abstract class BaseCommand extends Command {
 function oneLine(message: string): string {
   const lines = message
     .replace(/\n\s*Note: [^]*/, '')
+    .replace(/^Parsing --\S+ \n\t/, '')
     .split('\n')
     .map((l) => l.trim())
     // oclif's footers: the pointer to --help, and the note on flags that take several values.

@@ -1,7 +1,9 @@
+import {statSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {buildOracle} from '../../oracle/build.js'
 import {DEBIAN_SERIES, ensureDebianTree} from '../../oracle/debian.js'
 import {OracleBuildError} from '../../oracle/recipe.js'
+import {UsageError} from '../../util/errors.js'
 import {BaseCommand} from '../base.js'
 
 export default class OracleBuild extends BaseCommand {
@@ -22,6 +24,8 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
 
   async run(): Promise<{binary: string; kernelVersion: string; cached: boolean; buildSeconds: number; source: string}> {
     const {flags} = await this.parse(OracleBuild)
+    const given = flags['kernel-source']
+    if (given !== undefined && !statSync(given, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--kernel-source ${given}: not a directory`)
     try {
       let source = flags['kernel-source']
       let label: string | undefined
