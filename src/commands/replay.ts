@@ -7,6 +7,7 @@ import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
 import {outputFlag} from '../cli/output-flags.js'
 import {formatWarning} from '../util/errors.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
+import {KERNEL_SERIES} from '../model/series.js'
 import {BaseCommand} from './base.js'
 
 export default class Replay extends BaseCommand {
@@ -25,7 +26,7 @@ sysfs device directory) have no observed side.`
   static override args = {input: Args.string({required: true, description: 'trace, dump or sysfs device directory (more may follow)'})}
   static override flags = {
     ...inputFlags,
-    kernel: Flags.string({description: 'kernel profile (5.10, 6.1, 6.12, mainline) or release; default: from dmesg', helpValue: 'V'}),
+    kernel: Flags.string({description: `kernel profile (${KERNEL_SERIES.join(', ')}) or release; default: from dmesg`, helpValue: 'V'}),
     vs: Flags.string({description: 'compare with a second kernel profile, side by side', helpValue: 'V'}),
     'force-legacy': Flags.boolean({description: 'set virtio_pci.force_legacy (default: from the kernel command line in dmesg)', allowNo: true}),
     device: Flags.string({description: 'only this function (0000:00:03.0)', helpValue: 'BDF'}),
