@@ -5,6 +5,7 @@ import {sanitizeForTerminal} from '../../util/terminal.js'
 import {corpusPaths} from '../../corpus/corpus.js'
 import {rootFlag} from '../../cli/corpus-flags.js'
 import {outputFlag} from '../../cli/output-flags.js'
+import {InputError, UsageError} from '../../util/errors.js'
 import {BaseCommand} from '../base.js'
 
 export default class OracleCorpus extends BaseCommand {
@@ -39,6 +40,8 @@ checked against every captured device without booting anything. Exit 1 on any mo
         onSkip: (name, reason) => this.logToStderr(`probediff: warning: ${name}: skipped: ${reason}`),
       })
     } catch (err) {
+      // A broken case.json or input: the base command reports it with its file and line.
+      if (err instanceof InputError || err instanceof UsageError) throw err
       return this.fail({code: 'oracle', message: `oracle corpus: ${(err as Error).message}`, exit: 2})
     }
     if (results.length === 0 && flags.filter !== undefined) {
