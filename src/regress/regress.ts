@@ -19,6 +19,7 @@ import type {BaseSource} from './base-source.js'
 import {type ChangedLine, changedLines} from './changed-lines.js'
 import {type ConfigSpace, type ConfigSpaceSource} from './config-spaces.js'
 import {generateForTargets, type GenerationResult} from './generate.js'
+import {hex} from '../util/hex.js'
 
 /** What changed between the two sides, in the order the report lists them. */
 export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'undetermined'] as const
@@ -121,7 +122,6 @@ export interface RegressOptions {
   readonly budget?: number
 }
 
-const hex = (n: number) => '0x' + n.toString(16)
 
 export function sideOutcome(r: OracleResult): SideOutcome {
   return {
