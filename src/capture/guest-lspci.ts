@@ -13,8 +13,8 @@
  * lspci reads config space through sysfs, so those reads are in the QEMU trace too, after the probe.
  */
 import {lstat, readdir, readFile, readlink} from 'node:fs/promises'
-import {homedir} from 'node:os'
 import {basename, join} from 'node:path'
+import {probediffCacheDir} from '../util/cache-dir.js'
 import {UsageError} from '../util/errors.js'
 import {neededLibraries, programInterpreter} from './elf.js'
 import {CaptureFailure} from './errors.js'
@@ -47,7 +47,7 @@ export interface PciutilsTree {
 }
 
 export function pciutilsCacheDir(): string {
-  return join(process.env.PROBEDIFF_CACHE ?? join(homedir(), '.cache', 'probediff'), 'pciutils')
+  return join(probediffCacheDir(), 'pciutils')
 }
 
 /**
