@@ -99,6 +99,13 @@ describe('every command speaks the same CLI vocabulary', () => {
     }
   })
 
+  it('an unknown command is a usage error like the others', async () => {
+    const error = expectOneJsonError(await runCli(probediff, ['base', '--json']), 'probediff base')
+    expect(error).toMatchObject({code: 'usage', message: 'no command base (probediff help lists them)'})
+    const plain = await runCli(probediff, ['golden', 'nosuch'])
+    expect(plain).toMatchObject({exitCode: 2, stdout: '', stderr: 'probediff: no command golden nosuch (probediff help lists them)\n'})
+  })
+
   it('an input error names its file under --json', async () => {
     const error = expectOneJsonError(await runCli(probediff, ['ingest', '/nonexistent/trace.log', '--json']), 'ingest')
     expect(error).toMatchObject({code: 'input', file: '/nonexistent/trace.log', message: 'cannot read: no such file'})
