@@ -4,7 +4,7 @@
  * stdout, one line on stderr and exit 2. Then every example (README and each command's help) must
  * parse with the flags its command really has. Runs the built CLI in process (`npm run build`).
  */
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Config, Parser, run, type Command} from '@oclif/core'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -147,6 +147,21 @@ describe('every example runs with the flags its command has', () => {
     const examples = readmeExamples()
     expect(examples.length).toBeGreaterThan(15)
     for (const line of examples) await expectParses(line)
+  })
+
+  it('README examples on shipped inputs run as written (ingest, replay, triage)', async () => {
+    // Relative paths in the README are from the repository root, where vitest runs.
+    expect(process.cwd()).toBe(PROJECT_ROOT.replace(/\/$/, ''))
+    const runnable = readmeExamples()
+      .map((line) => ({line, ...splitCommand(line, ids)}))
+      .filter(({id, argv}) => ['ingest', 'replay', 'triage'].includes(id) && argv.some((a) => a.startsWith('traces/') || a.startsWith('test/fixtures/') || /^k[\d.]+-/.test(a)))
+      .filter(({argv}) => argv.every((a) => !a.includes('/') || existsSync(a)))
+    expect(runnable.length).toBeGreaterThanOrEqual(5)
+    for (const {line, argv, id} of runnable) {
+      const r = await runCli(probediff, [id, ...argv])
+      expect(r.exitCode, `${line}\n${r.stderr}`).toBe(0)
+      expect(r.stdout.length, line).toBeGreaterThan(0)
+    }
   })
 
   it("each command's help examples", async () => {
