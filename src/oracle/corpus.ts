@@ -5,7 +5,7 @@
  */
 import {existsSync, readdirSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {type CaseMeta, type CorpusPaths, caseInputs, readCaseMeta} from '../corpus/corpus.js'
+import {type CaseMeta, caseInputs, corpusPathsOfTracesDir, readCaseMeta} from '../corpus/corpus.js'
 import {buildEvidence, type EvidenceInput} from '../evidence/build.js'
 import type {InputFormat} from '../ingest/index.js'
 import {toProbeInput} from '../model/probe-input.js'
@@ -74,7 +74,7 @@ export async function loadCorpus(tracesDir: string, opts: string | LoadCorpusOpt
  * formats): a broken case.json is an InputError with file:line, not a skipped case.
  */
 export async function loadCase(dir: string, name: string, onSkip?: (caseName: string, reason: string) => void): Promise<CorpusDevice[]> {
-  const paths = casePaths(dir)
+  const paths = corpusPathsOfTracesDir(dirname(dir))
   const meta = await readCaseMeta(paths, name)
   const series = caseSeries(meta as CaseJson, name)
   if (!series) {
@@ -97,12 +97,6 @@ export async function loadCase(dir: string, name: string, onSkip?: (caseName: st
   }
   if (out.length === 0) onSkip?.(name, 'no virtio-pci function (vendor 1af4) in its inputs')
   return out
-}
-
-/** The corpus paths around one case directory (its parent is the traces/ directory). */
-function casePaths(dir: string): CorpusPaths {
-  const tracesDir = dirname(dir)
-  return {root: dirname(tracesDir), tracesDir, goldenDir: join(dirname(tracesDir), 'golden')}
 }
 
 /** A ProbeInput as a fuzzable image: every byte read at width 1 (unknown stays unknown), BAR facts copied. */
