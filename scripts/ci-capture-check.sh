@@ -19,7 +19,7 @@ mapfile -t args < <(node -e '
   console.log(words.slice(3).join("\n"))
 ' "traces/$case/case.json")
 mkdir -p "$out/traces" "$out/golden"
-node bin/run.js capture "$case" --traces-dir "$out/traces" "${args[@]}"
+node bin/run.js capture "$case" --root "$out" "${args[@]}"
 cp "golden/$case.json" "$out/golden/"
 CI=1 node bin/run.js check "$case" --root "$out" --update=none | tee "$out/check.txt"
 grep -Eq "^$case +[0-9]+ +match" "$out/check.txt" || { echo "ci-capture-check: the fresh capture does not match golden/$case.json"; exit 1; }

@@ -16,6 +16,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {EvidenceBuilder} from '../src/evidence/builder.js'
+import {KERNEL_SERIES} from '../src/model/series.js'
 import {type FileFormat, ingestBuffer} from '../src/ingest/index.js'
 import {evidenceToJson, renderIngest} from '../src/report/ingest-report.js'
 import {InputError, WarningSink} from '../src/util/errors.js'
@@ -231,7 +232,7 @@ async function cliRuns(seeds: Map<FileFormat, Buffer[]>, runs: number): Promise<
       const file = join(dir, `input-${i}`)
       writeFileSync(file, bytes)
       const command = pick(['ingest', 'replay'])
-      const argv = [command, file, ...(rand(2) ? ['--format', format] : []), ...(rand(2) ? ['--json'] : []), ...(command === 'replay' ? ['--kernel', pick(['5.10', '6.1', '6.12'])] : [])]
+      const argv = [command, file, ...(rand(2) ? ['--format', format] : []), ...(rand(2) ? ['--json'] : []), ...(command === 'replay' ? ['--kernel', pick(KERNEL_SERIES)] : [])]
       const r = await runCli(argv)
       const what = `cli #${i} ${argv.join(' ')}`
       codes[String(r.code)] = (codes[String(r.code)] ?? 0) + 1

@@ -27,12 +27,12 @@ for name in "${cases[@]}"; do
   case "$reproduce" in "$prefix"*) ;; *) echo "add-lspci: $name: unexpected reproduce command: $reproduce" >&2; exit 2 ;; esac
   rest="${reproduce#"$prefix"}"
   # The recorded command, shell-quoted by probediff itself; --lspci goes before its "--".
-  command="node bin/run.js capture $name --traces-dir $scratch --lspci ${rest}"
+  command="node bin/run.js capture $name --root $scratch --lspci ${rest}"
   echo "== $name: $command"
-  rm -rf "${scratch:?}/$name"
+  rm -rf "${scratch:?}/traces/$name"
   # One retry: under TCG on a loaded host a guest can panic early ("IO-APIC + timer doesn't work").
-  eval "$command" || { echo "add-lspci: $name: capture failed, retrying once" >&2; rm -rf "${scratch:?}/$name"; eval "$command"; }
-  node - "$dir/case.json" "$scratch/$name" "$command" <<'EOF'
+  eval "$command" || { echo "add-lspci: $name: capture failed, retrying once" >&2; rm -rf "${scratch:?}/traces/$name"; eval "$command"; }
+  node - "$dir/case.json" "$scratch/traces/$name" "$command" <<'EOF'
 const fs = require('fs')
 const [shippedFile, second, command] = process.argv.slice(2)
 const shipped = JSON.parse(fs.readFileSync(shippedFile, 'utf8'))
@@ -52,7 +52,7 @@ fs.copyFileSync(`${second}/lspci.txt`, `${shippedFile.replace(/case\.json$/, '')
 const record = {
   ...again.lspci,
   configReadsInTrace: false,
-  howMade: `a second boot of the same QEMU argv and kernel on ${again.createdAt.slice(0, 10)} (${command.replace(/--traces-dir \S+/, '--traces-dir TMP')}); ` +
+  howMade: `a second boot of the same QEMU argv and kernel on ${again.createdAt.slice(0, 10)} (${command.replace(/--root \S+/, "--root TMP")}); ` +
     "only its lspci.txt was kept; trace.log.gz and dmesg.txt are the first boot's",
 }
 const updated = {...shipped, files: {...shipped.files, lspci: again.lspci.file}, lspci: record}
@@ -60,5 +60,5 @@ fs.writeFileSync(`${shippedFile}.tmp`, `${JSON.stringify(updated, null, 2)}\n`)
 EOF
   mv "$dir/lspci.txt.tmp" "$dir/lspci.txt"
   mv "$dir/case.json.tmp" "$dir/case.json"
-  rm -rf "${scratch:?}/$name"
+  rm -rf "${scratch:?}/traces/$name"
 done

@@ -271,7 +271,7 @@ function reproduceCommand(opts: CaptureOptions): string {
   const words = ['probediff', 'capture', opts.name]
   if (opts.arch.arch !== 'amd64') words.push('--arch', opts.arch.arch)
   if (opts.kernel.series) words.push('--kernel-series', opts.kernel.series)
-  else words.push('--kernel', PLACEHOLDERS.kernel)
+  else words.push('--vmlinuz', PLACEHOLDERS.kernel)
   if (opts.initrd) words.push('--initrd', PLACEHOLDERS.initrd)
   if (opts.qemuSuite) words.push('--qemu-suite', opts.qemuSuite)
   else if (opts.qemu !== opts.arch.qemu) words.push('--qemu', basename(opts.qemu) === opts.qemu ? opts.qemu : PLACEHOLDERS.qemu)

@@ -1,3 +1,5 @@
+import {hexDigits} from '../util/hex.js'
+
 /**
  * A writer for the "newc" cpio format (magic 070701), the format the Linux kernel unpacks as an
  * initramfs. Entries get fixed inode numbers, uid/gid 0 and mtime 0 so the same inputs always give
@@ -64,7 +66,7 @@ export function newcArchive(entries: readonly CpioEntry[]): Buffer {
 
 function hex8(n: number): string {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`cpio field out of range: ${n}`)
-  return n.toString(16).toUpperCase().padStart(8, '0')
+  return hexDigits(n, 8).toUpperCase()
 }
 
 /** Archive names are relative ("bin/busybox"); the root directory is ".". */

@@ -1,22 +1,15 @@
-/** The QEMU trace events a capture enables, as named sets. */
+/** The QEMU trace events a capture enables, as named sets of the events ingest reads. */
+import {KNOWN_EVENT_NAMES, type KnownEventName} from '../ingest/qemu-log-events.js'
+
+/** Config space, BAR mappings and status: what `cfg` keeps (no memory or notify events). */
+const isConfigOrStatusEvent = (e: KnownEventName): boolean => e.startsWith('pci_') || e === 'virtio_set_status'
 
 export const EVENT_SETS = {
   /** Everything probediff reads, including the memory events that give config access widths. */
-  full: [
-    'pci_cfg_read',
-    'pci_cfg_write',
-    'pci_update_mappings_add',
-    'pci_update_mappings_del',
-    'virtio_set_status',
-    'virtio_queue_notify',
-    'virtio_pci_notify_write',
-    'virtio_pci_notify_write_pio',
-    'memory_region_ops_read',
-    'memory_region_ops_write',
-  ],
+  full: KNOWN_EVENT_NAMES,
   /** Config space and status only: small, widths must be inferred. */
-  cfg: ['pci_cfg_read', 'pci_cfg_write', 'pci_update_mappings_add', 'pci_update_mappings_del', 'virtio_set_status'],
-} as const satisfies Record<string, readonly string[]>
+  cfg: KNOWN_EVENT_NAMES.filter(isConfigOrStatusEvent),
+} as const satisfies Record<string, readonly KnownEventName[]>
 
 export type EventSetName = keyof typeof EVENT_SETS
 export const EVENT_SET_NAMES = Object.keys(EVENT_SETS) as EventSetName[]

@@ -14,6 +14,7 @@
  */
 import {lstat, readdir, readFile, readlink} from 'node:fs/promises'
 import {basename, join} from 'node:path'
+import {probediffCacheDir} from '../util/cache-dir.js'
 import {UsageError} from '../util/errors.js'
 import {archCacheDir, archProfile, type GuestArch} from './arch.js'
 import {neededLibraries, programInterpreter} from './elf.js'

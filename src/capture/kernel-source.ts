@@ -3,13 +3,13 @@ import {readdir, readFile, stat} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {UsageError} from '../util/errors.js'
 import {archCacheDir, type GuestArch} from './arch.js'
+import type {BootableSeries as KernelSeries} from '../model/series.js'
 
 /**
- * Where the guest kernel and its modules come from: an explicit --kernel (modules found next to it
+ * Where the guest kernel and its modules come from: an explicit --vmlinuz (modules found next to it
  * when it sits in a ROOT/boot/ tree) or a Debian kernel unpacked by scripts/setup-qemu.sh.
  */
-export const KERNEL_SERIES = ['5.10', '6.1', '6.12'] as const
-export type KernelSeries = (typeof KERNEL_SERIES)[number]
+export {BOOTABLE_SERIES as KERNEL_SERIES, type BootableSeries as KernelSeries} from '../model/series.js'
 
 export interface KernelPackage {
   readonly name: string

@@ -9,25 +9,27 @@ import {LSPCI_COMMAND, LSPCI_FILE, pciutilsFor} from '../capture/guest-lspci.js'
 import {KERNEL_SERIES, type KernelChoice, kernelFromFile, kernelFromSeries} from '../capture/kernel-source.js'
 import {UsageError} from '../util/errors.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
+import {corpusPaths} from '../corpus/corpus.js'
+import {rootFlag} from '../cli/corpus-flags.js'
 import {BaseCommand} from './base.js'
 
 export default class Capture extends BaseCommand {
   static override summary = 'Boot a kernel under QEMU with the given devices and record a case in traces/CASE'
   static override description = [
-    "Builds a busybox initramfs that loads the virtio drivers (modules resolved from the kernel's module directory, dependencies included), boots it under qemu-system-x86_64 (or qemu-system-aarch64 with --arch arm64) with the PCI/virtio trace events on, and writes traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically.",
+    "Builds a busybox initramfs that loads the virtio drivers (modules resolved from the kernel's module directory, dependencies included), boots it under qemu-system-x86_64 (or qemu-system-aarch64 with --arch arm64) with the PCI/virtio trace events on, and writes ROOT/traces/CASE/{trace.log.gz,dmesg.txt,case.json} atomically (--root, default: the current directory).",
     'Everything after "--" is passed to QEMU: the devices under test.',
     'Exit 0 on success, 1 when the guest panics, hangs or stops early, 2 on usage errors.',
   ].join('\n\n')
-  static override usage = 'capture CASE (--kernel VMLINUZ | --kernel-series 5.10|6.1|6.12) [--arch amd64|arm64] [FLAGS] -- QEMU_DEVICE_ARGS...'
+  static override usage = `capture CASE (--vmlinuz IMAGE | --kernel-series ${KERNEL_SERIES.join('|')}) [--arch amd64|arm64] [FLAGS] -- QEMU_DEVICE_ARGS...`
   static override examples = [
     '<%= config.bin %> capture my-net --kernel-series 6.1 -- -device virtio-net-pci',
-    '<%= config.bin %> capture legacy-blk --kernel /boot/vmlinuz-6.1.0-50-amd64 --append virtio_pci.force_legacy=1 -- -blockdev driver=null-co,node-name=d0 -device virtio-blk-pci,drive=d0',
+    '<%= config.bin %> capture legacy-blk --vmlinuz /boot/vmlinuz-6.1.0-50-amd64 --append virtio_pci.force_legacy=1 -- -blockdev driver=null-co,node-name=d0 -device virtio-blk-pci,drive=d0',
     '<%= config.bin %> capture q35-net --kernel-series 6.12 --machine q35 -- -device pcie-root-port,id=rp1,chassis=1 -device virtio-net-pci,bus=rp1',
     '<%= config.bin %> capture virt-net --arch arm64 --kernel-series 6.12 -- -device virtio-net-pci',
   ]
   static override args = {case: Args.string({description: 'case name (a-z 0-9 . _ -), written to traces/CASE', required: true})}
   static override flags = {
-    kernel: Flags.string({description: 'kernel image (vmlinuz) to boot', helpValue: 'VMLINUZ'}),
+    vmlinuz: Flags.string({description: 'kernel image to boot', helpValue: 'IMAGE'}),
     'kernel-series': Flags.option({options: KERNEL_SERIES, description: 'a Debian kernel cached by scripts/setup-qemu.sh'})(),
     modules: Flags.string({description: 'module directory (lib/modules/RELEASE); default: next to the kernel', helpValue: 'DIR'}),
     initrd: Flags.string({description: 'use this initramfs instead of building one', helpValue: 'FILE'}),
@@ -43,23 +45,22 @@ export default class Capture extends BaseCommand {
     busybox: Flags.string({description: "static busybox for the initramfs; default: /bin/busybox (amd64), setup-qemu.sh's arm64 one", helpValue: 'PATH'}),
     load: Flags.string({description: 'extra module to load in the guest (repeatable)', multiple: true, helpValue: 'MODULE'}),
     memory: Flags.integer({description: 'guest memory in MiB', default: DEFAULT_MEMORY_MIB, min: 64}),
-    'traces-dir': Flags.string({description: 'where cases are written', default: 'traces', helpValue: 'DIR'}),
+    root: rootFlag,
     force: Flags.boolean({description: 'replace an existing case'}),
     'sysfs-dump': Flags.string({description: "also copy each PCI function's sysfs config and resource from the guest to DIR/BDF/", helpValue: 'DIR'}),
     lspci: Flags.boolean({description: `also run the real \`${LSPCI_COMMAND}\` in the guest after the probe and save it as CASE/${LSPCI_FILE} (pciutils of the kernel's Debian suite with --kernel-series, else this host's)`}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     // Split at the first "--" ourselves: oclif would reorder repeated QEMU words like "-device".
     const dashdash = this.argv.indexOf('--')
     const ownArgv = dashdash < 0 ? this.argv : this.argv.slice(0, dashdash)
     const deviceArgs = dashdash < 0 ? [] : this.argv.slice(dashdash + 1)
     const {args, flags} = await this.parse(Capture, ownArgv)
-    await this.initLogging(flags['log-level'])
 
     // Checked here rather than with oclif's exactlyOne/exclusive, whose errors span several lines.
-    if ((flags.kernel === undefined) === (flags['kernel-series'] === undefined)) {
-      throw new UsageError('give exactly one of --kernel VMLINUZ or --kernel-series 5.10|6.1|6.12')
+    if ((flags.vmlinuz === undefined) === (flags['kernel-series'] === undefined)) {
+      throw new UsageError(`give exactly one of --vmlinuz IMAGE or --kernel-series ${KERNEL_SERIES.join('|')}`)
     }
     if (flags.modules !== undefined && flags.initrd !== undefined) throw new UsageError('--modules and --initrd exclude each other')
     const arch = archProfile(flags.arch)
@@ -69,14 +70,14 @@ export default class Capture extends BaseCommand {
     if (qemuSuite && !existsSync(qemu)) throw new UsageError(`no ${qemuSuite} QEMU in ${qemu} (run scripts/setup-qemu.sh)`)
     const kernel: KernelChoice = flags['kernel-series']
       ? await kernelFromSeries(flags['kernel-series'], flags.arch)
-      : await kernelFromFile(requireFlag(flags.kernel, '--kernel'), flags.modules)
+      : await kernelFromFile(requireFlag(flags.vmlinuz, '--vmlinuz'), flags.modules)
     const withModules = flags['kernel-series'] && flags.modules ? {...kernel, modulesDir: flags.modules} : kernel
     const lspci = flags.lspci ? await pciutilsFor(flags['kernel-series'], undefined, flags.arch) : undefined
 
     try {
       const result = await runCapture({
         name: args.case,
-        tracesDir: flags['traces-dir'],
+        tracesDir: corpusPaths(flags.root).tracesDir,
         kernel: withModules,
         ...(flags.initrd ? {initrd: flags.initrd} : {}),
         busybox: flags.busybox ?? defaultBusybox(flags.arch),
@@ -102,11 +103,12 @@ export default class Capture extends BaseCommand {
         `${r.run.traceLinesKept} trace lines, booted in ${r.run.bootSeconds} s`)
       if (r.lspci) this.log(`${r.lspci.file}: ${r.lspci.command} (${r.lspci.version}) in the guest`)
       if (result.sysfsDumped) this.log(`sysfs config and resource of ${result.sysfsDumped.length} function(s) in ${flags['sysfs-dump']}`)
+      return {dir: result.dir, case: r, warnings: result.warnings, ...(result.sysfsDumped ? {sysfsDumped: result.sysfsDumped} : {})}
     } catch (error) {
       if (!(error instanceof CaptureFailure)) throw error
-      const tail = error.tail.map((l) => `  | ${sanitizeForTerminal(l)}`).join('\n')
-      this.logToStderr(`probediff: capture failed: ${sanitizeForTerminal(error.message)}${tail ? `\n  last lines of ${error.kind === 'qemu-exit' ? "QEMU's stderr" : 'the serial console'}:\n${tail}` : ''}`)
-      this.exit(error.exitCode)
+      const tail = error.tail.map((l) => `  | ${sanitizeForTerminal(l)}`)
+      const detail = tail.length ? [`  last lines of ${error.kind === 'qemu-exit' ? "QEMU's stderr" : 'the serial console'}:`, ...tail] : []
+      return this.fail({code: `capture-${error.kind}`, message: `capture failed: ${error.message}`, exit: error.exitCode, ...(error.tail.length ? {detail: error.tail} : {})}, detail)
     }
   }
 }

@@ -9,6 +9,8 @@ import {createProgress} from '../report/progress.js'
 import {createCaseReplayer} from '../replay/pool.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {useColor} from '../util/terminal.js'
+import {rootFlag} from '../cli/corpus-flags.js'
+import {outputFlag} from '../cli/output-flags.js'
 import {BaseCommand} from './base.js'
 
 export default class Check extends BaseCommand {
@@ -23,21 +25,20 @@ files for review (probediff golden review); all rewrites changed goldens. Defaul
     'CI=1 <%= config.bin %> check --junit report.xml --shard 1/2',
   ]
   static override strict = false
-  static override enableJsonFlag = true
   static override args = {case: Args.string({description: 'case names (default: the whole corpus)', required: false})}
   static override flags = {
     update: Flags.option({options: UPDATE_MODES, description: 'when goldens may be written (default: none in CI, new locally)'})(),
     junit: Flags.string({description: 'write a JUnit XML report to FILE', helpValue: 'FILE'}),
     shard: Flags.string({description: 'check only shard i of n (1-based), e.g. 2/4', helpValue: 'i/n'}),
     jobs: Flags.integer({description: 'threads replaying cases (default: 1, plus one per 90 cases, up to one per core)', min: 1}),
-    root: Flags.string({description: 'corpus root holding traces/ and golden/', default: '.'}),
+    root: rootFlag,
     oracle: Flags.string({description: 'also run every device through the kernel-source oracle (PATH or auto)', helpValue: 'PATH|auto'}),
     verbose: Flags.boolean({description: 'show a new golden whole (not only its devices) and every input warning'}),
+    output: outputFlag(['text', 'json', 'junit'] as const),
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Check)
-    await this.initLogging(flags['log-level'])
     const ci = isCi()
     const update: UpdateMode = flags.update ?? defaultUpdateMode()
     const paths = corpusPaths(flags.root)
@@ -57,7 +58,7 @@ files for review (probediff golden review); all rewrites changed goldens. Defaul
     })
     progress?.done()
     if (flags.junit) await writeFileAtomic(flags.junit, renderJunit(result))
-    if (!this.jsonEnabled()) this.log(renderCheckReport(result, {color: useColor(process.stdout), verbose: flags.verbose}))
+    if (!this.jsonEnabled()) this.log(flags.output === 'junit' ? renderJunit(result) : renderCheckReport(result, {color: useColor(process.stdout), verbose: flags.verbose}))
     process.exitCode = result.exitCode
     return result
   }

@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 import {buildEvidence} from '../evidence/build.js'
 import {evidenceToJson, renderIngest} from '../report/ingest-report.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
+import {outputFlag} from '../cli/output-flags.js'
 import {formatWarning} from '../util/errors.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {BaseCommand} from './base.js'
@@ -17,15 +18,14 @@ config file or a sysfs PCI device directory. Unknown bytes are shown as ??, infe
     '<%= config.bin %> ingest analyzer.csv --columns offset=Address,value=Data --json',
   ]
   static override strict = false
-  static override enableJsonFlag = true
   static override args = {input: Args.string({required: true, description: 'input files (more may follow)'})}
   static override flags = {
     ...inputFlags,
+    output: outputFlag(['text', 'json'] as const),
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Ingest)
-    await this.initLogging(flags['log-level'])
     const {inputs, options} = inputsFromFlags(argv as string[], flags)
     const evidence = await buildEvidence(inputs, options)
     if (!this.jsonEnabled()) {

@@ -1,5 +1,5 @@
 import {existsSync, statSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {GUEST_ARCHES} from '../capture/arch.js'
 import {kernelFromFile} from '../capture/kernel-source.js'
@@ -15,6 +15,9 @@ import {renderRegressJunit, renderRegressKtap} from '../regress/ktap.js'
 import {regressToJson, renderRegressMarkdown, renderRegressText} from '../regress/report.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {UsageError} from '../util/errors.js'
+import {corpusPaths} from '../corpus/corpus.js'
+import {rootFlag} from '../cli/corpus-flags.js'
+import {outputFlag} from '../cli/output-flags.js'
 import {BaseCommand} from './base.js'
 
 export default class Regress extends BaseCommand {
@@ -38,7 +41,6 @@ without them is refused), and what it did with each device is compared with the 
     '<%= config.bin %> regress --vmlinuz ~/linux/arch/x86/boot/bzImage --modules /tmp/mods/lib/modules/6.1.0',
   ]
   static override strict = false
-  static override enableJsonFlag = true
   static override args = {path: Args.string({description: 'more cases, directories of cases, or inputs to run', required: false})}
   static override flags = {
     'kernel-source': Flags.string({description: 'the patched kernel tree', helpValue: 'TREE'}),
@@ -49,9 +51,9 @@ without them is refused), and what it did with each device is compared with the 
     arch: Flags.option({options: GUEST_ARCHES, default: 'amd64' as const, description: 'with --vmlinuz: the kernel\'s architecture; only cases captured on it boot (arm64: qemu-system-aarch64, TCG)'})(),
     base: Flags.string({description: 'the base: this revision of the same git tree (default HEAD if it has uncommitted changes, else HEAD~1)', helpValue: 'REV'}),
     'base-source': Flags.string({description: 'the base: another kernel tree', helpValue: 'DIR'}),
-    traces: Flags.string({description: 'corpus directory', default: 'traces', helpValue: 'DIR'}),
+    root: rootFlag,
     corpus: Flags.boolean({description: 'run the corpus (--no-corpus: only the paths given)', default: true, allowNo: true}),
-    output: Flags.option({options: ['text', 'md', 'ktap', 'junit'] as const, default: 'text' as const, description: 'report format on stdout'})(),
+    output: outputFlag(['text', 'md', 'json', 'ktap', 'junit'] as const),
     junit: Flags.string({description: 'also write a JUnit XML report to FILE', helpValue: 'FILE'}),
     coverage: Flags.boolean({description: "build both sides with gcov: line and branch coverage of the kernel's probe code, and the changed lines no config space reaches"}),
     budget: Flags.string({description: 'with --coverage: how much generation may do to reach the changed lines no config space reaches: a count of generated config spaces (500) or a time (30s, 2m)', helpValue: 'N|TIME'}),
@@ -61,20 +63,20 @@ without them is refused), and what it did with each device is compared with the 
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Regress)
-    await this.initLogging(flags['log-level'])
     if ((flags['kernel-source'] === undefined) === (flags.vmlinuz === undefined)) throw new UsageError('give exactly one of --kernel-source TREE (a patch against its base) or --vmlinuz IMAGE (a kernel booted)')
     if (flags.vmlinuz !== undefined) return this.boot(argv as string[], flags)
     if (flags.modules !== undefined) throw new UsageError('--modules goes with --vmlinuz')
     const tree = resolve(flags['kernel-source']!)
     if (!existsSync(tree) || !statSync(tree).isDirectory()) throw new UsageError(`--kernel-source ${flags['kernel-source']}: not a directory`)
     const base = resolveBase({tree, rev: flags.base, baseSource: flags['base-source']})
+    const {tracesDir} = corpusPaths(flags.root)
     const configSpaces = await collectConfigSpaces({
-      tracesDir: resolve(flags.traces),
+      tracesDir,
       includeCorpus: flags.corpus,
       paths: argv as string[],
       onSkip: (name, reason) => this.logToStderr(`probediff: warning: ${name}: skipped: ${reason}`),
     })
-    if (configSpaces.length === 0) throw new UsageError(`no config space to run (corpus ${join(flags.traces)}${flags.corpus ? '' : ' not used'}, ${argv.length} paths given)`)
+    if (configSpaces.length === 0) throw new UsageError(`no config space to run (corpus ${tracesDir}${flags.corpus ? '' : ' not used'}, ${argv.length} paths given)`)
     let result
     try {
       if (flags.budget && !flags.coverage) throw new UsageError('--budget needs --coverage: generation is guided by the coverage of the changed lines')
@@ -91,7 +93,7 @@ without them is refused), and what it did with each device is compared with the 
       this.logToStderr(`probediff: ${savedCases.written.length} generated case(s) written to ${savedCases.dir}${savedCases.existing.length ? `, ${savedCases.existing.length} already there` : ''}`)
     }
     if (flags.junit) await writeFileAtomic(flags.junit, renderRegressJunit(result))
-    if (!this.jsonEnabled()) {
+    if (!this.jsonEnabled() && flags.output !== 'json') {
       const render = {text: renderRegressText, md: renderRegressMarkdown, ktap: renderRegressKtap, junit: renderRegressJunit}[flags.output]
       this.log(render(result).replace(/\n$/, ''))
     }
@@ -100,13 +102,13 @@ without them is refused), and what it did with each device is compared with the 
     return {...(regressToJson(result) as object), ...(savedCases ? {savedCases} : {})}
   }
 
-  private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; traces: string; corpus: boolean; output: 'text' | 'md' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; arch: (typeof GUEST_ARCHES)[number]; 'expect-changes'?: boolean; coverage?: boolean; budget?: string; 'save-cases'?: string; base?: string; 'base-source'?: string}): Promise<unknown> {
+  private async boot(paths: string[], flags: {vmlinuz?: string; modules?: string; root: string; corpus: boolean; output: 'text' | 'md' | 'json' | 'ktap' | 'junit'; junit?: string; timeout: number; jobs: number; arch: (typeof GUEST_ARCHES)[number]; 'expect-changes'?: boolean; coverage?: boolean; budget?: string; 'save-cases'?: string; base?: string; 'base-source'?: string}): Promise<unknown> {
     for (const f of ['coverage', 'budget', 'base', 'base-source', 'save-cases'] as const) if (flags[f] !== undefined && flags[f] !== false) throw new UsageError(`--${f} goes with --kernel-source, not --vmlinuz`)
     const kernel = await kernelFromFile(flags.vmlinuz!, flags.modules === undefined ? undefined : resolve(flags.modules))
     if (flags.modules !== undefined && !(existsSync(flags.modules) && statSync(flags.modules).isDirectory())) throw new UsageError(`--modules ${flags.modules}: not a directory`)
     const result = await runBootRegress({
       kernel,
-      tracesDir: resolve(flags.traces),
+      tracesDir: corpusPaths(flags.root).tracesDir,
       includeCorpus: flags.corpus,
       paths,
       timeoutSeconds: flags.timeout,
@@ -115,7 +117,7 @@ without them is refused), and what it did with each device is compared with the 
       onCaseDone: (c) => this.logToStderr(`probediff: ${c.case}: ${c.status}${c.bootSeconds === undefined ? '' : ` (${c.bootSeconds} s)`}`),
     })
     if (flags.junit) await writeFileAtomic(flags.junit, renderBootJunit(result))
-    if (!this.jsonEnabled()) {
+    if (!this.jsonEnabled() && flags.output !== 'json') {
       const render = {text: renderBootText, md: renderBootMarkdown, ktap: renderBootKtap, junit: renderBootJunit}[flags.output]
       this.log(render(result).replace(/\n$/, ''))
     }

@@ -3,8 +3,10 @@ import {compareProfiles, renderComparison, renderOracleChecks, renderReplay} fro
 import {replayEvidence} from '../replay/replay.js'
 import {buildEvidence} from '../evidence/build.js'
 import {inputFlags, inputsFromFlags} from '../cli/input-flags.js'
+import {outputFlag} from '../cli/output-flags.js'
 import {formatWarning} from '../util/errors.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
+import {KERNEL_SERIES} from '../model/series.js'
 import {BaseCommand} from './base.js'
 
 export default class Replay extends BaseCommand {
@@ -20,21 +22,20 @@ sysfs device directory) have no observed side.`
     '<%= config.bin %> replay /sys/bus/pci/devices/0000:00:03.0 --json',
   ]
   static override strict = false
-  static override enableJsonFlag = true
   static override args = {input: Args.string({required: true, description: 'trace, dump or sysfs device directory (more may follow)'})}
   static override flags = {
     ...inputFlags,
-    kernel: Flags.string({description: 'kernel profile (5.10, 6.1, 6.12, mainline) or release; default: from dmesg', helpValue: 'V'}),
+    kernel: Flags.string({description: `kernel profile (${KERNEL_SERIES.join(', ')}) or release; default: from dmesg`, helpValue: 'V'}),
     vs: Flags.string({description: 'compare with a second kernel profile, side by side', helpValue: 'V'}),
     'force-legacy': Flags.boolean({description: 'set virtio_pci.force_legacy (default: from the kernel command line in dmesg)', allowNo: true}),
     device: Flags.string({description: 'only this function (0000:00:03.0)', helpValue: 'BDF'}),
     verbose: Flags.boolean({char: 'v', description: 'show the decision path'}),
     oracle: Flags.string({description: "also run every device through the kernel's own probe code (harness PATH or auto)", helpValue: 'PATH|auto'}),
+    output: outputFlag(['text', 'json'] as const),
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Replay)
-    await this.initLogging(flags['log-level'])
     const {inputs, options} = inputsFromFlags(argv as string[], flags)
     const evidence = await buildEvidence(inputs, options)
     const opts = {forceLegacy: flags['force-legacy'], device: flags.device}

@@ -6,7 +6,7 @@
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {lstat, readdir, readFile, realpath, stat} from 'node:fs/promises'
-import {join, relative, resolve, sep} from 'node:path'
+import {dirname, join, relative, resolve, sep} from 'node:path'
 import {type ParseError, parse as parseTolerant, printParseErrorCode} from 'jsonc-parser'
 import {InputError, UsageError} from '../util/errors.js'
 import {validateCaseJson} from './case-schema.js'
@@ -24,6 +24,12 @@ export interface CorpusPaths {
 export function corpusPaths(root: string): CorpusPaths {
   const abs = resolve(root)
   return {root: abs, tracesDir: join(abs, 'traces'), goldenDir: join(abs, 'golden')}
+}
+
+/** The corpus around a traces directory of any name (regress and the oracle take case directories): golden/ beside it. */
+export function corpusPathsOfTracesDir(tracesDir: string): CorpusPaths {
+  const abs = resolve(tracesDir)
+  return {root: dirname(abs), tracesDir: abs, goldenDir: join(dirname(abs), 'golden')}
 }
 
 export function validateCaseName(name: string): string {

@@ -13,6 +13,7 @@ import {WarningSink} from '../util/errors.js'
 import type {SourceRef} from '../util/source.js'
 import type {HexDumpLine} from './hexdump-lines.js'
 import {MAX_CONFIG} from './sysfs.js'
+import {hexPadded} from '../util/hex.js'
 
 type Radix = 8 | 10 | 16
 type ByteOrder = 'file' | 'little-endian'
@@ -54,15 +55,12 @@ export function assembleDump(dump: PendingDump, warnings: WarningSink): Assembly
   if (known === assembly.length) return assembly
   warnings.warn(
     'hexdump-byte-order',
-    `no command line and no ASCII character tells \`xxd\` from \`xxd -e\` (byte order of the groups): bytes from 0x${hex(known)} on are unknown`,
+    `no command line and no ASCII character tells \`xxd\` from \`xxd -e\` (byte order of the groups): bytes from ${hexPadded(known, 2)} on are unknown`,
     dump.lines[0]!.src,
   )
   return known === 0 ? undefined : {...assembly, length: known, beyond: 0}
 }
 
-export function hex(n: number): string {
-  return n.toString(16).padStart(2, '0')
-}
 
 /** A row's bytes: each group's bytes in file order, or each group a little-endian word. */
 function rowBytes(tokens: readonly string[], order: ByteOrder): number[] {
@@ -168,7 +166,7 @@ function chooseAssembly(dump: PendingDump, order: ByteOrder, warnings: WarningSi
   if (fitting.some((a) => a.length !== known)) {
     warnings.warn(
       'hexdump-radix-ambiguous',
-      `the offsets read as ${fitting.map((a) => radixName(a.radix)).join(' or ')} place the rows differently: bytes from 0x${hex(known)} on are unknown (paste the command line, e.g. \`$ od -x FILE\`)`,
+      `the offsets read as ${fitting.map((a) => radixName(a.radix)).join(' or ')} place the rows differently: bytes from ${hexPadded(known, 2)} on are unknown (paste the command line, e.g. \`$ od -x FILE\`)`,
       first,
     )
   }
@@ -238,7 +236,7 @@ function assemble(lines: readonly DumpLine[], radix: Radix, order: ByteOrder): A
       pos = offset
       return undefined
     }
-    return `offset ${text} does not follow the row before (${radixName(radix)} 0x${hex(pos)} expected)`
+    return `offset ${text} does not follow the row before (${radixName(radix)} ${hexPadded(pos, 2)} expected)`
   }
   for (const {line, src} of lines) {
     if (line.kind === 'star') {

@@ -9,12 +9,13 @@
 import {InputError} from '../util/errors.js'
 import {formatBdf, type PciAddress, parseBdf} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
-import {assembleDump, type CommandLine, hex, type PendingDump} from './hexdump-assembly.js'
+import {assembleDump, type CommandLine, type PendingDump} from './hexdump-assembly.js'
 import {classifyHexDumpLine} from './hexdump-lines.js'
 import type {IngestContext} from './ingest-context.js'
 import type {LineConsumer} from './line-splitter.js'
 import {decodeUtf8} from './text-decode.js'
 import {CONFIG_SIZES, MAX_CONFIG} from './sysfs.js'
+import {hexPadded} from '../util/hex.js'
 
 /** Lines kept per dump (`xxd -c 1` of 4096 bytes has 4096 rows); more is not one config dump. */
 const MAX_DUMP_LINES = 8192
@@ -84,7 +85,7 @@ export class HexDumpParser implements LineConsumer {
       this.ctx.warnings.warn('hexdump-row-gap', `${message}; the rest of this dump is unknown`, src)
     }
     if (assembly.cutAfterStar) {
-      this.ctx.warnings.warn('hexdump-cut', `the dump ends with \`*\` and no offset after it: bytes from 0x${hex(assembly.length)} on are unknown`, assembly.cutAfterStar)
+      this.ctx.warnings.warn('hexdump-cut', `the dump ends with \`*\` and no offset after it: bytes from ${hexPadded(assembly.length, 2)} on are unknown`, assembly.cutAfterStar)
     }
     if (assembly.beyond > 0) {
       this.ctx.warnings.warn('hexdump-size', `dump of ${MAX_CONFIG + assembly.beyond} bytes; only the first ${MAX_CONFIG} are config space`, first)

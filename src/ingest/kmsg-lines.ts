@@ -5,6 +5,7 @@
  */
 import {PCI_BASE_ADDRESS_0, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1} from '../pci/layout.js'
 import type {KernelMessageTag} from './records.js'
+import {formatBdf} from '../util/pci-address.js'
 
 const BDF = '([0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7])'
 
@@ -96,8 +97,7 @@ export function bdfOfPathNetdevName(name: string): string | undefined {
   if (!m) return undefined
   const [domain, bus, slot, fn] = [Number(m[1] ?? 0), Number(m[2]), Number(m[3]), Number(m[4] ?? 0)]
   if (domain > 0xffff || bus > 0xff || slot > 0x1f || fn > 7) return undefined
-  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0')
-  return `${hex(domain, 4)}:${hex(bus, 2)}:${hex(slot, 2)}.${fn}`
+  return formatBdf({domain, bus, slot, func: fn})
 }
 
 export interface PciEnumLine {

@@ -51,18 +51,23 @@ export const enum EventStatus {
   Skipped,
 }
 
+/**
+ * The one list of the QEMU trace events probediff reads (log and simpletrace backends); capture
+ * enables exactly these (src/capture/events.ts), in this order.
+ */
 export const KNOWN_EVENT_NAMES = [
   'pci_cfg_read',
   'pci_cfg_write',
   'pci_update_mappings_add',
   'pci_update_mappings_del',
-  'memory_region_ops_read',
-  'memory_region_ops_write',
   'virtio_set_status',
   'virtio_queue_notify',
   'virtio_pci_notify_write',
   'virtio_pci_notify_write_pio',
+  'memory_region_ops_read',
+  'memory_region_ops_write',
 ] as const
+export type KnownEventName = (typeof KNOWN_EVENT_NAMES)[number]
 
 /**
  * Which memory_region_ops events to keep: `pci` = the regions that matter for PCI config space and

@@ -34,6 +34,7 @@ export const SKIPPED_MEMOPS_KEY = 'memory_region_ops_* (non-PCI regions)'
 export const ABSENT_PROBES_KEY = 'memory_region_ops_* (config probes of absent functions)'
 import {decodeUtf8} from './text-decode.js'
 import type {CfgAccessRecord, TraceRecord} from './records.js'
+import {hexDigits} from '../util/hex.js'
 
 
 /** Seconds back in time that mean "another trace starts here" (threads' clocks jitter by ms). */
@@ -298,7 +299,7 @@ export class QemuLogParser {
       const key = (r.bus << 8) | (r.slot << 3) | r.func
       const before = this.devAt.get(key)
       if (before !== r.dev) {
-        if (before !== undefined) this.concatenated(lineNo, `${hex2(r.bus)}:${hex2(r.slot)}.${r.func} was ${before}, now ${r.dev}`)
+        if (before !== undefined) this.concatenated(lineNo, `${hexDigits(r.bus, 2)}:${hexDigits(r.slot, 2)}.${r.func} was ${before}, now ${r.dev}`)
         this.devAt.set(key, r.dev)
       }
     }
@@ -397,6 +398,3 @@ function isDigit(b: number): boolean {
   return b >= 48 && b <= 57
 }
 
-function hex2(n: number): string {
-  return n.toString(16).padStart(2, '0')
-}

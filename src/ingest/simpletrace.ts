@@ -11,6 +11,7 @@ import type {SourceRef} from '../util/source.js'
 import type {IngestContext} from './ingest-context.js'
 import {decodeUtf8} from './text-decode.js'
 import type {TraceRecord} from './records.js'
+import type {KnownEventName} from './qemu-log-events.js'
 
 export const SIMPLETRACE_MAGIC = 0xf2b177cb0aa429b4n
 const HEADER_EVENT_ID = 0xffffffffffffffffn
@@ -133,6 +134,7 @@ const memDecoder =
     return exact ? base : {...base, value64}
   }
 
+/** A decoder for each event of the one list (KNOWN_EVENT_NAMES), no more, no fewer. */
 const DECODERS: Readonly<Record<string, Decoder>> = {
   pci_cfg_read: cfgDecoder('read'),
   pci_cfg_write: cfgDecoder('write'),
@@ -153,7 +155,7 @@ const DECODERS: Readonly<Record<string, Decoder>> = {
   },
   virtio_pci_notify_write: notifyDecoder(false),
   virtio_pci_notify_write_pio: notifyDecoder(true),
-}
+} satisfies Record<KnownEventName, Decoder>
 
 function notifyDecoder(pio: boolean): Decoder {
   return (a, src, time) => {

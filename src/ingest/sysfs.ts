@@ -10,6 +10,7 @@ import {type PciAddress, parseBdf} from '../util/pci-address.js'
 import {InputBytes, ioError} from './byte-source.js'
 import {decodeUtf8} from './text-decode.js'
 import type {IngestContext} from './ingest-context.js'
+import {hexPadded} from '../util/hex.js'
 
 /** The sizes a config file has: 64 bytes for non-root readers, 256 conventional, 4096 PCIe. */
 export const CONFIG_SIZES: ReadonlySet<number> = new Set([64, 256, 4096])
@@ -94,7 +95,7 @@ export async function ingestSysfsDir(path: string, ctx: IngestContext, bdf?: str
     const text = decodeUtf8(await readSmallFile(join(path, name), join(ctx.file, name), 64)).trim()
     const id = Number.parseInt(text, 16)
     if (bytes.length >= offset + 2 && id !== bytes.readUInt16LE(offset)) {
-      ctx.warnings.warn('sysfs-id-mismatch', `${name} file says ${text} but config has 0x${bytes.readUInt16LE(offset).toString(16).padStart(4, '0')}`, {
+      ctx.warnings.warn('sysfs-id-mismatch', `${name} file says ${text} but config has ${hexPadded(bytes.readUInt16LE(offset), 4)}`, {
         file: join(ctx.file, name),
         line: 1,
       })

@@ -5,6 +5,7 @@
  * instead of a U+FFFD that would hide which byte it was.
  */
 import {isUtf8} from 'node:buffer'
+import {hexDigits} from '../util/hex.js'
 
 export function decodeUtf8(buf: Buffer, start = 0, end = buf.length): string {
   let ascii = true
@@ -31,7 +32,7 @@ function decodeWithEscapes(bytes: Buffer): string {
       i += n
       continue
     }
-    out += bytes.toString('utf8', runStart, i) + `\\x${bytes[i]!.toString(16).padStart(2, '0')}`
+    out += bytes.toString('utf8', runStart, i) + `\\x${hexDigits(bytes[i]!, 2)}`
     i++
     runStart = i
   }

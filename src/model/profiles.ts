@@ -26,6 +26,7 @@
  * "(reference)" below.
  */
 import {type KernelVersion, compareSeries, formatVersion, hasChange, kv, parseDebianBanner, parseRelease} from './kernel-version.js'
+import {KERNEL_SERIES, type KernelSeries} from './series.js'
 
 export type ProbeFailureReport = 'pr_warn' | 'dev_err'
 
@@ -117,21 +118,25 @@ export function rulesAt(v: KernelVersion): ProfileRules {
 }
 
 interface KnownProfile {
+  /** A kernel series, or for a release between them, its major.minor. */
   readonly name: string
   readonly version: KernelVersion
   readonly basis: string
 }
 
-/** Known profiles, oldest first (`mainline` is the newest kernel read). The sublevel is the one whose
+/** One profile per kernel series (`mainline` is the newest kernel read). The sublevel is the one whose
  * sources were read. */
-const KNOWN_PROFILES: readonly KnownProfile[] = [
-  {name: '5.10', version: kv(5, 10, 223), basis: 'Debian linux-source-5.10 5.10.223-1 (bullseye)'},
-  {name: '6.1', version: kv(6, 1, 192), basis: 'Debian linux-source-6.1 6.1.192-2 (bookworm)'},
-  {name: '6.12', version: kv(6, 12, 117), basis: 'Debian linux-source-6.12 6.12.117-1 (trixie)'},
-  {name: 'mainline', version: kv(7, 3, 4), basis: 'Debian linux-source 7.3.4-1~bpo13+1 (the tree `oracle build --debian mainline` fetches; 7.2.13-1 read before it, same rules)'},
-]
+const PROFILE_SOURCES: Readonly<Record<KernelSeries, Omit<KnownProfile, 'name'>>> = {
+  '5.10': {version: kv(5, 10, 223), basis: 'Debian linux-source-5.10 5.10.223-1 (bullseye)'},
+  '6.1': {version: kv(6, 1, 192), basis: 'Debian linux-source-6.1 6.1.192-2 (bookworm)'},
+  '6.12': {version: kv(6, 12, 117), basis: 'Debian linux-source-6.12 6.12.117-1 (trixie)'},
+  mainline: {version: kv(7, 3, 4), basis: 'Debian linux-source 7.3.4-1~bpo13+1 (the tree `oracle build --debian mainline` fetches; 7.2.13-1 read before it, same rules)'},
+}
 
-export const PROFILE_NAMES: readonly string[] = KNOWN_PROFILES.map((p) => p.name)
+/** Oldest first, in the order of KERNEL_SERIES. */
+const KNOWN_PROFILES: readonly KnownProfile[] = KERNEL_SERIES.map((name) => ({name, ...PROFILE_SOURCES[name]}))
+
+export const PROFILE_NAMES: readonly string[] = KERNEL_SERIES
 
 function build(known: KnownProfile, version: KernelVersion = known.version, selection?: string): KernelProfile {
   const profile = {name: known.name, version, basis: known.basis, rules: rulesAt(version)}

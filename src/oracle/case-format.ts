@@ -3,6 +3,7 @@
  * `end`; the config space is 4096 bytes of hex with `??` for a byte the evidence does not have.
  */
 import type {ProbeInput, ResourceFacts} from '../model/input.js'
+import {hexDigits} from '../util/hex.js'
 
 export const CONFIG_SPACE_SIZE = 4096
 
@@ -24,7 +25,7 @@ export interface OracleCase {
   readonly barFlags?: Readonly<Record<number, readonly ('mem64' | 'pref')[]>>
 }
 
-const HEX_PAIRS = Array.from({length: 256}, (_, b) => b.toString(16).padStart(2, '0'))
+const HEX_PAIRS = Array.from({length: 256}, (_, b) => hexDigits(b, 2))
 
 /** Reads all 4096 config bytes one at a time: unknown bytes stay unknown (`??`). */
 export function configHex(input: ProbeInput): string {

@@ -6,6 +6,7 @@
  */
 import type {PredictedOutcome} from '../model/types.js'
 import type {OracleResult} from './result.js'
+import {hex} from '../util/hex.js'
 
 export type DifferenceKind = 'rc' | 'transport' | 'messages' | 'mappings' | 'virtio-id' | 'config-ops' | 'undetermined'
 
@@ -32,7 +33,7 @@ const renderMessages = (msgs: readonly {level: string; text: string}[]): string 
   msgs.length === 0 ? '(none)' : msgs.map((m) => `<${m.level}> ${m.text}`).join('\n')
 
 const renderMappings = (maps: readonly {bar: number; offset: number; length: number}[]): string =>
-  maps.length === 0 ? '(none)' : maps.map((m) => `BAR ${m.bar} +0x${m.offset.toString(16)} len 0x${m.length.toString(16)}`).join(', ')
+  maps.length === 0 ? '(none)' : maps.map((m) => `BAR ${m.bar} +${hex(m.offset)} len ${hex(m.length)}`).join(', ')
 
 const num = (hex: string | undefined): number => (hex === undefined ? NaN : Number.parseInt(hex, 16))
 
@@ -42,7 +43,7 @@ export function compareWithModel(kernel: OracleResult, model: PredictedOutcome):
   if (kernelUndetermined && modelUndetermined) return {verdict: 'agree', differences: []}
   if (kernelUndetermined) {
     const what = [
-      kernel.undeterminedOffsets?.length ? `config bytes ${kernel.undeterminedOffsets.map((o) => '0x' + o.toString(16)).join(' ')}` : '',
+      kernel.undeterminedOffsets?.length ? `config bytes ${kernel.undeterminedOffsets.map(hex).join(' ')}` : '',
       kernel.undeterminedBars?.length ? `BAR ${kernel.undeterminedBars.join(', ')} facts` : '',
     ].filter(Boolean)
     return {
@@ -74,7 +75,7 @@ export function compareWithModel(kernel: OracleResult, model: PredictedOutcome):
 
   if (kernel.rc === '0' && model.rc === '0') {
     if (kernel.virtioDeviceId !== undefined && model.virtioDeviceId !== undefined && kernel.virtioDeviceId !== num(model.virtioDeviceId)) {
-      diffs.push({kind: 'virtio-id', model: model.virtioDeviceId, kernel: '0x' + kernel.virtioDeviceId.toString(16)})
+      diffs.push({kind: 'virtio-id', model: model.virtioDeviceId, kernel: hex(kernel.virtioDeviceId)})
     }
     if (kernel.configOps && model.configOps && kernel.configOps !== model.configOps) {
       diffs.push({kind: 'config-ops', model: model.configOps, kernel: kernel.configOps})

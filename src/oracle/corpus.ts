@@ -3,9 +3,11 @@
  * virtio-pci function's evidence, the way the model sees it (ProbeInput), with the profile the case
  * was captured on. Used to check model = kernel code on real devices and to seed the fuzzer.
  */
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, readdirSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {type CaseMeta, caseInputs, corpusPathsOfTracesDir, readCaseMeta} from '../corpus/corpus.js'
 import {buildEvidence, type EvidenceInput} from '../evidence/build.js'
+import type {InputFormat} from '../ingest/index.js'
 import {toProbeInput} from '../model/probe-input.js'
 import type {ProbeInput} from '../model/input.js'
 import {profileByName, profileFor} from '../model/profiles.js'
@@ -24,12 +26,10 @@ export interface CorpusDevice {
   readonly input: ProbeInput
 }
 
-interface CaseJson {
+/** What the oracle reads of a case.json (read and checked by src/corpus: readCaseMeta). */
+type CaseJson = Pick<CaseMeta, 'replay'> & {
   readonly kind?: string
-  readonly forceLegacy?: boolean
-  /** Hand-made cases: input paths relative to the case directory, and the kernel to replay them on. */
-  readonly inputs?: readonly (string | {readonly file: string})[]
-  readonly replay?: {readonly kernel?: string; readonly forceLegacy?: boolean}
+  readonly forceLegacy?: unknown
   /** Captures: the kernel that ran (`release` as uname -r shows it). */
   readonly kernel?: {readonly release?: string; readonly series?: string}
 }
@@ -68,32 +68,29 @@ export async function loadCorpus(tracesDir: string, opts: string | LoadCorpusOpt
   return out
 }
 
-/** The virtio-pci functions of one case directory (holding case.json). */
+/**
+ * The virtio-pci functions of one case directory `dir` (traces/<name>, holding case.json). The case
+ * is read as check reads it (src/corpus: case.json checked against its schema, the inputs with their
+ * formats): a broken case.json is an InputError with file:line, not a skipped case.
+ */
 export async function loadCase(dir: string, name: string, onSkip?: (caseName: string, reason: string) => void): Promise<CorpusDevice[]> {
-  let meta: CaseJson
-  try {
-    meta = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseJson
-  } catch (err) {
-    onSkip?.(name, `case.json: ${(err as Error).message}`)
-    return []
-  }
-  const series = caseSeries(meta, name)
+  const paths = corpusPathsOfTracesDir(dirname(dir))
+  const meta = await readCaseMeta(paths, name)
+  const series = caseSeries(meta as CaseJson, name)
   if (!series) {
     onSkip?.(name, 'no kernel series: case.json has neither replay.kernel nor kernel.release')
     return []
   }
-  const files = meta.inputs?.map((f) => (typeof f === 'string' ? f : f.file)) ?? ['trace.log.gz', 'trace.log', 'dmesg.txt']
-  const inputs: EvidenceInput[] = files
-    .filter((f) => existsSync(join(dir, f)))
-    .map((f) => ({path: join(dir, f), displayName: `${name}/${f}`}))
+  const files = await caseInputs(paths, meta)
+  const inputs: EvidenceInput[] = files.map((f) => ({path: f.path, displayName: `${name}/${f.displayName}`, format: f.format as InputFormat | undefined}))
   if (inputs.length === 0) {
-    onSkip?.(name, `none of its inputs is there (${files.join(', ')})`)
+    onSkip?.(name, 'case.json lists no inputs')
     return []
   }
   const evidence = await buildEvidence(inputs, {})
   const out: CorpusDevice[] = []
   for (const dev of evidence.devices) {
-    const input = toProbeInput(dev, {forceLegacy: (meta.replay?.forceLegacy ?? meta.forceLegacy) === true})
+    const input = toProbeInput(dev, {forceLegacy: (meta.replay?.forceLegacy ?? (meta as CaseJson).forceLegacy) === true})
     const vendor = input.config.read(0, 2)
     if (!vendor.known || vendor.value !== PCI_VENDOR_ID_REDHAT_QUMRANET) continue
     out.push({caseName: name, series, ...(meta.kind ? {caseKind: meta.kind} : {}), bdf: dev.bdf, ...(dev.qemuDevice ? {qemuDevice: dev.qemuDevice} : {}), input})

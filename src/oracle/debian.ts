@@ -10,10 +10,10 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {oracleCacheDir} from './paths.js'
 import {OracleBuildError, TREE_FILES} from './recipe.js'
+import type {KernelSeries as DebianSeries} from '../model/series.js'
 
-/** `mainline`: the newest linux-source in trixie-backports (7.x when this was written). */
-export const DEBIAN_SERIES = ['5.10', '6.1', '6.12', 'mainline'] as const
-export type DebianSeries = (typeof DEBIAN_SERIES)[number]
+/** Every kernel series is a Debian linux-source; `mainline`: the newest in trixie-backports (7.x when this was written). */
+export {KERNEL_SERIES as DEBIAN_SERIES, type KernelSeries as DebianSeries} from '../model/series.js'
 
 /** Which suite carries each series, and whether the system apt already points at it. */
 const SUITE: Readonly<Record<DebianSeries, {suite: string; systemApt: boolean}>> = {

@@ -15,7 +15,7 @@ import {CaptureFailure} from '../capture/errors.js'
 import {EVENT_SET_NAMES, EVENT_SETS, type EventSetName} from '../capture/events.js'
 import type {KernelChoice} from '../capture/kernel-source.js'
 import {type Accel, fullAppend, PLACEHOLDERS, type QemuInvocation, recordedArgv} from '../capture/qemu-argv.js'
-import {type CaseMeta, type CorpusPaths, goldenPath, listCases, readCaseMeta} from '../corpus/corpus.js'
+import {type CaseMeta, corpusPathsOfTracesDir, goldenPath, listCases, readCaseMeta} from '../corpus/corpus.js'
 import {replayCase} from '../replay/case.js'
 import {UsageError} from '../util/errors.js'
 import {claimOf, goldenClaims, type KernelClaim} from './kernel-claims.js'
@@ -81,7 +81,7 @@ export interface BootRegressOptions {
 }
 
 /** A case directory's corpus: its traces/ and the golden/ beside it. */
-const pathsOf = (tracesDir: string): CorpusPaths => ({root: dirname(tracesDir), tracesDir, goldenDir: join(dirname(tracesDir), 'golden')})
+const pathsOf = corpusPathsOfTracesDir
 
 interface CaseRef {
   readonly name: string

@@ -22,6 +22,7 @@ import {messageTemplate} from '../oracle/fuzz/fuzz.js'
 import {type Budget, generateForTargets, type GenerationResult, type MinimizedCase, minimizeDiffering} from './generate.js'
 import {describeChange} from './minimize.js'
 import {generatedCaseName} from './save-cases.js'
+import {hex} from '../util/hex.js'
 
 /** What changed between the two sides, in the order the report lists them. */
 export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'undetermined'] as const
@@ -145,7 +146,6 @@ export interface GeneratedFinding {
   readonly reaches: readonly {readonly file: string; readonly line: number; readonly side: 'base' | 'patched'; readonly text: string; readonly function: string | null}[]
 }
 
-const hex = (n: number) => '0x' + n.toString(16)
 
 export function sideOutcome(r: OracleResult): SideOutcome {
   return {

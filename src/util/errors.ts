@@ -8,10 +8,11 @@ export class InputError extends Error {
   override readonly name = 'InputError'
   readonly exitCode = 2
   constructor(
-    message: string,
+    /** What is wrong, without the place (`message` is `file:line: reason`). */
+    readonly reason: string,
     readonly source?: SourceRef,
   ) {
-    super(source ? `${formatSource(source)}: ${message}` : message)
+    super(source ? `${formatSource(source)}: ${reason}` : reason)
   }
 }
 

@@ -1,3 +1,5 @@
+import {hexDigits} from './hex.js'
+
 /** A PCI function address, domain:bus:device.function. */
 export interface PciAddress {
   readonly domain: number
@@ -8,8 +10,7 @@ export interface PciAddress {
 
 /** `0000:00:03.0`, the form the kernel prints (dev_name of a PCI device). */
 export function formatBdf(a: PciAddress): string {
-  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0')
-  return `${hex(a.domain, 4)}:${hex(a.bus, 2)}:${hex(a.slot, 2)}.${a.func.toString(16)}`
+  return `${hexDigits(a.domain, 4)}:${hexDigits(a.bus, 2)}:${hexDigits(a.slot, 2)}.${hexDigits(a.func, 1)}`
 }
 
 const BDF_RE = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/

@@ -1,3 +1,5 @@
+import {hexDigits} from './hex.js'
+
 /**
  * Text that came from inputs (device names, kernel messages, file names) is escaped before it reaches
  * a terminal: control characters (C0 but tab and newline, DEL, C1) become visible \xNN escapes, so a
@@ -18,10 +20,10 @@ export function sanitizeForTerminal(text: string, opts: {keepSgr?: boolean} = {}
 
 /** JSON text (2-space indent, as oclif prints it) with every control character escaped. */
 export function jsonForTerminal(value: unknown): string {
-  return (JSON.stringify(value, null, 2) ?? 'null').replace(JSON_RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return (JSON.stringify(value, null, 2) ?? 'null').replace(JSON_RAW_CONTROL, (c) => `\\u${hexDigits(c.charCodeAt(0), 4)}`)
 }
 
-const escapeChar = (c: string) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+const escapeChar = (c: string) => `\\x${hexDigits(c.charCodeAt(0), 2)}`
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false

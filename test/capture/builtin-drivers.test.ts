@@ -59,12 +59,12 @@ describe.skipIf(!ok && !isCi())('is virtio_pci built in?', () => {
     rmSync(join(work, `config-${rel}`))
   })
 
-  it('capture --kernel IMAGE of a modular kernel without --modules exits 2 naming what is missing', async () => {
+  it('capture --vmlinuz IMAGE of a modular kernel without --modules exits 2 naming what is missing', async () => {
     const alone = join(work, 'alone', image!)
     mkdirSync(join(work, 'alone'), {recursive: true})
     copyFileSync(join(boot, image!), alone)
     copyFileSync(join(boot, image!.replace('vmlinuz-', 'config-')), join(work, 'alone', image!.replace('vmlinuz-', 'config-')))
-    const run = await runCli(Capture, ['builtin-check', '--kernel', alone, '--traces-dir', join(work, 'traces'), '--', '-device', 'virtio-rng-pci'])
+    const run = await runCli(Capture, ['builtin-check', '--vmlinuz', alone, '--root', work, '--', '-device', 'virtio-rng-pci'])
     expect(run.exitCode, run.stdout + run.stderr).toBe(2)
     expect(run.stderr).toContain('virtio_pci is a module in this kernel (CONFIG_VIRTIO_PCI=m in ')
     expect(run.stderr).toContain('(modules: CONFIG_VIRTIO, CONFIG_VIRTIO_PCI_LIB, CONFIG_VIRTIO_PCI_LIB_LEGACY, CONFIG_VIRTIO_PCI)')

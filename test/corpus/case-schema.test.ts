@@ -9,6 +9,8 @@ import {corpusPaths, readCaseMeta} from '../../src/corpus/corpus.js'
 import {INPUT_FORMATS} from '../../src/ingest/sniff.js'
 import {InputError} from '../../src/util/errors.js'
 import Check from '../../src/commands/check.js'
+import OracleCorpus from '../../src/commands/oracle/corpus.js'
+import {loadCorpus} from '../../src/oracle/corpus.js'
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 /** The message of the InputError validateCaseJson throws for `text`. */
@@ -64,5 +66,18 @@ describe('case.json schema', () => {
     // check goes on past a broken case: it is reported in the table, with its file:line
     expect(r.stdout).toContain('typo/case.json:3: "inputs[0].format": unknown input format "qemu_log"')
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('oracle corpus reads case.json through the same schema: the typo is one line with file:line, exit 2', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'probediff-case-schema-'))
+    await mkdir(join(root, 'traces', 'typo'), {recursive: true})
+    await writeFile(join(root, 'traces', 'typo', 'case.json'), '{\n  "name": "typo",\n  "replay": {"kernel": "6.1"},\n  "inputs": [{"file": "dmesg.txt", "format": "qemu_log"}]\n}\n')
+    await writeFile(join(root, 'traces', 'typo', 'dmesg.txt'), '[    0.000000] Linux version 6.1.0-50-amd64\n')
+    await expect(loadCorpus(join(root, 'traces'))).rejects.toThrow(/typo\/case.json:4: "inputs\[0\].format": unknown input format "qemu_log"/)
+    const r = await runCli(OracleCorpus, ['--root', root, '--json'])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(r.stderr).toContain('typo/case.json:4: "inputs[0].format": unknown input format "qemu_log"')
+    expect(JSON.parse(r.stdout).error).toMatchObject({code: 'input', file: join(root, 'traces', 'typo', 'case.json'), line: 4, exit: 2})
   })
 })

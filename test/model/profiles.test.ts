@@ -3,6 +3,7 @@ import {formatVersion, kv, parseDebianBanner, parseRelease} from '../../src/mode
 import {PROFILE_NAMES, ReleaseOutOfRange, describeModelledRange, profileByName, profileFor, rulesAt} from '../../src/model/profiles.js'
 import {resolveKernelOption} from '../../src/outcome/assess.js'
 import {UsageError} from '../../src/util/errors.js'
+import {BOOTABLE_SERIES, KERNEL_SERIES} from '../../src/model/series.js'
 
 describe('kernel release strings', () => {
   it('Debian X.Y.0-N-arch hides the stable sublevel; other forms carry it', () => {
@@ -73,7 +74,10 @@ describe('profileFor: every release replays with its own rules (no snapping to a
   })
 
   it('--kernel takes a profile name (alias) or a release; anything else is a usage error', () => {
-    expect(PROFILE_NAMES).toEqual(['5.10', '6.1', '6.12', 'mainline'])
+    // One profile per kernel series, at a release of that series (mainline: the newest read).
+    expect(PROFILE_NAMES).toEqual(KERNEL_SERIES)
+    for (const series of BOOTABLE_SERIES) expect(formatVersion(profileByName(series)!.version)).toMatch(new RegExp(`^${series.replace('.', '\\.')}\\.\\d+$`))
+    expect(profileByName('mainline')!.version.major).toBeGreaterThanOrEqual(7)
     expect(resolveKernelOption('6.12').name).toBe('6.12')
     expect(resolveKernelOption('6.12').selection).toBeUndefined()
     expect(resolveKernelOption('6.6.9').name).toBe('6.6')

@@ -10,10 +10,11 @@ import {compareWithModel, formatDifferences} from '../../src/oracle/compare.js'
 import {loadCorpus} from '../../src/oracle/corpus.js'
 import {OracleProcess} from '../../src/oracle/run.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
+import {BOOTABLE_SERIES} from '../../src/model/series.js'
 import {availability, oracleBinary} from './oracle-env.js'
 
 /** The series the corpus was captured on (no mainline captures: Debian ships no such kernel image here). */
-const PROFILES = ['5.10', '6.1', '6.12'] as const
+const PROFILES = BOOTABLE_SERIES
 
 const corpus = await loadCorpus(join(PROJECT_ROOT, 'traces'))
 const procs: OracleProcess[] = []

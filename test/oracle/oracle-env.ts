@@ -8,10 +8,11 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {buildOracle} from '../../src/oracle/build.js'
 import {type DebianSeries, ensureDebianTree} from '../../src/oracle/debian.js'
+import {KERNEL_SERIES} from '../../src/model/series.js'
 import {oracleCacheDir} from '../../src/oracle/paths.js'
 import {resolveOracle} from '../../src/oracle/resolve.js'
 
-export const PROFILES = ['5.10', '6.1', '6.12', 'mainline'] as const satisfies readonly DebianSeries[]
+export const PROFILES = KERNEL_SERIES
 
 export const IN_CI = !['', '0', 'false', undefined].includes(process.env.CI)
 
@@ -47,7 +48,7 @@ export function debianTree(series: DebianSeries): string | undefined {
 export function availability(what: string, ok: boolean): boolean {
   if (!ok && !IN_CI) {
     console.warn(`\n[oracle tests] SKIPPED ${what}: no oracle build and no cached Debian sources or gcc. ` +
-      `Run \`probediff oracle build --debian SERIES\` (5.10, 6.1, 6.12, mainline) to enable.\n`)
+      `Run \`probediff oracle build --debian SERIES\` (${KERNEL_SERIES.join(', ')}) to enable.\n`)
   }
   return ok || IN_CI
 }

@@ -74,10 +74,10 @@ describe.skipIf(!availability('patched kernel tree', source !== undefined))('ora
   })
 
   it('`oracle corpus --against` lists the devices the patch changes; the stock tree agrees with the model', async () => {
-    const stockRun = await runCli(OracleCorpus, ['--oracle', join(work, 'stock-build'), '--traces', join(PROJECT_ROOT, 'traces'), '--filter', 'k6.1-pc-*'])
+    const stockRun = await runCli(OracleCorpus, ['--oracle', join(work, 'stock-build'), '--root', PROJECT_ROOT, '--filter', 'k6.1-pc-*'])
     expect(stockRun.exitCode, stockRun.stdout + stockRun.stderr).toBe(0)
     expect(stockRun.stdout).toMatch(/\d+ devices: model = kernel code on \d+, differs on 0/)
-    const patched = await runCli(OracleCorpus, ['--oracle', join(work, 'stricter-build'), '--against', join(work, 'stock-build'), '--traces', join(PROJECT_ROOT, 'traces'), '--filter', 'k6.1-pc-*'])
+    const patched = await runCli(OracleCorpus, ['--oracle', join(work, 'stricter-build'), '--against', join(work, 'stock-build'), '--root', PROJECT_ROOT, '--filter', 'k6.1-pc-*'])
     expect(patched.exitCode).toBe(1)
     const lines = patched.stdout.split('\n')
     const line = (c: string) => lines.filter((l) => l.startsWith(c))

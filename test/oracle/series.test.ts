@@ -45,7 +45,7 @@ describe('the series of a case', () => {
 const build61 = oracleBinary('6.1')
 describe.skipIf(!availability('series-correct oracles', build61 !== undefined))('an explicit oracle is compared at its own release', () => {
   it('oracle corpus --oracle 6.1-BUILD --against auto: every case, model agrees, 0 changed', async () => {
-    const run = await runCli(OracleCorpus, ['--oracle', dirname(build61!), '--against', 'auto', '--traces', traces])
+    const run = await runCli(OracleCorpus, ['--oracle', dirname(build61!), '--against', 'auto', '--root', PROJECT_ROOT])
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     expect(run.stdout).toMatch(/k5\.10-pc-modern-only 0000:00:02\.0 \(5\.10, on 6\.1\): kernel 0 modern, model agree/)
     expect(run.stdout).toMatch(/^\d+ devices: model = kernel code on (\d+), differs on 0; 0 changed against auto$/m)
@@ -58,10 +58,10 @@ describe.skipIf(!availability('series-correct oracles', build61 !== undefined))(
   })
 
   it('--filter is exact or a glob: k6.1 matches nothing, k6.1-* no k6.12 case', async () => {
-    const none = await runCli(OracleCorpus, ['--filter', 'k6.1', '--traces', traces])
+    const none = await runCli(OracleCorpus, ['--filter', 'k6.1', '--root', PROJECT_ROOT])
     expect(none.exitCode).toBe(2)
     expect(none.stderr).toContain('--filter k6.1: no case')
-    const glob = await runCli(OracleCorpus, ['--filter', 'k6.1-*', '--traces', traces])
+    const glob = await runCli(OracleCorpus, ['--filter', 'k6.1-*', '--root', PROJECT_ROOT])
     expect(glob.exitCode, glob.stdout).toBe(0)
     expect(glob.stdout).toContain('k6.1-pc-modern-only ')
     expect(glob.stdout).not.toContain('k6.12-')

@@ -36,7 +36,7 @@ const work = mkdtempSync(join(tmpdir(), 'probediff-regress-boot-'))
 afterAll(() => rmSync(work, {recursive: true, force: true}))
 
 const traces = join(PROJECT_ROOT, 'traces')
-const regress = (args: string[]) => runCli(Regress, ['--traces', traces, ...args])
+const regress = (args: string[]) => runCli(Regress, ['--root', PROJECT_ROOT, ...args])
 const BOOT_MS = 240_000
 
 interface JsonBoot {

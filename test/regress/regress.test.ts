@@ -66,7 +66,7 @@ interface JsonChange {
   model: string
 }
 
-const regress = (args: string[]) => runCli(Regress, ['--traces', join(PROJECT_ROOT, 'traces'), ...args], {PROBEDIFF_CACHE: cache})
+const regress = (args: string[]) => runCli(Regress, ['--root', PROJECT_ROOT, ...args], {PROBEDIFF_CACHE: cache})
 const key = (c: {caseName?: string; case?: string; bdf: string}) => `${c.caseName ?? c.case} ${c.bdf}`
 
 describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefined))('probediff regress on Debian 6.1', () => {

@@ -5,7 +5,7 @@ import {runCli} from '../helpers/run-cli.js'
 
 describe('probediff triage on a fault case', () => {
   it('replays with the profile case.json gives (5.10 prints the ABI message)', async () => {
-    const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--format', 'json'])
+    const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--output', 'json'])
     expect(r.exitCode).toBe(0)
     const json = JSON.parse(r.stdout) as {devices: {device: {kernel: string}; failure: {check: string; message?: string}}[]}
     expect(json.devices).toHaveLength(1)
@@ -24,7 +24,7 @@ describe('probediff triage on a fault case', () => {
 
 describe('--kernel: a release replays with its own rules; outside the modelled range is an error', () => {
   it('5.19.0 is replayed at 5.19.0 (not with the 5.10 rules), and says so', async () => {
-    const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--kernel', '5.19.0', '--format', 'json'])
+    const r = await runCli(Triage, ['fault-legacy-revision-5.10', '--kernel', '5.19.0', '--output', 'json'])
     expect(r.exitCode).toBe(0)
     const json = JSON.parse(r.stdout) as {devices: {device: {kernel: string; predicted: {kernel: {version: string; selection: string}}}}[]}
     expect(json.devices[0]!.device.kernel).toBe('5.19')

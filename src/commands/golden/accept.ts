@@ -11,12 +11,15 @@ export default class GoldenAccept extends BaseCommand {
   static override args = {case: Args.string({required: true, description: 'case names'})}
   static override flags = {root: rootFlag}
 
-  async run(): Promise<void> {
+  async run(): Promise<{accepted: string[]}> {
     const {argv, flags} = await this.parse(GoldenAccept)
     const paths = corpusPaths(flags.root)
+    const accepted: string[] = []
     for (const name of argv as string[]) {
       await acceptPending(paths, name)
+      accepted.push(name)
       this.log(`accepted golden/${name}.json`)
     }
+    return {accepted}
   }
 }

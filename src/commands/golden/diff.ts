@@ -16,14 +16,18 @@ export default class GoldenDiff extends BaseCommand {
     verbose: Flags.boolean({description: 'for a new golden, show the whole claim, not only its devices'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<{case: string; pending: boolean; diff?: string}> {
     const {args, flags} = await this.parse(GoldenDiff)
-    const color = useColor(process.stdout)
+    const json = this.jsonEnabled()
+    const color = useColor(process.stdout) && !json
     const change = await pendingChange(corpusPaths(flags.root), args.case, {verbose: flags.verbose})
     if (change === undefined) {
       this.log(`no pending change for ${args.case}`)
-      return
+      return {case: args.case, pending: false}
     }
-    await page(sanitizeForTerminal(renderChange(`${args.case}: pending golden change`, change, color), {keepSgr: color}))
+    const rendered = renderChange(`${args.case}: pending golden change`, change, color)
+    if (json) return {case: args.case, pending: true, diff: rendered}
+    await page(sanitizeForTerminal(rendered, {keepSgr: color}))
+    return {case: args.case, pending: true}
   }
 }

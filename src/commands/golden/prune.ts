@@ -8,9 +8,10 @@ export default class GoldenPrune extends BaseCommand {
   static override examples = ['<%= config.bin %> golden prune']
   static override flags = {root: rootFlag}
 
-  async run(): Promise<void> {
+  async run(): Promise<{removed: string[]}> {
     const {flags} = await this.parse(GoldenPrune)
     const removed = await pruneObsolete(corpusPaths(flags.root))
     this.log(removed.length === 0 ? 'no obsolete goldens' : removed.map((f) => `removed ${f}`).join('\n'))
+    return {removed}
   }
 }

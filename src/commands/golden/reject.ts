@@ -11,12 +11,15 @@ export default class GoldenReject extends BaseCommand {
   static override args = {case: Args.string({required: true, description: 'case names'})}
   static override flags = {root: rootFlag}
 
-  async run(): Promise<void> {
+  async run(): Promise<{rejected: string[]}> {
     const {argv, flags} = await this.parse(GoldenReject)
     const paths = corpusPaths(flags.root)
+    const rejected: string[] = []
     for (const name of argv as string[]) {
       await rejectPending(paths, name)
+      rejected.push(name)
       this.log(`rejected golden/${name}.json.new`)
     }
+    return {rejected}
   }
 }

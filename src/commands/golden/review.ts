@@ -13,7 +13,8 @@ export default class GoldenReview extends BaseCommand {
   static override summary = 'Review pending golden changes one by one: accept, reject or skip with one key'
   static override description = `On a terminal, each pending case shows its summary and diff (through $PAGER, else less -R), then
 one key, no Enter: a accept, r reject, s skip, q quit. Without a terminal, use --accept-all or
---reject-all (or golden accept/reject).`
+--reject-all (or golden accept/reject). With --json and neither, lists the pending changes and
+decides nothing.`
   static override examples = ['<%= config.bin %> golden review', '<%= config.bin %> golden review --accept-all']
   static override flags = {
     root: rootFlag,
@@ -22,21 +23,22 @@ one key, no Enter: a accept, r reject, s skip, q quit. Without a terminal, use -
     verbose: Flags.boolean({description: 'for a new golden, show the whole claim, not only its devices'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<{pending: string[]; accepted?: string[]; rejected?: string[]} | undefined> {
     const {flags} = await this.parse(GoldenReview)
     const paths = corpusPaths(flags.root)
     const pending = await listPending(paths)
     if (pending.length === 0) {
       this.log('no pending golden changes')
-      return
+      return {pending}
     }
     if (flags['accept-all'] || flags['reject-all']) {
       for (const name of pending) {
         await (flags['accept-all'] ? acceptPending(paths, name) : rejectPending(paths, name))
         this.log(`${flags['accept-all'] ? 'accepted' : 'rejected'} ${name}`)
       }
-      return
+      return {pending: [], [flags['accept-all'] ? 'accepted' : 'rejected']: pending}
     }
+    if (this.jsonEnabled()) return {pending}
     if (!process.stdin.isTTY) throw new UsageError('golden review is interactive: run it on a terminal, or pass --accept-all / --reject-all')
     const color = useColor(process.stdout)
     const tally = {accepted: 0, rejected: 0, skipped: 0}

@@ -1,8 +1,9 @@
+import {statSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {buildOracle} from '../../oracle/build.js'
 import {DEBIAN_SERIES, ensureDebianTree} from '../../oracle/debian.js'
 import {OracleBuildError} from '../../oracle/recipe.js'
-import {sanitizeForTerminal} from '../../util/terminal.js'
+import {UsageError} from '../../util/errors.js'
 import {BaseCommand} from '../base.js'
 
 export default class OracleBuild extends BaseCommand {
@@ -15,7 +16,6 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
     '<%= config.bin %> oracle build --debian 6.1',
     '<%= config.bin %> oracle build --kernel-source ~/src/linux --out /tmp/my-oracle',
   ]
-  static override enableJsonFlag = true
   static override flags = {
     'kernel-source': Flags.string({description: 'a kernel source tree', helpValue: 'DIR', exactlyOne: ['kernel-source', 'debian']}),
     debian: Flags.option({options: DEBIAN_SERIES, description: "Debian's linux-source package of this series"})(),
@@ -24,7 +24,8 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
 
   async run(): Promise<{binary: string; kernelVersion: string; cached: boolean; buildSeconds: number; source: string}> {
     const {flags} = await this.parse(OracleBuild)
-    await this.initLogging(flags['log-level'])
+    const given = flags['kernel-source']
+    if (given !== undefined && !statSync(given, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--kernel-source ${given}: not a directory`)
     try {
       let source = flags['kernel-source']
       let label: string | undefined
@@ -41,8 +42,7 @@ linux-source-X package by name (apt-get download) into $PROBEDIFF_CACHE/oracle/.
     } catch (err) {
       if (err instanceof OracleBuildError) {
         const where = [err.file, err.symbol].filter(Boolean).join(', ')
-        this.logToStderr(sanitizeForTerminal(`probediff: oracle build: ${err.message}${where && !err.message.includes(where) ? ` [${where}]` : ''}`))
-        return this.exit(1)
+        return this.fail({code: 'oracle-build', message: `oracle build: ${err.message}${where && !err.message.includes(where) ? ` [${where}]` : ''}`, exit: 1})
       }
       throw err
     }

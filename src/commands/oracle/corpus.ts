@@ -2,6 +2,10 @@ import {Flags} from '@oclif/core'
 import {checkCorpus, type CorpusDeviceCheck} from '../../oracle/corpus-check.js'
 import {formatDifferences} from '../../oracle/compare.js'
 import {sanitizeForTerminal} from '../../util/terminal.js'
+import {corpusPaths} from '../../corpus/corpus.js'
+import {rootFlag} from '../../cli/corpus-flags.js'
+import {outputFlag} from '../../cli/output-flags.js'
+import {InputError, UsageError} from '../../util/errors.js'
 import {BaseCommand} from '../base.js'
 
 export default class OracleCorpus extends BaseCommand {
@@ -16,33 +20,32 @@ checked against every captured device without booting anything. Exit 1 on any mo
     '<%= config.bin %> oracle corpus',
     '<%= config.bin %> oracle corpus --oracle /tmp/patched-oracle --against auto',
   ]
-  static override enableJsonFlag = true
   static override flags = {
     oracle: Flags.string({description: 'oracle harness or build directory, or auto (the cached build of each series)', default: 'auto', helpValue: 'PATH|auto'}),
     against: Flags.string({description: 'a second oracle to compare outcomes with', helpValue: 'PATH|auto'}),
-    traces: Flags.string({description: 'corpus directory', default: 'traces', helpValue: 'DIR'}),
+    root: rootFlag,
     filter: Flags.string({description: 'only cases whose name is this, or matches this glob (k6.1-*)', helpValue: 'NAME|GLOB'}),
+    output: outputFlag(['text', 'json'] as const),
   }
 
   async run(): Promise<{devices: number; agree: number; disagree: number; noOracle: number; changed?: number; results: CorpusDeviceCheck[]}> {
     const {flags} = await this.parse(OracleCorpus)
-    await this.initLogging(flags['log-level'])
     let results: CorpusDeviceCheck[]
     try {
       results = await checkCorpus({
-        tracesDir: flags.traces,
+        tracesDir: corpusPaths(flags.root).tracesDir,
         oracle: flags.oracle,
         against: flags.against,
         filter: flags.filter,
         onSkip: (name, reason) => this.logToStderr(`probediff: warning: ${name}: skipped: ${reason}`),
       })
     } catch (err) {
-      this.logToStderr(`probediff: oracle corpus: ${sanitizeForTerminal((err as Error).message)}`)
-      return this.exit(2)
+      // A broken case.json or input: the base command reports it with its file and line.
+      if (err instanceof InputError || err instanceof UsageError) throw err
+      return this.fail({code: 'oracle', message: `oracle corpus: ${(err as Error).message}`, exit: 2})
     }
     if (results.length === 0 && flags.filter !== undefined) {
-      this.logToStderr(`probediff: oracle corpus: --filter ${flags.filter}: no case of ${flags.traces} matches (a name, or a glob such as k6.1-*)`)
-      return this.exit(2)
+      return this.fail({code: 'usage', message: `oracle corpus: --filter ${flags.filter}: no case of ${corpusPaths(flags.root).tracesDir} matches (a name, or a glob such as k6.1-*)`, exit: 2})
     }
     let agree = 0
     let disagree = 0

@@ -6,6 +6,7 @@
  */
 import {parseArgs} from 'node:util'
 import {profileByName} from '../../model/profiles.js'
+import {KERNEL_SERIES} from '../../model/series.js'
 import {buildOracle} from '../build.js'
 import {formatDifferences} from '../compare.js'
 import {imageFromInput, loadCorpus} from '../corpus.js'
@@ -30,7 +31,7 @@ const {values} = parseArgs({
 })
 const count = Number(values.count)
 const seed = Number(values.seed)
-const profiles = values.profile?.length ? values.profile : ['5.10', '6.1', '6.12', 'mainline']
+const profiles = values.profile?.length ? values.profile : KERNEL_SERIES
 
 const corpus = await loadCorpus(values.corpus!).catch(() => [])
 let failed = false

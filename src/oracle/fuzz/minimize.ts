@@ -8,6 +8,7 @@ import type {OracleProcess} from '../run.js'
 import {checkImage} from './fuzz.js'
 import {type BarFacts, type ConfigImage, capChain, cloneImage, setChain} from './image.js'
 import {rngFrom} from './mutate.js'
+import {hex, hexDigits} from '../../util/hex.js'
 
 export async function minimizeImage(oracle: OracleProcess, profile: KernelProfile, image: ConfigImage, kinds: readonly string[]): Promise<ConfigImage> {
   const key = [...kinds].sort().join(',')
@@ -71,7 +72,6 @@ export interface SparseImage {
   readonly bars: readonly BarFacts[]
 }
 
-const hx = (n: number): string => '0x' + n.toString(16)
 
 export function toSparse(img: ConfigImage): SparseImage {
   const bytes: Record<string, string> = {}
@@ -82,11 +82,11 @@ export function toSparse(img: ConfigImage): SparseImage {
     }
     const start = i
     const run: string[] = []
-    while (i < 4096 && (img.bytes[i] !== 0 || (img.bytes[i + 1] ?? 0) !== 0) && run.length < 16) run.push(img.bytes[i++]!.toString(16).padStart(2, '0'))
-    bytes[hx(start)] = run.join(' ')
+    while (i < 4096 && (img.bytes[i] !== 0 || (img.bytes[i + 1] ?? 0) !== 0) && run.length < 16) run.push(hexDigits(img.bytes[i++]!, 2))
+    bytes[hex(start)] = run.join(' ')
   }
   const unknown: string[] = []
-  for (let i = 0; i < 4096; i++) if (!img.known[i]) unknown.push(hx(i))
+  for (let i = 0; i < 4096; i++) if (!img.known[i]) unknown.push(hex(i))
   return {bdf: img.bdf, forceLegacy: img.forceLegacy, bytes, unknown, bars: img.bars}
 }
 

@@ -13,6 +13,7 @@ import {
   VIRTIO_PCI_CAP_PCI_CFG,
 } from '../../pci/layout.js'
 import {type ConfigImage, capChain, emptyImage, put, setChain} from './image.js'
+import {hex} from '../../util/hex.js'
 
 interface VirtioCap {
   cfgType: number
@@ -138,7 +139,6 @@ export function boundaryImages(): {readonly name: string; readonly image: Config
     const pos = capOfType(img, cfgType)
     if (pos !== undefined) put(img, pos + at, width, value)
   }
-  const hex = (n: number) => `0x${n.toString(16)}`
 
   for (const device of [...around(0x1000), ...around(0x103f), 0x1041, ...around(0x107f)]) {
     for (const forceLegacy of [false, true]) {
