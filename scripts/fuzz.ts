@@ -45,7 +45,7 @@ const CLI_TIMEOUT_MS = option('--timeout', 30_000)
 const ENDLESS_RUNS = option('--endless', 2)
 /** CPU seconds a streaming format is watched for on an endless input. */
 const STREAMING_CPU_S = option('--endless-cpu', 15)
-/** `--formats csv,lspci`: only these parsers in process (default: all). */
+/** `--formats csv,lspci`: only these parsers, in process and on endless inputs (default: all). */
 const ONLY = args.includes('--formats') ? new Set(args[args.indexOf('--formats') + 1]!.split(',')) : undefined
 /** One in-process input taking longer than this is a hang (a failure); longer than SLOW_MS, reported as slow. */
 const HANG_MS = 10_000
@@ -400,7 +400,8 @@ function endlessRun(format: FileFormat, seeds: Buffer[], i: number): Promise<str
     feed()
     const timer = setInterval(() => {
       const u = usage(child.pid!)
-      if (!u) return
+      // An ended child (a zombie until reaped) has no RSS left to tell.
+      if (!u || u.rss === 0) return
       last = u
       peak = Math.max(peak, u.rss)
       if (fedAtThird < 0 && u.cpu >= budget / 3) {
@@ -431,7 +432,7 @@ function endlessRun(format: FileFormat, seeds: Buffer[], i: number): Promise<str
 }
 
 async function endlessRuns(seeds: Map<FileFormat, Buffer[]>, perFormat: number): Promise<string[]> {
-  const jobs = [...seeds].flatMap(([format, list]) => Array.from({length: perFormat}, (_, i) => () => endlessRun(format, list, i)))
+  const jobs = [...seeds].filter(([format]) => !ONLY || ONLY.has(format)).flatMap(([format, list]) => Array.from({length: perFormat}, (_, i) => () => endlessRun(format, list, i)))
   const lines: string[] = []
   const worker = async () => {
     for (let job = jobs.shift(); job; job = jobs.shift()) lines.push(await job())
