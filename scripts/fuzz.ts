@@ -7,8 +7,17 @@
  * The inputs are generated (mutations of the real captures under traces/ and test/fixtures/ingest),
  * and say so: they test robustness, never outcomes.
  *
- *   npm run fuzz                                   # 100,000 inputs per parser, 1,000 CLI runs
- *   npm run fuzz -- --in-process 2000 --cli 40     # the CI slice
+ * Simpletrace inputs are generated in QEMU's own layout (test/ingest/simpletrace-generator.ts), then
+ * mutated; an unmutated one must read back every event it holds.
+ *
+ * Endless inputs (`--endless N` runs per format): the CLI reads `-` from a pipe fed forever with a
+ * repeated real line or a repeated real sample. Formats with a natural bound (lspci, hex dumps,
+ * sysfs-config) must end on their own within a CPU-time budget, with exit 0 or one file:line error;
+ * streaming formats (traces, kernel logs, CSV) must keep reading at flat memory until stopped.
+ * Budgets are CPU seconds of the child, so a loaded machine does not fail a run.
+ *
+ *   npm run fuzz                                              # 100,000 inputs per parser, 1,000 CLI runs, 2 endless runs per format
+ *   npm run fuzz -- --in-process 2000 --cli 40 --endless 1 --endless-cpu 3    # the CI slice
  */
 import {spawn} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
@@ -19,8 +28,11 @@ import {EvidenceBuilder} from '../src/evidence/builder.js'
 import {KERNEL_SERIES} from '../src/model/series.js'
 import {type FileFormat, ingestBuffer} from '../src/ingest/index.js'
 import {evidenceToJson, renderIngest} from '../src/report/ingest-report.js'
+import {IngestContext} from '../src/ingest/ingest-context.js'
+import {SimpletraceParser} from '../src/ingest/simpletrace.js'
 import {InputError, WarningSink} from '../src/util/errors.js'
 import {jsonForTerminal} from '../src/util/terminal.js'
+import {type GeneratedSimpletrace, generateSimpletrace} from '../test/ingest/simpletrace-generator.js'
 
 const args = process.argv.slice(2)
 const option = (name: string, fallback: number) => {
@@ -31,7 +43,10 @@ const IN_PROCESS = option('--in-process', 100_000)
 const CLI_RUNS = option('--cli', 1_000)
 const SEED = option('--seed', 1)
 const CLI_TIMEOUT_MS = option('--timeout', 30_000)
-/** `--formats csv,lspci`: only these parsers in process (default: all). */
+const ENDLESS_RUNS = option('--endless', 2)
+/** CPU seconds a streaming format is watched for on an endless input. */
+const STREAMING_CPU_S = option('--endless-cpu', 15)
+/** `--formats csv,lspci`: only these parsers, in process and on endless inputs (default: all). */
 const ONLY = args.includes('--formats') ? new Set(args[args.indexOf('--formats') + 1]!.split(',')) : undefined
 /** One in-process input taking longer than this is a hang (a failure); longer than SLOW_MS, reported as slow. */
 const HANG_MS = 10_000
@@ -77,7 +92,7 @@ function seedsByFormat(): Map<FileFormat, Buffer[]> {
     else if (name.startsWith('dmesg') || path.includes('/dmesg/')) add('dmesg', bytes)
     else if (name.startsWith('trace.log') || path.includes('/qemu-log/')) add('qemu-log', bytes)
   }
-  // No simpletrace capture is shipped: its seeds are the other traces' bytes after a valid header.
+  // No simpletrace capture is shipped (Debian's QEMU has the log backend only): its inputs are generated.
   return seeds
 }
 
@@ -132,13 +147,76 @@ function mutate(seed: Buffer, maxBytes: number): Buffer {
   return bytes
 }
 
-function simpletraceOf(body: Buffer): Buffer {
-  // Header: HEADER_EVENT_ID (~0), magic 0xf2b177cb0aa429b4, version 4 (QEMU scripts/simpletrace.py).
-  const header = Buffer.alloc(24)
-  header.writeBigUInt64LE(0xffffffffffffffffn, 0)
-  header.writeBigUInt64LE(0xf2b177cb0aa429b4n, 8)
-  header.writeBigUInt64LE(4n, 16)
-  return Buffer.concat([header, body])
+/** A generated simpletrace file with `edits` binary mutations, aimed at record boundaries and fields. */
+function mutateSimpletrace(trace: GeneratedSimpletrace, edits: number): Buffer {
+  let bytes = Buffer.from(trace.bytes)
+  const record = () => trace.offsets[rand(trace.offsets.length)]!
+  for (let e = 0; e < edits && bytes.length > 0; e++) {
+    const at = rand(bytes.length)
+    switch (rand(7)) {
+      case 0: // flip a byte
+        bytes[at] = rand(256)
+        break
+      case 1: // cut, at a record start or anywhere
+        bytes = bytes.subarray(0, rand(2) ? record() : at)
+        break
+      case 2: {
+        // a record's type, id, length or string length field set to an edge value
+        const field = Math.min(bytes.length - 4, record() + pick([0, 8, 16, 24, 32]))
+        if (field >= 0) bytes.writeUInt32LE(pick([0, 1, 23, 24, 0xffff, 0x10000, 0xffffffff, rand(2 ** 32)]), field)
+        break
+      }
+      case 3: {
+        // a span of records duplicated (a mapping again, an event twice)
+        const a = record()
+        const b = Math.min(bytes.length, a + rand(400))
+        bytes = Buffer.concat([bytes.subarray(0, b), bytes.subarray(a, b), bytes.subarray(b)])
+        break
+      }
+      case 4: // random bytes inserted
+        bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(Array.from({length: 1 + rand(40)}, () => rand(256))), bytes.subarray(at)])
+        break
+      case 5: // a long run
+        bytes = Buffer.concat([bytes.subarray(0, at), Buffer.alloc(rand(4) === 0 ? 70_000 : rand(300), pick([0, 0xff, 1])), bytes.subarray(at)])
+        break
+      default: // a span deleted
+        bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(Math.min(bytes.length, at + rand(64)))])
+    }
+  }
+  return bytes
+}
+
+/** Reads an unmutated generated trace back: every event it holds, no other warning. */
+function checkRoundTrip(trace: GeneratedSimpletrace, what: string): void {
+  let records = 0
+  const sink = {trace: () => void records++, kmsg() {}, dump() {}, resource() {}, deviceFact() {}}
+  const warnings = new WarningSink()
+  const ctx = new IngestContext('generated', sink, warnings)
+  const parser = new SimpletraceParser(ctx)
+  parser.push(trace.bytes)
+  parser.end()
+  const unknown = [...ctx.unknownEvents.values()].reduce((a, b) => a + b, 0)
+  const others = warnings.warnings.filter((w) => !w.code.startsWith('dropped-events'))
+  if (records !== trace.records.length || unknown !== trace.unknown || others.length > 0) {
+    fail(what, `generated trace read back as ${records} records (${trace.records.length} written), ${unknown} skipped (${trace.unknown}), warnings ${JSON.stringify(others)}`, trace.bytes)
+  }
+}
+
+/** The first line of a CSV seed: most generated CSV inputs keep it, so rows get parsed. */
+const csvHeader = (seed: Buffer) => seed.subarray(0, seed.indexOf(10) + 1)
+
+/** A generated input of `format`: a mutated slice of a seed, or a mutated generated simpletrace. */
+function generatedInput(format: FileFormat, seeds: Buffer[], maxBytes: number, what: string): Buffer {
+  if (format === 'simpletrace') {
+    const trace = generateSimpletrace(rand, 'generated')
+    const edits = rand(4) === 0 ? 0 : 1 + rand(4)
+    if (edits === 0) checkRoundTrip(trace, what)
+    return mutateSimpletrace(trace, edits)
+  }
+  const seed = pick(seeds)
+  const bytes = mutate(seed, maxBytes)
+  if (format === 'csv' && rand(4) !== 0 && !bytes.subarray(0, 64).includes(csvHeader(seed).subarray(0, 16))) return Buffer.concat([csvHeader(seed), bytes])
+  return bytes
 }
 
 // ---- checks ----
@@ -160,8 +238,7 @@ async function inProcess(format: FileFormat, seeds: Buffer[], runs: number): Pro
   let ok = 0
   const name = 'fuzz-input'
   for (let i = 0; i < runs; i++) {
-    let bytes = mutate(pick(seeds), format === 'sysfs-config' ? 4096 : 6000)
-    if (format === 'simpletrace') bytes = simpletraceOf(bytes)
+    const bytes = generatedInput(format, seeds, format === 'sysfs-config' ? 4096 : 6000, `${format} #${i}`)
     const warnings = new WarningSink()
     const builder = new EvidenceBuilder(warnings)
     const started = performance.now()
@@ -228,7 +305,7 @@ async function cliRuns(seeds: Map<FileFormat, Buffer[]>, runs: number): Promise<
       const i = next++
       if (i >= runs) return
       const format = pick(formats)
-      const bytes = mutate(pick(seeds.get(format)!), 20_000)
+      const bytes = generatedInput(format, seeds.get(format)!, 20_000, `cli #${i}`)
       const file = join(dir, `input-${i}`)
       writeFileSync(file, bytes)
       const command = pick(['ingest', 'replay'])
@@ -253,23 +330,140 @@ async function cliRuns(seeds: Map<FileFormat, Buffer[]>, runs: number): Promise<
   return codes
 }
 
+// ---- endless inputs ----
+
+/** Formats whose input has a natural bound: an endless one must end on its own. */
+const BOUNDED: ReadonlySet<FileFormat> = new Set(['lspci', 'hex-dump', 'sysfs-config'])
+/** CPU seconds a bounded format may take to end on an endless input. */
+const BOUNDED_CPU_S = 60
+/** RSS a streaming run may gain after its first third: flat memory, with room for the GC. */
+const MAX_RSS_GROWTH_MIB = 64
+const WALL_LIMIT_MS = 10 * 60_000
+const CLOCK_TICKS = 100
+
+/** The child's CPU seconds and RSS (MiB), from /proc. */
+function usage(pid: number): {cpu: number; rss: number} | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))
+    return {cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, rss: rss ? Number(rss[1]) / 1024 : 0}
+  } catch {
+    return undefined
+  }
+}
+
+/** What an endless input repeats: one real line, or a whole real sample (a simpletrace: its events). */
+function endlessUnit(format: FileFormat, seeds: Buffer[]): {head: Buffer; unit: Buffer; what: string} {
+  if (format === 'simpletrace') {
+    const trace = generateSimpletrace(rand, 'generated', 50 + rand(100))
+    return {head: trace.bytes.subarray(0, trace.eventsAt), unit: trace.bytes.subarray(trace.eventsAt), what: 'generated simpletrace events, repeated'}
+  }
+  // Samples small enough to repeat quickly; CSV with the default columns, so rows get read.
+  const fit = seeds.filter((b) => b.length <= 16_384 && (format !== 'csv' || /\bbdf\b/i.test(csvHeader(b).toString('latin1'))))
+  const seed = pick(fit.length > 0 ? fit : seeds)
+  if (format === 'sysfs-config' || rand(2) === 0) {
+    // CSV: the header once, then the rest of the sample again and again.
+    const head = format === 'csv' ? csvHeader(seed) : Buffer.alloc(0)
+    return {head, unit: seed.subarray(head.length), what: 'a real sample, repeated'}
+  }
+  const lines = seed.toString('latin1').split('\n').filter((l) => l.trim() !== '')
+  const line = pick(lines.length > 0 ? lines : ['x'])
+  return {head: format === 'csv' ? csvHeader(seed) : Buffer.alloc(0), unit: Buffer.from(`${line}\n`, 'latin1'), what: `a real line, repeated: ${JSON.stringify(line.slice(0, 60))}`}
+}
+
+/** One endless run: `ingest - --format F` on a pipe fed forever; returns a summary line. */
+function endlessRun(format: FileFormat, seeds: Buffer[], i: number): Promise<string> {
+  const {head, unit, what} = endlessUnit(format, seeds)
+  const block = Buffer.concat(Array.from({length: Math.max(1, Math.ceil(65_536 / Math.max(1, unit.length)))}, () => unit))
+  const bounded = BOUNDED.has(format)
+  const budget = bounded ? BOUNDED_CPU_S : STREAMING_CPU_S
+  const label = `endless ${format} #${i} (${what})`
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/run.js', 'ingest', '-', '--format', format], {env: {...process.env, NO_COLOR: '1', CI: ''}, stdio: ['pipe', 'ignore', 'pipe']})
+    const err: Buffer[] = []
+    child.stderr.on('data', (c: Buffer) => err.push(c))
+    let fed = 0
+    let fedAtThird = -1
+    let rssAtThird = 0
+    let peak = 0
+    let last = {cpu: 0, rss: 0}
+    let stopped = false
+    const started = Date.now()
+    const feed = () => {
+      while (!stopped && child.stdin.writable) {
+        fed += block.length
+        if (!child.stdin.write(block)) return void child.stdin.once('drain', feed)
+      }
+    }
+    child.stdin.on('error', () => {}) // EPIPE once the child has ended
+    child.stdin.write(head)
+    feed()
+    const timer = setInterval(() => {
+      const u = usage(child.pid!)
+      // An ended child (a zombie until reaped) has no RSS left to tell.
+      if (!u || u.rss === 0) return
+      last = u
+      peak = Math.max(peak, u.rss)
+      if (fedAtThird < 0 && u.cpu >= budget / 3) {
+        fedAtThird = fed
+        rssAtThird = u.rss
+      }
+      if (u.cpu >= budget || Date.now() - started > WALL_LIMIT_MS) {
+        stopped = true
+        child.kill('SIGKILL')
+      }
+    }, 250)
+    child.on('close', (code) => {
+      clearInterval(timer)
+      stopped = true
+      const stderr = Buffer.concat(err).toString('utf8')
+      const mib = (fed / 2 ** 20).toFixed(0)
+      const summary = `${label}: ${code === null ? 'stopped' : `exit ${code}`} after ${last.cpu.toFixed(1)} CPU s, ${mib} MiB fed, RSS ${rssAtThird.toFixed(0)} -> ${last.rss.toFixed(0)} MiB (peak ${peak.toFixed(0)})`
+      const errors = stderr.split('\n').filter((l) => l.startsWith('probediff: ') && !l.startsWith('probediff: warning: '))
+      if (/\n\s+at .+\(.*:\d+:\d+\)|^\s+at /m.test(stderr)) fail(label, `stack trace: ${stderr}`)
+      else if (code !== null && code !== 0 && code !== 2) fail(label, `exit ${code}: ${stderr}`)
+      else if (code === 2 && (errors.length !== 1 || !/^probediff: <stdin>[:#]/.test(errors[0]!))) fail(label, `expected one <stdin>:line error, got: ${stderr}`)
+      else if (bounded && code === null) fail(label, `did not end within ${budget} CPU s: ${summary}`)
+      else if (!bounded && code === null && fedAtThird >= 0 && fed <= fedAtThird) fail(label, `no progress after the first third: ${summary}`)
+      else if (!bounded && code === null && last.rss - rssAtThird > MAX_RSS_GROWTH_MIB) fail(label, `memory not flat: ${summary}`)
+      resolve(code === 2 ? `${summary}: ${errors[0]}` : summary)
+    })
+  })
+}
+
+async function endlessRuns(seeds: Map<FileFormat, Buffer[]>, perFormat: number): Promise<string[]> {
+  const jobs = [...seeds].filter(([format]) => !ONLY || ONLY.has(format)).flatMap(([format, list]) => Array.from({length: perFormat}, (_, i) => () => endlessRun(format, list, i)))
+  const lines: string[] = []
+  const worker = async () => {
+    for (let job = jobs.shift(); job; job = jobs.shift()) lines.push(await job())
+  }
+  await Promise.all([worker(), worker()])
+  return lines
+}
+
 // ---- main ----
 
 const seeds = seedsByFormat()
-seeds.set('simpletrace', seeds.get('qemu-log')!)
+seeds.set('simpletrace', [])
 const started = Date.now()
-console.log(`fuzz: seed ${SEED}; ${IN_PROCESS} generated inputs per parser in process, ${CLI_RUNS} CLI runs (timeout ${CLI_TIMEOUT_MS} ms)`)
+console.log(`fuzz: seed ${SEED}; ${IN_PROCESS} generated inputs per parser in process, ${CLI_RUNS} CLI runs (timeout ${CLI_TIMEOUT_MS} ms), ${ENDLESS_RUNS} endless runs per format`)
 for (const [format, list] of seeds) {
   if (ONLY && !ONLY.has(format)) continue
   const t = Date.now()
   const r = await inProcess(format, list, IN_PROCESS)
-  console.log(`  ${format.padEnd(12)} ${IN_PROCESS} inputs from ${list.length} seeds: ${r.ok} accepted, ${r.inputErrors} input errors (file:line), ${((Date.now() - t) / 1000).toFixed(1)} s`)
+  console.log(`  ${format.padEnd(12)} ${IN_PROCESS} inputs from ${format === 'simpletrace' ? 'a generator' : `${list.length} seeds`}: ${r.ok} accepted, ${r.inputErrors} input errors (file:line), ${((Date.now() - t) / 1000).toFixed(1)} s`)
 }
 if (CLI_RUNS > 0) {
   const t = Date.now()
-  // No simpletrace file to mutate on disk: the CLI runs take the shipped text and binary captures.
-  const codes = await cliRuns(new Map([...seeds].filter(([f]) => f !== 'simpletrace')), CLI_RUNS)
+  const codes = await cliRuns(seeds, CLI_RUNS)
   console.log(`  cli          ${CLI_RUNS} runs: exit codes ${JSON.stringify(codes)}, ${((Date.now() - t) / 1000).toFixed(1)} s`)
+}
+if (ENDLESS_RUNS > 0) {
+  const t = Date.now()
+  const lines = await endlessRuns(seeds, ENDLESS_RUNS)
+  for (const line of lines.sort()) console.log(`    ${line}`)
+  console.log(`  endless      ${lines.length} runs (${ENDLESS_RUNS} per format; bounded formats within ${BOUNDED_CPU_S} CPU s, streaming ones watched for ${STREAMING_CPU_S} CPU s), ${((Date.now() - t) / 1000).toFixed(1)} s`)
 }
 if (slow.length > 0) console.log(`  slow (over ${SLOW_MS} ms, not failures): ${slow.length}, e.g. ${slow.slice(0, 3).join('; ')}`)
 console.log(`fuzz: ${failures.length} failures in ${((Date.now() - started) / 1000).toFixed(0)} s`)

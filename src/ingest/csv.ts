@@ -87,6 +87,56 @@ export async function ingestCsv(input: InputBytes, ctx: IngestContext, mapping?:
   return ingestCsvChunks(guardedTextChunks(input, ctx.file, 'csv'), ctx, mapping)
 }
 
+const CR = 13
+const LF = 10
+
+/**
+ * The chunks with every run of CRs right before an LF left out (CR LF, and CR CR LF from a CRLF
+ * file converted to CRLF again), each yielded as a fresh buffer; CRs elsewhere stay. Left in, the
+ * CRs of `\r\r\n` make a one-field record per line, and csv-parse builds an error object (context
+ * deep-copied) for every record whose field count differs from the header's: ten times the cost of
+ * a row. Line numbers stay the LF count, as `grep -n` shows them.
+ */
+export async function* withoutCrBeforeLf(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  /** CRs at the end of the previous chunk: kept or dropped by what follows them. */
+  let heldCrs = 0
+  for await (const chunk of chunks) {
+    const parts: Buffer[] = []
+    let from = 0
+    let cr = chunk.indexOf(CR)
+    if (heldCrs > 0) {
+      let end = 0
+      while (end < chunk.length && chunk[end] === CR) end++
+      if (end === chunk.length) {
+        heldCrs += end
+        continue
+      }
+      if (chunk[end] !== LF) parts.push(Buffer.alloc(heldCrs, CR))
+      else from = end
+      heldCrs = 0
+      cr = chunk.indexOf(CR, end)
+    }
+    while (cr >= 0) {
+      let end = cr + 1
+      while (end < chunk.length && chunk[end] === CR) end++
+      if (end === chunk.length) {
+        heldCrs = end - cr
+        parts.push(chunk.subarray(from, cr))
+        from = end
+        break
+      }
+      if (chunk[end] === LF) {
+        parts.push(chunk.subarray(from, cr))
+        from = end
+      }
+      cr = chunk.indexOf(CR, end)
+    }
+    parts.push(chunk.subarray(from))
+    yield Buffer.concat(parts)
+  }
+  if (heldCrs > 0) yield Buffer.alloc(heldCrs, CR)
+}
+
 /** The CSV parser over any chunk source (a chunk may be reused once the next is asked for). */
 export async function ingestCsvChunks(chunks: AsyncIterable<Buffer>, ctx: IngestContext, mapping?: Record<string, string>): Promise<number> {
   const parser = parse({
@@ -101,11 +151,10 @@ export async function ingestCsvChunks(chunks: AsyncIterable<Buffer>, ctx: Ingest
   let bytes = 0
   const feed = (async () => {
     try {
-      for await (const chunk of chunks) {
+      for await (const chunk of withoutCrBeforeLf(counted(chunks, (n) => (bytes += n)))) {
         if (parser.destroyed) return
-        bytes += chunk.length
-        // The chunk buffer is reused by the reader: hand csv-parse its own copy.
-        if (!parser.write(Buffer.from(chunk))) await drainedOrClosed(parser)
+        // A fresh buffer (the reader reuses its own): csv-parse may keep it.
+        if (!parser.write(chunk)) await drainedOrClosed(parser)
       }
       if (!parser.destroyed) parser.end()
     } catch (error) {
@@ -146,6 +195,14 @@ export async function ingestCsvChunks(chunks: AsyncIterable<Buffer>, ctx: Ingest
   }
   if (cols === undefined) throw new InputError('empty CSV file (no header row)', {file: ctx.file})
   return bytes
+}
+
+/** The chunks as they are, their sizes told to `add` (the input's byte count, CRs included). */
+async function* counted(chunks: AsyncIterable<Buffer>, add: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    add(chunk.length)
+    yield chunk
+  }
 }
 
 function drainedOrClosed(stream: NodeJS.EventEmitter): Promise<void> {

@@ -22,8 +22,14 @@ const END_RE = new RegExp(`^${OFFSET}$`)
 const TOKEN_RE = /^[0-9a-fA-F]+$/
 /** Group widths the tools print: bytes, 16-, 32-, 64-bit words, xxd's -g16. */
 const TOKEN_DIGITS = new Set([2, 4, 8, 16, 32])
-/** `$ xxd FILE`, `root@vm:~# sudo od -x FILE`, `cat FILE | hexdump -C`: a prompt, then the tool. */
-const COMMAND_RE = /^(?:\S*[$#%>][ \t]+)?(?:sudo[ \t]+(?:-\S+[ \t]+)*)?(?:[^|]*\|[ \t]*)?(xxd|hexdump|hd|od)(?=\s|$)(.*)$/
+/**
+ * `$ xxd FILE`, `root@vm:~# sudo od -x FILE`, `cat FILE | hexdump -C`: a prompt, sudo, one pipe,
+ * each optional, then the tool. Matched piece by piece, each piece taking all it can (a piece never
+ * ends where the next could start): one regex of optional parts retries every split of a long
+ * run of blanks, quadratic in the line.
+ */
+const COMMAND_PIECES = [/^\S*[$#%>][ \t]+/, /^sudo[ \t]+(?:-\S+[ \t]+)*/, /^[^|]*\|[ \t]*/] as const
+const TOOL_RE = /^(xxd|hexdump|hd|od)(?=\s|$)/
 
 export function classifyHexDumpLine(raw: string): HexDumpLine | undefined {
   const line = stripQuoting(raw)
@@ -35,18 +41,35 @@ export function classifyHexDumpLine(raw: string): HexDumpLine | undefined {
     const parsed = splitRow(row[3]!, row[2] === ':')
     if (parsed) return {kind: 'row', offset: row[1]!, colon: row[2] === ':', ...parsed}
   }
-  const command = COMMAND_RE.exec(line)
+  const command = commandTool(line, 0)
   if (command) {
     // A sysfs path on the line names the device: `.../0000:00:03.0/config`.
     const address = line.split(/[\s|<>;'"]+/).map(bdfFromSysfsPath).find((a) => a !== undefined)
-    return {kind: 'command', tool: command[1] as HexTool, args: command[2]!.trim(), ...(address ? {address} : {})}
+    return {kind: 'command', tool: command.tool, args: command.args.trim(), ...(address ? {address} : {})}
   }
   return undefined
 }
 
-/** Leading indentation and mail quote marks (`> > `). */
+/** The tool and its arguments once the optional pieces from `piece` on are taken, or left out. */
+function commandTool(line: string, piece: number): {tool: HexTool; args: string} | undefined {
+  if (piece === COMMAND_PIECES.length) {
+    const tool = TOOL_RE.exec(line)
+    return tool ? {tool: tool[1] as HexTool, args: line.slice(tool[1]!.length)} : undefined
+  }
+  const taken = COMMAND_PIECES[piece]!.exec(line)
+  return (taken ? commandTool(line.slice(taken[0].length), piece + 1) : undefined) ?? commandTool(line, piece + 1)
+}
+
+/**
+ * Leading indentation and mail quote marks (`> > `), and trailing blanks. The trailing blanks are
+ * cut by a scan from the end: a regex `[ \t]+$` retries at every blank of a run that does not end
+ * the line, quadratic in a long line of blanks.
+ */
 function stripQuoting(line: string): string {
-  return line.replace(/^(?:[ \t]*>(?=[ \t>]))*[ \t]*/, '').replace(/[ \t]+$/, '')
+  const unquoted = line.replace(/^(?:[ \t]*>(?=[ \t>]))*[ \t]*/, '')
+  let end = unquoted.length
+  while (end > 0 && (unquoted.charCodeAt(end - 1) === 0x20 || unquoted.charCodeAt(end - 1) === 0x09)) end--
+  return end === unquoted.length ? unquoted : unquoted.slice(0, end)
 }
 
 /**

@@ -11,6 +11,7 @@ import {formatBdf, type PciAddress, parseBdf} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
 import {assembleDump, type CommandLine, type PendingDump} from './hexdump-assembly.js'
 import {classifyHexDumpLine} from './hexdump-lines.js'
+import {ListingBound} from './listing-bound.js'
 import type {IngestContext} from './ingest-context.js'
 import type {LineConsumer} from './line-splitter.js'
 import {decodeUtf8} from './text-decode.js'
@@ -31,13 +32,17 @@ export class HexDumpParser implements LineConsumer {
   private current: PendingDump | undefined
   private command: CommandLine | undefined
   private readonly seen = new Map<string, SourceRef>()
+  private readonly bound: ListingBound
 
   constructor(
     private readonly ctx: IngestContext,
     private readonly address: HexDumpAddressOptions = {},
-  ) {}
+  ) {
+    this.bound = new ListingBound(ctx.file, 'paste of config dumps', 'a dump starting at offset 0')
+  }
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    this.bound.line(lineNo)
     const line = classifyHexDumpLine(decodeUtf8(buf, start, end))
     if (!line) return
     const src = {file: this.ctx.file, line: lineNo}
@@ -50,6 +55,7 @@ export class HexDumpParser implements LineConsumer {
       const cur = this.current
       if (cur && (cur.ended || isZero(line.offset))) this.flush()
       if (!this.current) {
+        this.bound.startsEntry(lineNo)
         this.current = {...(this.command ? {command: this.command} : {}), lines: [], ended: false, overflow: false}
         this.command = undefined
       }
@@ -94,6 +100,7 @@ export class HexDumpParser implements LineConsumer {
     }
     const address = this.resolveAddress(dump.command, first)
     const bdf = formatBdf(address)
+    this.bound.entryOf(bdf, first.line!)
     const earlier = this.seen.get(bdf)
     if (earlier) this.ctx.warnings.warn('hexdump-same-device', `a second dump of ${bdf} (the first is at line ${earlier.line})`, first)
     else this.seen.set(bdf, first)

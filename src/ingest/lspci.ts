@@ -17,6 +17,8 @@ import type {LineConsumer} from './line-splitter.js'
 import type {LspciBar} from './records.js'
 import {type BarLine, parseBarDescription, resolveUnnumberedBars, withEmptySlots} from './lspci-bars.js'
 import {decodeUtf8} from './text-decode.js'
+import {formatBdf} from '../util/pci-address.js'
+import {ListingBound} from './listing-bound.js'
 import {DecodedBytes, parseIdPair, CapabilityDecoder} from './lspci-decode.js'
 import {PCI_CLASS_PROG, PCI_DEVICE_ID, PCI_REVISION_ID, PCI_SUBSYSTEM_ID, PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID} from '../pci/layout.js'
 
@@ -87,10 +89,14 @@ export class LspciParser implements LineConsumer {
   private current: OpenDevice | undefined
   /** Device header lines seen (a file of headers only adds nothing, see index.ts). */
   devices = 0
+  private readonly bound: ListingBound
 
-  constructor(private readonly ctx: IngestContext) {}
+  constructor(private readonly ctx: IngestContext) {
+    this.bound = new ListingBound(ctx.file, 'lspci output', 'a device header line')
+  }
 
   line(buf: Buffer, start: number, end: number, lineNo: number): void {
+    this.bound.line(lineNo)
     // latin1 is the cheapest decoding and exact for the ASCII of hex rows; a header or detail line
     // with other bytes is decoded again as UTF-8 (names, driver and module names).
     let text = buf.toString('latin1', start, end)
@@ -143,6 +149,8 @@ export class LspciParser implements LineConsumer {
       bridge: false,
       unknownHeader: false,
     }
+    this.bound.startsEntry(src.line!)
+    this.bound.entryOf(formatBdf(dev), src.line!)
     this.current = dev
     this.devices++
     const tail = splitHeaderTail(title)

@@ -1,10 +1,11 @@
 import {readFileSync} from 'node:fs'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {ingestCsvChunks} from '../../src/ingest/csv.js'
+import {ingestCsvChunks, withoutCrBeforeLf} from '../../src/ingest/csv.js'
 import {ingestFile, sniffFormat} from '../../src/ingest/index.js'
 import type {CfgAccessRecord, TraceRecord} from '../../src/ingest/records.js'
 import {InputError, WarningSink} from '../../src/util/errors.js'
+import {costRatio} from '../util/cost-ratio.js'
 import {CollectingSink, fixture, newContext} from './helpers.js'
 
 async function parse(text: string, mapping?: Record<string, string>, chunk = 1 << 20) {
@@ -59,6 +60,21 @@ describe('CSV config accesses', () => {
     expect(warnings).toEqual([expect.objectContaining({code: 'csv-bad-row', count: 3, source: {file: 'accesses.csv', line: 3}})])
   })
 
+  it('reads CR CR LF line ends (a CRLF file converted again) as one line end each, lines as grep -n counts them', async () => {
+    const lf = 'bdf,op,offset,value\n00:03.0,R,0,0x1af4\n\n00:03.0,W,4,7\n'
+    const {records, warnings} = await parse(lf.replaceAll('\n', '\r\r\n'), undefined, 3)
+    expect(warnings).toEqual([])
+    expect(records).toEqual((await parse(lf)).records)
+    expect(records.map((r) => r.src.line)).toEqual([2, 4])
+  })
+
+  it('costs no more on CR CR LF line ends than on LF (csv-parse builds an error object per ragged record)', async () => {
+    const rows = 'time,bdf,op,offset,size,value\n' + '0.5,0000:00:03.0,read,0x0,4,0x10011af4\n'.repeat(1500)
+    const run = (text: string) => parse(text, undefined, 64 * 1024)
+    // Before CRs were left out: each row came with a one-field record, ~10 times a row's cost.
+    expect(await costRatio(run, rows.replaceAll('\n', '\r\r\n'), rows)).toBeLessThan(3)
+  })
+
   it('reports an unterminated quote as an InputError with its line', async () => {
     await expect(parse('bdf,op,offset,value\n00:03.0,R,0,"1\n')).rejects.toBeInstanceOf(InputError)
   })
@@ -92,6 +108,22 @@ describe('CSV properties (10,000 runs each)', () => {
             bus: r.bus, slot: r.slot, func: r.func, domain: r.domain, offset: r.offset, value: r.value, size: r.size,
           })),
         )
+      }),
+      {numRuns: 10_000},
+    )
+  })
+
+  it('leaves out exactly the CR runs before an LF, however the input is chunked', async () => {
+    const text = fc.string({unit: fc.constantFrom('\r', '\n', 'a', ','), maxLength: 40})
+    await fc.assert(
+      fc.asyncProperty(text, fc.array(fc.integer({min: 1, max: 5}), {minLength: 1}), async (s, sizes) => {
+        const buf = Buffer.from(s, 'latin1')
+        async function* chunks() {
+          for (let pos = 0, i = 0; pos < buf.length; pos += sizes[i++ % sizes.length]!) yield buf.subarray(pos, pos + sizes[i % sizes.length]!)
+        }
+        const out: Buffer[] = []
+        for await (const c of withoutCrBeforeLf(chunks())) out.push(c)
+        expect(Buffer.concat(out).toString('latin1')).toBe(s.replace(/\r+\n/g, '\n'))
       }),
       {numRuns: 10_000},
     )

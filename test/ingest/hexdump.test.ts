@@ -2,10 +2,12 @@ import {readFileSync} from 'node:fs'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {HexDumpParser, type HexDumpAddressOptions} from '../../src/ingest/hexdump.js'
+import {classifyHexDumpLine} from '../../src/ingest/hexdump-lines.js'
 import {ingestFile, sniffFormat} from '../../src/ingest/index.js'
 import type {ConfigDumpRecord} from '../../src/ingest/records.js'
 import {sniffText} from '../../src/ingest/sniff.js'
 import {InputError, WarningSink} from '../../src/util/errors.js'
+import {growth} from '../util/cost-ratio.js'
 import {CollectingSink, feedLines, fixture, newContext, onlyInputErrors} from './helpers.js'
 import {configLikeBytes} from './hexdump-arbitraries.js'
 import {HEX_FORMATS, type HexFormat, renderHexDump} from './hexdump-render.js'
@@ -137,6 +139,33 @@ describe('hex dumps of real config files (xxd, hexdump, od run on this host and 
     expect(sniffText(readFileSync(fixture('lspci', 'lspci-xxx.txt')))).toBe('lspci')
     expect(sniffText(readFileSync(fixture('dmesg', 'busybox-dmesg-6.1.txt')))).toBe('dmesg')
     expect(sniffText(readFileSync(hexFixture('host03-xxd.prompt.txt')))).toBe('hex-dump')
+  })
+})
+
+describe('hex dump lines', () => {
+  it('command lines: a prompt, sudo with options, one pipe, each optional, then the tool', () => {
+    expect(classifyHexDumpLine('root@vm:~# sudo -E xxd -g1 /sys/bus/pci/devices/0000:00:03.0/config  \t')).toEqual({
+      kind: 'command', tool: 'xxd', args: '-g1 /sys/bus/pci/devices/0000:00:03.0/config', address: {domain: 0, bus: 0, slot: 3, func: 0},
+    })
+    expect(classifyHexDumpLine('> $ cat config | hexdump -C')).toEqual({kind: 'command', tool: 'hexdump', args: '-C'})
+    expect(classifyHexDumpLine('hd# xxd config')).toEqual({kind: 'command', tool: 'xxd', args: 'config'})
+    expect(classifyHexDumpLine('odd | od')).toEqual({kind: 'command', tool: 'od', args: ''})
+    expect(classifyHexDumpLine('$ xxdiff a b')).toBeUndefined()
+    expect(classifyHexDumpLine('00000010: 0400 1000 \t ')).toEqual({kind: 'row', offset: '00000010', colon: true, tokens: ['0400', '1000']})
+  })
+
+  it('classifying a line costs time linear in its length, blank runs included (a regex ending in [ \\t]+$ was quadratic)', async () => {
+    const lines: Record<string, (n: number) => string> = {
+      'blanks inside a row': (n) => `00000000: ${' \t'.repeat(n / 2)}x`,
+      'blanks after a prompt, then a pipe': (n) => `$ ${'\t'.repeat(n)}|`,
+      'groups without end': (n) => `0000000 ${'00 '.repeat(n / 3)}|`,
+      'quote marks': (n) => `${'> '.repeat(n / 2)}x`,
+      'one word, then a pipe': (n) => `${'x'.repeat(n)}|`,
+    }
+    for (const [name, make] of Object.entries(lines)) {
+      // 8 lines of 4 KiB against one of 32 KiB: ~1 when linear, ~8 when quadratic.
+      expect(await growth(classifyHexDumpLine, make, 4096), name).toBeLessThan(3)
+    }
   })
 })
 

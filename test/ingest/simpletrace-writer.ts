@@ -2,29 +2,39 @@
  * Writes simpletrace v4 files the way QEMU's trace/simple.c does (little-endian x86 host):
  * header {u64 ~0, u64 magic, u64 version}; mapping records {u64 type 0, u64 id, u32 len, name};
  * event records {u64 type 1, u64 id, u64 timestamp_ns, u32 length (24 + args), u32 pid, args}
- * with u64 args and strings as u32 length + bytes; the dropped record uses id ~0 - 1.
+ * with u64 args and strings as u32 length + bytes (the UTF-8 of a C string); the dropped record
+ * uses id ~0 - 1.
  */
 export type Arg = bigint | number | string
 
 export class SimpletraceWriter {
   private readonly parts: Buffer[] = []
+  /** Bytes written so far. */
+  byteLength = 0
+
+  private add(...bufs: Buffer[]): void {
+    for (const b of bufs) {
+      this.parts.push(b)
+      this.byteLength += b.length
+    }
+  }
 
   header(version = 4n, magic = 0xf2b177cb0aa429b4n): this {
     const b = Buffer.alloc(24)
     b.writeBigUInt64LE(0xffffffffffffffffn, 0)
     b.writeBigUInt64LE(magic, 8)
     b.writeBigUInt64LE(version, 16)
-    this.parts.push(b)
+    this.add(b)
     return this
   }
 
   mapping(id: number | bigint, name: string): this {
-    const n = Buffer.from(name, 'latin1')
+    const n = Buffer.from(name, 'utf8')
     const b = Buffer.alloc(20)
     b.writeBigUInt64LE(0n, 0)
     b.writeBigUInt64LE(BigInt(id), 8)
     b.writeUInt32LE(n.length, 16)
-    this.parts.push(b, n)
+    this.add(b, n)
     return this
   }
 
@@ -32,7 +42,7 @@ export class SimpletraceWriter {
     const payload = Buffer.concat(
       args.map((a) => {
         if (typeof a === 'string') {
-          const s = Buffer.from(a, 'latin1')
+          const s = Buffer.from(a, 'utf8')
           const len = Buffer.alloc(4)
           len.writeUInt32LE(s.length)
           return Buffer.concat([len, s])
@@ -49,7 +59,7 @@ export class SimpletraceWriter {
     b.writeBigUInt64LE(timestampNs, 16)
     b.writeUInt32LE(24 + payload.length, 24)
     b.writeUInt32LE(pid, 28)
-    this.parts.push(b, payload)
+    this.add(b, payload)
     return this
   }
 
@@ -58,7 +68,7 @@ export class SimpletraceWriter {
   }
 
   raw(bytes: Buffer): this {
-    this.parts.push(bytes)
+    this.add(bytes)
     return this
   }
 
