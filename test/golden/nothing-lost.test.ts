@@ -136,10 +136,15 @@ describe('write errors are one line with the path, exit 2', () => {
 
 describe('no cases, no input, symlinks', () => {
   it('zero cases is exit 2 naming the directory, in CI too', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'probediff-no-cases-'))
+    await mkdir(join(empty, 'traces'))
     for (const env of [noCi, {CI: '1'}]) {
-      const r = await runCli(Check, ['--root', '/nonexistent'], env)
+      const missing = await runCli(Check, ['--root', '/nonexistent'], env)
+      expect(missing.exitCode).toBe(2)
+      expect(missing.stderr).toBe('probediff: --root /nonexistent: no such directory\n')
+      const r = await runCli(Check, ['--root', empty], env)
       expect(r.exitCode).toBe(2)
-      expect(r.stderr).toMatch(/^probediff: \/nonexistent\/traces: no cases found/m)
+      expect(r.stderr).toMatch(new RegExp(`^probediff: ${empty}/traces: no cases found`, 'm'))
     }
   })
 

@@ -223,7 +223,10 @@ describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefi
       const meta = await readCaseMeta(paths, name)
       expect(meta).toMatchObject({kind: 'generated', replay: {kernel: '6.1'}, kernelCheck: {function: 'vp_modern_probe', file: MODERN_DEV, message: expect.stringContaining('device config not mapped')}})
       expect((meta.mutation as unknown[]).length).toBeGreaterThan(0)
-      expect((meta.seed as {configSpace: string}).configSpace).toMatch(/^k[\d.]+-\S+ 0000:00:0\d\.0$/)
+      // The seed is a known config space: a corpus case (capture or fault case) and one of its functions.
+      const seed = (meta.seed as {configSpace: string}).configSpace.split(' ')
+      expect(existsSync(join(PROJECT_ROOT, 'traces', seed[0]!, 'case.json'))).toBe(true)
+      expect(seed[1]).toMatch(/^0000:00:[0-9a-f]{2}\.[0-7]$/)
     }
     const again = await regress(['--kernel-source', tree, '--no-corpus', saved, '--json'])
     expect(again.exitCode).toBe(1)
