@@ -2,7 +2,7 @@
  * `probediff regress` reports: text (80 columns, to paste into a patch email), Markdown, and the
  * summary line both start with. Only the config spaces whose outcome the patch changes are listed.
  */
-import type {ChangeKind, RegressChange, RegressResult, SideOutcome} from './regress.js'
+import {type ChangeKind, type RegressChange, type RegressResult, type SideOutcome, setupVqText} from './regress.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {wrap} from '../report/wrap.js'
 
@@ -72,6 +72,7 @@ const FIELD: Partial<Record<ChangeKind, (o: SideOutcome) => string>> = {
   'virtio-id': (o) => o.virtioDeviceId ?? '-',
   'config-ops': (o) => o.configOps ?? '-',
   mappings: (o) => (o.mappings.length ? o.mappings.join(', ') : 'none'),
+  'setup-vq': setupVqText,
 }
 
 const MODEL_WORDS: Record<RegressChange['model'], string> = {
