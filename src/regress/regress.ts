@@ -337,6 +337,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
           targets: unreached,
           budget: opts.budget,
           differs: (x, y) => changeKinds(sideOutcome(x), sideOutcome(y)).length > 0,
+          isReached: (t, b, p) => (withCounts([t], dirs, b, p)[0]!.count ?? 0) > 0,
         })
         const scratch = [new CoverageRun(base.dir), new CoverageRun(patched.dir)] as const
         try {

@@ -101,7 +101,8 @@ export function renderRegressText(r: RegressResult): string {
     w(deviceTitle(c), '', '    ')
     for (const k of c.kinds) {
       const f = FIELD[k]
-      if (f) w(`${k.padEnd(11)} ${f(c.base)} -> ${f(c.patched)}`, '  ', '              ')
+      // setup-vq: where only a queue's messages changed, the messages below say it.
+      if (f && f(c.base) !== f(c.patched)) w(`${k.padEnd(11)} ${f(c.base)} -> ${f(c.patched)}`, '  ', '              ')
     }
     for (const m of c.messagesRemoved) w(`- ${m}`, '  ', '      ')
     for (const m of c.messagesAdded) w(`+ ${m}`, '  ', '      ')
