@@ -6,6 +6,8 @@ import type {ProbeInput, ResourceFacts} from '../model/input.js'
 import {hexDigits} from '../util/hex.js'
 
 export const CONFIG_SPACE_SIZE = 4096
+/** The most queues a case gives queue_notify_off for (the harness's limit). */
+export const MAX_CASE_QUEUES = 64
 
 /** Failures the harness can inject into the kernel's environment (the model does not model these). */
 export interface Injections {
@@ -71,6 +73,7 @@ export function serializeCase(c: OracleCase): string {
     if (inj.dma32Fail) tokens.push('dma32=fail')
     lines.push(`inject ${tokens.join(' ')}`)
   }
+  if (c.queueNotifyOffs && c.queueNotifyOffs.length > MAX_CASE_QUEUES) throw new Error(`oracle case ${c.id}: at most ${MAX_CASE_QUEUES} queues`)
   if (c.queueNotifyOffs?.length) lines.push(`queues ${c.queueNotifyOffs.map((o) => (o & 0xffff).toString(16)).join(' ')}`)
   lines.push(`cfg ${configHex(c.input)}`, 'end', '')
   return lines.join('\n')

@@ -34,7 +34,7 @@
 #define CFG_SIZE 4096
 #define READ_BUDGET 20000
 #define MAX_EVENTS 256
-#define MAX_MSG 64
+#define MAX_MSG 256 /* the probe's and up to MAX_QUEUES queues' */
 #define MSG_LEN 512
 #define MAX_QUEUES 64
 
