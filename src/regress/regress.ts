@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import type {KernelProfile} from '../model/profiles.js'
 import {predict} from '../model/virtio-pci-probe.js'
 import {buildOracle, type BuildResult} from '../oracle/build.js'
-import {compareWithModel} from '../oracle/compare.js'
+import {compareWithModel, modelQueues} from '../oracle/compare.js'
 import {oracleCacheDir} from '../oracle/paths.js'
 import {oracleProfile} from '../oracle/resolve.js'
 import type {OracleResult} from '../oracle/result.js'
@@ -199,7 +199,7 @@ export function changeKinds(a: SideOutcome, b: SideOutcome): ChangeKind[] {
   return CHANGE_KINDS.filter((k) => kinds.includes(k))
 }
 
-function changeOf(c: ConfigSpace, baseR: OracleResult, patchedR: OracleResult, profile: KernelProfile | undefined): RegressChange | undefined {
+function changeOf(c: ConfigSpace, baseR: OracleResult, patchedR: OracleResult, profile: KernelProfile | undefined, queueNotifyOffs?: readonly number[]): RegressChange | undefined {
   const b = sideOutcome(baseR)
   const p = sideOutcome(patchedR)
   const kinds = changeKinds(b, p)
@@ -207,8 +207,10 @@ function changeOf(c: ConfigSpace, baseR: OracleResult, patchedR: OracleResult, p
   let model: ModelSide = 'neither'
   if (profile) {
     const predicted = predict(c.input, profile)
-    if (compareWithModel(baseR, predicted).verdict === 'agree') model = 'base'
-    else if (compareWithModel(patchedR, predicted).verdict === 'agree') model = 'patched'
+    // With the per-queue notify mapping too, where the config space gave queues.
+    const queues = queueNotifyOffs?.length ? modelQueues(c.input, profile, predicted, queueNotifyOffs) : undefined
+    if (compareWithModel(baseR, predicted, queues).verdict === 'agree') model = 'base'
+    else if (compareWithModel(patchedR, predicted, queues).verdict === 'agree') model = 'patched'
   }
   const before = new Set(allMessages(b).map(messageKey))
   const after = new Set(allMessages(p).map(messageKey))
@@ -373,7 +375,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   const findings: GeneratedFinding[] = []
   for (const [i, g] of minimized.entries()) {
     const space: ConfigSpace = {caseName: generatedCaseName(g.image), source: 'generated', bdf: g.case.input.bdf, input: g.case.input}
-    const change = changeOf(space, g.base, g.patched, profile)
+    const change = changeOf(space, g.base, g.patched, profile, g.case.queueNotifyOffs)
     if (!change) continue
     const reached = reaches[i] ?? []
     const withOrigin: RegressChange = {

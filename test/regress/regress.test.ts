@@ -261,6 +261,8 @@ describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefi
     expect(json.changes.length).toBeGreaterThan(0)
     for (const c of json.changes) {
       expect(c.kinds).toEqual(['setup-vq'])
+      // The model's own notify mapping of those queues is the stock kernel's.
+      expect(c.model).toBe('base')
       expect(c.base.rc).toBe('0')
       expect(c.base.transport).toBe('modern')
       expect(c.messagesAdded).toEqual([expect.stringMatching(/^<err> virtio-pci \S+: virtio_pci: map wraps around \d+\+\d+$/)])
