@@ -140,7 +140,22 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
     rec.step('setup_vq', 'queue_notify_off', 'fail', 'not in the trace: notify address undetermined', FILE)
     return done('undetermined')
   }
-  const off = q.notifyOff
+  const r = mapVqNotify(rec, profile, predicted, q.index, q.notifyOff)
+  if (r === 'undetermined') return done('undetermined')
+  if (!r.ok) return done(rules.setupVqBadNotifyErrno)
+  return done(queueVector(rec, q, irq, vectorFn) ?? '0', r.notify)
+}
+
+/** What vp_modern_map_vq_notify (5.14+; inline in setup_vq before) gives queue `index`: its notify
+ * address, or a failure with its message. The oracle runs the kernel's own for the same queue. */
+export function mapVqNotify(
+  rec: ProbeRecorder,
+  profile: KernelProfile,
+  predicted: PredictedOutcome,
+  index: number,
+  off: number,
+): {readonly ok: true; readonly notify: NonNullable<QueueOutcome['notify']>} | {readonly ok: false} | 'undetermined' {
+  const rules = profile.rules
   const mult = Number.parseInt(predicted.notify?.multiplier ?? '0', 16)
   const failErrno = rules.setupVqBadNotifyErrno
   const fn = rules.modernProbeFn === 'vp_modern_probe' ? 'vp_modern_map_vq_notify' : 'setup_vq'
@@ -149,27 +164,26 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
     const notifyLen = Number.parseInt(map.kernelLength ?? '0', 16)
     if (off * mult + 2 > notifyLen) {
       rec.step(fn, '(u64)off * notify_offset_multiplier + 2 > notify_len', 'fail', `-${failErrno}`, FILE)
-      rec.devMessage('warn', `bad notification offset ${off} (x ${mult}) for queue ${q.index} > ${notifyLen}`)
-      return done(failErrno)
+      rec.devMessage('warn', `bad notification offset ${off} (x ${mult}) for queue ${index} > ${notifyLen}`)
+      return {ok: false}
     }
     rec.step(fn, '(u64)off * notify_offset_multiplier + 2 > notify_len', 'pass', `${off} x ${mult} + 2 <= ${notifyLen}`, FILE)
-    const notify = {bar: map.bar, offset: hex(Number.parseInt(map.offset, 16) + off * mult)}
-    return done(queueVector(rec, q, irq, vectorFn) ?? '0', notify)
+    return {ok: true, notify: {bar: map.bar, offset: hex(Number.parseInt(map.offset, 16) + off * mult)}}
   }
   const cap = predicted.capabilities.find((c) => c.lookup === 'notify' && c.decision === 'chosen')!
   const modernBars = {value: Number.parseInt(predicted.modernBars ?? '0', 16)}
   try {
     const start = Math.imul(off, mult) >>> 0
-    const r = vpModernMapCapability({rec, profile, modernBars}, {struct: 'notify', queue: q.index, off: Number.parseInt(cap.offset, 16), minlen: 2, align: 2, start, size: 2})
+    const r = vpModernMapCapability({rec, profile, modernBars}, {struct: 'notify', queue: index, off: Number.parseInt(cap.offset, 16), minlen: 2, align: 2, start, size: 2})
     if (!r.ok) {
       rec.step(fn, 'per-queue notify map failed', 'fail', `-${failErrno}`, FILE)
-      return done(failErrno)
+      return {ok: false}
     }
     const m = rec.mappings[rec.mappings.length - 1]!
-    return done(queueVector(rec, q, irq, vectorFn) ?? '0', {bar: m.bar, offset: m.offset})
+    return {ok: true, notify: {bar: m.bar, offset: m.offset}}
   } catch (e) {
     if (!(e instanceof UnknownEvidence)) throw e
     rec.step('evidence', `${e.what} is needed and the evidence does not have it`, 'fail', 'undetermined')
-    return done('undetermined')
+    return 'undetermined'
   }
 }

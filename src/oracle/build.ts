@@ -13,7 +13,7 @@ import {type BuildPlan, OracleBuildError, planBuild, providedNames} from './reci
 import {KernelTree} from './tree.js'
 
 /** Bumped when the harness layout changes in a way the hashed sources do not show. */
-const RECIPE_VERSION = 'oracle-recipe-2'
+const RECIPE_VERSION = 'oracle-recipe-3'
 export const HARNESS_BINARY = 'probediff-oracle'
 export const MANIFEST = 'manifest.json'
 

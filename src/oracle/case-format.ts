@@ -6,6 +6,8 @@ import type {ProbeInput, ResourceFacts} from '../model/input.js'
 import {hexDigits} from '../util/hex.js'
 
 export const CONFIG_SPACE_SIZE = 4096
+/** The most queues a case gives queue_notify_off for (the harness's limit). */
+export const MAX_CASE_QUEUES = 64
 
 /** Failures the harness can inject into the kernel's environment (the model does not model these). */
 export interface Injections {
@@ -23,6 +25,9 @@ export interface OracleCase {
   readonly injections?: Injections
   /** Extra resource flags per BAR index, for the `%pR` text (`mem64`, `pref`). */
   readonly barFlags?: Readonly<Record<number, readonly ('mem64' | 'pref')[]>>
+  /** queue_notify_off of queues 0, 1, ...: after a successful modern probe the harness maps each
+   * queue's notify area with the tree's vp_modern_map_vq_notify (where the tree has it). */
+  readonly queueNotifyOffs?: readonly number[]
 }
 
 const HEX_PAIRS = Array.from({length: 256}, (_, b) => hexDigits(b, 2))
@@ -68,6 +73,8 @@ export function serializeCase(c: OracleCase): string {
     if (inj.dma32Fail) tokens.push('dma32=fail')
     lines.push(`inject ${tokens.join(' ')}`)
   }
+  if (c.queueNotifyOffs && c.queueNotifyOffs.length > MAX_CASE_QUEUES) throw new Error(`oracle case ${c.id}: at most ${MAX_CASE_QUEUES} queues`)
+  if (c.queueNotifyOffs?.length) lines.push(`queues ${c.queueNotifyOffs.map((o) => (o & 0xffff).toString(16)).join(' ')}`)
   lines.push(`cfg ${configHex(c.input)}`, 'end', '')
   return lines.join('\n')
 }

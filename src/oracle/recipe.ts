@@ -60,6 +60,18 @@ const VIRTIO_GLUE_NAMES = new Set([
   'virtio_pci_config_nodev_ops',
 ])
 const COMMON_GLUE_NAMES = new Set(['force_legacy', 'virtio_pci_release_dev'])
+/** The harness's entry to vp_modern_map_vq_notify: also tells it where common config's queue
+ * registers are, so that it can answer queue_notify_off for the selected queue. */
+const MAP_VQ_NOTIFY_GLUE = [
+  'void __iomem *oracle_map_vq_notify(struct virtio_device *vdev, unsigned short index, const volatile void **common, int *select_off, int *notify_off_off)',
+  '{',
+  '\tstruct virtio_pci_device *vp_dev = to_vp_device(vdev);',
+  '\t*common = vp_dev->mdev.common;',
+  '\t*select_off = offsetof(struct virtio_pci_common_cfg, queue_select);',
+  '\t*notify_off_off = offsetof(struct virtio_pci_common_cfg, queue_notify_off);',
+  '\treturn vp_modern_map_vq_notify(&vp_dev->mdev, index, NULL);',
+  '}',
+].join('\n')
 const TRANSPORT_PROBES = ['virtio_pci_modern_probe', 'virtio_pci_legacy_probe', 'virtio_pci_modern_remove', 'virtio_pci_legacy_remove']
 
 const REQUIRED = [
@@ -148,7 +160,14 @@ export function planBuild(tree: KernelTree, glueNames: ReadonlySet<string> = new
 
   const modernFiles = [...optional('drivers/virtio/virtio_pci_modern_dev.c'), file('drivers/virtio/virtio_pci_modern.c')]
   const legacyFiles = [...optional('drivers/virtio/virtio_pci_legacy_dev.c'), file('drivers/virtio/virtio_pci_legacy.c')]
-  unit('virtio_modern', modernFiles, ['virtio_pci_modern_probe', 'virtio_pci_modern_remove'], {declareOnly: VIRTIO_GLUE_NAMES, virtio: true})
+  // Where the tree has vp_modern_map_vq_notify (from 5.14), the harness maps each queue's notify area
+  // with it after a successful probe (oracle_glue.c map_queues).
+  const mapVqNotify = modernFiles.some((f) => parseCFile(f.text).some((i) => i.kind === 'function' && i.name === 'vp_modern_map_vq_notify'))
+  unit('virtio_modern', modernFiles, ['virtio_pci_modern_probe', 'virtio_pci_modern_remove', ...(mapVqNotify ? ['vp_modern_map_vq_notify'] : [])], {
+    declareOnly: VIRTIO_GLUE_NAMES,
+    virtio: true,
+    ...(mapVqNotify ? {epilogue: MAP_VQ_NOTIFY_GLUE} : {}),
+  })
   unit('virtio_legacy', legacyFiles, ['virtio_pci_legacy_probe', 'virtio_pci_legacy_remove'], {declareOnly: VIRTIO_GLUE_NAMES, virtio: true})
   unit('virtio_common', [file('drivers/virtio/virtio_pci_common.c')], ['virtio_pci_probe', 'virtio_pci_id_table'], {
     declareOnly: COMMON_GLUE_NAMES,

@@ -23,6 +23,15 @@ export interface OracleRequest {
   readonly ok: boolean
 }
 
+/** One queue's notify mapping (vp_modern_map_vq_notify), run when the case gives queue_notify_off values. */
+export interface OracleQueue {
+  readonly index: number
+  readonly notifyOff: number
+  readonly mapped: boolean
+  readonly messages: readonly OracleMessage[]
+  readonly mappings: readonly OracleMapping[]
+}
+
 export interface OracleResult {
   readonly id: string
   readonly rc: ProbeRc | 'ENXIO' | 'ENOSPC' | 'EOPNOTSUPP' | 'EUNKNOWN'
@@ -39,6 +48,8 @@ export interface OracleResult {
   readonly attempts: readonly {readonly probe: 'modern' | 'legacy'; readonly rc: string}[]
   /** Config reads the kernel code made, in order: [offset, width]. */
   readonly reads: readonly (readonly [number, 1 | 2 | 4])[]
+  /** Present when the case gave queues and the tree has vp_modern_map_vq_notify and the modern probe succeeded. */
+  readonly queues?: readonly OracleQueue[]
   readonly undeterminedOffsets?: readonly number[]
   readonly undeterminedBars?: readonly number[]
 }

@@ -45,6 +45,9 @@ export interface GenerationOptions {
   readonly budget: Budget
   readonly batchSize?: number
   readonly seed?: number
+  /** Whether a target is reached yet (default: its own line's gcov count; regress counts a
+   * continuation line on the line its statement starts on). */
+  readonly isReached?: (t: ChangedLine, base: CoverageReport, patched: CoverageReport) => boolean
   /** True when the two results differ. */
   readonly differs: (a: OracleResult, b: OracleResult) => boolean
 }
@@ -72,7 +75,8 @@ export async function generateForTargets(opts: GenerationOptions): Promise<Gener
   })
   const differing: GeneratedCase[] = []
   let [base, patched] = opts.runs.map((r) => r.collect()) as [CoverageReport, CoverageReport]
-  let open = opts.targets.filter((t) => !reached(t, base, patched))
+  const isReached = opts.isReached ?? reached
+  let open = opts.targets.filter((t) => !isReached(t, base, patched))
   let generated = 0
   let batches = 0
   const started = process.hrtime.bigint()
@@ -102,7 +106,7 @@ export async function generateForTargets(opts: GenerationOptions): Promise<Gener
     ;[base, patched] = opts.runs.map((r) => r.collect()) as [CoverageReport, CoverageReport]
     // A batch that reached kernel lines nothing reached before seeds the next ones.
     if (patched.lines.hit + base.lines.hit > before) for (const b of batch) pool.push({image: b.image, from: b.from, root: b.root, ops: b.ops})
-    open = open.filter((t) => !reached(t, base, patched))
+    open = open.filter((t) => !isReached(t, base, patched))
   }
   return {generated, batches, differing, unreached: open, base, patched}
 }

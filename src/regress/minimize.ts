@@ -11,6 +11,7 @@ export type ConfigChange =
   | {readonly kind: 'byte'; readonly offset: number; readonly from: number; readonly to: number}
   | {readonly kind: 'bar'; readonly index: number; readonly from: BarFacts; readonly to: BarFacts}
   | {readonly kind: 'force-legacy'; readonly to: boolean}
+  | {readonly kind: 'queue-notify-offs'; readonly to: readonly number[] | undefined}
 
 const barKey = (b: BarFacts) => `${b.type} ${b.start} ${b.len} ${b.mem64 ? 1 : 0} ${b.pref ? 1 : 0}`
 
@@ -21,6 +22,7 @@ export const referenceOf = (seed: ConfigImage): ConfigImage => fillUnknown(seed)
 export function changesBetween(reference: ConfigImage, image: ConfigImage): ConfigChange[] {
   const out: ConfigChange[] = []
   if (reference.forceLegacy !== image.forceLegacy) out.push({kind: 'force-legacy', to: image.forceLegacy})
+  if (JSON.stringify(reference.queueNotifyOffs) !== JSON.stringify(image.queueNotifyOffs)) out.push({kind: 'queue-notify-offs', to: image.queueNotifyOffs})
   for (let i = 0; i < 6; i++) {
     const a = reference.bars[i]!
     const b = image.bars[i]!
@@ -37,7 +39,9 @@ export function applyChanges(reference: ConfigImage, changes: readonly ConfigCha
   for (const c of changes) {
     if (c.kind === 'byte') img.bytes[c.offset] = c.to
     else if (c.kind === 'bar') img.bars[c.index] = {...c.to}
-    else img.forceLegacy = c.to
+    else if (c.kind === 'force-legacy') img.forceLegacy = c.to
+    else if (c.to) img.queueNotifyOffs = [...c.to]
+    else delete img.queueNotifyOffs
   }
   return img
 }
@@ -97,5 +101,6 @@ const barText = (b: BarFacts) => (b.type === 'none' ? 'none' : `${b.type}${b.mem
 export function describeChange(c: ConfigChange): string {
   if (c.kind === 'byte') return `${hx(c.offset)}: ${hx(c.from)} -> ${hx(c.to)}`
   if (c.kind === 'bar') return `BAR ${c.index}: ${barText(c.from)} -> ${barText(c.to)}`
-  return `force_legacy ${c.to ? 'on' : 'off'}`
+  if (c.kind === 'force-legacy') return `force_legacy ${c.to ? 'on' : 'off'}`
+  return `queue_notify_off ${c.to?.length ? c.to.map(hx).join(' ') : 'none'}`
 }

@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import type {KernelProfile} from '../model/profiles.js'
 import {predict} from '../model/virtio-pci-probe.js'
 import {buildOracle, type BuildResult} from '../oracle/build.js'
-import {compareWithModel} from '../oracle/compare.js'
+import {compareWithModel, modelQueues} from '../oracle/compare.js'
 import {oracleCacheDir} from '../oracle/paths.js'
 import {oracleProfile} from '../oracle/resolve.js'
 import type {OracleResult} from '../oracle/result.js'
@@ -25,7 +25,7 @@ import {generatedCaseName} from './save-cases.js'
 import {hex} from '../util/hex.js'
 
 /** What changed between the two sides, in the order the report lists them. */
-export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'undetermined'] as const
+export const CHANGE_KINDS = ['rc', 'transport', 'virtio-id', 'config-ops', 'mappings', 'messages', 'setup-vq', 'undetermined'] as const
 export type ChangeKind = (typeof CHANGE_KINDS)[number]
 
 /** One side's outcome for a config space (the stable `--json` shape). */
@@ -38,6 +38,14 @@ export interface SideOutcome {
   readonly messages: readonly {readonly level: string; readonly text: string}[]
   /** Established pci_iomap_range mappings: `BAR 4 +0x0 len 0x1000`. */
   readonly mappings: readonly string[]
+  /** Per queue, when the config space gives queue_notify_off values: the notify mapping
+   * (vp_modern_map_vq_notify) and its messages. */
+  readonly setupVq?: readonly {
+    readonly index: number
+    readonly notifyOff: string
+    readonly notify: string
+    readonly messages: readonly {readonly level: string; readonly text: string}[]
+  }[]
 }
 
 export type ModelSide = 'base' | 'patched' | 'neither'
@@ -155,8 +163,25 @@ export function sideOutcome(r: OracleResult): SideOutcome {
     configOps: r.configOps ?? null,
     messages: r.messages.map((m) => ({level: m.level, text: m.text})),
     mappings: r.mappings.filter((m) => m.ok).map((m) => `BAR ${m.bar} +${hex(m.offset)} len ${hex(m.length)}`),
+    ...(r.queues
+      ? {
+          setupVq: r.queues.map((q) => {
+            const m = q.mappings.find((x) => x.ok)
+            return {
+              index: q.index,
+              notifyOff: hex(q.notifyOff),
+              notify: !q.mapped ? 'not mapped' : m ? `BAR ${m.bar} +${hex(m.offset)} len ${hex(m.length)}` : 'in the notify mapping',
+              messages: q.messages.map((x) => ({level: x.level, text: x.text})),
+            }
+          }),
+        }
+      : {}),
   }
 }
+
+/** The probe's messages, then each queue's notify-mapping messages. */
+export const allMessages = (o: SideOutcome) => [...o.messages, ...(o.setupVq ?? []).flatMap((q) => q.messages)]
+export const setupVqText = (o: SideOutcome): string => (o.setupVq ?? []).map((q) => `queue ${q.index} (notify_off ${q.notifyOff}): ${q.notify}`).join(', ') || 'none'
 
 const messageKey = (m: {level: string; text: string}) => `<${m.level}> ${m.text}`
 
@@ -170,10 +195,11 @@ export function changeKinds(a: SideOutcome, b: SideOutcome): ChangeKind[] {
   if (a.configOps !== b.configOps) kinds.push('config-ops')
   if (a.mappings.join('\n') !== b.mappings.join('\n')) kinds.push('mappings')
   if (a.messages.map(messageKey).join('\n') !== b.messages.map(messageKey).join('\n')) kinds.push('messages')
+  if (setupVqText(a) !== setupVqText(b) || allMessages(a).map(messageKey).join('\n') !== allMessages(b).map(messageKey).join('\n')) kinds.push('setup-vq')
   return CHANGE_KINDS.filter((k) => kinds.includes(k))
 }
 
-function changeOf(c: ConfigSpace, baseR: OracleResult, patchedR: OracleResult, profile: KernelProfile | undefined): RegressChange | undefined {
+function changeOf(c: ConfigSpace, baseR: OracleResult, patchedR: OracleResult, profile: KernelProfile | undefined, queueNotifyOffs?: readonly number[]): RegressChange | undefined {
   const b = sideOutcome(baseR)
   const p = sideOutcome(patchedR)
   const kinds = changeKinds(b, p)
@@ -181,11 +207,13 @@ function changeOf(c: ConfigSpace, baseR: OracleResult, patchedR: OracleResult, p
   let model: ModelSide = 'neither'
   if (profile) {
     const predicted = predict(c.input, profile)
-    if (compareWithModel(baseR, predicted).verdict === 'agree') model = 'base'
-    else if (compareWithModel(patchedR, predicted).verdict === 'agree') model = 'patched'
+    // With the per-queue notify mapping too, where the config space gave queues.
+    const queues = queueNotifyOffs?.length ? modelQueues(c.input, profile, predicted, queueNotifyOffs) : undefined
+    if (compareWithModel(baseR, predicted, queues).verdict === 'agree') model = 'base'
+    else if (compareWithModel(patchedR, predicted, queues).verdict === 'agree') model = 'patched'
   }
-  const before = new Set(b.messages.map(messageKey))
-  const after = new Set(p.messages.map(messageKey))
+  const before = new Set(allMessages(b).map(messageKey))
+  const after = new Set(allMessages(p).map(messageKey))
   return {
     case: c.caseName,
     source: c.source,
@@ -237,8 +265,8 @@ function differenceSignature(x: OracleResult, y: OracleResult): string | undefin
   const b = sideOutcome(y)
   const kinds = changeKinds(a, b)
   if (kinds.length === 0) return undefined
-  const before = new Set(a.messages.map((m) => messageTemplate(m.text)))
-  const after = new Set(b.messages.map((m) => messageTemplate(m.text)))
+  const before = new Set(allMessages(a).map((m) => messageTemplate(m.text)))
+  const after = new Set(allMessages(b).map((m) => messageTemplate(m.text)))
   return JSON.stringify([kinds, [...after].filter((m) => !before.has(m)), [...before].filter((m) => !after.has(m))])
 }
 
@@ -311,6 +339,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
           targets: unreached,
           budget: opts.budget,
           differs: (x, y) => changeKinds(sideOutcome(x), sideOutcome(y)).length > 0,
+          isReached: (t, b, p) => (withCounts([t], dirs, b, p)[0]!.count ?? 0) > 0,
         })
         const scratch = [new CoverageRun(base.dir), new CoverageRun(patched.dir)] as const
         try {
@@ -346,7 +375,7 @@ export async function runRegress(opts: RegressOptions): Promise<RegressResult> {
   const findings: GeneratedFinding[] = []
   for (const [i, g] of minimized.entries()) {
     const space: ConfigSpace = {caseName: generatedCaseName(g.image), source: 'generated', bdf: g.case.input.bdf, input: g.case.input}
-    const change = changeOf(space, g.base, g.patched, profile)
+    const change = changeOf(space, g.base, g.patched, profile, g.case.queueNotifyOffs)
     if (!change) continue
     const reached = reaches[i] ?? []
     const withOrigin: RegressChange = {

@@ -2,7 +2,7 @@
  * `probediff regress` reports: text (80 columns, to paste into a patch email), Markdown, and the
  * summary line both start with. Only the config spaces whose outcome the patch changes are listed.
  */
-import type {ChangeKind, RegressChange, RegressResult, SideOutcome} from './regress.js'
+import {type ChangeKind, type RegressChange, type RegressResult, type SideOutcome, setupVqText} from './regress.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
 import {wrap} from '../report/wrap.js'
 
@@ -72,6 +72,7 @@ const FIELD: Partial<Record<ChangeKind, (o: SideOutcome) => string>> = {
   'virtio-id': (o) => o.virtioDeviceId ?? '-',
   'config-ops': (o) => o.configOps ?? '-',
   mappings: (o) => (o.mappings.length ? o.mappings.join(', ') : 'none'),
+  'setup-vq': setupVqText,
 }
 
 const MODEL_WORDS: Record<RegressChange['model'], string> = {
@@ -100,7 +101,8 @@ export function renderRegressText(r: RegressResult): string {
     w(deviceTitle(c), '', '    ')
     for (const k of c.kinds) {
       const f = FIELD[k]
-      if (f) w(`${k.padEnd(11)} ${f(c.base)} -> ${f(c.patched)}`, '  ', '              ')
+      // setup-vq: where only a queue's messages changed, the messages below say it.
+      if (f && f(c.base) !== f(c.patched)) w(`${k.padEnd(11)} ${f(c.base)} -> ${f(c.patched)}`, '  ', '              ')
     }
     for (const m of c.messagesRemoved) w(`- ${m}`, '  ', '      ')
     for (const m of c.messagesAdded) w(`+ ${m}`, '  ', '      ')

@@ -48,14 +48,16 @@ export function resourceText(img: ConfigImage): string {
 function mutationRecord(c: ConfigChange): Record<string, unknown> {
   if (c.kind === 'byte') return {file: 'config', offset: hx(c.offset), width: 1, from: hx(c.from), to: hx(c.to)}
   if (c.kind === 'bar') return {file: 'resource', line: c.index + 1, from: resourceLine(c.from), to: resourceLine(c.to)}
-  return {replay: 'forceLegacy', to: c.to}
+  if (c.kind === 'force-legacy') return {replay: 'forceLegacy', to: c.to}
+  // Not in the saved config/resource files: the harness's `queues` line (case-format.ts).
+  return {oracle: 'queueNotifyOffs', to: c.to ?? null}
 }
 
 const outcome = (o: SideOutcome) => ({rc: o.rc, transport: o.transport, virtioDeviceId: o.virtioDeviceId, messages: o.messages.map((m) => m.text), mappings: o.mappings})
 
 /** A generated config space's name: a hash of what it is (config, resources, force_legacy). */
 export function generatedCaseName(img: ConfigImage): string {
-  const h = createHash('sha256').update(img.bytes).update(resourceText(img)).update(img.forceLegacy ? '1' : '0').digest('hex')
+  const h = createHash('sha256').update(img.bytes).update(resourceText(img)).update(img.forceLegacy ? '1' : '0').update(JSON.stringify(img.queueNotifyOffs ?? [])).digest('hex')
   return `generated-${h.slice(0, 12)}`
 }
 

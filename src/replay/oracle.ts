@@ -4,7 +4,9 @@
  */
 import {toProbeInput} from '../model/probe-input.js'
 import {predict} from '../model/virtio-pci-probe.js'
-import {compareWithModel, formatDifferences} from '../oracle/compare.js'
+import {compareWithModel, formatDifferences, modelQueues} from '../oracle/compare.js'
+import {kernelQueues} from '../outcome/queue-facts.js'
+import {MAX_CASE_QUEUES} from '../oracle/case-format.js'
 import {OraclePool} from '../oracle/pool.js'
 import type {OracleComparison} from '../oracle/compare.js'
 import {PROFILE_NAMES} from '../model/profiles.js'
@@ -23,6 +25,15 @@ export interface DeviceOracleCheck {
   readonly differences: readonly string[]
 }
 
+/** queue_notify_off of queues 0, 1, ... as far as the trace shows them without a gap (the first
+ * MAX_CASE_QUEUES: the harness's limit). */
+function leadingNotifyOffs(dev: Parameters<typeof kernelQueues>[0]): number[] {
+  const byIndex = new Map((kernelQueues(dev)?.queues ?? []).map((q) => [q.index, q.notifyOff]))
+  const out: number[] = []
+  for (let i = 0; i < MAX_CASE_QUEUES && byIndex.get(i) !== undefined; i++) out.push(byIndex.get(i)!)
+  return out
+}
+
 export async function checkWithOracle(session: ReplaySession, spec: string): Promise<DeviceOracleCheck[]> {
   const pool = new OraclePool(spec)
   const series = session.profile.name
@@ -39,12 +50,16 @@ export async function checkWithOracle(session: ReplaySession, spec: string): Pro
         continue
       }
       const input = toProbeInput(dev, {forceLegacy: session.forceLegacy.value})
-      const result = await pool.run(series, input)
+      // The queue_notify_off values the trace shows for queues 0, 1, ...: the harness maps each with
+      // the kernel's vp_modern_map_vq_notify, compared with the model's for the same values.
+      const notifyOffs = leadingNotifyOffs(dev)
+      const result = await pool.run(series, notifyOffs.length ? {id: `o-${d.bdf}`, input, queueNotifyOffs: notifyOffs} : input)
       // Like with like: an oracle of another release (an explicit PATH) is compared with the model at
       // that release, not with this replay's profile.
       const release = pool.releaseFor(series)
       const predicted = release && release.name !== series ? predict(input, release) : d.predicted
-      const comparison = compareWithModel(result!, predicted)
+      const queues = notifyOffs.length ? modelQueues(input, release ?? session.profile, predicted, notifyOffs) : undefined
+      const comparison = compareWithModel(result!, predicted, queues)
       out.push({
         bdf: d.bdf,
         ...(oracle.manifest?.kernelVersion ? {kernelVersion: oracle.manifest.kernelVersion} : {}),

@@ -45,3 +45,16 @@ describe('serializeCase', () => {
     expect(() => serializeCase({id: 'a b', input: toProbeInput(img)})).toThrow(/printable without spaces/)
   })
 })
+
+describe('serializeCase: queues', () => {
+  const img = emptyImage()
+  put(img, 0, 2, 0x1af4)
+  const input = toProbeInput(img)
+  it('writes queue_notify_off of queues 0, 1, ... in hex on a `queues` line, none without them', () => {
+    expect(serializeCase({id: 'q', input, queueNotifyOffs: [0, 1, 0xffff]}).split('\n').filter((l) => l.startsWith('queues'))).toEqual(['queues 0 1 ffff'])
+    expect(serializeCase({id: 'q', input}).split('\n').some((l) => l.startsWith('queues'))).toBe(false)
+  })
+  it('refuses more queues than the harness takes', () => {
+    expect(() => serializeCase({id: 'q', input, queueNotifyOffs: new Array(65).fill(0)})).toThrow(/at most 64 queues/)
+  })
+})

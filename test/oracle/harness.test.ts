@@ -8,6 +8,10 @@ import {caseFor} from '../../src/oracle/fuzz/fuzz.js'
 import {type ConfigImage, capChain, put} from '../../src/oracle/fuzz/image.js'
 import {SEEDS, qemuLikeImage} from '../../src/oracle/fuzz/seeds.js'
 import {OracleProcess} from '../../src/oracle/run.js'
+import {compareWithModel, modelQueues} from '../../src/oracle/compare.js'
+import {toProbeInput} from '../../src/oracle/fuzz/image.js'
+import {profileByName} from '../../src/model/profiles.js'
+import {predict} from '../../src/model/virtio-pci-probe.js'
 import {PROFILES, availability, oracleBinary} from './oracle-env.js'
 
 const seed = (name: string): ConfigImage => qemuLikeImage(SEEDS.find((s) => s.name === name)!)
@@ -30,6 +34,31 @@ for (const profile of PROFILES) {
       return procs[PROFILES.indexOf(profile)]!
     }
     const run = (img: ConfigImage, extra: Partial<OracleCase> = {}) => proc().run({...caseFor(`t-${profile}`, img), ...extra})
+
+    it('maps each queue the case gives with the tree\'s vp_modern_map_vq_notify (5.14+), as the model does', async () => {
+      const img = seed('net-transitional')
+      const whole = await run(img, {queueNotifyOffs: [0, 1, 0x400]})
+      // The notify window (past the end, or wrapping u32) as setup_vq would meet it.
+      const notify = capChain(img).find((p) => img.bytes[p] === 0x09 && img.bytes[p + 3] === 2)!
+      put(img, notify + 8, 4, 0xffff_fff0)
+      put(img, notify + 12, 4, 0xffff_ffff)
+      const wrap = await run(img, {queueNotifyOffs: [0xffff]})
+      if (profile === '5.10') {
+        expect(whole.queues).toBeUndefined()
+        return
+      }
+      expect(whole.queues!.map((q) => [q.index, q.notifyOff, q.mapped])).toEqual([[0, 0, true], [1, 1, true], [2, 0x400, false]])
+      expect(whole.queues![2]!.messages).toEqual([{level: 'warn', text: 'virtio-pci 0000:00:03.0: bad notification offset 1024 (x 4) for queue 2 > 4096'}])
+      expect(whole.messages).toEqual([])
+      expect(wrap.rc).toBe('0')
+      expect(wrap.queues).toEqual([{index: 0, notifyOff: 0xffff, mapped: false, mappings: [], messages: [{level: 'err', text: 'virtio-pci 0000:00:03.0: virtio_pci: map wrap-around 262140+4294967280'}]}])
+      const p = profileByName(profile)!
+      for (const [r, offs, image] of [[whole, [0, 1, 0x400], seed('net-transitional')], [wrap, [0xffff], img]] as const) {
+        const input = toProbeInput(image)
+        const model = predict(input, p)
+        expect(compareWithModel(r, model, modelQueues(input, p, model, offs))).toEqual({verdict: 'agree', differences: []})
+      }
+    })
 
     it('probes a QEMU transitional net device through the modern transport, mapping common/isr/notify/device', async () => {
       const r = await run(seed('net-transitional'))

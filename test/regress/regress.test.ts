@@ -246,6 +246,43 @@ describe.skipIf(!availability('regress on a patched 6.1 tree', source !== undefi
     }
   })
 
+  it('--budget: generation reaches the map wrap-around check through the per-queue notify mapping (setup_vq)', {timeout: 300_000}, async () => {
+    // vp_modern_probe maps with start 0; only vp_modern_map_vq_notify passes a start (queue_notify_off x
+    // notify_off_multiplier), so the check is reached only by queues the generator gives offsets.
+    const tree = gitTree('wrap-around-queues')
+    edit(tree, MODERN_DEV, '"virtio_pci: map wrap-around %u+%u\\n",', '"virtio_pci: map wraps around %u+%u\\n",')
+    const line = readFileSync(join(tree, MODERN_DEV), 'utf8').split('\n').findIndex((l) => l.includes('map wraps around')) + 1
+    const run = await regress(['--kernel-source', tree, '--coverage', '--budget', '20000', '--json'])
+    expect(run.exitCode, run.stderr).toBe(1)
+    const json = JSON.parse(run.stdout) as {
+      changes: (JsonChange & {kinds: string[]; messagesAdded: string[]; messagesRemoved: string[]; base: {setupVq?: {notify: string; messages: {text: string}[]}[]}; generatedFrom?: {changes: string[]; reaches: string[]}})[]
+      coverage: {unreached: unknown[]; generation: {unreached: unknown[]}}
+    }
+    expect(json.coverage.unreached.length).toBe(1)
+    expect(json.coverage.generation.unreached).toEqual([])
+    expect(json.changes.length).toBeGreaterThan(0)
+    for (const c of json.changes) {
+      expect(c.kinds).toEqual(['setup-vq'])
+      // The model's own notify mapping of those queues is the stock kernel's.
+      expect(c.model).toBe('base')
+      expect(c.base.rc).toBe('0')
+      expect(c.base.transport).toBe('modern')
+      expect(c.messagesAdded).toEqual([expect.stringMatching(/^<err> virtio-pci \S+: virtio_pci: map wraps around \d+\+\d+$/)])
+      expect(c.messagesRemoved).toEqual([expect.stringMatching(/^<err> virtio-pci \S+: virtio_pci: map wrap-around \d+\+\d+$/)])
+      // The queue whose mapping hit the check is not mapped, on both sides.
+      const q = c.base.setupVq!.find((x) => x.messages.some((m) => m.text.includes('map wrap-around')))!
+      expect(q.notify).toBe('not mapped')
+      expect(c.generatedFrom!.changes.some((x) => x.startsWith('queue_notify_off '))).toBe(true)
+      expect(c.generatedFrom!.reaches).toEqual([`${MODERN_DEV}:${line} (vp_modern_map_capability)`])
+    }
+    const text = await regress(['--kernel-source', tree, '--coverage', '--budget', '20000'])
+    // Only the messages changed (the queue is not mapped on either side): no setup-vq line, the messages.
+    expect(text.stdout).not.toMatch(/^ {2}setup-vq/m)
+    expect(text.stdout).toMatch(/^ {2}- <err> virtio-pci \S+: virtio_pci: map wrap-around/m)
+    expect(text.stdout).toMatch(/^ {2}\+ <err> virtio-pci \S+: virtio_pci: map wraps around/m)
+    expect(text.stdout.split('\n').filter((l) => l.length > 80)).toEqual([])
+  })
+
   it('--base-source takes another directory; bad input exits 2 with one line', async () => {
     const stock = gitTree('stock')
     const patched = gitTree('other')

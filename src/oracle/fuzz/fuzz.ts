@@ -7,7 +7,7 @@
 import type {PredictedOutcome} from '../../model/types.js'
 import {predict} from '../../model/virtio-pci-probe.js'
 import type {KernelProfile} from '../../model/profiles.js'
-import {compareWithModel, type OracleDifference} from '../compare.js'
+import {compareWithModel, modelQueues, type OracleDifference} from '../compare.js'
 import type {OracleCase} from '../case-format.js'
 import type {OracleResult} from '../result.js'
 import type {OracleProcess} from '../run.js'
@@ -55,7 +55,7 @@ export interface FuzzOptions {
 }
 
 export function caseFor(id: string, image: ConfigImage): OracleCase {
-  return {id, input: toProbeInput(image), barFlags: barFlags(image)}
+  return {id, input: toProbeInput(image), barFlags: barFlags(image), ...(image.queueNotifyOffs ? {queueNotifyOffs: image.queueNotifyOffs} : {})}
 }
 
 /** The image with every unknown byte and BAR fact made known: with its true value, or random. */
@@ -81,9 +81,11 @@ export async function checkImage(
   image: ConfigImage,
   rng: Rng,
 ): Promise<{verdict: 'agree' | 'disagree' | 'fill-in-confirmed' | 'both-undetermined'; kernel: OracleResult; model: PredictedOutcome; differences: readonly OracleDifference[]}> {
-  const model = predict(toProbeInput(image), profile)
+  const input = toProbeInput(image)
+  const model = predict(input, profile)
   const kernel = await oracle.run(caseFor(id, image))
-  const cmp = compareWithModel(kernel, model)
+  const queues = image.queueNotifyOffs ? modelQueues(input, profile, model, image.queueNotifyOffs) : undefined
+  const cmp = compareWithModel(kernel, model, queues)
   if (cmp.verdict === 'agree') {
     return {verdict: kernel.rc === 'undetermined' ? 'both-undetermined' : 'agree', kernel, model, differences: []}
   }
@@ -92,7 +94,7 @@ export async function checkImage(
   if (!hasUnknown(image)) return {verdict: 'disagree', kernel, model, differences: cmp.differences}
   for (const filled of [fillUnknown(image), fillUnknown(image, rng), fillUnknown(image, rng)]) {
     const k = await oracle.run(caseFor(`${id}-fill`, filled))
-    const c = compareWithModel(k, model)
+    const c = compareWithModel(k, model, filled.queueNotifyOffs ? modelQueues(toProbeInput(filled), profile, model, filled.queueNotifyOffs) : undefined)
     if (c.verdict !== 'agree') {
       return {
         verdict: 'disagree',

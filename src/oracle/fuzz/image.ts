@@ -23,6 +23,8 @@ export interface ConfigImage {
   bars: BarFacts[]
   forceLegacy: boolean
   bdf: string
+  /** queue_notify_off of queues 0, 1, ... as common config would answer them (case-format.ts). */
+  queueNotifyOffs?: number[]
 }
 
 export function emptyImage(): ConfigImage {
@@ -42,6 +44,7 @@ export function cloneImage(img: ConfigImage): ConfigImage {
     bars: img.bars.map((b) => ({...b, unknown: b.unknown ? {...b.unknown} : undefined})),
     forceLegacy: img.forceLegacy,
     bdf: img.bdf,
+    ...(img.queueNotifyOffs ? {queueNotifyOffs: [...img.queueNotifyOffs]} : {}),
   }
 }
 

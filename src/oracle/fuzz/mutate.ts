@@ -1,7 +1,8 @@
 /**
  * Mutations of a config-space image, aimed at the decisions the probe makes: the capability list
  * (drop, duplicate, reorder, cycles, bad pointers), the virtio cap fields (cfg_type, bar, offset,
- * length, multiplier), the ids, revision, status bit, the BARs, force_legacy and unknown bytes.
+ * length, multiplier), the ids, revision, status bit, the BARs, force_legacy and unknown bytes, and
+ * the queues' queue_notify_off (with the notify cap's window) for the per-queue notify mapping.
  * Plus fully random images. All randomness comes from a seeded generator.
  */
 import {PCI_CAPABILITY_LIST, PCI_STATUS, PCI_STATUS_CAP_LIST} from '../../pci/layout.js'
@@ -29,6 +30,8 @@ const INTERESTING_OFFSETS = [0, 1, 2, 3, 4, 0x1000, 0x2000, 0x3000, 0x3ffc, 0x3f
 const INTERESTING_LENGTHS = [0, 1, 2, 3, 4, 55, 56, 57, 59, 60, 61, 63, 64, 65, 0x100, 0xfff, 0x1000, 0x1001, 0x4000, 0x8000_0000, 0xffff_ffff]
 const INTERESTING_MULTIPLIERS = [0, 1, 2, 3, 4, 0x1000, 0x8000_0000]
 const INTERESTING_DEVICES = [0x0fff, 0x1000, 0x1001, 0x1009, 0x103e, 0x103f, 0x1040, 0x1041, 0x1044, 0x107e, 0x107f, 0x1080, 0x1110, 0xffff]
+const QUEUE_NOTIFY_OFFS = [0, 1, 2, 3, 0xff, 0x100, 0x7fff, 0xffff]
+const VIRTIO_PCI_CAP_NOTIFY_CFG = 2
 const CFG_TYPES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0xff]
 const BAR_VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 0xff]
 
@@ -131,6 +134,17 @@ export const MUTATIONS: readonly {readonly name: string; readonly apply: Mutatio
     // Anywhere in the header or the capability area (and just past it: cap fields read from 0x100+).
     const off = rng() < 0.3 ? int(rng, 0x40) : 0x40 + int(rng, 0xd4)
     img.bytes[off]! ^= 1 << int(rng, 8)
+  }},
+  {name: 'queue-notify-off', apply: (img, rng) => {
+    // setup_vq maps queue N's notify area at queue_notify_off * notify_off_multiplier into the notify
+    // cap's window: give 1..3 queues offsets, and half the time the notify cap a boundary window.
+    img.queueNotifyOffs = Array.from({length: 1 + int(rng, 3)}, () => (rng() < 0.8 ? pick(rng, QUEUE_NOTIFY_OFFS) : int(rng, 0x10000)))
+    const notify = vendorCaps(img).filter((p) => img.bytes[p + 3] === VIRTIO_PCI_CAP_NOTIFY_CFG)
+    if (!notify.length || rng() < 0.5) return
+    const p = pick(rng, notify)
+    put(img, p + 8, 4, pick(rng, INTERESTING_OFFSETS))
+    put(img, p + 12, 4, pick(rng, INTERESTING_LENGTHS))
+    put(img, p + 16, 4, pick(rng, INTERESTING_MULTIPLIERS))
   }},
   {name: 'force-legacy', apply: (img) => {
     img.forceLegacy = !img.forceLegacy

@@ -9,11 +9,15 @@
  *   bar N START LEN FLAGS        hex START/LEN, FLAGS io|mem|mem64|none (+",pref"); `?` = unknown
  *   inject reqfail=MASK mapfail=MASK dma64=fail dma32=fail
  *   cfg HEX                      4096 bytes as 8192 hex digits, `??` for an unknown byte
+ *   queues OFF...                queue_notify_off of queue 0, 1, ... (hex u16); optional
  *   end
  * Output: {"id":..,"rc":"EINVAL","errno":-22,"transport":..,"messages":[{"level":..,"text":..}],
  *          "mappings":[..],"requests":[..],"reads":[[off,width],..],"attempts":[..],...}
  * A config read of an unknown byte or a pci_resource_*() of an unknown BAR fact ends the case as
  * rc "undetermined" with the offsets / BARs; a cyclic capability list (read budget) ends it as "hang".
+ * With `queues`, after a successful modern probe the tree's own vp_modern_map_vq_notify (where the
+ * tree has it) runs for each queue, reading queue_notify_off from the common config as the device
+ * would answer it; per queue: mapped or not, its messages and mappings ("queues":[..]).
  * This file is written for probediff; it contains no kernel code.
  */
 #include "oracle_kernel.h"
@@ -30,8 +34,9 @@
 #define CFG_SIZE 4096
 #define READ_BUDGET 20000
 #define MAX_EVENTS 256
-#define MAX_MSG 64
+#define MAX_MSG 256 /* the probe's and up to MAX_QUEUES queues' */
 #define MSG_LEN 512
+#define MAX_QUEUES 64
 
 /* ---- the kernel functions under test, and the glue around them ---- */
 int oracle_virtio_pci_probe(struct pci_dev *pci_dev);
@@ -50,6 +55,9 @@ void setup_vq(void) { abort(); }
 void del_vq(void) { abort(); }
 void vp_config_vector(void) { abort(); }
 void vp_avq_index(void) { abort(); }
+/* Defined by the modern unit's epilogue (recipe.ts) when the tree has vp_modern_map_vq_notify. */
+void __iomem *oracle_map_vq_notify(struct virtio_device *vdev, unsigned short index, const volatile void **common,
+				   int *select_off, int *notify_off_off) __attribute__((weak));
 
 /* ---- one case ---- */
 enum fact { KNOWN = 0, UNKNOWN = 1 };
@@ -67,6 +75,8 @@ struct case_in {
 	bool force_legacy;
 	unsigned reqfail, mapfail;
 	bool dma64_fail, dma32_fail;
+	int n_queues;
+	u16 queue_notify_off[MAX_QUEUES];
 };
 struct mapping_ev { int bar; u64 offset, maxlen, length; bool ok, io; };
 struct request_ev { int bar; u64 start, len; bool ok, io; };
@@ -74,6 +84,7 @@ struct read_ev { int offset, width; };
 struct message { int level; char text[MSG_LEN]; };
 struct attempt { const char *probe; int rc; };
 struct held { u64 start, len; bool io; };
+struct queue_ev { int index; bool mapped; int msg_from, msg_to, map_from, map_to; };
 
 struct case_state {
 	struct case_in *in;
@@ -92,6 +103,10 @@ struct case_state {
 	int undetermined_offsets[16]; int n_undet_off;
 	int undetermined_bars[6]; int n_undet_bars;
 	int ss_vendor_off, ss_device_off;
+	/* The per-queue notify mapping: probe's messages / mappings end where the queues' begin. */
+	int n_probe_msgs, n_probe_maps;
+	struct queue_ev queues[MAX_QUEUES]; int n_queues;
+	const volatile void *common; int select_off, notify_off_off; unsigned selected; bool io_open;
 };
 static struct case_state *S;
 static sigjmp_buf case_exit;
@@ -262,7 +277,15 @@ void __iomem *ioport_map(unsigned long port, unsigned int nr) { return record_ma
 void iounmap(volatile void __iomem *addr) { (void)addr; }
 void ioport_unmap(void __iomem *addr) { (void)addr; }
 void pci_iounmap(struct pci_dev *dev, void __iomem *addr) { (void)dev; (void)addr; }
-unsigned int oracle_io_access(void) { abort(); }
+/* Only the common config's queue_select (write) and queue_notify_off (read), while a queue is mapped. */
+unsigned int oracle_io_access(const volatile void *addr, int width, int write, unsigned int value)
+{
+	if (!S->io_open || !S->common || width != 2) abort();
+	long off = (const volatile u8 *)addr - (const volatile u8 *)S->common;
+	if (write && off == S->select_off) { S->selected = value & 0xffff; return 0; }
+	if (!write && off == S->notify_off_off && S->selected < (unsigned)S->in->n_queues) return S->in->queue_notify_off[S->selected];
+	abort();
+}
 
 /* ---- DMA ---- */
 static int dma_mask_result(u64 mask)
@@ -446,6 +469,23 @@ struct outcome {
 	bool matched; /* the driver's id table matched: virtio_pci_probe ran */
 };
 
+static void print_messages(const struct case_state *st, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		printf("%s{\"level\":\"%s\",\"text\":", i > from ? "," : "", level_name(st->msgs[i].level));
+		json_string(st->msgs[i].text);
+		putchar('}');
+	}
+}
+static void print_mappings(const struct case_state *st, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		const struct mapping_ev *m = &st->maps[i];
+		printf("%s{\"bar\":%d,\"offset\":%llu,\"maxlen\":%llu,\"length\":%llu,\"ok\":%s}", i > from ? "," : "", m->bar,
+		       (unsigned long long)m->offset, (unsigned long long)m->maxlen, (unsigned long long)m->length, m->ok ? "true" : "false");
+	}
+}
+
 static void print_result(const struct case_state *st, const struct outcome *o)
 {
 	printf("{\"id\":");
@@ -458,17 +498,9 @@ static void print_result(const struct case_state *st, const struct outcome *o)
 	if (o->config_ops) printf(",\"configOps\":\"%s\"", o->config_ops);
 	if (!o->matched) printf(",\"driverMatched\":false");
 	printf(",\"messages\":[");
-	for (int i = 0; i < st->n_msgs; i++) {
-		printf("%s{\"level\":\"%s\",\"text\":", i ? "," : "", level_name(st->msgs[i].level));
-		json_string(st->msgs[i].text);
-		putchar('}');
-	}
+	print_messages(st, 0, st->n_probe_msgs >= 0 ? st->n_probe_msgs : st->n_msgs);
 	printf("],\"mappings\":[");
-	for (int i = 0; i < st->n_maps; i++) {
-		const struct mapping_ev *m = &st->maps[i];
-		printf("%s{\"bar\":%d,\"offset\":%llu,\"maxlen\":%llu,\"length\":%llu,\"ok\":%s}", i ? "," : "", m->bar,
-		       (unsigned long long)m->offset, (unsigned long long)m->maxlen, (unsigned long long)m->length, m->ok ? "true" : "false");
-	}
+	print_mappings(st, 0, st->n_probe_maps >= 0 ? st->n_probe_maps : st->n_maps);
 	printf("],\"requests\":[");
 	for (int i = 0; i < st->n_reqs; i++) {
 		const struct request_ev *r = &st->reqs[i];
@@ -481,6 +513,19 @@ static void print_result(const struct case_state *st, const struct outcome *o)
 	printf("],\"reads\":[");
 	for (int i = 0; i < st->n_reads; i++) printf("%s[%d,%d]", i ? "," : "", st->reads[i].offset, st->reads[i].width);
 	printf("]");
+	if (st->n_probe_msgs >= 0 && o->exit == EXIT_NONE) {
+		printf(",\"queues\":[");
+		for (int i = 0; i < st->n_queues; i++) {
+			const struct queue_ev *q = &st->queues[i];
+			printf("%s{\"index\":%d,\"notifyOff\":%u,\"mapped\":%s,\"messages\":[", i ? "," : "", q->index,
+			       st->in->queue_notify_off[q->index], q->mapped ? "true" : "false");
+			print_messages(st, q->msg_from, q->msg_to);
+			printf("],\"mappings\":[");
+			print_mappings(st, q->map_from, q->map_to);
+			printf("]}");
+		}
+		printf("]");
+	}
 	if (o->exit == EXIT_UNDETERMINED) {
 		printf(",\"undeterminedOffsets\":[");
 		for (int i = 0; i < st->n_undet_off; i++) printf("%s%d", i ? "," : "", st->undetermined_offsets[i]);
@@ -545,11 +590,33 @@ static u32 header_value(const struct case_in *in, int off, int width, const u32 
 	return alt[field];
 }
 
+/* The notify address of every queue the case describes, as setup_vq / vp_active_vq get it. */
+static void map_queues(struct case_state *st, struct virtio_device *vdev)
+{
+	st->n_probe_msgs = st->n_msgs;
+	st->n_probe_maps = st->n_maps;
+	for (int i = 0; i < st->in->n_queues; i++) {
+		struct queue_ev *q = &st->queues[st->n_queues++];
+		q->index = i;
+		q->msg_from = st->n_msgs;
+		q->map_from = st->n_maps;
+		st->io_open = true;
+		st->common = NULL;
+		/* The epilogue stores mdev->common here before the kernel function writes queue_select. */
+		void __iomem *p = oracle_map_vq_notify(vdev, (unsigned short)i, &st->common, &st->select_off, &st->notify_off_off);
+		st->io_open = false;
+		q->mapped = p != NULL;
+		q->msg_to = st->n_msgs;
+		q->map_to = st->n_maps;
+	}
+}
+
 static struct outcome run_once(struct case_state *st, struct case_in *in, const u32 *alt)
 {
 	memset(st, 0, sizeof *st);
 	st->in = in;
 	st->pending_map_bar = -1;
+	st->n_probe_msgs = st->n_probe_maps = -1;
 	S = st;
 	struct outcome o = {EXIT_NONE, 0, "none", -1, NULL, true};
 	st->drv.name = ORACLE_DRIVER_NAME;
@@ -621,6 +688,7 @@ static struct outcome run_once(struct case_state *st, struct case_in *in, const 
 				o.config_ops = vdev->config == &virtio_pci_config_ops ? "virtio_pci_config_ops"
 					       : vdev->config == &virtio_pci_config_nodev_ops ? "virtio_pci_config_nodev_ops" : NULL;
 			}
+			if (vdev && in->n_queues > 0 && oracle_map_vq_notify && !strcmp(o.transport, "modern")) map_queues(st, vdev);
 		}
 	} else {
 		alarm(0);
@@ -783,6 +851,14 @@ int main(void)
 				if (hi < 0 || lo < 0) fail_input("bad hex in cfg", lineno);
 				in.cfg[i] = (u8)(hi << 4 | lo);
 				in.unknown[i] = 0;
+			}
+		} else if (!strcmp(line, "queues")) {
+			in.n_queues = 0;
+			for (char *tok = strtok(arg, " "); tok; tok = strtok(NULL, " ")) {
+				char *end;
+				unsigned long v = strtoul(tok, &end, 16);
+				if (*end || v > 0xffff || in.n_queues >= MAX_QUEUES) fail_input("bad queues line (hex u16 values, at most 64)", lineno);
+				in.queue_notify_off[in.n_queues++] = (u16)v;
 			}
 		} else if (!strcmp(line, "end")) {
 			run_case(&in);
