@@ -32,7 +32,7 @@ import {IngestContext} from '../src/ingest/ingest-context.js'
 import {SimpletraceParser} from '../src/ingest/simpletrace.js'
 import {InputError, WarningSink} from '../src/util/errors.js'
 import {jsonForTerminal} from '../src/util/terminal.js'
-import {type GeneratedSimpletrace, generateSimpletrace} from '../test/ingest/simpletrace-generator.js'
+import {type GeneratedSimpletrace, generateSimpletrace, xorshift32} from '../test/ingest/simpletrace-generator.js'
 
 const args = process.argv.slice(2)
 const option = (name: string, fallback: number) => {
@@ -57,15 +57,7 @@ const slow: string[] = []
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
 
 /** xorshift32: the same inputs for the same --seed. */
-let state = SEED >>> 0 || 1
-function rand(n: number): number {
-  state ^= state << 13
-  state >>>= 0
-  state ^= state >>> 17
-  state ^= state << 5
-  state >>>= 0
-  return state % n
-}
+const rand = xorshift32(SEED)
 const pick = <T>(xs: readonly T[]): T => xs[rand(xs.length)]!
 
 // ---- seeds: the shipped real inputs, by format ----

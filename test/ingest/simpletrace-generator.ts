@@ -13,6 +13,19 @@ import {type Arg, SimpletraceWriter} from './simpletrace-writer.js'
 /** A random integer in [0, n). */
 export type Rand = (n: number) => number
 
+/** xorshift32 from a seed: the same sequence for the same seed (a zero seed is taken as 1). */
+export function xorshift32(seed: number): Rand {
+  let state = seed >>> 0 || 1
+  return (n) => {
+    state ^= state << 13
+    state >>>= 0
+    state ^= state >>> 17
+    state ^= state << 5
+    state >>>= 0
+    return state % n
+  }
+}
+
 export interface GeneratedSimpletrace {
   readonly bytes: Buffer
   /** What the reader must emit, in order (sources name `file`). */

@@ -7,7 +7,7 @@ import {ingestFile, sniffFormat} from '../../src/ingest/index.js'
 import {SimpletraceParser} from '../../src/ingest/simpletrace.js'
 import {InputError, WarningSink} from '../../src/util/errors.js'
 import {CollectingSink, newContext, onlyInputErrors} from './helpers.js'
-import {generateSimpletrace} from './simpletrace-generator.js'
+import {generateSimpletrace, xorshift32} from './simpletrace-generator.js'
 import {SimpletraceWriter} from './simpletrace-writer.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'probediff-simpletrace-'))
@@ -119,16 +119,7 @@ describe('simpletrace files as QEMU lays them out', () => {
   it('reads back every event of generated traces laid out as QEMU writes them (all decoded events, 7.0+ and older argument lists, drops, skipped events; 1,000 generated traces)', () => {
     fc.assert(
       fc.property(fc.integer({min: 1, max: 2 ** 31}), fc.integer({min: 1, max: 4096}), (seed, chunk) => {
-        let state = seed
-        const rand = (n: number) => {
-          state ^= state << 13
-          state >>>= 0
-          state ^= state >>> 17
-          state ^= state << 5
-          state >>>= 0
-          return state % n
-        }
-        const trace = generateSimpletrace(rand, 'trace-4242')
+        const trace = generateSimpletrace(xorshift32(seed), 'trace-4242')
         const {records, ctx, warnings} = parse(trace.bytes, chunk)
         expect(records).toEqual(trace.records)
         expect([...ctx.unknownEvents.values()].reduce((a, b) => a + b, 0)).toBe(trace.unknown)
