@@ -80,9 +80,6 @@ export interface BootRegressOptions {
   readonly onCaseDone?: (c: BootCase) => void
 }
 
-/** A case directory's corpus: its traces/ and the golden/ beside it. */
-const pathsOf = corpusPathsOfTracesDir
-
 interface CaseRef {
   readonly name: string
   readonly tracesDir: string
@@ -164,12 +161,12 @@ export function compareClaims(baseline: KernelClaim | undefined, candidate: Kern
 function caseRefs(opts: BootRegressOptions): Promise<CaseRef[]> {
   return (async () => {
     const refs: CaseRef[] = []
-    if (opts.includeCorpus) for (const name of await listCases(pathsOf(resolve(opts.tracesDir)))) refs.push({name, tracesDir: resolve(opts.tracesDir), given: false})
+    if (opts.includeCorpus) for (const name of await listCases(corpusPathsOfTracesDir(resolve(opts.tracesDir)))) refs.push({name, tracesDir: resolve(opts.tracesDir), given: false})
     for (const p of opts.paths) {
       const abs = resolve(p)
       if (existsSync(join(abs, 'case.json'))) refs.push({name: basename(abs), tracesDir: dirname(abs), given: true})
       else if (existsSync(abs) && statSync(abs).isDirectory() && readdirSync(abs).some((e) => existsSync(join(abs, e, 'case.json')))) {
-        for (const name of await listCases(pathsOf(abs))) refs.push({name, tracesDir: abs, given: true})
+        for (const name of await listCases(corpusPathsOfTracesDir(abs))) refs.push({name, tracesDir: abs, given: true})
       } else throw new UsageError(`${p}: not a case directory (a directory with case.json) or a directory of cases`)
     }
     const seen = new Set<string>()
@@ -178,7 +175,7 @@ function caseRefs(opts: BootRegressOptions): Promise<CaseRef[]> {
 }
 
 async function bootCase(ref: CaseRef, opts: BootRegressOptions, scratch: string): Promise<BootCase | undefined> {
-  const paths = pathsOf(ref.tracesDir)
+  const paths = corpusPathsOfTracesDir(ref.tracesDir)
   const meta = await readCaseMeta(paths, ref.name)
   if (meta.kind !== 'capture' && !ref.given) return undefined
   const plan = replayableInvocation(meta)
@@ -219,7 +216,7 @@ async function bootCase(ref: CaseRef, opts: BootRegressOptions, scratch: string)
     }
   }
   if (failures.length) captured = {...captured, warnings: [`the first boot failed (${failures[0]}); the second booted`, ...captured.warnings]}
-  const replayed = await replayCase(pathsOf(scratch), ref.name)
+  const replayed = await replayCase(corpusPathsOfTracesDir(scratch), ref.name)
   const candidate = replayed.doc.devices.map((d) => claimOf(d.bdf, d.qemuDevice, d.observed))
   const common = {case: ref.name, bootSeconds: captured.record.run.bootSeconds, ...(captured.record.kernel.release ? {release: captured.record.kernel.release} : {}), warnings: captured.warnings}
   if (!baseline) return {...common, status: 'no-golden', reason: `no golden ${goldenPath(paths, ref.name)}: nothing to compare with`, devices: []}
