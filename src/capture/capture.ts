@@ -183,6 +183,7 @@ function caseRecord(p: RecordParts): CaptureCaseRecord {
     qemu: {
       version: p.qemu.banner,
       ...(p.qemu.debianVersion ? {package: `${opts.arch.qemuPackage} ${p.qemu.debianVersion}`} : {}),
+      ...(opts.qemuSuite ? {suite: opts.qemuSuite} : {}),
       accel: p.accel,
       accelReason: p.accelReason,
       argv: recordedArgv(invocation, basename(opts.qemu)),

@@ -5,6 +5,7 @@
 import type {GuestArch, Machine} from './arch.js'
 import type {EventSetName} from './events.js'
 import type {KernelPackage} from './kernel-source.js'
+import type {QemuSuite} from './arch.js'
 import type {Accel} from './qemu-argv.js'
 
 export const CASE_FORMAT_VERSION = 1
@@ -39,6 +40,8 @@ export interface CaptureCaseRecord {
   readonly qemu: {
     readonly version: string
     readonly package?: string
+    /** The Debian suite whose QEMU ran, from scripts/setup-qemu.sh's private prefix (capture --qemu-suite). */
+    readonly suite?: QemuSuite
     readonly accel: Accel
     readonly accelReason: string
     /** Exactly as run, except $KERNEL, $INITRD and $TRACE stand for host paths. */

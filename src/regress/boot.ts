@@ -89,14 +89,14 @@ interface CaseRef {
 
 /** The capture options that rebuild exactly the recorded argv, or why the case cannot be re-run. */
 export function replayableInvocation(meta: CaseMeta): {invocation: Omit<QemuInvocation, 'kernel' | 'initrd'>; arch: ArchProfile; qemuSuite?: QemuSuite; eventSet: EventSetName; extraAppend?: string} | {reason: string} {
-  const qemu = meta.qemu as {argv?: unknown; accel?: unknown} | undefined
+  const qemu = meta.qemu as {argv?: unknown; accel?: unknown; suite?: unknown} | undefined
   const argv = qemu?.argv
   const archName = (meta.arch ?? 'amd64') as GuestArch
   if (!GUEST_ARCHES.includes(archName)) return {reason: `architecture ${String(meta.arch)} is not one capture boots`}
   const arch = archProfile(archName)
-  // The QEMU of a Debian suite's private prefix, as the capture command recorded it (--qemu-suite).
-  const suite = typeof meta.reproduce === 'string' ? /(?:^|\s)--qemu-suite\s+(\S+)/.exec(meta.reproduce)?.[1] : undefined
-  if (suite !== undefined && !QEMU_SUITES.includes(suite as QemuSuite)) return {reason: `QEMU suite ${suite} is not one scripts/setup-qemu.sh unpacks`}
+  // The QEMU of a Debian suite's private prefix, as capture recorded it (case.json qemu.suite).
+  const suite = qemu?.suite
+  if (suite !== undefined && !QEMU_SUITES.includes(suite as QemuSuite)) return {reason: `QEMU suite ${String(suite)} is not one scripts/setup-qemu.sh unpacks`}
   if (meta.kind !== 'capture') return {reason: `not a QEMU capture (kind ${String(meta.kind)})`}
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) return {reason: 'case.json records no QEMU argv'}
   if (!argv.includes(PLACEHOLDERS.kernel) || !argv.includes(PLACEHOLDERS.initrd)) return {reason: `its QEMU argv has no ${PLACEHOLDERS.kernel} and ${PLACEHOLDERS.initrd}`}
@@ -131,7 +131,7 @@ export function replayableInvocation(meta: CaseMeta): {invocation: Omit<QemuInvo
     const i = at >= 0 ? at : Math.min(rebuilt.length, argv.length)
     return {reason: `capture cannot rebuild its recorded QEMU argv (word ${i}: recorded ${JSON.stringify(argv[i] ?? null)}, rebuilt ${JSON.stringify(rebuilt[i] ?? null)})`}
   }
-  return {invocation, arch, ...(suite ? {qemuSuite: suite as QemuSuite} : {}), eventSet, ...(extraAppend ? {extraAppend} : {})}
+  return {invocation, arch, ...(suite !== undefined ? {qemuSuite: suite as QemuSuite} : {}), eventSet, ...(extraAppend ? {extraAppend} : {})}
 }
 
 const show = (v: unknown) => (v === null ? 'unknown' : Array.isArray(v) ? (v.length ? v.join('; ') : 'none') : String(v))

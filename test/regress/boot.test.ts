@@ -64,6 +64,16 @@ describe('regress --vmlinuz without booting', () => {
     expect(replayableInvocation({...meta, kind: 'fault'})).toEqual({reason: 'not a QEMU capture (kind fault)'})
   })
 
+  it("boots a capture under its recorded suite's QEMU (case.json qemu.suite), and refuses a suite it cannot set up", async () => {
+    const paths = corpusPaths(PROJECT_ROOT)
+    const qemu10 = await readCaseMeta(paths, 'k6.12-pc-transitional-qemu10')
+    expect(replayableInvocation(qemu10)).toMatchObject({qemuSuite: 'trixie'})
+    const plain = replayableInvocation(await readCaseMeta(paths, 'k6.12-pc-transitional'))
+    expect('qemuSuite' in plain).toBe(false)
+    const bogus = {...qemu10, qemu: {...(qemu10.qemu as object), suite: 'sid'}}
+    expect(replayableInvocation(bogus)).toEqual({reason: 'QEMU suite sid is not one scripts/setup-qemu.sh unpacks'})
+  })
+
   it('compares fact by fact; a fact one side lacks is named, not compared', () => {
     const claim = (o: Partial<KernelClaim>): KernelClaim => ({bdf: '0000:00:02.0', qemuDevice: 'virtio-net-pci', transport: 'modern', acknowledged: true, driverOk: true, messages: [], ...o})
     expect(compareClaims(claim({}), claim({})).status).toBe('same')
