@@ -1,7 +1,8 @@
 /**
  * `probediff --version` without loading oclif (most of a bare start-up): the line oclif prints,
  * `NAME/VERSION PLATFORM-ARCH node-vX.Y.Z`. Returns undefined where oclif would say more than
- * package.json and the process tell (WSL, plugins, hooks, other version flags): oclif answers then.
+ * package.json and the process tell (WSL, plugins, other version flags, or a hook oclif runs around
+ * --version: init, finally): oclif answers then.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {arch, release} from 'node:os'
@@ -14,7 +15,8 @@ export function versionLine(root) {
     return undefined
   }
   const oclif = pjson.oclif ?? {}
-  if (oclif.plugins !== undefined || oclif.hooks !== undefined || oclif.additionalVersionFlags !== undefined) return undefined
+  if (oclif.plugins !== undefined || oclif.additionalVersionFlags !== undefined) return undefined
+  if (oclif.hooks?.init !== undefined || oclif.hooks?.finally !== undefined) return undefined
   if (process.platform === 'linux' && mayBeWsl()) return undefined
   const cpu = arch() === 'ia32' ? 'x86' : arch()
   return `${pjson.name}/${pjson.version} ${process.platform}-${cpu} node-${process.version}`

@@ -29,6 +29,11 @@ export function runProcess(args: string[], opts: {stdin?: Buffer; timeoutMs?: nu
   return runCommand(process.execPath, [RUN_JS, ...args], opts)
 }
 
+/** The same, run by oclif on tsc's dist/ without the bundle (test/fixtures/cli/unbundled-run.mjs). */
+export function runUnbundled(args: string[], opts: {stdin?: Buffer; timeoutMs?: number} = {}): Promise<ProcessResult> {
+  return runCommand(process.execPath, [join(PROJECT_ROOT, 'test/fixtures/cli/unbundled-run.mjs'), ...args], opts)
+}
+
 /** A bash command line; `$PROBEDIFF` is the CLI (for `<(...)` process substitution). */
 export function runShell(script: string, opts: {timeoutMs?: number} = {}): Promise<ProcessResult> {
   return runCommand('bash', ['-c', script], {...opts, env: {PROBEDIFF: `${process.execPath} ${RUN_JS}`}})
