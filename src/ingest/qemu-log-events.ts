@@ -27,10 +27,13 @@ const SP_ARROW_WRITE = literal(' <- 0x')
 const D_EQ = literal('d=')
 export const CPU_SP = literal('cpu ')
 export const SP_MR_SP = literal(' mr ')
-export const SP_ADDR_SP = literal(' addr ')
-export const SP_VALUE_SP = literal(' value ')
 export const SP_SIZE_SP = literal(' size ')
 export const SP_NAME_SP_Q = literal(" name '")
+/** The fixed text of a memory_region_ops line up to the cpu number, and its ` addr 0x` / ` value 0x`, each in one compare. */
+export const MEMOP_READ_CPU = literal('memory_region_ops_read cpu ')
+export const MEMOP_WRITE_CPU = literal('memory_region_ops_write cpu ')
+export const SP_ADDR_0X = literal(' addr 0x')
+export const SP_VALUE_0X = literal(' value 0x')
 const VDEV_SP = literal('vdev ')
 const SP_VAL_SP = literal(' val ')
 const SP_N_SP = literal(' n ')
@@ -223,10 +226,10 @@ export class QemuEventParser {
     if (sp <= mrStart || sp >= c.end) return EventStatus.Malformed
     const mr = this.mrs.get(buf, mrStart, sp)
     c.pos = sp
-    if (!c.lit(SP_ADDR_SP)) return EventStatus.Malformed
-    const addr = c.hex0x()
-    if (Number.isNaN(addr) || !c.lit(SP_VALUE_SP)) return EventStatus.Malformed
-    const value = c.hex0x()
+    if (!c.lit(SP_ADDR_0X)) return EventStatus.Malformed
+    const addr = c.hex()
+    if (Number.isNaN(addr) || !c.lit(SP_VALUE_0X)) return EventStatus.Malformed
+    const value = c.hex()
     const value64 = c.big
     if (Number.isNaN(value) && value64 === undefined) return EventStatus.Malformed
     if (!c.lit(SP_SIZE_SP)) return EventStatus.Malformed
