@@ -10,8 +10,9 @@
  *    lines are records) concatenated to 35 MB, 350 MB and 1 GB; its .gz twin is the capture's gzip
  *    concatenated (a multi-member gzip inflating to the same bytes);
  *  - formats: the dense capture's config accesses as simpletrace v4 and as CSV (generated from its events);
- *  - unfiltered: $BENCH_UNFILTERED, a capture with every memory_region_ops event (`-trace
- *    'memory_region_ops_*'`, as a user traces it), concatenated to 350 MB and 1 GB (skipped without it);
+ *  - unfiltered: the dense case's boot traced with every memory_region_ops event (`-trace
+ *    'memory_region_ops_*'`, as a user traces it): `capture --unfiltered-trace` run once under
+ *    $BENCH_DIR/unfiltered when QEMU is installed, or $BENCH_UNFILTERED; concatenated to 350 MB and 1 GB;
  * Environment: BENCH_SIZES (MB, default 35,350,1000), BENCH_ROUNDS (default 3), BENCH_ROOT (the
  * probediff checkout to measure, default this one), BENCH_SKIP (comma list of sections to skip:
  * ingest,gz,formats,unfiltered,startup,check,regress).
@@ -21,7 +22,7 @@
 import {spawnSync} from 'node:child_process'
 import {closeSync, cpSync, linkSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync} from 'node:fs'
 import {availableParallelism, homedir, loadavg, tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {gunzipSync} from 'node:zlib'
 
@@ -187,14 +188,34 @@ if (!skip.has('formats')) {
   const csvFile = concatenated(join(dir, `dense-${mb}mb.csv`), csv.rows, Math.ceil((mb * 1e6) / csv.rows.length), csv.head)
   row(`ingest --json, CSV ${mb} MB`, statSync(csvFile).size, paired([node, run, 'ingest', csvFile, '--json'], grep(csvFile)), undefined)
 }
-const unfilteredSource = process.env.BENCH_UNFILTERED
-if (!skip.has('unfiltered') && unfilteredSource && existsSync(unfilteredSource)) {
+/**
+ * The unfiltered trace: $BENCH_UNFILTERED, else the dense case's own boot captured again under
+ * $BENCH_DIR/unfiltered (its recorded `reproduce` command with `--unfiltered-trace`), once, when QEMU
+ * and the kernel are there (scripts/setup-qemu.sh); kept between runs.
+ */
+function unfilteredTrace() {
+  if (process.env.BENCH_UNFILTERED) return existsSync(process.env.BENCH_UNFILTERED) ? process.env.BENCH_UNFILTERED : undefined
+  const caseName = basename(dirname(DENSE_SOURCE))
+  const captured = join(dir, 'unfiltered', 'traces', caseName, 'trace-unfiltered.log.gz')
+  if (existsSync(captured)) return captured
+  const reproduce = JSON.parse(readFileSync(join(dirname(DENSE_SOURCE), 'case.json'), 'utf8')).reproduce
+  const words = reproduce.split(' ')
+  if (/['"\\]/.test(reproduce) || words[0] !== 'probediff' || words[1] !== 'capture') return undefined
+  const dashdash = words.indexOf('--')
+  const argv = [...words.slice(2, dashdash), '--root', join(dir, 'unfiltered'), '--force', '--unfiltered-trace', ...words.slice(dashdash)]
+  console.error(`  capturing the unfiltered trace: probediff ${['capture', ...argv].join(' ')}`)
+  const r = spawnSync(node, [run, 'capture', ...argv], {encoding: 'utf8'})
+  if (r.status !== 0) console.log(`unfiltered trace: capture failed (${(r.stderr || r.stdout).trim().split('\n').pop()}); scripts/setup-qemu.sh installs QEMU and the kernels`)
+  return existsSync(captured) ? captured : undefined
+}
+const unfilteredSource = skip.has('unfiltered') ? undefined : unfilteredTrace()
+if (unfilteredSource) {
   const data = unfilteredSource.endsWith('.gz') ? gunzipSync(readFileSync(unfilteredSource)) : readFileSync(unfilteredSource)
   for (const mb of sizes.filter((s) => s >= 350)) {
     const file = concatenated(join(dir, `unfiltered-${mb}mb.log`), data, Math.ceil((mb * 1e6) / data.length))
     row(`ingest --json, unfiltered ${mb} MB`, statSync(file).size, paired([node, run, 'ingest', file, '--json'], grep(file)), {ratio: 2, rssMb: 100, text: '<= 2x grep, <= 100 MB'})
   }
-} else if (!skip.has('unfiltered')) console.log('unfiltered trace: set BENCH_UNFILTERED to a capture traced with every memory_region_ops event')
+} else if (!skip.has('unfiltered')) console.log('unfiltered trace: none (set BENCH_UNFILTERED to a capture traced with every memory_region_ops event, or install QEMU with scripts/setup-qemu.sh)')
 if (!skip.has('startup')) {
   // `replay one case` is the bench's shipped case (a 4.8 MB trace: start-up and the ingest of it); the
   // small case (a 0.1 MB trace) and an lspci file are mostly start-up.

@@ -54,6 +54,8 @@ export interface CaptureOptions {
   readonly sysfsDumpDir?: string
   /** Also run this pciutils' lspci in the guest after the probe and save its output as lspci.txt. */
   readonly lspci?: PciutilsTree
+  /** Also keep the trace unfiltered (the memory events of every region) as trace-unfiltered.log.gz. */
+  readonly unfilteredTrace?: boolean
 }
 
 export interface CaptureResult {
@@ -65,6 +67,8 @@ export interface CaptureResult {
 }
 
 export const TRACE_FILE = 'trace.log.gz'
+/** With --unfiltered-trace: every line QEMU traced, no memory region left out (not a replay input). */
+export const UNFILTERED_TRACE_FILE = 'trace-unfiltered.log.gz'
 export const DMESG_FILE = 'dmesg.txt'
 export const CASE_FILE = 'case.json'
 
@@ -106,7 +110,7 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
 
     const staged = await stageCaseDir(opts.tracesDir, opts.name, opts.force)
     try {
-      const run = await bootGuest(argv, opts.timeoutSeconds, join(staged.tmpDir, TRACE_FILE))
+      const run = await bootGuest(argv, opts.timeoutSeconds, join(staged.tmpDir, TRACE_FILE), opts.unfilteredTrace ? join(staged.tmpDir, UNFILTERED_TRACE_FILE) : undefined)
       const dmesg = guestKernelLog(run, opts.timeoutSeconds)
       // Decoded before anything is committed: a damaged dump fails the capture as a whole.
       const sysfs = opts.sysfsDumpDir === undefined ? undefined : decodeSysfsDump(run.console)
@@ -128,19 +132,28 @@ export async function runCapture(opts: CaptureOptions): Promise<CaptureResult> {
   }
 }
 
-/** Runs QEMU, streaming the filtered trace into a gzip file that is complete when this resolves. */
-async function bootGuest(argv: readonly string[], timeoutSeconds: number, traceFile: string): Promise<QemuRun> {
-  const traceOut = new PassThrough()
-  const writing = pipeline(traceOut, createGzip({level: 9}), createWriteStream(traceFile))
-  writing.catch(() => undefined) // awaited below; this only keeps an early failure from going unhandled
+/** Runs QEMU, streaming the filtered trace (and the unfiltered one) into gzip files that are complete when this resolves. */
+async function bootGuest(argv: readonly string[], timeoutSeconds: number, traceFile: string, unfilteredFile?: string): Promise<QemuRun> {
+  const [traceOut, writing] = gzipWriter(traceFile, 9)
+  // The unfiltered trace is many times larger: a faster level keeps up with QEMU.
+  const [unfilteredOut, writingUnfiltered] = unfilteredFile === undefined ? [undefined, undefined] : gzipWriter(unfilteredFile, 6)
   try {
-    return await runQemu(argv, timeoutSeconds, traceOut)
+    return await runQemu(argv, timeoutSeconds, traceOut, unfilteredOut)
   } catch (error) {
     throw error instanceof QemuNotFound ? new UsageError(error.message) : error
   } finally {
     traceOut.end()
+    unfilteredOut?.end()
     await writing
+    await writingUnfiltered
   }
+}
+
+function gzipWriter(file: string, level: number): [PassThrough, Promise<void>] {
+  const out = new PassThrough()
+  const writing = pipeline(out, createGzip({level}), createWriteStream(file))
+  writing.catch(() => undefined) // awaited by the caller; this only keeps an early failure from going unhandled
+  return [out, writing]
 }
 
 interface RecordParts {
@@ -200,7 +213,7 @@ function caseRecord(p: RecordParts): CaptureCaseRecord {
       traceLinesDropped: run.trace.dropped,
       insmodFailures: failedInsmods(run.console),
     },
-    files: {trace: TRACE_FILE, dmesg: DMESG_FILE, ...(p.lspci ? {lspci: LSPCI_FILE} : {})},
+    files: {trace: TRACE_FILE, dmesg: DMESG_FILE, ...(p.lspci ? {lspci: LSPCI_FILE} : {}), ...(opts.unfilteredTrace ? {unfilteredTrace: UNFILTERED_TRACE_FILE} : {})},
     inputs: [TRACE_FILE, DMESG_FILE],
     ...(p.lspci ? {lspci: lspciRecord(p.lspci)} : {}),
     reproduce: reproduceCommand(opts),
@@ -282,6 +295,7 @@ function reproduceCommand(opts: CaptureOptions): string {
   for (const m of opts.extraModules) words.push('--load', m)
   if (opts.sysfsDumpDir !== undefined) words.push('--sysfs-dump', 'DIR')
   if (opts.lspci !== undefined) words.push('--lspci')
+  if (opts.unfilteredTrace) words.push('--unfiltered-trace')
   words.push('--', ...opts.deviceArgs)
   return words.map(shellQuote).join(' ')
 }

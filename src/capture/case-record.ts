@@ -60,7 +60,7 @@ export interface CaptureCaseRecord {
     readonly traceLinesDropped: number
     readonly insmodFailures: readonly string[]
   }
-  readonly files: {readonly trace: string; readonly dmesg: string; readonly lspci?: string}
+  readonly files: {readonly trace: string; readonly dmesg: string; readonly lspci?: string; readonly unfilteredTrace?: string}
   /** Replay inputs in order (the corpus reader's convention). */
   readonly inputs: readonly string[]
   /** capture --lspci: the real lspci's output, saved beside the inputs (not one of them). */

@@ -32,7 +32,8 @@ export class QemuNotFound extends Error {
   override readonly name = 'QemuNotFound'
 }
 
-export function runQemu(argv: readonly string[], timeoutSeconds: number, traceOut: Writable): Promise<QemuRun> {
+/** `unfilteredOut`: also gets every stderr line, the memory events of every region included. */
+export function runQemu(argv: readonly string[], timeoutSeconds: number, traceOut: Writable, unfilteredOut?: Writable): Promise<QemuRun> {
   const [bin, ...args] = argv
   if (!bin) throw new RangeError('empty QEMU argv')
   const started = process.hrtime.bigint()
@@ -42,10 +43,15 @@ export function runQemu(argv: readonly string[], timeoutSeconds: number, traceOu
   const consoleChunks = new TailBuffer(CONSOLE_KEEP_BYTES)
   stdout.on('data', (b: Buffer) => consoleChunks.push(b))
   const messages: string[] = []
-  const filtering = splitStderr(stderr, traceOut, (line) => {
-    messages.push(line)
-    if (messages.length > STDERR_TAIL_LINES) messages.shift()
-  })
+  const filtering = splitStderr(
+    stderr,
+    traceOut,
+    (line) => {
+      messages.push(line)
+      if (messages.length > STDERR_TAIL_LINES) messages.shift()
+    },
+    unfilteredOut,
+  )
 
   let timedOut = false
   const timer = setTimeout(() => {
@@ -93,11 +99,13 @@ export function runQemu(argv: readonly string[], timeoutSeconds: number, traceOu
 /**
  * Every stderr line goes to the trace file (QEMU's messages stay where QEMU put them, as in any
  * real log), memory events of uninteresting regions excepted; non-trace lines are also reported.
+ * `unfiltered` (when given) gets every line, as the user's own `-trace` would have left it.
  */
-async function splitStderr(input: Readable, output: Writable, onMessage: (line: string) => void): Promise<FilterCounts> {
+async function splitStderr(input: Readable, output: Writable, onMessage: (line: string) => void, unfiltered?: Writable): Promise<FilterCounts> {
   const counts: FilterCounts = {kept: 0, dropped: 0, keptBytes: 0}
   for await (const line of createInterface({input, crlfDelay: Infinity})) {
     if (!TRACE_RECORD.test(line)) onMessage(line)
+    if (unfiltered && !unfiltered.write(`${line}\n`)) await new Promise<void>((resolve) => unfiltered.once('drain', resolve))
     if (!keepTraceLine(line)) {
       counts.dropped++
       continue

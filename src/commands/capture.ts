@@ -48,6 +48,7 @@ export default class Capture extends BaseCommand {
     root: rootFlag,
     force: Flags.boolean({description: 'replace an existing case'}),
     'sysfs-dump': Flags.string({description: "also copy each PCI function's sysfs config and resource from the guest to DIR/BDF/", helpValue: 'DIR'}),
+    'unfiltered-trace': Flags.boolean({description: "also keep the trace unfiltered, the memory events of every region (serial, timers, VGA...) included, as CASE/trace-unfiltered.log.gz (not a replay input: what a user's own -trace gives, e.g. for benchmarks)"}),
     lspci: Flags.boolean({description: `also run the real \`${LSPCI_COMMAND}\` in the guest after the probe and save it as CASE/${LSPCI_FILE} (pciutils of the kernel's Debian suite with --kernel-series, else this host's)`}),
   }
 
@@ -96,6 +97,7 @@ export default class Capture extends BaseCommand {
         memoryMiB: flags.memory,
         ...(flags['sysfs-dump'] ? {sysfsDumpDir: flags['sysfs-dump']} : {}),
         ...(lspci ? {lspci} : {}),
+        ...(flags['unfiltered-trace'] ? {unfilteredTrace: true} : {}),
       })
       for (const w of result.warnings) this.warn(sanitizeForTerminal(w))
       const r = result.record

@@ -9,7 +9,7 @@
  * Held lines are replayed, in order, before the next record of any kind; a held line that is
  * superseded by the next config-path access without any record in between is dropped and counted.
  */
-import {ascii} from './byte-cursor.js'
+import {ascii, viewFor} from './byte-cursor.js'
 
 export const enum ConfRegion {
   None,
@@ -44,17 +44,6 @@ const tailWords = (tail: Uint8Array) => Array.from({length: tail.length >> 2}, (
 const CONF_IDX_WORDS = tailWords(CONF_IDX_TAIL)
 const CONF_DATA_WORDS = tailWords(CONF_DATA_TAIL)
 
-/** A DataView of the buffer the lines come from (one per chunk): four bytes compared at a time. */
-let viewOf: Buffer | undefined
-let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0))
-
-function viewFor(buf: Buffer): DataView<ArrayBufferLike> {
-  if (buf !== viewOf) {
-    viewOf = buf
-    view = new DataView(buf.buffer, buf.byteOffset, buf.length)
-  }
-  return view
-}
 
 /**
  * The two config-mechanism #1 regions straight from the end of the line, without looking for the

@@ -6,37 +6,40 @@
  */
 import type {SourceRef} from '../util/source.js'
 import type {TraceRecord} from './records.js'
-import {ByteCursor, ascii} from './byte-cursor.js'
+import {ByteCursor, literal} from './byte-cursor.js'
 import {type ByteInterner, RecentStrings} from './byte-interner.js'
 
-const PCI_CFG_ = ascii('pci_cfg_')
-export const READ_SP = ascii('read ')
-export const WRITE_SP = ascii('write ')
-const PCI_UPDATE_MAPPINGS_ = ascii('pci_update_mappings_')
-const ADD_SP = ascii('add ')
-const DEL_SP = ascii('del ')
-export const MEMORY_REGION_OPS_ = ascii('memory_region_ops_')
-const VIRTIO_ = ascii('virtio_')
-const SET_STATUS_SP = ascii('set_status ')
-const QUEUE_NOTIFY_SP = ascii('queue_notify ')
-const PCI_NOTIFY_WRITE = ascii('pci_notify_write')
-const PIO_SP = ascii('_pio ')
-const SP_AT_0X = ascii(' @0x')
-const SP_ARROW_READ = ascii(' -> 0x')
-const SP_ARROW_WRITE = ascii(' <- 0x')
-const D_EQ = ascii('d=')
-export const CPU_SP = ascii('cpu ')
-export const SP_MR_SP = ascii(' mr ')
-export const SP_ADDR_SP = ascii(' addr ')
-export const SP_VALUE_SP = ascii(' value ')
-export const SP_SIZE_SP = ascii(' size ')
-export const SP_NAME_SP_Q = ascii(" name '")
-const VDEV_SP = ascii('vdev ')
-const SP_VAL_SP = ascii(' val ')
-const SP_N_SP = ascii(' n ')
-const SP_VQ_SP = ascii(' vq ')
-const SP_EQ_SP = ascii(' = ')
-const SP_LPAREN = ascii(' (')
+const PCI_CFG_ = literal('pci_cfg_')
+const READ_SP = literal('read ')
+const WRITE_SP = literal('write ')
+const PCI_UPDATE_MAPPINGS_ = literal('pci_update_mappings_')
+const ADD_SP = literal('add ')
+const DEL_SP = literal('del ')
+const MEMORY_REGION_OPS_ = literal('memory_region_ops_')
+const VIRTIO_ = literal('virtio_')
+const SET_STATUS_SP = literal('set_status ')
+const QUEUE_NOTIFY_SP = literal('queue_notify ')
+const PCI_NOTIFY_WRITE = literal('pci_notify_write')
+const PIO_SP = literal('_pio ')
+const SP_AT_0X = literal(' @0x')
+const SP_ARROW_READ = literal(' -> 0x')
+const SP_ARROW_WRITE = literal(' <- 0x')
+const D_EQ = literal('d=')
+const CPU_SP = literal('cpu ')
+export const SP_MR_SP = literal(' mr ')
+export const SP_SIZE_SP = literal(' size ')
+export const SP_NAME_SP_Q = literal(" name '")
+/** The fixed text of a memory_region_ops line up to the cpu number, and its ` addr 0x` / ` value 0x`, each in one compare. */
+export const MEMOP_READ_CPU = literal('memory_region_ops_read cpu ')
+export const MEMOP_WRITE_CPU = literal('memory_region_ops_write cpu ')
+export const SP_ADDR_0X = literal(' addr 0x')
+export const SP_VALUE_0X = literal(' value 0x')
+const VDEV_SP = literal('vdev ')
+const SP_VAL_SP = literal(' val ')
+const SP_N_SP = literal(' n ')
+const SP_VQ_SP = literal(' vq ')
+const SP_EQ_SP = literal(' = ')
+const SP_LPAREN = literal(' (')
 
 /** What a line turned out to be. */
 export const enum EventStatus {
@@ -223,10 +226,10 @@ export class QemuEventParser {
     if (sp <= mrStart || sp >= c.end) return EventStatus.Malformed
     const mr = this.mrs.get(buf, mrStart, sp)
     c.pos = sp
-    if (!c.lit(SP_ADDR_SP)) return EventStatus.Malformed
-    const addr = c.hex0x()
-    if (Number.isNaN(addr) || !c.lit(SP_VALUE_SP)) return EventStatus.Malformed
-    const value = c.hex0x()
+    if (!c.lit(SP_ADDR_0X)) return EventStatus.Malformed
+    const addr = c.hex()
+    if (Number.isNaN(addr) || !c.lit(SP_VALUE_0X)) return EventStatus.Malformed
+    const value = c.hex()
     const value64 = c.big
     if (Number.isNaN(value) && value64 === undefined) return EventStatus.Malformed
     if (!c.lit(SP_SIZE_SP)) return EventStatus.Malformed

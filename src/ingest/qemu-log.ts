@@ -12,18 +12,16 @@ import type {IngestContext} from './ingest-context.js'
 import {cleanConsoleText, splitKernelPrefix} from './kernel-prefix.js'
 import {ConfRegion, HeldLines, MemOp, confPortQuote, confRegionAt, eventStartFast, memOpAt} from './conf-probe-holdback.js'
 import {
-  CPU_SP,
   EventStatus,
-  MEMORY_REGION_OPS_,
+  MEMOP_READ_CPU,
+  MEMOP_WRITE_CPU,
   type MemRegionFilter,
   QemuEventParser,
-  READ_SP,
-  SP_ADDR_SP,
+  SP_ADDR_0X,
   SP_MR_SP,
   SP_NAME_SP_Q,
   SP_SIZE_SP,
-  SP_VALUE_SP,
-  WRITE_SP,
+  SP_VALUE_0X,
   isPciRegionName,
   regionNameQuote,
 } from './qemu-log-events.js'
@@ -120,15 +118,15 @@ export class QemuLogParser {
     if (p < 0) return false
     const c = this.events.cur
     c.reset(buf, p, end)
-    const op = !c.lit(MEMORY_REGION_OPS_) ? undefined : c.lit(READ_SP) ? 'read' : c.lit(WRITE_SP) ? 'write' : undefined
-    if (op === undefined || !c.lit(CPU_SP) || Number.isNaN(c.sdec()) || !c.lit(SP_MR_SP)) return false
+    const op = buf[p + 18] === 114 /* r */ ? (c.lit(MEMOP_READ_CPU) ? 'read' : undefined) : c.lit(MEMOP_WRITE_CPU) ? 'write' : undefined
+    if (op === undefined || Number.isNaN(c.sdec()) || !c.lit(SP_MR_SP)) return false
     const mr = c.find(32)
     if (mr <= c.pos) return false
     c.pos = mr
-    if (!c.lit(SP_ADDR_SP)) return false
-    const addr = c.hex0x()
-    if (Number.isNaN(addr) || !c.lit(SP_VALUE_SP)) return false
-    const value = c.hex0x()
+    if (!c.lit(SP_ADDR_0X)) return false
+    const addr = c.hex()
+    if (Number.isNaN(addr) || !c.lit(SP_VALUE_0X)) return false
+    const value = c.hex()
     if (Number.isNaN(value) || !c.lit(SP_SIZE_SP)) return false
     const size = c.dec()
     // The name must start right where the line's last quote is (what the full parser takes as the name).

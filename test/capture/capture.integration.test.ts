@@ -14,6 +14,7 @@ import {CaptureFailure} from '../../src/capture/errors.js'
 import {pciutilsFor} from '../../src/capture/guest-lspci.js'
 import {kernelFromSeries} from '../../src/capture/kernel-source.js'
 import {isCi} from '../../src/golden/update-mode.js'
+import {keepTraceLine} from '../../src/capture/trace-filter.js'
 import {hasTool} from './host-tools.js'
 
 const QEMU = 'qemu-system-x86_64'
@@ -76,6 +77,20 @@ describe.skipIf(missing !== undefined && !inCi)('probediff capture under real QE
     // The driver bound: the last status written to some device is DRIVER_OK|FEATURES_OK|DRIVER|ACK.
     expect(trace).toMatch(/:virtio_set_status vdev 0x[0-9a-f]+ val 15/)
     expect(trace).not.toMatch(/name 'serial'/)
+  }, BOOT_TEST_TIMEOUT_MS)
+
+  it('with --unfiltered-trace also keeps every line QEMU traced: the filtered trace is it with the other regions left out', async () => {
+    if (missing) throw new Error(`CI is set but a prerequisite is missing: ${missing}`)
+    const result = await runCapture({...(await base('it-unfiltered', join(scratch, 'unfiltered'))), unfilteredTrace: true})
+    expect(readdirSync(result.dir).sort()).toEqual(['case.json', 'dmesg.txt', 'trace-unfiltered.log.gz', 'trace.log.gz'])
+    const lines = (file: string) => gunzipSync(readFileSync(join(result.dir, file))).toString('utf8').split('\n')
+    const unfiltered = lines('trace-unfiltered.log.gz')
+    expect(unfiltered.some((l) => l.endsWith("name 'serial'"))).toBe(true)
+    expect(unfiltered.filter((l) => keepTraceLine(l) || l === '')).toEqual(lines('trace.log.gz'))
+    const record = JSON.parse(readFileSync(join(result.dir, 'case.json'), 'utf8'))
+    expect(record.files.unfilteredTrace).toBe('trace-unfiltered.log.gz')
+    expect(record.run.traceLinesKept + record.run.traceLinesDropped).toBe(unfiltered.length - 1)
+    expect(record.reproduce).toContain(' --unfiltered-trace ')
   }, BOOT_TEST_TIMEOUT_MS)
 
   it('with --lspci runs the real lspci in the guest: lspci.txt has a 256-byte hex dump of every virtio device', async () => {

@@ -1,13 +1,15 @@
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {gzipSync} from 'node:zlib'
+import {gunzipSync, gzipSync} from 'node:zlib'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {ingestFile} from '../../src/ingest/index.js'
 import {ABSENT_PROBES_KEY, QemuLogParser, SKIPPED_MEMOPS_KEY} from '../../src/ingest/qemu-log.js'
 import type {CfgAccessRecord, TraceRecord} from '../../src/ingest/records.js'
 import {InputError, WarningSink} from '../../src/util/errors.js'
+import {IngestContext} from '../../src/ingest/ingest-context.js'
+import type {ConfigPathRegion} from '../../src/ingest/sink.js'
 import {CollectingSink, feedLines, fixture, newContext, onlyInputErrors, withoutSource} from './helpers.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'probediff-qemu-log-'))
@@ -194,6 +196,58 @@ describe('QEMU log: config-space probe holdback', () => {
 
   it("keeps everything with memRegions 'all'", () => {
     expect(parse(lines.join('\n'), {memRegions: 'all'}).records).toHaveLength(lines.length)
+  })
+})
+
+describe('QEMU log: config-path accesses as numbers (RecordSink.configPathAccess)', () => {
+  /** A sink taking config-path accesses as numbers, turned back into the fields of a mem record. */
+  class NumbersSink extends CollectingSink {
+    configPathAccess(op: 'read' | 'write', region: ConfigPathRegion, addr: number, value: number, size: number, line: number) {
+      this.all.push({kind: 'config-path', op, region, addr, value, size, line} as never)
+    }
+  }
+  const asNumbers = (r: TraceRecord) =>
+    r.kind === 'mem' && /^(pci-conf-|pcie-mmcfg)/.test(r.name) && r.value64 === undefined
+      ? {kind: 'config-path', op: r.op, region: r.name === 'pci-conf-idx' ? 'index' : r.name === 'pci-conf-data' ? 'data' : 'mmcfg', addr: r.addr, value: r.value, size: r.size, line: r.src.line}
+      : r
+  function both(text: Buffer | string, chunks: number[]) {
+    const plain = parse(text, {chunks})
+    const sink = new NumbersSink()
+    const warnings = new WarningSink()
+    const ctx = new IngestContext('trace.log', sink, warnings)
+    feedLines(new QemuLogParser(ctx), ctx, text, chunks)
+    return {plain, numbers: sink.all, ctx, warnings: warnings.warnings}
+  }
+
+  it('gives the same accesses, lines and counts as the records, on real captures whatever the chunking', () => {
+    for (const trace of ['k6.1-pc-transitional', 'k6.12-q35-root-port-qemu10']) {
+      const text = gunzipSync(readFileSync(join(fixture('..', '..', '..', 'traces', trace), 'trace.log.gz')))
+      for (const chunks of [[1 << 20], [4093, 1], [129, 77]]) {
+        const {plain, numbers, ctx, warnings} = both(text, chunks)
+        expect(numbers.length).toBeGreaterThan(1000)
+        expect(numbers).toEqual((plain.records as TraceRecord[]).map(asNumbers))
+        expect(ctx.records).toBe(plain.ctx.records)
+        expect([...ctx.unknownEvents]).toEqual([...plain.ctx.unknownEvents])
+        expect(warnings).toEqual(plain.warnings)
+      }
+    }
+  })
+
+  it('leaves to the full parser what numbers cannot hold or what does not parse: a value beyond 2^53, a broken line', () => {
+    const lines = [
+      "5@1.000001:memory_region_ops_write cpu 0 mr 0x55aa addr 0xcf8 value 0x80002000 size 4 name 'pci-conf-idx'",
+      '5@1.000002:pci_cfg_read virtio-blk-pci 00:04.0 @0x0 -> 0x10011af4',
+      "5@1.000003:memory_region_ops_read cpu 0 mr 0x55bb addr 0xe0020000 value 0xffffffffffffffff size 8 name 'pcie-mmcfg-mmio'",
+      "5@1.000004:memory_region_ops_write cpu 0 mr 0x55aa addr 0xcf8 value 0x80002000 size 4 name 'pci-conf-idx'",
+      '5@1.000005:pci_cfg_read virtio-blk-pci 00:04.0 @0x0 -> 0x10011af4',
+      "5@1.000006:memory_region_ops_read cpu 0 mr 0x55bb addr 0xcfc value size 4 name 'pci-conf-data'",
+    ]
+    for (const chunks of [[1 << 20], [1], [50]]) {
+      const {numbers, warnings} = both(`${lines.join('\n')}\n`, chunks)
+      expect(numbers.map((r) => r.kind)).toEqual(['config-path', 'cfg', 'mem', 'config-path', 'cfg'])
+      expect(numbers[2]).toMatchObject({kind: 'mem', name: 'pcie-mmcfg-mmio', value64: 0xffffffffffffffffn, src: {line: 3}})
+      expect(warnings).toEqual([expect.objectContaining({code: 'malformed-event', source: {file: 'trace.log', line: 6}})])
+    }
   })
 })
 
