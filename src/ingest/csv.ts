@@ -145,9 +145,8 @@ const LF = 10
 /**
  * The chunks with every run of CRs right before an LF left out (CR LF, and CR CR LF from a CRLF
  * file converted to CRLF again), each yielded as a fresh buffer; CRs elsewhere stay. Left in, the
- * CRs of `\r\r\n` make a one-field record per line, and csv-parse builds an error object (context
- * deep-copied) for every record whose field count differs from the header's: ten times the cost of
- * a row. Line numbers stay the LF count, as `grep -n` shows them.
+ * CRs of `\r\r\n` would make a one-field record per line (a CR is a line end to the reader, as it
+ * was to csv-parse). Line numbers stay the LF count, as `grep -n` shows them.
  */
 export async function* withoutCrBeforeLf(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   /** CRs at the end of the previous chunk: kept or dropped by what follows them. */
