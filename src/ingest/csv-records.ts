@@ -11,6 +11,8 @@
  * caller once `push` returns. Memory: the current field and record only (a comment is not kept).
  */
 
+import {isAscii} from 'node:buffer'
+
 const LF = 10
 const CR = 13
 const QUOTE = 34
@@ -72,23 +74,49 @@ export class CsvRecordReader {
         pos = this.bytes(chunk, pos, end)
         continue
       }
-      const lineEnd = chunk.indexOf(this.delimiter, pos)
-      if (lineEnd < 0) {
-        pos = this.bytes(chunk, pos, end)
-        continue
-      }
       if (nextQuote !== -1 && nextQuote < pos) nextQuote = chunk.indexOf(QUOTE, pos)
       if (nextHash !== -1 && nextHash < pos) nextHash = chunk.indexOf(HASH, pos)
       if (nextOther !== -1 && nextOther < pos) nextOther = chunk.indexOf(this.delimiter === LF ? CR : LF, pos)
-      const plain =
-        (nextQuote < 0 || nextQuote > lineEnd) && (nextHash < 0 || nextHash > lineEnd) && (nextOther < 0 || nextOther > lineEnd) && lineEnd - pos <= MAX_CSV_RECORD
-      if (!plain) {
-        pos = this.bytes(chunk, pos, end)
-        continue
+      let stop = end
+      if (nextQuote >= 0 && nextQuote < stop) stop = nextQuote
+      if (nextHash >= 0 && nextHash < stop) stop = nextHash
+      if (nextOther >= 0 && nextOther < stop) stop = nextOther
+      // The whole lines before the first byte the fast path cannot take.
+      const last = stop > pos ? chunk.lastIndexOf(this.delimiter, stop - 1) : -1
+      if (last >= pos) pos = this.plainLines(chunk, pos, last)
+      // Then the line they stopped at, byte by byte.
+      pos = this.bytes(chunk, pos, end)
+    }
+  }
+
+  /**
+   * The lines from `pos` to the line end at `last`, none with a quote, `#` or other line-end byte:
+   * each decoded and split at commas. Returns where it stopped: after `last`, or at a line longer
+   * than the record cap (which the byte steps then take, to fail where csv-parse failed).
+   */
+  private plainLines(chunk: Buffer, pos: number, last: number): number {
+    const delimiter = this.delimiter
+    if (!isAscii(chunk.subarray(pos, last))) {
+      while (pos <= last) {
+        const lineEnd = chunk.indexOf(delimiter, pos)
+        if (lineEnd - pos > MAX_CSV_RECORD) return pos
+        if (lineEnd > pos) this.onRecord(chunk.toString('utf8', pos, lineEnd).split(','), this.line)
+        this.line++
+        pos = lineEnd + 1
       }
-      if (lineEnd > pos) this.onRecord(chunk.toString('utf8', pos, lineEnd).split(','), this.line)
+      return pos
+    }
+    // ASCII: one string for all the lines, its offsets the bytes'.
+    const text = chunk.toString('latin1', pos, last)
+    const lineEndChar = String.fromCharCode(delimiter)
+    for (let from = 0; ; ) {
+      let lineEnd = text.indexOf(lineEndChar, from)
+      if (lineEnd < 0) lineEnd = text.length
+      if (lineEnd - from > MAX_CSV_RECORD) return pos + from
+      if (lineEnd > from) this.onRecord(text.slice(from, lineEnd).split(','), this.line)
       this.line++
-      pos = lineEnd + 1
+      if (lineEnd === text.length) return last + 1
+      from = lineEnd + 1
     }
   }
 
