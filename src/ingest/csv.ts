@@ -82,6 +82,8 @@ export class CsvRowReader {
   private readonly size: number | undefined
   private readonly time: number | undefined
   private readonly addresses = new Map<string, PciAddress | undefined>()
+  private lastBdf: string | undefined
+  private lastAddress: PciAddress | undefined
 
   constructor(cols: ReadonlyMap<CsvField, number>) {
     this.bdf = cols.get('bdf') ?? -1
@@ -127,6 +129,15 @@ export class CsvRowReader {
   }
 
   private address(text: string): PciAddress | undefined {
+    // Rows of one function come in runs: the last one first, before hashing.
+    if (text === this.lastBdf) return this.lastAddress
+    const address = this.lookUp(text)
+    this.lastBdf = text
+    this.lastAddress = address
+    return address
+  }
+
+  private lookUp(text: string): PciAddress | undefined {
     if (this.addresses.has(text)) return this.addresses.get(text)
     if (this.addresses.size >= BDF_CACHE_SIZE) this.addresses.clear()
     const address = parseBdf(text)
