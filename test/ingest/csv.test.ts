@@ -1,4 +1,6 @@
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {ingestCsvChunks, withoutCrBeforeLf} from '../../src/ingest/csv.js'
@@ -76,6 +78,16 @@ describe('CSV config accesses', () => {
     for (let i = 0; i < 5; i++) await Promise.all([run(crcrlf), run(rows)])
     // Before CRs were left out: each row came with a one-field record, ~10 times a row's cost.
     expect(await costRatio(run, crcrlf, rows)).toBeLessThan(3)
+  })
+
+  it('tells a CSV with a UTF-8 BOM (a spreadsheet export) by its header, and reads it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csv-bom-'))
+    const path = join(dir, 'export.csv')
+    writeFileSync(path, '\ufeffbdf,op,offset,size,value\r\n00:03.0,R,0,2,0x1af4\r\n')
+    expect(await sniffFormat(path)).toBe('csv')
+    const sink = new CollectingSink()
+    await ingestFile(path, sink, {warnings: new WarningSink()})
+    expect(sink.all).toEqual([expect.objectContaining({kind: 'cfg', op: 'read', slot: 3, offset: 0, size: 2, value: 0x1af4, src: {file: path, line: 2}})])
   })
 
   it('reports an unterminated quote as an InputError with its line', async () => {
