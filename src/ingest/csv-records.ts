@@ -21,6 +21,17 @@ const COMMA = 44
 /** csv-parse's max_record_size as this project set it. */
 export const MAX_CSV_RECORD = 64 * 1024
 
+/** The csv-parse options whose reading this reader reproduces (and with which csv-parse reads UTF-16LE). */
+export const CSV_PARSE_OPTIONS = {
+  bom: true,
+  comment: '#',
+  relax_column_count: true,
+  skip_empty_lines: true,
+  relax_quotes: true,
+  max_record_size: MAX_CSV_RECORD,
+  info: true,
+} as const
+
 /** A CSV syntax error, with csv-parse's message and line. */
 export class CsvSyntaxError extends Error {
   constructor(

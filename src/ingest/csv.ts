@@ -8,7 +8,7 @@ import {InputError} from '../util/errors.js'
 import {type PciAddress, parseBdf} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
 import type {InputBytes} from './byte-source.js'
-import {CsvRecordReader, type CsvRecordHandler, CsvSyntaxError, MAX_CSV_RECORD} from './csv-records.js'
+import {CSV_PARSE_OPTIONS, CsvRecordReader, type CsvRecordHandler, CsvSyntaxError} from './csv-records.js'
 import {guardedTextChunks} from './text-input.js'
 import type {IngestContext} from './ingest-context.js'
 import type {CfgAccessRecord} from './records.js'
@@ -267,15 +267,7 @@ const UTF16LE_BOM = Buffer.from([0xff, 0xfe])
  */
 async function readWithCsvParse(chunks: AsyncIterable<Buffer>, file: string, onRecord: CsvRecordHandler): Promise<void> {
   const {CsvError, parse} = await import('csv-parse')
-  const parser = parse({
-    bom: true,
-    comment: '#',
-    relax_column_count: true,
-    skip_empty_lines: true,
-    relax_quotes: true,
-    max_record_size: MAX_CSV_RECORD,
-    info: true,
-  })
+  const parser = parse(CSV_PARSE_OPTIONS)
   const feed = (async () => {
     try {
       for await (const chunk of chunks) {

@@ -9,7 +9,7 @@ import {parse as csvParse} from 'csv-parse/sync'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {readCsvRecords} from '../../src/ingest/csv.js'
-import {MAX_CSV_RECORD} from '../../src/ingest/csv-records.js'
+import {CSV_PARSE_OPTIONS, MAX_CSV_RECORD} from '../../src/ingest/csv-records.js'
 import {InputError} from '../../src/util/errors.js'
 
 type Outcome = {records: [string[], number][]} | {error: string; line: number | undefined}
@@ -17,15 +17,7 @@ type Outcome = {records: [string[], number][]} | {error: string; line: number | 
 function reference(input: Buffer): Outcome {
   const text = Buffer.from(input.toString('latin1').replace(/\r+\n/g, '\n'), 'latin1')
   try {
-    const items = csvParse(text, {
-      bom: true,
-      comment: '#',
-      relax_column_count: true,
-      skip_empty_lines: true,
-      relax_quotes: true,
-      max_record_size: MAX_CSV_RECORD,
-      info: true,
-    }) as unknown as {record: string[]; info: {lines: number}}[]
+    const items = csvParse(text, CSV_PARSE_OPTIONS) as unknown as {record: string[]; info: {lines: number}}[]
     return {records: items.map((i) => [i.record, i.info.lines])}
   } catch (error) {
     return {error: `bad CSV: ${(error as Error).message}`, line: (error as {lines?: number}).lines}
