@@ -20,6 +20,8 @@ const DROPPED_EVENT_ID = 0xfffffffffffffffen
 export const SIMPLETRACE_HEADER_BYTES = 24
 const TYPE_MAPPING = 0
 const TYPE_EVENT = 1
+/** Distinct names remembered (later ones are decoded each time). */
+const STRING_CACHE_SIZE = 4096
 /** Pointer texts kept for the records to come; cleared when this many. */
 const POINTER_CACHE_SIZE = 1024
 /** The high 32 bits of the largest safe integer (2^53 - 1). */
@@ -217,7 +219,8 @@ export class SimpletraceParser {
   /** Event names by id (a number when the id is a safe integer, else a bigint). */
   private readonly names = new Map<number | bigint, string>()
   droppedEvents = 0
-  private readonly args = new ArgReader(new RecentStrings(new ByteInterner()))
+  // A real trace names a few devices and regions; garbage could name endless ones.
+  private readonly args = new ArgReader(new RecentStrings(new ByteInterner(STRING_CACHE_SIZE)))
 
   constructor(private readonly ctx: IngestContext) {}
 
