@@ -86,8 +86,8 @@ export async function ingestBuffer(bytes: Buffer, format: FileFormat, sink: Reco
 }
 
 /**
- * The parsers of traces and kernel logs are loaded with this module; those of dumps and CSV (and
- * csv-parse) only when such an input comes, which keeps a trace replay's start-up short.
+ * The parsers of traces and kernel logs are loaded with this module; those of dumps and CSV only
+ * when such an input comes (csv-parse only for a UTF-16 CSV), which keeps a trace replay's start-up short.
  */
 async function ingestAs(format: FileFormat, input: InputBytes, path: string, ctx: IngestContext, opts: IngestOptions): Promise<number> {
   switch (format) {

@@ -10,6 +10,7 @@ import {InputError} from '../util/errors.js'
 import type {SourceRef} from '../util/source.js'
 import type {IngestContext} from './ingest-context.js'
 import {decodeUtf8} from './text-decode.js'
+import {ByteInterner, RecentStrings} from './byte-interner.js'
 import type {TraceRecord} from './records.js'
 import type {KnownEventName} from './qemu-log-events.js'
 
@@ -19,6 +20,12 @@ const DROPPED_EVENT_ID = 0xfffffffffffffffen
 export const SIMPLETRACE_HEADER_BYTES = 24
 const TYPE_MAPPING = 0
 const TYPE_EVENT = 1
+/** Distinct names remembered (later ones are decoded each time). */
+const STRING_CACHE_SIZE = 4096
+/** Pointer texts kept for the records to come; cleared when this many. */
+const POINTER_CACHE_SIZE = 1024
+/** The high 32 bits of the largest safe integer (2^53 - 1). */
+const MAX_SAFE_HI = 0x1f_ffff
 /** Sanity limit: QEMU cuts strings at 512 bytes, so no real record comes close. */
 const MAX_RECORD = 64 * 1024
 
@@ -26,13 +33,24 @@ export function isSimpletraceHeader(head: Buffer): boolean {
   return head.length >= 16 && head.readBigUInt64LE(0) === HEADER_EVENT_ID && head.readBigUInt64LE(8) === SIMPLETRACE_MAGIC
 }
 
-/** Reads the args of one event record; every getter returns undefined past the end. */
+/** Reads the args of one event record at a time; every getter returns undefined past the end. */
 class ArgReader {
-  constructor(
-    private readonly buf: Buffer,
-    private pos: number,
-    private readonly end: number,
-  ) {}
+  private buf: Buffer = Buffer.alloc(0)
+  private pos = 0
+  private end = 0
+  /** The text of recent pointers (a trace names the same few devices and regions again and again). */
+  private readonly pointers = new Map<number, string>()
+
+  /** Strings (device and region names) decoded once per distinct value. */
+  constructor(private readonly strings: RecentStrings) {}
+
+  /** Reads the args in `buf` from `pos` to `end` next. */
+  at(buf: Buffer, pos: number, end: number): this {
+    this.buf = buf
+    this.pos = pos
+    this.end = end
+    return this
+  }
 
   get remaining(): number {
     return this.end - this.pos
@@ -63,16 +81,34 @@ class ArgReader {
 
   /** A pointer printed the way `%p` prints it (glibc: `(nil)` for NULL). */
   ptr(): string | undefined {
-    const v = this.big()
-    if (v === undefined) return undefined
-    return v === 0n ? '(nil)' : `0x${v.toString(16)}`
+    if (this.pos + 8 > this.end) return undefined
+    const lo = this.buf.readUInt32LE(this.pos)
+    const hi = this.buf.readUInt32LE(this.pos + 4)
+    this.pos += 8
+    if (hi > MAX_SAFE_HI) return `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`
+    const key = hi * 0x1_0000_0000 + lo
+    let text = this.pointers.get(key)
+    if (text === undefined) {
+      text = key === 0 ? '(nil)' : `0x${key.toString(16)}`
+      if (this.pointers.size >= POINTER_CACHE_SIZE) this.pointers.clear()
+      this.pointers.set(key, text)
+    }
+    return text
+  }
+
+  /** The next u64 as a number when it is a safe integer, else as a bigint. */
+  safeOrBig(): number | bigint | undefined {
+    if (this.pos + 8 > this.end) return undefined
+    const hi = this.buf.readUInt32LE(this.pos + 4)
+    if (hi > MAX_SAFE_HI) return this.big()
+    return this.u64()
   }
 
   str(): string | undefined {
     if (this.pos + 4 > this.end) return undefined
     const len = this.buf.readUInt32LE(this.pos)
     if (this.pos + 4 + len > this.end) return undefined
-    const s = decodeUtf8(this.buf, this.pos + 4, this.pos + 4 + len)
+    const s = this.strings.get(this.buf, this.pos + 4, this.pos + 4 + len)
     this.pos += 4 + len
     return s
   }
@@ -125,13 +161,12 @@ const memDecoder =
     const cpu = a.int()
     const mr = a.ptr()
     const addr = a.u64()
-    const value64 = a.big()
+    const value = a.safeOrBig()
     const size = a.u64()
     const name = a.str()
-    if (cpu === undefined || mr === undefined || addr === undefined || value64 === undefined || size === undefined || name === undefined) return undefined
-    const exact = value64 <= BigInt(Number.MAX_SAFE_INTEGER)
-    const base = {kind: 'mem' as const, src, time, op, cpu, mr, addr, value: exact ? Number(value64) : Number.NaN, size, name}
-    return exact ? base : {...base, value64}
+    if (cpu === undefined || mr === undefined || addr === undefined || value === undefined || size === undefined || name === undefined) return undefined
+    if (typeof value === 'number') return {kind: 'mem', src, time, op, cpu, mr, addr, value, size, name}
+    return {kind: 'mem', src, time, op, cpu, mr, addr, value: Number.NaN, size, name, value64: value}
   }
 
 /** A decoder for each event of the one list (KNOWN_EVENT_NAMES), no more, no fewer. */
@@ -166,6 +201,12 @@ function notifyDecoder(pio: boolean): Decoder {
   }
 }
 
+/** A u64 as a map key: a number when it is a safe integer, else a bigint (so one value, one key). */
+function u64Key(buf: Buffer, pos: number): number | bigint {
+  const hi = buf.readUInt32LE(pos + 4)
+  return hi > MAX_SAFE_HI ? buf.readBigUInt64LE(pos) : hi * 0x1_0000_0000 + buf.readUInt32LE(pos)
+}
+
 function allNumbers(...values: (number | undefined)[]): boolean {
   return values.every((v) => v !== undefined)
 }
@@ -175,8 +216,11 @@ export class SimpletraceParser {
   private headerDone = false
   /** 0-based index of the next record (mapping or event), for SourceRef.record. */
   private index = 0
-  private readonly names = new Map<bigint, string>()
+  /** Event names by id (a number when the id is a safe integer, else a bigint). */
+  private readonly names = new Map<number | bigint, string>()
   droppedEvents = 0
+  // A real trace names a few devices and regions; garbage could name endless ones.
+  private readonly args = new ArgReader(new RecentStrings(new ByteInterner(STRING_CACHE_SIZE)))
 
   constructor(private readonly ctx: IngestContext) {}
 
@@ -232,10 +276,11 @@ export class SimpletraceParser {
     const avail = buf.length - pos
     if (avail < 8) return 0
     const src = {file: this.ctx.file, record: this.index}
-    const type = buf.readBigUInt64LE(pos)
-    if (type === BigInt(TYPE_MAPPING)) {
+    const typeHi = buf.readUInt32LE(pos + 4)
+    const type = typeHi === 0 ? buf.readUInt32LE(pos) : -1
+    if (type === TYPE_MAPPING) {
       if (avail < 20) return 0
-      const id = buf.readBigUInt64LE(pos + 8)
+      const id = u64Key(buf, pos + 8)
       const len = buf.readUInt32LE(pos + 16)
       if (len > 4096) throw new InputError(`corrupt simpletrace: mapping name of ${len} bytes`, src)
       if (avail < 20 + len) return 0
@@ -243,9 +288,9 @@ export class SimpletraceParser {
       this.index++
       return 20 + len
     }
-    if (type !== BigInt(TYPE_EVENT)) throw new InputError(`corrupt simpletrace: record type ${type} (0 or 1 expected)`, src)
+    if (type !== TYPE_EVENT) throw new InputError(`corrupt simpletrace: record type ${buf.readBigUInt64LE(pos)} (0 or 1 expected)`, src)
     if (avail < 32) return 0
-    const id = buf.readBigUInt64LE(pos + 8)
+    const id = u64Key(buf, pos + 8)
     const length = buf.readUInt32LE(pos + 24)
     if (length < 24 || length > MAX_RECORD) throw new InputError(`corrupt simpletrace: event record length ${length}`, src)
     if (avail < 8 + length) return 0
@@ -253,7 +298,7 @@ export class SimpletraceParser {
     const argsStart = pos + 32
     const argsEnd = pos + 8 + length
     if (id === DROPPED_EVENT_ID) {
-      const count = new ArgReader(buf, argsStart, argsEnd).u64() ?? 0
+      const count = this.args.at(buf, argsStart, argsEnd).u64() ?? 0
       this.droppedEvents += count
       this.ctx.warnings.warn('dropped-events', `QEMU dropped ${count} events here (trace buffer full): the trace has a gap`, src)
       return 8 + length
@@ -272,7 +317,7 @@ export class SimpletraceParser {
     const lo = buf.readUInt32LE(pos + 16)
     const hi = buf.readUInt32LE(pos + 20)
     const time = (hi * 0x1_0000_0000 + lo) / 1e9
-    const rec = decode(new ArgReader(buf, argsStart, argsEnd), src, time)
+    const rec = decode(this.args.at(buf, argsStart, argsEnd), src, time)
     if (rec === undefined) {
       this.ctx.warnings.warn('malformed-event', `${name} record does not have the arguments this QEMU event has; skipped`, src)
       return 8 + length

@@ -131,7 +131,8 @@ function* firstLines(text: string, limit: number): Generator<string> {
 
 /** A header of at least three name-like cells, followed by a row with as many cells. */
 function isCsvHeader(line: string, next: string | undefined): boolean {
-  const cells = line.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase())
+  // A UTF-8 BOM (as spreadsheets export CSV) read as latin1.
+  const cells = line.replace(/^\u00ef\u00bb\u00bf/, '').split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase())
   if (cells.length < 3 || !cells.every((c) => /^[a-z][\w .()/-]*$/.test(c))) return false
   if (cells.includes('bdf') || (cells.includes('offset') && cells.includes('value'))) return true
   return next !== undefined && next.split(',').length === cells.length
