@@ -17,7 +17,8 @@ export const CSV_FIELDS = ['time', 'bdf', 'op', 'offset', 'size', 'value'] as co
 export type CsvField = (typeof CSV_FIELDS)[number]
 const REQUIRED: readonly CsvField[] = ['bdf', 'op', 'offset', 'value']
 
-const OPS: Readonly<Record<string, 'read' | 'write'>> = {read: 'read', rd: 'read', r: 'read', write: 'write', wr: 'write', w: 'write'}
+// A Map, not an object: an op cell reading `constructor` or `toString` must be a bad op, not a prototype method.
+const OPS: ReadonlyMap<string, 'read' | 'write'> = new Map([['read', 'read'], ['rd', 'read'], ['r', 'read'], ['write', 'write'], ['wr', 'write'], ['w', 'write']])
 
 /** Hex with 0x (or a trailing h), else decimal; undefined if neither. */
 export function parseCsvNumber(text: string): number | undefined {
@@ -100,7 +101,7 @@ export class CsvRowReader {
     const address = this.address(bdfText)
     if (!address) return `bad bdf "${bdfText}"`
     const opText = row[this.op]?.trim() ?? ''
-    const op = OPS[opText.toLowerCase()]
+    const op = OPS.get(opText.toLowerCase())
     if (!op) return `bad op "${opText}"`
     const offsetText = row[this.offset]?.trim() ?? ''
     const offset = parseCsvNumber(offsetText)

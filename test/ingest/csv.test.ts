@@ -62,6 +62,12 @@ describe('CSV config accesses', () => {
     expect(warnings).toEqual([expect.objectContaining({code: 'csv-bad-row', count: 3, source: {file: 'accesses.csv', line: 3}})])
   })
 
+  it('an op cell naming an Object prototype member (constructor, toString, __proto__) is a bad op, not a record', async () => {
+    const {records, warnings} = await parse('bdf,op,offset,value\n00:03.0,constructor,0,1\n00:03.0,toString,0,1\n00:03.0,__proto__,0,1\n00:03.0,hasOwnProperty,0,1\n00:03.0,r,0,1\n')
+    expect(records.map((r) => [r.op, r.src.line])).toEqual([['read', 6]])
+    expect(warnings).toEqual([expect.objectContaining({code: 'csv-bad-row', count: 4, source: {file: 'accesses.csv', line: 2}})])
+  })
+
   it('reads CR CR LF line ends (a CRLF file converted again) as one line end each, lines as grep -n counts them', async () => {
     const lf = 'bdf,op,offset,value\n00:03.0,R,0,0x1af4\n\n00:03.0,W,4,7\n'
     const {records, warnings} = await parse(lf.replaceAll('\n', '\r\r\n'), undefined, 3)
