@@ -6,7 +6,7 @@
  * short) and hand-built common-config accesses (the vector written and read back).
  */
 import {fileURLToPath} from 'node:url'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
 import {ConfigImage} from '../../src/evidence/config-image.js'
 import type {DeviceEvidence, EvidenceSet, RegionAccess} from '../../src/evidence/types.js'
@@ -24,15 +24,11 @@ const capture = (name: string) =>
   )
 const fn = (set: EvidenceSet, bdf: string) => set.devices.find((d) => d.bdf === bdf)!
 
+// Each test builds its own evidence (no beforeAll): per-test coverage then ties the evidence code to
+// the tests that ran it, and a mutant of src/evidence is not made a static one by this file.
 describe('interruptFacts and kernelQueues on real captures', () => {
-  let modern: EvidenceSet
-  let vectors1: EvidenceSet
-  let vectors0: EvidenceSet
-  beforeAll(async () => {
-    ;[modern, vectors1, vectors0] = await Promise.all([capture('k6.1-pc-modern-only'), capture('k6.12-pc-vectors1'), capture('k6.1-pc-vectors0')])
-  })
-
-  it('6.1 modern net: MSI-X enabled by the write of 0xc003 to Message Control (table size 4), a vector per data queue', () => {
+  it('6.1 modern net and blk: MSI-X enabled by the write of 0xc003 to Message Control (table size 4; 2), a vector per queue', async () => {
+    const modern = await capture('k6.1-pc-modern-only')
     const net = fn(modern, '0000:00:02.0')
     expect(interruptFacts(net)).toEqual({msix: 'enabled', msixSource: 'trace.log:38200', tableSize: 4, pin: 1, pinSource: 'trace.log:1143', line: 10, lineSource: 'trace.log:1230'})
     expect(kernelQueues(net)).toEqual({
@@ -43,16 +39,13 @@ describe('interruptFacts and kernelQueues on real captures', () => {
         {index: 2, size: 64, enabled: false, notifyOff: 2},
       ],
     })
-  })
-
-  it('6.1 modern blk: table size 2, one queue', () => {
     const blk = fn(modern, '0000:00:03.0')
     expect(interruptFacts(blk)).toEqual({msix: 'enabled', msixSource: 'trace.log:38362', tableSize: 2, pin: 1, pinSource: 'trace.log:1158', line: 11, lineSource: 'trace.log:1236'})
     expect(kernelQueues(blk)).toEqual({numQueues: 1, queues: [{index: 0, size: 256, enabled: false, notifyOff: 0, vector: {written: 1, source: 'trace.log:38422', readBack: 1}}]})
   })
 
-  it('6.12 vectors=1: an MSI-X capability of one entry, never enabled; the queues get no vector', () => {
-    const net = fn(vectors1, '0000:00:02.0')
+  it('6.12 vectors=1: an MSI-X capability of one entry, never enabled; the queues get no vector', async () => {
+    const net = fn(await capture('k6.12-pc-vectors1'), '0000:00:02.0')
     expect(interruptFacts(net)).toEqual({msix: 'never-enabled', tableSize: 1, pin: 1, pinSource: 'trace.log:1024', line: 10, lineSource: 'trace.log:1097'})
     expect(kernelQueues(net)).toEqual({
       numQueues: 3,
@@ -64,7 +57,8 @@ describe('interruptFacts and kernelQueues on real captures', () => {
     })
   })
 
-  it('6.1 vectors=0: no MSI-X capability, INTx pin and line as read', () => {
+  it('6.1 vectors=0: no MSI-X capability, INTx pin and line as read', async () => {
+    const vectors0 = await capture('k6.1-pc-vectors0')
     expect(interruptFacts(fn(vectors0, '0000:00:03.0'))).toEqual({msix: 'no-capability', pin: 1, pinSource: 'trace.log:1033', line: 11, lineSource: 'trace.log:1095'})
     // The host bridge: no interrupt pin, not a virtio device (no registration, no queues).
     expect(interruptFacts(fn(vectors0, '0000:00:00.0'))).toEqual({msix: 'no-capability', pin: 0, pinSource: 'trace.log:945', line: 0, lineSource: 'trace.log:1065'})

@@ -1,0 +1,73 @@
+/**
+ * The observed side and the verdict on a real capture whose virtio driver fails after the transport
+ * probe (traces/k6.12-q35-root-port-legacy: a transitional net behind a q35 root port that forwards
+ * no I/O, 6.12 guest): every field of the observed outcome, the bridge's reasons with their trace
+ * lines, and the verdict's note, in full.
+ */
+import {fileURLToPath} from 'node:url'
+import {describe, expect, it} from 'vitest'
+import {buildEvidence} from '../../src/evidence/build.js'
+import {linuxVirtioPci} from '../../src/model/driver.js'
+import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
+
+const dir = fileURLToPath(new URL('../../traces/k6.12-q35-root-port-legacy/', import.meta.url))
+const NET = '0000:01:00.0'
+const FAILED = 'virtio_net virtio0: probe with driver virtio_net failed with error -2'
+const LEAVING = `virtio-pci ${NET}: virtio_pci: leaving for legacy driver`
+const VIRTIO0 = 'virtio0 exists (the only virtio-pci function of the inputs, and virtio0 the only virtio device in the log)'
+
+async function assessNet(withTrace: boolean) {
+  const set = await buildEvidence([...(withTrace ? [{path: `${dir}trace.log.gz`, displayName: 'trace.log'}] : []), {path: `${dir}dmesg.txt`, displayName: 'dmesg.txt'}], {})
+  const dev = set.devices.find((d) => d.bdf === NET)!
+  return assessDevice(set, dev, linuxVirtioPci(profileOf(set)!), forceLegacyOf(set))
+}
+
+describe('a virtio driver failing behind a bridge that forwards no I/O (real capture)', () => {
+  it('trace and log: legacy per the log, the driver failure with the I/O BAR the root port does not forward', async () => {
+    const {observed, verdict} = await assessNet(true)
+    expect(observed).toEqual({
+      transport: 'legacy',
+      acknowledged: true,
+      driverOk: false,
+      transportEvidence: 'registered after "leaving for legacy driver" (dmesg.txt:306) (the trace shows no reset-then-ACKNOWLEDGE status writes)',
+      acknowledgedEvidence: VIRTIO0,
+      driverFailure: {
+        driver: 'virtio_net',
+        error: -2,
+        line: FAILED,
+        source: 'dmesg.txt:366',
+        ioUnreachable: {
+          bar: 0,
+          port: '0x1000',
+          bridge: '0000:00:01.0',
+          reasons: [
+            'its command register has I/O decoding off (PCI_COMMAND_IO clear as read; the write setting it, trace.log:53512, did not stick) (trace.log:53562)',
+            'its I/O window closed (base 0xf000 > limit 0xfff) as read; the write of the window, trace.log:53457, did not stick (trace.log:1001)',
+          ],
+          legacyRegistersReached: false,
+        },
+      },
+      messages: [LEAVING],
+      unattributedMessages: [],
+    })
+    expect(verdict).toEqual({
+      kind: 'agree',
+      reason: `the probe succeeded; after it the virtio driver virtio_net failed its own probe with error -2 (${FAILED}, dmesg.txt:366): a driver failure, not a transport one; the device's I/O BAR 0 (port 0x1000) is not forwarded by the bridge 0000:00:01.0 above it`,
+    })
+  })
+
+  it('the log alone: the same facts from the log, no BAR known so no bridge named, DRIVER_OK from the failure', async () => {
+    const {observed, verdict} = await assessNet(false)
+    expect(observed).toEqual({
+      transport: 'legacy',
+      acknowledged: true,
+      driverOk: false,
+      transportEvidence: 'registered after "leaving for legacy driver" (dmesg.txt:306)',
+      acknowledgedEvidence: VIRTIO0,
+      driverFailure: {driver: 'virtio_net', error: -2, line: FAILED, source: 'dmesg.txt:366'},
+      messages: [LEAVING],
+      unattributedMessages: [],
+    })
+    expect(verdict).toEqual({kind: 'undetermined', reason: 'prediction undetermined: the evidence lacks config bytes 0x0, 0x1, 0x2, 0x3'})
+  })
+})
