@@ -2,13 +2,16 @@
  * The observed side and the verdict on a real capture whose virtio driver fails after the transport
  * probe (traces/k6.12-q35-root-port-legacy: a transitional net behind a q35 root port that forwards
  * no I/O, 6.12 guest): every field of the observed outcome, the bridge's reasons with their trace
- * lines, and the verdict's note, in full.
+ * lines, and the verdict's note, in full; then the same capture with one fact of the net function
+ * changed (its BARs, the trace's region summaries), for each condition of the I/O check.
  */
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
 import {linuxVirtioPci} from '../../src/model/driver.js'
+import type {BarEvidence, DeviceEvidence, EvidenceSet} from '../../src/evidence/types.js'
 import {assessDevice, forceLegacyOf, profileOf} from '../../src/outcome/assess.js'
+import {observe} from '../../src/outcome/observed.js'
 
 const dir = fileURLToPath(new URL('../../traces/k6.12-q35-root-port-legacy/', import.meta.url))
 const NET = '0000:01:00.0'
@@ -69,5 +72,50 @@ describe('a virtio driver failing behind a bridge that forwards no I/O (real cap
       unattributedMessages: [],
     })
     expect(verdict).toEqual({kind: 'undetermined', reason: 'prediction undetermined: the evidence lacks config bytes 0x0, 0x1, 0x2, 0x3'})
+  })
+})
+
+describe('which I/O BAR the note names (the capture with one fact changed)', () => {
+  /** The observed driver failure's ioUnreachable with the net function's BARs and region summaries replaced. */
+  async function unreachableWith(change: (net: DeviceEvidence) => Partial<DeviceEvidence>, others: (d: DeviceEvidence) => DeviceEvidence = (d) => d) {
+    const set = await buildEvidence([{path: `${dir}trace.log.gz`, displayName: 'trace.log'}, {path: `${dir}dmesg.txt`, displayName: 'dmesg.txt'}], {})
+    const variant = (d: DeviceEvidence): DeviceEvidence => (d.bdf === NET ? {...d, ...change(d)} : others(d))
+    const changed: EvidenceSet = {...set, devices: set.devices.map(variant)}
+    const net = changed.devices.find((d) => d.bdf === NET)!
+    return observe(net, {kernelLog: true, otherMessages: changed.otherMessages, statusTraced: true, evidence: changed}).driverFailure!.ioUnreachable
+  }
+  const bar = (net: DeviceEvidence, i: number) => net.bars.find((b) => b.index === i)!
+  const withBars = (net: DeviceEvidence, bars: Partial<Record<number, Partial<BarEvidence>>>) => ({bars: net.bars.map((b) => ({...b, ...bars[b.index]}))})
+
+  it('the capture itself: BAR 0, the legacy registers never reached (memory events traced)', async () => {
+    expect(await unreachableWith(() => ({}))).toMatchObject({bar: 0, port: '0x1000', legacyRegistersReached: false})
+  })
+
+  it('a memory BAR before the I/O BAR is passed over; an I/O BAR without an address or a size is not checked', async () => {
+    expect(await unreachableWith((net) => withBars(net, {0: {...bar(net, 0), kind: 'mem'}, 2: {...bar(net, 0), index: 2}}))).toMatchObject({bar: 2, port: '0x1000'})
+    expect(await unreachableWith((net) => withBars(net, {0: {addr: undefined}}))).toBeUndefined()
+    expect(await unreachableWith((net) => withBars(net, {0: {size: 0}}))).toBeUndefined()
+    expect(await unreachableWith((net) => withBars(net, {0: {size: undefined}}))).toBeUndefined()
+  })
+
+  it('no bridge above the function (moved to bus 0): no BAR is named', async () => {
+    expect(await unreachableWith((net) => ({address: {...net.address, bus: 0}}))).toBeUndefined()
+  })
+
+  it('legacy registers reached when the trace has legacy accesses of the function; absent without memory events', async () => {
+    const legacy = {region: 'legacy' as const, reads: 1, writes: 0, first: {file: 'trace.log', line: 1}}
+    expect(await unreachableWith((net) => ({regionSummary: [...net.regionSummary, legacy]}))).toMatchObject({legacyRegistersReached: true})
+    const none = await unreachableWith(() => ({regionSummary: []}), (d) => ({...d, regionSummary: []}))
+    expect(none).toEqual({
+      bar: 0,
+      port: '0x1000',
+      bridge: '0000:00:01.0',
+      reasons: [
+        'its command register has I/O decoding off (PCI_COMMAND_IO clear as read; the write setting it, trace.log:53512, did not stick) (trace.log:53562)',
+        'its I/O window closed (base 0xf000 > limit 0xfff) as read; the write of the window, trace.log:53457, did not stick (trace.log:1001)',
+      ],
+    })
+    // Another function's memory events count as memory events traced.
+    expect(await unreachableWith(() => ({regionSummary: []}))).toMatchObject({legacyRegistersReached: false})
   })
 })
