@@ -2,12 +2,13 @@
  * observeFromLog and linkVirtioIndexes where the facts come from two places: ids partly in the config
  * space and partly from the enumeration line, a path-based netdev name and the only-function rule
  * both applying, virtio lines in a set read without a kernel log, another driver bound while the
- * trace shows a registration. Config bytes through the evidence's ConfigImage (as a dump).
+ * trace shows a registration, the size line of a two-letter disk (vdaa). Config bytes through the
+ * evidence's ConfigImage (as reads).
  */
 import {describe, expect, it} from 'vitest'
 import {ConfigImage} from '../../src/evidence/config-image.js'
 import type {DeviceEvidence, EvidenceSet} from '../../src/evidence/types.js'
-import {type LogObserveOptions, linkVirtioIndexes, observeFromLog} from '../../src/outcome/log-observed.js'
+import {type LogObserveOptions, linkVirtioIndexes, observeFromLog, virtioDeviceFacts} from '../../src/outcome/log-observed.js'
 import {BDF, device, kmsg} from './builders.js'
 
 const LEAVING = `virtio-pci ${BDF}: virtio_pci: leaving for legacy driver`
@@ -88,5 +89,12 @@ describe('observeFromLog: facts from outside the kernel log', () => {
   it('the virtio device of the function named as the registration fact', () => {
     const {d, set} = tied()
     expect(observeFromLog(set, d, OPTS).registeredEvidence).toBe('virtio0 exists (the only virtio-pci function of the inputs, and virtio0 the only virtio device in the log)')
+  })
+})
+
+describe('virtioDeviceFacts: bound lines of later block devices', () => {
+  it('the 27th virtio disk is vdaa: its size line is a bound driver\'s line too', () => {
+    const line = 'virtio_blk virtio26: [vdaa] 2048 512-byte logical blocks (1.05 MB/1.00 MiB)'
+    expect(virtioDeviceFacts(setOf([], [line]), {index: 26, how: 'test'}).bound).toEqual({text: line, src: 'dmesg.txt:100'})
   })
 })
