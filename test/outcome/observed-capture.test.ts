@@ -115,6 +115,10 @@ describe('which I/O BAR the note names (the capture with one fact changed)', () 
         'its I/O window closed (base 0xf000 > limit 0xfff) as read; the write of the window, trace.log:53457, did not stick (trace.log:1001)',
       ],
     })
+    // The function itself not traced (its facts from a dump): whether its registers were reached is not said.
+    const dump = await unreachableWith(() => ({traced: false}))
+    expect(dump).toMatchObject({bar: 0, port: '0x1000', bridge: '0000:00:01.0'})
+    expect(dump).not.toHaveProperty('legacyRegistersReached')
     // Another function's memory events count as memory events traced.
     expect(await unreachableWith(() => ({regionSummary: []}))).toMatchObject({legacyRegistersReached: false})
   })

@@ -82,6 +82,27 @@ function idConfig(id: number): DeviceEvidence['config'] {
   return {size: 256, knownCount: 4, byte: (at) => (at < 4 ? {current: {value: bytes[at]!, origin: 'dump', src: {file: 'config.txt', line: at + 1}, seq: at}} : undefined)}
 }
 
+describe('observe: the trace\'s registration handed to the log reader', () => {
+  it('the trace registered the device and no region access says how: the log names the transport, the trace being its registration fact', () => {
+    expect(observe(device({status: LINUX_OK, messages: [ENUM]}), LOG)).toEqual({
+      transport: 'modern',
+      acknowledged: true,
+      driverOk: true,
+      transportEvidence: 'registered with no "leaving for legacy driver" in a log that covers the probe (the trace shows no region accesses after the reset)',
+      messages: [],
+      unattributedMessages: [],
+    })
+    expect(observe(device({status: LINUX_OK, messages: [ENUM, LEAVING]}), LOG)).toEqual({
+      transport: 'legacy',
+      acknowledged: true,
+      driverOk: true,
+      transportEvidence: 'registered after "leaving for legacy driver" (dmesg.txt:2) (the trace shows no region accesses after the reset)',
+      messages: [LEAVING],
+      unattributedMessages: [],
+    })
+  })
+})
+
 describe('observe: simpletrace sources (record numbers instead of lines)', () => {
   const rec = (record: number, val: number): StatusChange => ({val, src: {file: 'trace.bin', record}, cause: 'status-write'})
   const acc = (record: number, region: RegionAccess['region']): RegionAccess => ({...access(0, region), src: {file: 'trace.bin', record}})
