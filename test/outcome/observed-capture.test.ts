@@ -19,8 +19,20 @@ const FAILED = 'virtio_net virtio0: probe with driver virtio_net failed with err
 const LEAVING = `virtio-pci ${NET}: virtio_pci: leaving for legacy driver`
 const VIRTIO0 = 'virtio0 exists (the only virtio-pci function of the inputs, and virtio0 the only virtio device in the log)'
 
+/** The capture's evidence, built once per test file run (in the first test that asks: per-test
+ * coverage then ties the evidence code to a test, not to the file's setup). Tests only read it. */
+const built = new Map<boolean, Promise<EvidenceSet>>()
+function evidenceOf(withTrace: boolean): Promise<EvidenceSet> {
+  let set = built.get(withTrace)
+  if (!set) {
+    set = buildEvidence([...(withTrace ? [{path: `${dir}trace.log.gz`, displayName: 'trace.log'}] : []), {path: `${dir}dmesg.txt`, displayName: 'dmesg.txt'}], {})
+    built.set(withTrace, set)
+  }
+  return set
+}
+
 async function assessNet(withTrace: boolean) {
-  const set = await buildEvidence([...(withTrace ? [{path: `${dir}trace.log.gz`, displayName: 'trace.log'}] : []), {path: `${dir}dmesg.txt`, displayName: 'dmesg.txt'}], {})
+  const set = await evidenceOf(withTrace)
   const dev = set.devices.find((d) => d.bdf === NET)!
   return assessDevice(set, dev, linuxVirtioPci(profileOf(set)!), forceLegacyOf(set))
 }
@@ -78,7 +90,7 @@ describe('a virtio driver failing behind a bridge that forwards no I/O (real cap
 describe('which I/O BAR the note names (the capture with one fact changed)', () => {
   /** The observed driver failure's ioUnreachable with the net function's BARs and region summaries replaced. */
   async function unreachableWith(change: (net: DeviceEvidence) => Partial<DeviceEvidence>, others: (d: DeviceEvidence) => DeviceEvidence = (d) => d) {
-    const set = await buildEvidence([{path: `${dir}trace.log.gz`, displayName: 'trace.log'}, {path: `${dir}dmesg.txt`, displayName: 'dmesg.txt'}], {})
+    const set = await evidenceOf(true)
     const variant = (d: DeviceEvidence): DeviceEvidence => (d.bdf === NET ? {...d, ...change(d)} : others(d))
     const changed: EvidenceSet = {...set, devices: set.devices.map(variant)}
     const net = changed.devices.find((d) => d.bdf === NET)!
