@@ -96,12 +96,12 @@ describe('assessDevice: lines the setup_vq model predicts are set aside before t
     const dev = traced([LINE])
     const a = assessDevice(set({devices: [dev], inputs: [DMESG]}), dev, driver61, false)
     expect(a.setupVq).toMatchObject([{index: 0, rc: 'ENOMEM', messages: [{level: 'err', text: LINE}]}])
-    expect(a.verdict).toEqual({kind: 'agree'})
+    expect(a.verdict).toStrictEqual({kind: 'agree'})
   })
 
   it('the line twice: the second is not predicted', () => {
     const dev = traced([LINE, LINE])
-    expect(assessDevice(set({devices: [dev], inputs: [DMESG]}), dev, driver61, false).verdict).toEqual({kind: 'disagree', reason: `messages: observed "${LINE}", not predicted`})
+    expect(assessDevice(set({devices: [dev], inputs: [DMESG]}), dev, driver61, false).verdict).toStrictEqual({kind: 'disagree', reason: `messages: observed "${LINE}", not predicted`})
   })
 
   it('a legacy prediction (force_legacy, a transitional device) runs no setup_vq, even with the queue registers traced', () => {

@@ -49,18 +49,18 @@ describe('the device id: the config space first, the enumeration line when the c
 describe('linkVirtioIndexes: a path-based name and the only-function rule', () => {
   it('one function, one index, and a path-based netdev name: tied by the name', () => {
     const d = withBytes({0: 0xf4, 1: 0x1a, 2: 0x00, 3: 0x10})
-    expect(linkVirtioIndexes(setOf([d], ['virtio_net virtio0 enp0s3: renamed from eth0'])).get(BDF)).toEqual({index: 0, how: `netdev enp0s3 of virtio0 is named after ${BDF} (dmesg.txt:100)`})
+    expect(linkVirtioIndexes(setOf([d], ['virtio_net virtio0 enp0s3: renamed from eth0'])).get(BDF)).toStrictEqual({index: 0, how: `netdev enp0s3 of virtio0 is named after ${BDF} (dmesg.txt:100)`})
   })
 
   it('a path-based name of another function: that one tied, this one not by the only-function rule', () => {
     const d = withBytes({0: 0xf4, 1: 0x1a, 2: 0x00, 3: 0x10})
     const links = linkVirtioIndexes(setOf([d], ['virtio_net virtio0 enp0s4: renamed from eth0']))
-    expect([...links]).toEqual([['0000:00:04.0', {index: 0, how: 'netdev enp0s4 of virtio0 is named after 0000:00:04.0 (dmesg.txt:100)'}]])
+    expect([...links]).toStrictEqual([['0000:00:04.0', {index: 0, how: 'netdev enp0s4 of virtio0 is named after 0000:00:04.0 (dmesg.txt:100)'}]])
   })
 
   it('a slot-based name ties nothing: the only-function rule still applies', () => {
     const d = withBytes({0: 0xf4, 1: 0x1a, 2: 0x00, 3: 0x10})
-    expect([...linkVirtioIndexes(setOf([d], ['virtio_net virtio0 ens3: renamed from eth0']))]).toEqual([[BDF, {index: 0, how: 'the only virtio-pci function of the inputs, and virtio0 the only virtio device in the log'}]])
+    expect([...linkVirtioIndexes(setOf([d], ['virtio_net virtio0 ens3: renamed from eth0']))]).toStrictEqual([[BDF, {index: 0, how: 'the only virtio-pci function of the inputs, and virtio0 the only virtio device in the log'}]])
   })
 })
 
@@ -73,12 +73,12 @@ describe('observeFromLog: facts from outside the kernel log', () => {
   it('without a kernel log, the virtio lines of the set are not read either', () => {
     const {d, set} = tied()
     expect(observeFromLog(set, d, OPTS)).toMatchObject({transport: 'modern', registered: true, driverOk: true})
-    expect(observeFromLog(set, d, {...OPTS, kernelLog: false})).toEqual({transport: 'unknown', transportEvidence: 'no kernel log', registeredEvidence: 'no kernel log'})
+    expect(observeFromLog(set, d, {...OPTS, kernelLog: false})).toStrictEqual({transport: 'unknown', transportEvidence: 'no kernel log', registeredEvidence: 'no kernel log'})
   })
 
   it('another driver bound now, and the trace shows the registration: not "another driver holds it"', () => {
     const d = {...withBytes({0: 0xf4, 1: 0x1a, 2: 0x41, 3: 0x10}, [`pci ${BDF}: [1af4:1041] type 00 class 0x020000`]), kernelDriver: {name: 'vfio-pci', src: {file: 'lspci.txt', line: 9}}}
-    expect(observeFromLog(setOf([d]), d, {...OPTS, registeredElsewhere: "the trace's reset then ACKNOWLEDGE (trace.log:5)"})).toEqual({
+    expect(observeFromLog(setOf([d]), d, {...OPTS, registeredElsewhere: "the trace's reset then ACKNOWLEDGE (trace.log:5)"})).toStrictEqual({
       transport: 'modern',
       transportEvidence: 'registered with no "leaving for legacy driver" in a log that covers the probe',
       registered: true,
@@ -95,6 +95,14 @@ describe('observeFromLog: facts from outside the kernel log', () => {
 describe('virtioDeviceFacts: bound lines of later block devices', () => {
   it('the 27th virtio disk is vdaa: its size line is a bound driver\'s line too', () => {
     const line = 'virtio_blk virtio26: [vdaa] 2048 512-byte logical blocks (1.05 MB/1.00 MiB)'
-    expect(virtioDeviceFacts(setOf([], [line]), {index: 26, how: 'test'}).bound).toEqual({text: line, src: 'dmesg.txt:100'})
+    const set = setOf([], [line])
+    const link = {index: 26, how: 'test'}
+    expect(virtioDeviceFacts(set, link)).toStrictEqual({link, lines: set.otherMessages, bound: {text: line, src: 'dmesg.txt:100'}})
+  })
+
+  it('no bound line and no failure: neither key', () => {
+    const set = setOf([], ['virtio_blk virtio3: 1/0/0 default/read/poll queues'])
+    const link = {index: 3, how: 'test'}
+    expect(virtioDeviceFacts(set, link)).toStrictEqual({link, lines: set.otherMessages})
   })
 })

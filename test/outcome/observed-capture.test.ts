@@ -40,7 +40,7 @@ async function assessNet(withTrace: boolean) {
 describe('a virtio driver failing behind a bridge that forwards no I/O (real capture)', () => {
   it('trace and log: legacy per the log, the driver failure with the I/O BAR the root port does not forward', async () => {
     const {observed, verdict} = await assessNet(true)
-    expect(observed).toEqual({
+    expect(observed).toStrictEqual({
       transport: 'legacy',
       acknowledged: true,
       driverOk: false,
@@ -65,7 +65,7 @@ describe('a virtio driver failing behind a bridge that forwards no I/O (real cap
       messages: [LEAVING],
       unattributedMessages: [],
     })
-    expect(verdict).toEqual({
+    expect(verdict).toStrictEqual({
       kind: 'agree',
       reason: `the probe succeeded; after it the virtio driver virtio_net failed its own probe with error -2 (${FAILED}, dmesg.txt:366): a driver failure, not a transport one; the device's I/O BAR 0 (port 0x1000) is not forwarded by the bridge 0000:00:01.0 above it`,
     })
@@ -73,7 +73,7 @@ describe('a virtio driver failing behind a bridge that forwards no I/O (real cap
 
   it('the log alone: the same facts from the log, no BAR known so no bridge named, DRIVER_OK from the failure', async () => {
     const {observed, verdict} = await assessNet(false)
-    expect(observed).toEqual({
+    expect(observed).toStrictEqual({
       transport: 'legacy',
       acknowledged: true,
       driverOk: false,
@@ -83,7 +83,7 @@ describe('a virtio driver failing behind a bridge that forwards no I/O (real cap
       messages: [LEAVING],
       unattributedMessages: [],
     })
-    expect(verdict).toEqual({kind: 'undetermined', reason: 'prediction undetermined: the evidence lacks config bytes 0x0, 0x1, 0x2, 0x3'})
+    expect(verdict).toStrictEqual({kind: 'undetermined', reason: 'prediction undetermined: the evidence lacks config bytes 0x0, 0x1, 0x2, 0x3'})
   })
 })
 
@@ -118,7 +118,7 @@ describe('which I/O BAR the note names (the capture with one fact changed)', () 
     const legacy = {region: 'legacy' as const, reads: 1, writes: 0, first: {file: 'trace.log', line: 1}}
     expect(await unreachableWith((net) => ({regionSummary: [...net.regionSummary, legacy]}))).toMatchObject({legacyRegistersReached: true})
     const none = await unreachableWith(() => ({regionSummary: []}), (d) => ({...d, regionSummary: []}))
-    expect(none).toEqual({
+    expect(none).toStrictEqual({
       bar: 0,
       port: '0x1000',
       bridge: '0000:00:01.0',

@@ -17,7 +17,7 @@ const LOG = {kernelLog: true}
 
 describe('observe: no reset-then-ACKNOWLEDGE pair in the trace', () => {
   it('region accesses alone show the device was traced: not registered, transport none', () => {
-    expect(observe(device({accesses: [access(5, 'legacy')]}), LOG)).toEqual({
+    expect(observe(device({accesses: [access(5, 'legacy')]}), LOG)).toStrictEqual({
       transport: 'none',
       acknowledged: false,
       driverOk: false,
@@ -28,7 +28,7 @@ describe('observe: no reset-then-ACKNOWLEDGE pair in the trace', () => {
   })
 
   it('nothing traced for the device: unknown, with acknowledgedKnown false', () => {
-    expect(observe(device({}), LOG)).toEqual({
+    expect(observe(device({}), LOG)).toStrictEqual({
       transport: 'unknown',
       acknowledged: false,
       driverOk: false,
@@ -41,7 +41,7 @@ describe('observe: no reset-then-ACKNOWLEDGE pair in the trace', () => {
 
   it('the log says registered: its facts, DRIVER_OK from the trace or the log, unknown when neither sets it', () => {
     const noDriverOk = bound(device({status: [status(10, 0), status(11, 3)], messages: [ENUM]}))
-    expect(observe(noDriverOk, LOG)).toEqual({
+    expect(observe(noDriverOk, LOG)).toStrictEqual({
       transport: 'modern',
       acknowledged: true,
       driverOk: false,
@@ -65,7 +65,7 @@ describe('observe: no reset-then-ACKNOWLEDGE pair in the trace', () => {
 
   it('the log says not registered: the trace decides (none), the log does not add its reason', () => {
     const failed = device({status: [status(10, 0), status(11, 3)], messages: [ENUM, `virtio-pci: probe of ${BDF} failed with error -22`]})
-    expect(observe(failed, LOG)).toEqual({
+    expect(observe(failed, LOG)).toStrictEqual({
       transport: 'none',
       acknowledged: false,
       driverOk: false,
@@ -84,7 +84,7 @@ function idConfig(id: number): DeviceEvidence['config'] {
 
 describe('observe: the trace\'s registration handed to the log reader', () => {
   it('the trace registered the device and no region access says how: the log names the transport, the trace being its registration fact', () => {
-    expect(observe(device({status: LINUX_OK, messages: [ENUM]}), LOG)).toEqual({
+    expect(observe(device({status: LINUX_OK, messages: [ENUM]}), LOG)).toStrictEqual({
       transport: 'modern',
       acknowledged: true,
       driverOk: true,
@@ -92,7 +92,7 @@ describe('observe: the trace\'s registration handed to the log reader', () => {
       messages: [],
       unattributedMessages: [],
     })
-    expect(observe(device({status: LINUX_OK, messages: [ENUM, LEAVING]}), LOG)).toEqual({
+    expect(observe(device({status: LINUX_OK, messages: [ENUM, LEAVING]}), LOG)).toStrictEqual({
       transport: 'legacy',
       acknowledged: true,
       driverOk: true,
@@ -141,7 +141,7 @@ describe('observe: the log facts handed to the log reader', () => {
   it('the ABI line read only with a kernel log', () => {
     const d = {...device({traced: false, messages: [ENUM, LEAVING]}), config: idConfig(0x1000)}
     const set = setOf(d, {otherMessages: [kmsg('virtio_pci: expected ABI version 0, got 1', 9)]})
-    expect(observe(d, {kernelLog: false, legacyAbiMessage: true, evidence: set})).toEqual({
+    expect(observe(d, {kernelLog: false, legacyAbiMessage: true, evidence: set})).toStrictEqual({
       transport: 'unknown',
       acknowledged: false,
       driverOk: false,
@@ -168,6 +168,6 @@ describe('observe: the log facts handed to the log reader', () => {
   it('without the evidence, the device and the other messages stand for it', () => {
     const d = {...device({status: LINUX_OK, accesses: [access(101, 'common')]}), config: idConfig(0x1041)}
     const o = observe(d, {...LOG, otherMessages: [kmsg('virtio_net virtio0: probe with driver virtio_net failed with error -2', 7)]})
-    expect(o.driverFailure).toEqual({driver: 'virtio_net', error: -2, line: 'virtio_net virtio0: probe with driver virtio_net failed with error -2', source: 'dmesg.txt:7'})
+    expect(o.driverFailure).toStrictEqual({driver: 'virtio_net', error: -2, line: 'virtio_net virtio0: probe with driver virtio_net failed with error -2', source: 'dmesg.txt:7'})
   })
 })

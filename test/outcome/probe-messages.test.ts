@@ -14,7 +14,7 @@ const commonAt = (offset: number, length = 0x1000) => qemuModern().virtioCap(0x4
 describe('probe messages: the lines the model predicts', () => {
   it('a misaligned common structure (offset 4098): the map line and the driver core line, both of this function only', () => {
     const {messages} = predict(input(commonAt(0x1002), MODERN_BARS), P612)
-    expect(messages).toEqual([`virtio-pci ${BDF}: virtio_pci: offset 4098 not aligned to 4`, `virtio-pci ${BDF}: probe with driver virtio-pci failed with error -22`])
+    expect(messages).toStrictEqual([`virtio-pci ${BDF}: virtio_pci: offset 4098 not aligned to 4`, `virtio-pci ${BDF}: probe with driver virtio-pci failed with error -22`])
     for (const line of messages) {
       expect(isProbeMessage(line, BDF)).toBe(true)
       expect(isProbeMessage(line, '0000:00:13.0')).toBe(false)
@@ -31,7 +31,7 @@ describe('probe messages: the lines the model predicts', () => {
   it('revision 16 on 5.10\'s legacy probe: "expected ABI version 0, got 16" is the unattributed line', () => {
     const legacyOnly = new ConfigBuilder().ids({device: 0x1000, revision: 16, capList: false})
     const {messages} = predict(input(legacyOnly, {0: LEGACY_BAR0}), P510)
-    expect(messages).toEqual([`virtio-pci ${BDF}: virtio_pci: leaving for legacy driver`, 'virtio_pci: expected ABI version 0, got 16'])
+    expect(messages).toStrictEqual([`virtio-pci ${BDF}: virtio_pci: leaving for legacy driver`, 'virtio_pci: expected ABI version 0, got 16'])
     expect(isUnattributedProbeMessage(messages[1]!)).toBe(true)
     expect(isProbeMessage(messages[1]!, BDF)).toBe(false)
     expect(isUnattributedProbeMessage('virtio_pci: expected ABI version 0, got ')).toBe(false)

@@ -30,8 +30,8 @@ describe('interruptFacts and kernelQueues on real captures', () => {
   it('6.1 modern net and blk: MSI-X enabled by the write of 0xc003 to Message Control (table size 4; 2), a vector per queue', async () => {
     const modern = await capture('k6.1-pc-modern-only')
     const net = fn(modern, '0000:00:02.0')
-    expect(interruptFacts(net)).toEqual({msix: 'enabled', msixSource: 'trace.log:38200', tableSize: 4, pin: 1, pinSource: 'trace.log:1143', line: 10, lineSource: 'trace.log:1230'})
-    expect(kernelQueues(net)).toEqual({
+    expect(interruptFacts(net)).toStrictEqual({msix: 'enabled', msixSource: 'trace.log:38200', tableSize: 4, pin: 1, pinSource: 'trace.log:1143', line: 10, lineSource: 'trace.log:1230'})
+    expect(kernelQueues(net)).toStrictEqual({
       numQueues: 3,
       queues: [
         {index: 0, size: 256, enabled: false, notifyOff: 0, vector: {written: 1, source: 'trace.log:38267', readBack: 1}},
@@ -40,14 +40,14 @@ describe('interruptFacts and kernelQueues on real captures', () => {
       ],
     })
     const blk = fn(modern, '0000:00:03.0')
-    expect(interruptFacts(blk)).toEqual({msix: 'enabled', msixSource: 'trace.log:38362', tableSize: 2, pin: 1, pinSource: 'trace.log:1158', line: 11, lineSource: 'trace.log:1236'})
-    expect(kernelQueues(blk)).toEqual({numQueues: 1, queues: [{index: 0, size: 256, enabled: false, notifyOff: 0, vector: {written: 1, source: 'trace.log:38422', readBack: 1}}]})
+    expect(interruptFacts(blk)).toStrictEqual({msix: 'enabled', msixSource: 'trace.log:38362', tableSize: 2, pin: 1, pinSource: 'trace.log:1158', line: 11, lineSource: 'trace.log:1236'})
+    expect(kernelQueues(blk)).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 256, enabled: false, notifyOff: 0, vector: {written: 1, source: 'trace.log:38422', readBack: 1}}]})
   })
 
   it('6.12 vectors=1: an MSI-X capability of one entry, never enabled; the queues get no vector', async () => {
     const net = fn(await capture('k6.12-pc-vectors1'), '0000:00:02.0')
-    expect(interruptFacts(net)).toEqual({msix: 'never-enabled', tableSize: 1, pin: 1, pinSource: 'trace.log:1024', line: 10, lineSource: 'trace.log:1097'})
-    expect(kernelQueues(net)).toEqual({
+    expect(interruptFacts(net)).toStrictEqual({msix: 'never-enabled', tableSize: 1, pin: 1, pinSource: 'trace.log:1024', line: 10, lineSource: 'trace.log:1097'})
+    expect(kernelQueues(net)).toStrictEqual({
       numQueues: 3,
       queues: [
         {index: 0, size: 256, enabled: false, notifyOff: 0},
@@ -59,9 +59,9 @@ describe('interruptFacts and kernelQueues on real captures', () => {
 
   it('6.1 vectors=0: no MSI-X capability, INTx pin and line as read', async () => {
     const vectors0 = await capture('k6.1-pc-vectors0')
-    expect(interruptFacts(fn(vectors0, '0000:00:03.0'))).toEqual({msix: 'no-capability', pin: 1, pinSource: 'trace.log:1033', line: 11, lineSource: 'trace.log:1095'})
+    expect(interruptFacts(fn(vectors0, '0000:00:03.0'))).toStrictEqual({msix: 'no-capability', pin: 1, pinSource: 'trace.log:1033', line: 11, lineSource: 'trace.log:1095'})
     // The host bridge: no interrupt pin, not a virtio device (no registration, no queues).
-    expect(interruptFacts(fn(vectors0, '0000:00:00.0'))).toEqual({msix: 'no-capability', pin: 0, pinSource: 'trace.log:945', line: 0, lineSource: 'trace.log:1065'})
+    expect(interruptFacts(fn(vectors0, '0000:00:00.0'))).toStrictEqual({msix: 'no-capability', pin: 0, pinSource: 'trace.log:945', line: 0, lineSource: 'trace.log:1065'})
     expect(kernelQueues(fn(vectors0, '0000:00:00.0'))).toBeUndefined()
   })
 })
@@ -89,54 +89,54 @@ describe('interruptFacts at its edges', () => {
   })
 
   it('the table size is Message Control bits 10..0 plus one, whatever the bits above', () => {
-    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0x0000))))).toEqual({msix: 'never-enabled', tableSize: 1})
-    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0x07ff))))).toEqual({msix: 'never-enabled', tableSize: 0x800})
-    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0xf802))))).toEqual({msix: 'never-enabled', tableSize: 3})
+    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0x0000))))).toStrictEqual({msix: 'never-enabled', tableSize: 1})
+    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0x07ff))))).toStrictEqual({msix: 'never-enabled', tableSize: 0x800})
+    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0xf802))))).toStrictEqual({msix: 'never-enabled', tableSize: 3})
   })
 
   it('Message Control unknown (either byte): no table size', () => {
-    expect(interruptFacts(traced(imageOf(MSIX_AT_40())))).toEqual({msix: 'never-enabled'})
+    expect(interruptFacts(traced(imageOf(MSIX_AT_40())))).toStrictEqual({msix: 'never-enabled'})
     expect(interruptFacts(traced(imageOf({...MSIX_AT_40(), 0x42: 0x03})))!.tableSize).toBeUndefined()
   })
 
   it('enabled only by a write setting bit 15; the function mask bit (14) alone is not it', () => {
     const maskOnly = imageOf(MSIX_AT_40(0x0003), [{at: 0x42, value: 0x4003, line: 500}])
-    expect(interruptFacts(traced(maskOnly))).toEqual({msix: 'never-enabled', tableSize: 4})
+    expect(interruptFacts(traced(maskOnly))).toStrictEqual({msix: 'never-enabled', tableSize: 4})
     const enable = imageOf(MSIX_AT_40(0x0003), [{at: 0x42, value: 0x4003, line: 500}, {at: 0x42, value: 0x8003, line: 501}, {at: 0x42, value: 0xc003, line: 502}])
-    expect(interruptFacts(traced(enable))).toEqual({msix: 'enabled', msixSource: 'trace.log:501', tableSize: 4})
+    expect(interruptFacts(traced(enable))).toStrictEqual({msix: 'enabled', msixSource: 'trace.log:501', tableSize: 4})
   })
 
   it('a read showing the enable bit is not a write enabling it', () => {
     // Firmware (or an earlier boot) left MSI-X enabled: the read is not the kernel's enable write.
-    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0x8003))))).toEqual({msix: 'never-enabled', tableSize: 4})
+    expect(interruptFacts(traced(imageOf(MSIX_AT_40(0x8003))))).toStrictEqual({msix: 'never-enabled', tableSize: 4})
     const later = imageOf(MSIX_AT_40(0x8003), [{at: 0x42, value: 0x8003, line: 600}])
-    expect(interruptFacts(traced(later))).toEqual({msix: 'enabled', msixSource: 'trace.log:600', tableSize: 4})
+    expect(interruptFacts(traced(later))).toStrictEqual({msix: 'enabled', msixSource: 'trace.log:600', tableSize: 4})
   })
 
   it('the MSI-X capability found behind another one', () => {
     const bytes = {0x06: 0x10, 0x34: 0x40, 0x40: 0x09, 0x41: 0x50, 0x50: 0x11, 0x51: 0x00, 0x52: 0x01, 0x53: 0x00}
-    expect(interruptFacts(traced(imageOf(bytes)))).toEqual({msix: 'never-enabled', tableSize: 2})
+    expect(interruptFacts(traced(imageOf(bytes)))).toStrictEqual({msix: 'never-enabled', tableSize: 2})
   })
 
   it('a list that ends without MSI-X, or no list at all: no capability; a list cut short: unknown', () => {
-    expect(interruptFacts(traced(imageOf({0x06: 0x10, 0x34: 0x40, 0x40: 0x09, 0x41: 0x00})))).toEqual({msix: 'no-capability'})
-    expect(interruptFacts(traced(imageOf({0x06: 0x00})))).toEqual({msix: 'no-capability'})
-    expect(interruptFacts(traced(imageOf({0x06: 0x10, 0x34: 0x40, 0x40: 0x09})))).toEqual({msix: 'unknown'})
-    expect(interruptFacts(traced(imageOf({0x34: 0x40, 0x40: 0x11, 0x41: 0x00})))).toEqual({msix: 'unknown'})
-    expect(interruptFacts(traced(imageOf({0x06: 0x10, 0x34: 0x38})))).toEqual({msix: 'unknown'})
+    expect(interruptFacts(traced(imageOf({0x06: 0x10, 0x34: 0x40, 0x40: 0x09, 0x41: 0x00})))).toStrictEqual({msix: 'no-capability'})
+    expect(interruptFacts(traced(imageOf({0x06: 0x00})))).toStrictEqual({msix: 'no-capability'})
+    expect(interruptFacts(traced(imageOf({0x06: 0x10, 0x34: 0x40, 0x40: 0x09})))).toStrictEqual({msix: 'unknown'})
+    expect(interruptFacts(traced(imageOf({0x34: 0x40, 0x40: 0x11, 0x41: 0x00})))).toStrictEqual({msix: 'unknown'})
+    expect(interruptFacts(traced(imageOf({0x06: 0x10, 0x34: 0x38})))).toStrictEqual({msix: 'unknown'})
   })
 
   it('pin and line as read; a byte only inferred from a narrow read is left out', () => {
-    expect(interruptFacts(traced(imageOf({0x06: 0x00, 0x3c: 0x0b, 0x3d: 0x01})))).toEqual({msix: 'no-capability', pin: 1, pinSource: 'trace.log:62', line: 11, lineSource: 'trace.log:61'})
+    expect(interruptFacts(traced(imageOf({0x06: 0x00, 0x3c: 0x0b, 0x3d: 0x01})))).toStrictEqual({msix: 'no-capability', pin: 1, pinSource: 'trace.log:62', line: 11, lineSource: 'trace.log:61'})
     // A dword read at 0x3c without a width: 0x0b spans one byte, the pin byte above it is only inferred 0.
     const image = imageOf({0x06: 0x00})
     image.observeRead(0x3c, 0x0b, undefined, {file: 'trace.log', line: 70}, 70)
     expect(image.byte(0x3d)?.current.origin).toBe('inferred')
-    expect(interruptFacts(traced(image))).toEqual({msix: 'no-capability', line: 11, lineSource: 'trace.log:70'})
+    expect(interruptFacts(traced(image))).toStrictEqual({msix: 'no-capability', line: 11, lineSource: 'trace.log:70'})
     const pinOnly = imageOf({0x06: 0x00})
     pinOnly.observeRead(0x3d, 0x01, undefined, {file: 'trace.log', line: 71}, 71)
     pinOnly.observeRead(0x3c, 0x0a, undefined, {file: 'trace.log', line: 72}, 72)
-    expect(interruptFacts(traced(pinOnly))).toEqual({msix: 'no-capability', pin: 1, pinSource: 'trace.log:71', line: 10, lineSource: 'trace.log:72'})
+    expect(interruptFacts(traced(pinOnly))).toStrictEqual({msix: 'no-capability', pin: 1, pinSource: 'trace.log:71', line: 10, lineSource: 'trace.log:72'})
   })
 })
 
@@ -146,11 +146,11 @@ describe('kernelQueues at its edges', () => {
 
   it('the vector: the first written, its source, and the first read after it', () => {
     const q = queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'read', 0x1a, 9), common(105, 'write', 0x1a, 3), common(106, 'read', 0x1a, 0xffff), common(107, 'write', 0x1a, 4), common(108, 'read', 0x1a, 4)])
-    expect(q).toEqual({numQueues: 1, queues: [{index: 0, size: 64, vector: {written: 3, source: 'trace.log:105', readBack: 0xffff}}]})
+    expect(q).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 64, vector: {written: 3, source: 'trace.log:105', readBack: 0xffff}}]})
   })
 
   it('a vector written and never read back', () => {
-    expect(queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'write', 0x1a, 0)])).toEqual({
+    expect(queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'write', 0x1a, 0)])).toStrictEqual({
       numQueues: 1,
       queues: [{index: 0, size: 64, vector: {written: 0, source: 'trace.log:104'}}],
     })
@@ -158,21 +158,21 @@ describe('kernelQueues at its edges', () => {
 
   it('the first num_queues read counts; writes of num_queues or reads of queue_select do not select or count', () => {
     const q = queues([common(101, 'write', 0x12, 7), common(102, 'read', 0x16, 5), common(103, 'read', 0x12, 2), common(104, 'read', 0x12, 6), common(105, 'write', 0x16, 1), common(106, 'read', 0x18, 32)])
-    expect(q).toEqual({numQueues: 2, queues: [{index: 1, size: 32}]})
+    expect(q).toStrictEqual({numQueues: 2, queues: [{index: 1, size: 32}]})
   })
 
   it('queue_enable and queue_notify_off writes are not the device\'s values; a non-zero enable is true', () => {
     const q = queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'write', 0x1c, 1), common(105, 'write', 0x1e, 5), common(106, 'read', 0x1c, 2), common(107, 'read', 0x1e, 6)])
-    expect(q).toEqual({numQueues: 1, queues: [{index: 0, size: 64, enabled: true, notifyOff: 6}]})
+    expect(q).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 64, enabled: true, notifyOff: 6}]})
   })
 
   it('accesses at the reset line count, before it or in another input do not', () => {
     // LINUX_OK resets at line 100.
-    expect(queues([common(99, 'read', 0x12, 9), common(100, 'read', 0x12, 1), common(101, 'write', 0x16, 0), common(102, 'read', 0x18, 8)])).toEqual({numQueues: 1, queues: [{index: 0, size: 8}]})
-    expect(queues([common(101, 'read', 0x12, 9, 'other.log'), common(102, 'read', 0x12, 1)])).toEqual({numQueues: 1, queues: []})
+    expect(queues([common(99, 'read', 0x12, 9), common(100, 'read', 0x12, 1), common(101, 'write', 0x16, 0), common(102, 'read', 0x18, 8)])).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 8}]})
+    expect(queues([common(101, 'read', 0x12, 9, 'other.log'), common(102, 'read', 0x12, 1)])).toStrictEqual({numQueues: 1, queues: []})
   })
 
   it('a registration at the very first status event (index 0) counts', () => {
-    expect(queues([common(2, 'read', 0x12, 1)], [status(1, 0), status(2, 1)])).toEqual({numQueues: 1, queues: []})
+    expect(queues([common(2, 'read', 0x12, 1)], [status(1, 0), status(2, 1)])).toStrictEqual({numQueues: 1, queues: []})
   })
 })
