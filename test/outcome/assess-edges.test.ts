@@ -75,6 +75,17 @@ describe('assessDevice: the logged kernel\'s legacy BAR 0 errno (force_legacy, r
   })
 })
 
+describe('assessDevice: a log without a Linux version line', () => {
+  it('read as from a kernel that does not print the ABI line: "leaving for legacy driver" with the revision unknown stays unknown', () => {
+    const dev: DeviceEvidence = {...device({traced: false, messages: [`pci ${BDF}: [1af4:1000] type 00 class 0x020000`, `virtio-pci ${BDF}: virtio_pci: leaving for legacy driver`]})}
+    const a = assessDevice(set({devices: [dev], inputs: [DMESG]}), dev, driver61, false)
+    expect(a.observed).toMatchObject({transport: 'unknown', acknowledged: false, acknowledgedKnown: false})
+    expect(a.observed!.transportEvidence).toBe(
+      '"leaving for legacy driver" (dmesg.txt:2) and no error after it: legacy, or the legacy probe declined silently (revision unknown, and this kernel declines a revision other than 0 silently)',
+    )
+  })
+})
+
 describe('assessDevice: lines the setup_vq model predicts are set aside before the messages are compared', () => {
   // Per-queue notify (a 4 MiB notify structure): setup_vq maps queue 0 through vp_modern_map_capability,
   // whose check prints the same "bad capability len" line a probe-time map would.
