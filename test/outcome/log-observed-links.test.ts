@@ -106,3 +106,33 @@ describe('virtioDeviceFacts: bound lines of later block devices', () => {
     expect(virtioDeviceFacts(set, link)).toStrictEqual({link, lines: set.otherMessages})
   })
 })
+
+describe('observeFromLog: several registration facts, joined', () => {
+  const ENUM = `pci ${BDF}: [1af4:1041] type 00 class 0x020000`
+  const FAILED = `virtio-pci: probe of ${BDF} failed with error -22`
+  const LSPCI = 'lspci -k: Kernel driver in use: virtio-pci (lspci.txt:9)'
+  const TRACE = "the trace's reset then ACKNOWLEDGE (trace.log:5)"
+  const bound = (messages: string[]) => ({...withBytes({}, messages), kernelDriver: {name: 'virtio-pci', src: {file: 'lspci.txt', line: 9}}})
+
+  it('a failure against two registration facts: both named, "; " between them', () => {
+    const d = bound([ENUM, FAILED])
+    const why = `conflicting evidence: ${FAILED} (dmesg.txt:2) but ${LSPCI}; ${TRACE}`
+    expect(observeFromLog(setOf([d]), d, {...OPTS, registeredElsewhere: TRACE})).toStrictEqual({transport: 'unknown', transportEvidence: why, registeredEvidence: why})
+  })
+
+  it('force_legacy and "leaving for legacy driver" against two registration facts: both named', () => {
+    const d = bound([ENUM, LEAVING])
+    const conflict = `conflicting evidence: force_legacy on and "leaving for legacy driver" (dmesg.txt:2): the legacy probe failed, then the modern one returned -ENODEV (not printed), but ${LSPCI}; ${TRACE}`
+    expect(observeFromLog(setOf([d]), d, {...OPTS, forceLegacy: true, registeredElsewhere: TRACE})).toStrictEqual({transport: 'unknown', transportEvidence: conflict, registeredEvidence: conflict})
+  })
+
+  it('force_legacy, registered, the probe covered (tagged enumeration line) but the device id unknown: cannot tell which probe', () => {
+    const d = {...bound([]), messages: [{kind: 'kmsg' as const, text: 'pci 0000:00:03.0: anything', src: {file: 'dmesg.txt', line: 1}, tag: 'pci-enum'}]}
+    expect(observeFromLog(setOf([d]), d, {...OPTS, forceLegacy: true})).toStrictEqual({
+      transport: 'unknown',
+      transportEvidence: 'registered with force_legacy on and no probe message: legacy, or modern after a silent legacy decline (device id unknown)',
+      registered: true,
+      registeredEvidence: LSPCI,
+    })
+  })
+})
