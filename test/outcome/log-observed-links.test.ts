@@ -127,7 +127,7 @@ describe('observeFromLog: several registration facts, joined', () => {
   })
 
   it('force_legacy, registered, the probe covered (tagged enumeration line) but the device id unknown: cannot tell which probe', () => {
-    const d = {...bound([]), messages: [{kind: 'kmsg' as const, text: 'pci 0000:00:03.0: anything', src: {file: 'dmesg.txt', line: 1}, tag: 'pci-enum'}]}
+    const d = {...bound([]), messages: [{kind: 'kmsg' as const, text: 'pci 0000:00:03.0: anything', src: {file: 'dmesg.txt', line: 1}, tag: 'pci-enum' as const}]}
     expect(observeFromLog(setOf([d]), d, {...OPTS, forceLegacy: true})).toStrictEqual({
       transport: 'unknown',
       transportEvidence: 'registered with force_legacy on and no probe message: legacy, or modern after a silent legacy decline (device id unknown)',
