@@ -146,8 +146,9 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
   const after = dev.regionAccesses.filter((a) => a.src.file === file && at(a.src) >= from)
   const traced = transportOf(after)
   const regions = [...new Set(after.map((a) => a.region))].join(', ')
+  // The log reader names modern or legacy only for a registration; the trace's accesses come first.
   const logTransport = logAfterRegistration.transport
-  const logSaysTransport = traced === undefined && logAfterRegistration.registered === true && (logTransport === 'modern' || logTransport === 'legacy')
+  const logSaysTransport = logTransport === 'modern' || logTransport === 'legacy'
   const transport = traced ?? (logSaysTransport ? logTransport : undefined)
   return {
     transport: transport ?? 'unknown',

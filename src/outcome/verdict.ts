@@ -38,17 +38,17 @@ export function verdict(predicted: PredictedOutcome, observed: ObservedOutcome |
     if (observed.acknowledged) return {kind: 'disagree', reason: 'rc: predicted hang (cyclic capability list), observed the device registered'}
     return {kind: 'undetermined', reason: 'prediction: the kernel hangs walking a cyclic capability list; the trace cannot confirm a hang'}
   }
-  const notCompared: string[] = []
-  const done = (v: Omit<Verdict, 'notCompared'>): Verdict => (notCompared.length > 0 ? {...v, notCompared} : v)
+  const unobserved: Unobserved[] = []
+  const done = (v: Omit<Verdict, 'notCompared'>): Verdict => (unobserved.length > 0 ? {...v, notCompared: unobserved.map(({fact, why}) => `${fact} (${why})`)} : v)
 
-  if (observed.transport === 'unknown') notCompared.push(`transport (${observed.transportEvidence ?? 'not traced'})`)
+  if (observed.transport === 'unknown') unobserved.push({fact: 'transport', why: observed.transportEvidence ?? 'not traced'})
   else if (observed.transport !== predicted.transport) {
     return done({kind: 'disagree', reason: `transport: predicted ${predicted.transport}, observed ${observed.transport} (${observed.transportEvidence ?? 'trace'})`})
   }
 
   const expectAck = predicted.rc === '0'
   if (observed.acknowledgedKnown === false) {
-    notCompared.push(`whether the probe returned 0 (${observed.acknowledgedEvidence ?? 'no virtio status events traced'})`)
+    unobserved.push({fact: 'whether the probe returned 0', why: observed.acknowledgedEvidence ?? 'no virtio status events traced'})
   } else if (observed.acknowledged !== expectAck) {
     return done({
       kind: 'disagree',
@@ -58,25 +58,27 @@ export function verdict(predicted: PredictedOutcome, observed: ObservedOutcome |
     })
   }
 
-  if (observed.messagesKnown === false) notCompared.push('messages (no kernel log)')
+  if (observed.messagesKnown === false) unobserved.push({fact: 'messages', why: 'no kernel log'})
   else {
     const difference = compareMessages(predicted, withoutSetupVqLines(observed, opts.setupVqMessages ?? []))
     if (difference) return done({kind: 'disagree', reason: difference})
   }
-  if (notCompared.length > 0) return done({kind: 'undetermined', reason: `not observed: ${joinByReason(notCompared)}`})
+  if (unobserved.length > 0) return done({kind: 'undetermined', reason: `not observed: ${joinByReason(unobserved)}`})
   return {kind: 'agree', ...(observed.driverFailure ? {reason: `the probe succeeded${driverNote(observed)}`} : {})}
+}
+
+/** A compared fact the evidence does not show, and why. */
+interface Unobserved {
+  readonly fact: string
+  readonly why: string
 }
 
 /** `transport (why); messages (why)`, with facts missing for the same reason named once:
  * `transport and whether the probe returned 0 (why)`. */
-function joinByReason(items: readonly string[]): string {
+function joinByReason(items: readonly Unobserved[]): string {
   const groups = new Map<string, string[]>()
-  for (const item of items) {
-    const at = item.indexOf(' (')
-    const [fact, why] = at < 0 ? [item, ''] : [item.slice(0, at), item.slice(at)]
-    groups.set(why, [...(groups.get(why) ?? []), fact])
-  }
-  return [...groups].map(([why, facts]) => `${facts.join(' and ')}${why}`).join('; ')
+  for (const {fact, why} of items) groups.set(why, [...(groups.get(why) ?? []), fact])
+  return [...groups].map(([why, facts]) => `${facts.join(' and ')} (${why})`).join('; ')
 }
 
 /** `; then the virtio driver failed: <line>` for a driver failing after the transport probe. */
@@ -88,7 +90,6 @@ function driverNote(observed: ObservedOutcome): string {
 }
 
 function withoutSetupVqLines(observed: ObservedOutcome, setupVq: readonly string[]): ObservedOutcome {
-  if (setupVq.length === 0) return observed
   const left = [...setupVq]
   const messages = observed.messages.filter((line) => {
     const at = left.indexOf(line)
@@ -105,7 +106,7 @@ export function compareMessages(predicted: PredictedOutcome, observed: ObservedO
   const unnamed = predicted.messages.filter((m) => isUnattributedProbeMessage(m))
   let next = 0
   for (const line of observed.messages) {
-    if (next < named.length && line === named[next]) {
+    if (line === named[next]) {
       next++
       continue
     }

@@ -88,9 +88,10 @@ describe('compareOutcomes: every fact it keys', () => {
 
   it('the capability each lookup chose (skipped ones do not count)', () => {
     const a = base({capabilities: [cap('common', '0x40'), cap('isr', '0x50'), cap('notify', '0x70'), cap('device', '0x60')]})
-    const b = base({capabilities: [cap('common', '0x40', 'skipped'), cap('common', '0xa8'), cap('isr', '0x50'), cap('notify', '0x70', 'other-type'), cap('device', '0x64')]})
+    const b = base({capabilities: [cap('common', '0x40', 'skipped'), cap('common', '0xa8'), cap('isr', '0x58'), cap('notify', '0x70', 'other-type'), cap('device', '0x64')]})
     expect(compareOutcomes(a, b)).toEqual([
       {key: 'capability.common', a: '0x40', b: '0xa8'},
+      {key: 'capability.isr', a: '0x50', b: '0x58'},
       {key: 'capability.notify', a: '0x70', b: '-'},
       {key: 'capability.device', a: '0x60', b: '0x64'},
     ])

@@ -108,6 +108,26 @@ describe('verdict: model vs kernel', () => {
 describe('verdict: each reason in full', () => {
   const none = {transport: 'none' as const, acknowledged: false, driverOk: false}
 
+  it('no observed side (a static dump): undetermined, saying so', () => {
+    expect(verdict(predicted({}), undefined)).toEqual({kind: 'undetermined', reason: 'no observed side: a static dump shows no kernel behaviour'})
+  })
+
+  it('a predicted failure not registered agrees; a driver failure after it is no reason on a registration predicted', () => {
+    const failure = {driver: 'virtio_net', error: -2, line: 'virtio_net virtio0: probe with driver virtio_net failed with error -2', source: 'dmesg.txt:5'}
+    expect(verdict(predicted({transport: 'none', rc: 'ENODEV'}), observed({transport: 'none', acknowledged: false}))).toEqual({kind: 'agree'})
+    expect(verdict(predicted({}), observed({acknowledged: false, driverFailure: failure}))).toEqual({kind: 'disagree', reason: 'ACKNOWLEDGE: predicted rc 0 (registered), observed no registration'})
+  })
+
+  it('a driver failure with the I/O BAR a bridge does not forward: the bridge named in the note', () => {
+    const line = 'virtio_net virtio0: probe with driver virtio_net failed with error -2'
+    const ioUnreachable = {bar: 2, port: '0xc040', bridge: '0000:00:1c.0', reasons: ['its I/O window closed (trace.log:7)']}
+    const o = observed({transport: 'legacy', driverFailure: {driver: 'virtio_net', error: -2, line, source: 'dmesg.txt:3', ioUnreachable}})
+    expect(verdict(predicted({transport: 'legacy'}), o)).toEqual({
+      kind: 'agree',
+      reason: `the probe succeeded; after it the virtio driver virtio_net failed its own probe with error -2 (${line}, dmesg.txt:3): a driver failure, not a transport one; the device's I/O BAR 2 (port 0xc040) is not forwarded by the bridge 0000:00:1c.0 above it`,
+    })
+  })
+
   it('a predicted hang with the device registered disagrees on rc', () => {
     expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed({}))).toEqual({kind: 'disagree', reason: 'rc: predicted hang (cyclic capability list), observed the device registered'})
     expect(verdict(predicted({rc: 'hang', transport: 'none'}), observed(none))).toEqual({
