@@ -19,6 +19,8 @@ import type {CaseReplayOptions} from './case.js'
 
 /** Default: one extra thread per this many cases (twice the break-even measured above), up to one per core. */
 const CASES_PER_EXTRA_THREAD = 90
+/** A worker's young generation (V8's default grows to 48 MB): see the measurement above. */
+const WORKER_YOUNG_GENERATION_MB = Number(process.env.PROBEDIFF_YOUNG_MB ?? 6)
 
 export type CaseOutcome = CaseReport | {error: string; exitCode: number; fatal?: boolean}
 
@@ -35,7 +37,7 @@ export function createCaseReplayer(paths: CorpusPaths, opts: CaseReplayOptions &
     const byDefault = Math.min(availableParallelism(), 1 + Math.floor(names.length / CASES_PER_EXTRA_THREAD))
     const jobs = Math.max(1, Math.min(requested ?? byDefault, names.length))
     const compiled = import.meta.url.endsWith('.js')
-    return replayAll(paths, names, replayOpts, compare, compiled ? jobs - 1 : 0, onDone)
+    return replayAll(paths, names, replayOpts, compare, compiled && jobs > 1 ? jobs : 0, onDone)
   }
 }
 
@@ -79,7 +81,8 @@ async function replayAll(
     results.set(name, outcome)
     onDone(name)
   }
-  const runners = [replayInThisThread(paths, queue, opts, compare, done)]
+  // One runner: this thread. Several: that many workers, and this thread only hands out cases.
+  const runners = workers === 0 ? [replayInThisThread(paths, queue, opts, compare, done)] : []
   for (let i = 0; i < workers; i++) runners.push(replayInWorker(paths, queue, opts, compare, done))
   await Promise.all(runners)
   return results
@@ -103,10 +106,12 @@ function replayInWorker(
   done: (name: string, outcome: CaseOutcome) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./case-worker.js', import.meta.url))
+    const worker = new Worker(new URL('./case-worker.js', import.meta.url), {resourceLimits: {maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB}})
+    let finished = false
     const next = () => {
       const name = queue.shift()
       if (name === undefined) {
+        finished = true
         void worker.terminate()
         resolve()
         return
@@ -119,6 +124,9 @@ function replayInWorker(
       next()
     })
     worker.on('error', reject)
+    worker.on('exit', (code) => {
+      if (!finished) reject(new Error(`a case worker stopped (exit code ${code}) before its cases were done`))
+    })
     next()
   })
 }
