@@ -101,7 +101,7 @@ export class DeviceState {
   }
 
   /** A full status list: the changes between the first STATUS_HEAD and the last registration go; past
-   * the cap and its slack, the change just added is only counted. */
+   * the cap (and its slack, after a reset), the change just added is only counted. */
   private boundStatuses(added: number): void {
     const statuses = this.statuses
     const reg = kernelRegistration(statuses)
@@ -119,7 +119,11 @@ export class DeviceState {
       this.statusGaps = gaps.sort((a, b) => a.before - b.before)
       return
     }
-    if (statuses.length <= STATUS_CAP + RESET_SLACK) return
+    // The slack is for a reset after the registration and what follows it, not for more of the same.
+    const change = statuses[added]!
+    const reset = change.val === 0 && change.cause !== 'command-write'
+    const afterReset = this.laterResetSeq !== undefined && change.seq > this.laterResetSeq
+    if (statuses.length <= (reset || afterReset ? STATUS_CAP + RESET_SLACK : STATUS_CAP)) return
     statuses.splice(added, 1)
     for (const gap of this.statusGaps) if (gap.before > added) gap.before--
     const same = this.statusGaps.find((g) => g.before === added)
@@ -169,13 +173,18 @@ export class DeviceState {
     const gaps: StatusGap[] = this.statusGaps.map((g) => ({before: g.before, count: g.count}))
     const headerTypeValue = headerTypeOf(this.image)
     const rom = this.bars.romEvidence(warnings, this.bdf, headerTypeValue)
+    const log = this.accesses
+    let regionAccesses: RegionAccess[] | undefined
     const evidence: DeviceEvidence = {
       address: this.address,
       bdf: this.bdf,
       ...(this.qemuDevice !== undefined ? {qemuDevice: this.qemuDevice} : {}),
       config: this.image,
       bars: this.bars.evidence(warnings, this.bdf, headerTypeValue),
-      regionAccesses: this.accesses.toAccesses(),
+      // Made on first use: ingest's report never reads them, the outcome does.
+      get regionAccesses() {
+        return (regionAccesses ??= log.toAccesses())
+      },
       regionSummary: [...this.summary.values()],
       status,
       ...(gaps.length > 0 ? {statusOmitted: gaps} : {}),

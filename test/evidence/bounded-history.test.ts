@@ -10,11 +10,12 @@ import {fileURLToPath} from 'node:url'
 import {gunzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
-import {REGION_ACCESS_CAP, RESET_SLACK, STATUS_CAP, STATUS_HEAD} from '../../src/evidence/device-state.js'
+import {DeviceState, REGION_ACCESS_CAP, RESET_SLACK, STATUS_CAP, STATUS_HEAD} from '../../src/evidence/device-state.js'
 import {kernelRegistration} from '../../src/evidence/registration.js'
 import type {EvidenceSet} from '../../src/evidence/types.js'
 import {replayEvidence} from '../../src/replay/replay.js'
 import {evidenceToJson, renderIngest} from '../../src/report/ingest-report.js'
+import {WarningSink} from '../../src/util/errors.js'
 
 const CAPTURE = fileURLToPath(new URL('../../traces/k6.1-pc-transitional/trace.log.gz', import.meta.url))
 /** Enough boots for every virtio device to pass the status cap (19 to 24 changes per boot). */
@@ -87,5 +88,56 @@ describe('a real capture concatenated 14 times', () => {
     const json = evidenceToJson(long) as {devices: {bdf: string; statusOmitted?: {before: number; count: number}[]}[]}
     expect(json.devices.find((d) => d.bdf === '0000:00:02.0')!.statusOmitted?.[0]?.before).toBe(STATUS_HEAD)
     expect((evidenceToJson(single) as {devices: object[]}).devices.every((d) => !('statusOmitted' in d) || (d as {statusOmitted?: unknown}).statusOmitted === undefined)).toBe(true)
+  })
+})
+
+describe('DeviceState status bound, beyond the real capture (generated sequences)', () => {
+  const state = () => new DeviceState({domain: 0, bus: 0, slot: 3, func: 0}, () => {})
+  const change = (seq: number, val: number, cause: 'status-write' | 'command-write' | 'qemu' = 'status-write') => ({val, src: {file: 't', line: seq}, cause, seq})
+
+  it('no registration at all: the first changes are kept, the later ones counted at the end', () => {
+    const d = state()
+    for (let i = 1; i <= STATUS_CAP + 10; i++) d.addStatus(change(i, 3, 'qemu'))
+    const e = d.toEvidence(new WarningSink(), true)
+    expect(e.status).toHaveLength(STATUS_CAP)
+    expect(e.statusOmitted).toEqual([{before: STATUS_CAP, count: 10}])
+    expect(e.acknowledged).toBe(true)
+  })
+
+  it('a full history still takes in a new registration whole, and then drops what came before it', () => {
+    const d = state()
+    let seq = 0
+    d.addStatus(change(++seq, 0))
+    d.addStatus(change(++seq, 1))
+    for (let i = 0; i < STATUS_CAP + RESET_SLACK; i++) d.addStatus(change(++seq, 3, 'command-write'))
+    const reset = ++seq
+    d.addStatus(change(reset, 0))
+    d.addStatus(change(++seq, 1))
+    d.addStatus(change(++seq, 15))
+    const e = d.toEvidence(new WarningSink(), true)
+    const reg = kernelRegistration(e.status)
+    expect(e.status[reg]!.src.line).toBe(reset)
+    expect(e.status.slice(reg).map((s) => s.val)).toEqual([0, 1, 15])
+    expect(e.status.slice(0, 2).map((s) => s.val)).toEqual([0, 1])
+    const omitted = (e.statusOmitted ?? []).reduce((n, g) => n + g.count, 0)
+    expect(e.status.length + omitted).toBe(seq)
+    expect(e.statusOmitted?.[0]?.before).toBe(STATUS_HEAD)
+    expect(e.driverOk).toBe(true)
+  })
+
+  it('region accesses after a reset that may start a registration get room beyond the cap', () => {
+    const d = state()
+    const access = (line: number) => ({region: 'common' as const, op: 'read' as const, offset: 0x14, size: 1, value: 0, src: {file: 't', line}, addr: 0, bar: 4})
+    d.addStatus(change(1, 0))
+    d.addStatus(change(2, 1))
+    for (let i = 0; i < REGION_ACCESS_CAP; i++) d.addRegionAccess(access(10 + i), 10 + i)
+    const reset = 100_000
+    d.addStatus(change(reset, 0))
+    d.addRegionAccess(access(reset + 1), reset + 1)
+    d.addStatus(change(reset + 2, 1))
+    d.addRegionAccess(access(reset + 3), reset + 3)
+    const e = d.toEvidence(new WarningSink(), true)
+    expect(e.regionAccesses.map((a) => a.src.line)).toEqual([reset + 1, reset + 3])
+    expect(e.omittedRegionAccesses).toBe(REGION_ACCESS_CAP)
   })
 })
