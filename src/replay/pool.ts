@@ -19,7 +19,7 @@
  *   570 cases,   this thread + 1 worker (before): --jobs 1 22.3 s CPU 168 MB, --jobs 2 24.0 s 254 MB;
  *                2 workers, young generation 6 MB: --jobs 2 24.6 s CPU 186 MB;
  *   2,850 cases, this thread + 1 worker (before): --jobs 1 94.6 s CPU 201 MB, --jobs 2 132 s 254 MB;
- *                2 workers, young generation 6 MB: --jobs 2 93.9 s CPU 215 MB.
+ *                2 workers, young generation 6 MB: --jobs 2 93.9 s CPU 215 MB (--jobs 1: 104 s, 183 MB).
  * The young generation on 57 cases, --jobs 2: 3 MB 161 MB, 6 MB 167 MB, 12 MB 166 MB, default 186 MB,
  * CPU the same within noise (4.9-5.5 s). A cap on the old generation (32 or 48 MB) gave 143-145 MB on
  * 570 cases for 55-78% more CPU (constant major GCs): not taken.
