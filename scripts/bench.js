@@ -266,20 +266,33 @@ function linkOrCopy(from, to) {
 
 const cases = readdirSync(join(here, 'traces')).filter((c) => existsSync(join(here, 'traces', c, 'case.json')))
 if (!skip.has('check')) {
+  // check on the corpus and on copies of it (BENCH_CHECK_COPIES: 10 and 40 give 570 and 2,280 cases):
+  // per configuration, per-case wall and CPU (linear cost: the same per case at every size) and peak
+  // RSS (<= 200 MB at 2,000 cases and more), with --jobs 1 against --jobs 2 on the same corpus.
   const gzFiles = cases.flatMap((c) => readdirSync(join(here, 'traces', c)).filter((f) => f.endsWith('.gz')).map((f) => join(here, 'traces', c, f)))
-  const zcat = ['sh', '-c', 'zcat "$@" > /dev/null', 'sh', ...gzFiles]
   const corpora = [{root: here, count: cases.length, times: 1}]
-  for (const copies of (process.env.BENCH_CHECK_COPIES ?? '10,50').split(',').map(Number).filter(Boolean)) {
+  for (const copies of (process.env.BENCH_CHECK_COPIES ?? '10,40').split(',').map(Number).filter(Boolean)) {
     corpora.push({root: bigCorpus(copies), count: cases.length * copies, times: copies})
   }
+  const perCase = []
   for (const corpus of corpora) {
-    const baseline = corpus.times === 1 ? zcat : ['sh', '-c', `for i in $(seq ${corpus.times}); do zcat "$@"; done > /dev/null`, 'sh', ...gzFiles]
+    const baseline = ['sh', '-c', `for i in $(seq ${corpus.times}); do zcat "$@"; done > /dev/null`, 'sh', ...gzFiles]
+    const byJobs = {}
     for (const jobs of [undefined, '1', '2']) {
       const args = [node, run, 'check', '--root', corpus.root, '--update=none', ...(jobs ? ['--jobs', jobs] : [])]
       const goal = corpus.count >= 2000 ? {ratio: Infinity, rssMb: 200, text: '<= 200 MB'} : undefined
-      row(`check, ${corpus.count} cases, ${jobs ? `--jobs ${jobs}` : 'default jobs'} (vs zcat of their traces)`, 0, paired(args, baseline), goal)
+      const r = paired(args, baseline)
+      byJobs[jobs ?? 'default'] = r
+      const ms = (x) => ((1000 * x) / corpus.count).toFixed(1)
+      row(`check, ${corpus.count} cases, ${jobs ? `--jobs ${jobs}` : 'default jobs'}: ${ms(r.wall)} ms wall, ${ms(r.cpu)} ms CPU per case (vs zcat of their traces)`, 0, r, goal)
     }
+    perCase.push({count: corpus.count, cpu: byJobs['1'].cpu / corpus.count, rssMb: byJobs['1'].rssMb, jobs2: byJobs['2'].wall / byJobs['1'].wall})
   }
+  const [small, large] = [perCase[1] ?? perCase[0], perCase.at(-1)]
+  console.log(
+    `check: CPU per case with --jobs 1 at ${large.count} cases is ${(large.cpu / small.cpu).toFixed(2)}x that at ${small.count} (linear: 1.00x); ` +
+      `--jobs 2 wall / --jobs 1 wall: ${perCase.map((p) => `${p.jobs2.toFixed(2)} at ${p.count}`).join(', ')} (faster below 1.00 when a core is free)`,
+  )
 }
 
 // probediff regress: after the builds (a first, untimed run builds and caches both oracles), both

@@ -90,7 +90,7 @@ export class EvidenceBuilder implements RecordSink {
         this.memoryEventsTraced = true
         this.status.accessSeen()
         if (configPathRegionOf(r.name) !== undefined) this.pairer.mem(r)
-        else this.regionAccess(r)
+        else this.regionAccess(r, seq)
         return
       case 'mapping':
         this.mapping(r)
@@ -327,7 +327,7 @@ export class EvidenceBuilder implements RecordSink {
     this.regions.mapped(device, r.bar, r.op, r.addr, r.size)
   }
 
-  private regionAccess(r: MemOpRecord): void {
+  private regionAccess(r: MemOpRecord, seq: number): void {
     const region = regionOfName(r.name)
     if (!region) return
     const result = this.regions.attribute(r, region)
@@ -337,7 +337,7 @@ export class EvidenceBuilder implements RecordSink {
       this.warnings.warn(`region-${result}`, `access to '${r.name}' at ${hex(r.addr)} ${why}: not attributed to a device`, r.src)
       return
     }
-    result.device.addRegionAccess(result.access)
+    result.device.addRegionAccess(result.access, seq)
     if (r.op === 'write') this.status.regionWrite(result.device, result.access)
   }
 }

@@ -118,6 +118,13 @@ export interface StatusChange {
   readonly cause?: 'status-write' | 'command-write' | 'qemu'
 }
 
+/** Status changes left out of a long history: `count` of them came before `status[before]` (at the
+ * end when `before` is the length). */
+export interface StatusGap {
+  readonly before: number
+  readonly count: number
+}
+
 export interface DeviceEvidence {
   readonly address: PciAddress
   /** `0000:00:03.0` */
@@ -127,12 +134,17 @@ export interface DeviceEvidence {
   readonly config: ConfigImageView
   /** Always six entries, index 0..5. */
   readonly bars: readonly BarEvidence[]
-  /** Every access the driver made to the device's virtio regions, in order. */
+  /** The accesses the driver made to the device's virtio regions, in order: all of them up to a cap
+   * (device-state.ts), then those from the kernel's last registration on. */
   readonly regionAccesses: readonly RegionAccess[]
   readonly regionSummary: readonly RegionSummary[]
-  /** virtio_set_status values tied to this device, in order. */
+  /** virtio_set_status values tied to this device, in order: all of them up to a cap (device-state.ts),
+   * then the first ones and those from the kernel's last registration on. */
   readonly status: readonly StatusChange[]
-  /** ACKNOWLEDGE (1) was set at some point: the virtio-pci probe succeeded and registered the device. */
+  /** Where status changes were left out of `status` (counted, in order); absent when none was. */
+  readonly statusOmitted?: readonly StatusGap[]
+  /** ACKNOWLEDGE (1) was set at some point (by any status change, kept in `status` or not): the
+   * virtio-pci probe succeeded and registered the device. */
   readonly acknowledged: boolean
   /** DRIVER_OK (4) was set: a virtio driver bound and finished its probe. */
   readonly driverOk: boolean

@@ -15,7 +15,7 @@
  * a virtio driver failed after the transport probe succeeded.
  */
 import type {KernelMessageRecord} from '../ingest/records.js'
-import type {DeviceEvidence, EvidenceSet, RegionAccess, StatusChange, VirtioRegion} from '../evidence/types.js'
+import type {DeviceEvidence, EvidenceSet, RegionAccess, VirtioRegion} from '../evidence/types.js'
 import {forceLegacyFromCmdline} from '../model/kernel-cmdline.js'
 import type {Transport} from '../model/types.js'
 import {ABI_VERSION_LINE} from './probe-messages.js'
@@ -25,8 +25,10 @@ import {isProbeMessage, isUnattributedProbeMessage} from './probe-messages.js'
 import {formatSource} from '../util/source.js'
 import {hex} from '../util/hex.js'
 import {ioBlockOf} from '../evidence/bridge.js'
+import {kernelRegistration} from '../evidence/registration.js'
 
-const ACKNOWLEDGE = 1
+export {kernelRegistration}
+
 const DRIVER_OK = 4
 
 const MODERN_REGIONS: ReadonlySet<VirtioRegion> = new Set(['common', 'isr', 'device', 'notify', 'notify-pio'])
@@ -46,19 +48,6 @@ export interface ObserveOptions {
   readonly legacyAbiMessage?: boolean
   /** The logged kernel's errno for a failed legacy BAR 0 map (see LogObserveOptions). */
   readonly legacyIomapErrno?: 'ENOMEM' | 'EIO'
-}
-
-/**
- * Index of the reset that precedes the last status change setting ACKNOWLEDGE alone (0 then exactly
- * 1), or -1. Bus-master-clear events (PCI command writes) are left out: they are not driver writes.
- * Events QEMU could not tie to a register write (no memory events traced) are kept.
- */
-export function kernelRegistration(status: readonly StatusChange[]): number {
-  const writes = status.map((s, i) => ({s, i})).filter(({s}) => s.cause !== 'command-write')
-  for (let k = writes.length - 1; k > 0; k--) {
-    if (writes[k]!.s.val === ACKNOWLEDGE && writes[k - 1]!.s.val === 0) return writes[k - 1]!.i
-  }
-  return -1
 }
 
 /** Position of an evidence line, for ordering accesses against status writes of the same input. */

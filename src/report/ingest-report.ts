@@ -102,14 +102,22 @@ function renderDevice(d: DeviceEvidence): string[] {
   if (d.status.length > 0) {
     out.push('  status:')
     // Runs of the same value (bus-master clears reset the device on every enumeration) fold into one line.
+    // A long history keeps its start and what follows the kernel's last registration: say what is left out.
+    const gaps = new Map((d.statusOmitted ?? []).map((g) => [g.before, g.count]))
+    const gapLine = (at: number) => {
+      const count = gaps.get(at)
+      if (count !== undefined) out.push(`    ... ${count} status change${count === 1 ? '' : 's'} not kept`)
+    }
     for (let i = 0; i < d.status.length; ) {
+      gapLine(i)
       let j = i
-      while (j + 1 < d.status.length && d.status[j + 1]!.val === d.status[i]!.val) j++
+      while (j + 1 < d.status.length && d.status[j + 1]!.val === d.status[i]!.val && !gaps.has(j + 1)) j++
       const first = d.status[i]!
       const times = j > i ? ` x${j - i + 1}, ${formatSource(first.src)} .. ${formatSource(d.status[j]!.src)}` : ` ${formatSource(first.src)}`
       out.push(`    ${hex(first.val).padEnd(5)} ${statusName(first.val)}  (${times.trim()})`)
       i = j + 1
     }
+    gapLine(d.status.length)
     out.push(`    ACKNOWLEDGE reached: ${d.acknowledged ? 'yes (virtio-pci probe succeeded)' : 'no'}; DRIVER_OK reached: ${d.driverOk ? 'yes (a virtio driver bound)' : 'no'}`)
   }
   if (d.messages.length > 0) {
@@ -160,6 +168,7 @@ export function evidenceToJson(evidence: EvidenceSet): unknown {
         regionSummary: d.regionSummary.map((r) => ({...r, first: formatSource(r.first)})),
         omittedRegionAccesses: d.omittedRegionAccesses,
         status: d.status.map((s) => ({val: hex(s.val), name: statusName(s.val), source: formatSource(s.src), cause: s.cause})),
+        statusOmitted: d.statusOmitted,
         acknowledged: d.acknowledged,
         driverOk: d.driverOk,
         messages: d.messages.map((m) => ({text: m.text, source: formatSource(m.src)})),

@@ -14,11 +14,11 @@ const access = (line: number, region: RegionAccess['region'], op: 'read' | 'writ
 describe('DeviceState', () => {
   it('region accesses: a summary per region (first access, reads, writes), all counted, the first 4096 kept', () => {
     const d = state()
-    d.addRegionAccess(access(1, 'common', 'read'))
-    d.addRegionAccess(access(2, 'common', 'write'))
-    d.addRegionAccess(access(3, 'common', 'write'))
-    d.addRegionAccess(access(4, 'notify', 'write'))
-    for (let i = 0; i < REGION_ACCESS_CAP; i++) d.addRegionAccess(access(10 + i, 'isr', 'read'))
+    d.addRegionAccess(access(1, 'common', 'read'), 1)
+    d.addRegionAccess(access(2, 'common', 'write'), 2)
+    d.addRegionAccess(access(3, 'common', 'write'), 3)
+    d.addRegionAccess(access(4, 'notify', 'write'), 4)
+    for (let i = 0; i < REGION_ACCESS_CAP; i++) d.addRegionAccess(access(10 + i, 'isr', 'read'), 10 + i)
     const e = d.toEvidence(new WarningSink(), true)
     expect(e.regionSummary).toEqual([
       {region: 'common', reads: 1, writes: 2, first: src(1)},
@@ -32,7 +32,7 @@ describe('DeviceState', () => {
 
   it('exactly 4096 accesses: none omitted', () => {
     const d = state()
-    for (let i = 0; i < REGION_ACCESS_CAP; i++) d.addRegionAccess(access(i, 'isr', 'read'))
+    for (let i = 0; i < REGION_ACCESS_CAP; i++) d.addRegionAccess(access(i, 'isr', 'read'), i)
     expect(d.toEvidence(new WarningSink(), true).omittedRegionAccesses).toBeUndefined()
   })
 
