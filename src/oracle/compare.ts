@@ -165,11 +165,13 @@ export function compareWithModel(kernel: OracleResult, model: PredictedOutcome, 
     diffs.push({kind: 'setup-vq', model: renderQueues(queues), kernel: renderQueues(kernelQueues)})
   }
   if (kernel.rc === '0' && model.rc === '0') {
-    if (kernel.virtioDeviceId !== undefined && model.virtioDeviceId !== undefined && kernel.virtioDeviceId !== num(model.virtioDeviceId)) {
-      diffs.push({kind: 'virtio-id', model: model.virtioDeviceId, kernel: hex(kernel.virtioDeviceId)})
+    // A model id hidden by unknown subsystem bytes is not compared; a missing one is a difference.
+    const modelId = model.virtioDeviceId ?? (model.virtioDeviceIdUnknownOffsets ? undefined : '(none)')
+    if (kernel.virtioDeviceId !== undefined && modelId !== undefined && kernel.virtioDeviceId !== num(modelId)) {
+      diffs.push({kind: 'virtio-id', model: modelId, kernel: hex(kernel.virtioDeviceId)})
     }
-    if (kernel.configOps && model.configOps && kernel.configOps !== model.configOps) {
-      diffs.push({kind: 'config-ops', model: model.configOps, kernel: kernel.configOps})
+    if (kernel.configOps && kernel.configOps !== model.configOps) {
+      diffs.push({kind: 'config-ops', model: model.configOps ?? '(none)', kernel: kernel.configOps})
     }
   }
   return {verdict: diffs.length ? 'disagree' : 'agree', differences: diffs}

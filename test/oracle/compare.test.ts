@@ -101,6 +101,10 @@ describe('compareWithModel', () => {
   it('checks the virtio id and config ops of a successful probe', () => {
     const cmp = compareWithModel(kernel({virtioDeviceId: 2, configOps: 'virtio_pci_config_nodev_ops'}), model())
     expect(cmp.differences.map((d) => d.kind)).toEqual(['virtio-id', 'config-ops'])
+    // A model that gives none is a difference; an id hidden by unknown subsystem bytes is not compared.
+    const none = compareWithModel(kernel(), model({virtioDeviceId: undefined, configOps: undefined}))
+    expect(none.differences).toEqual([{kind: 'virtio-id', model: '(none)', kernel: '0x1'}, {kind: 'config-ops', model: '(none)', kernel: 'virtio_pci_config_ops'}])
+    expect(compareWithModel(kernel(), model({virtioDeviceId: undefined, virtioDeviceIdUnknownOffsets: ['0x2e']})).verdict).toBe('agree')
   })
 
   it('treats undetermined on both sides as agreement, and a model that gives up where the kernel did not as a difference', () => {

@@ -33,6 +33,7 @@ import {
   PCI_STATUS,
   PCI_STD_HEADER_SIZEOF,
   PCI_STD_NUM_BARS,
+  PCI_SUBSYSTEM_ID,
   PCI_VENDOR_ID,
   PCI_VENDOR_ID_REDHAT_QUMRANET,
   VIRTIO_PCI_ABI_VERSION,
@@ -280,6 +281,13 @@ export function boundaryImages(): BoundaryImage[] {
   put(bridge, ssvid + PCI_SSVID_DEVICE_ID, 2, 4)
   setChain(bridge, [ssvid, ...capChain(bridge)])
   single('PCI_CAP_ID_SSVID', {kind: 'config', offset: ssvid, width: 1}, PCI_CAP_ID_SSVID, bridge, 'bridge')
+  // The subsystem device id unknown: only the virtio id of a transitional or legacy device rests on it.
+  for (const forceLegacy of [false, true]) {
+    const img = transitional()
+    for (let i = 0; i < 2; i++) img.known[PCI_SUBSYSTEM_ID + i] = 0
+    img.forceLegacy = forceLegacy
+    single('PCI_SUBSYSTEM_ID unknown', {kind: 'config', offset: PCI_HEADER_TYPE, width: 1}, PCI_HEADER_TYPE_NORMAL, img, forceLegacy ? 'force-legacy' : 'modern-first')
+  }
   const noList = modern()
   put(noList, PCI_STATUS, 2, 0)
   single('PCI_STATUS_CAP_LIST', {kind: 'config', offset: PCI_STATUS, width: 2}, 0, noList, 'clear')
