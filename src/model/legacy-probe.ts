@@ -16,11 +16,15 @@ import {type DeviceContext, type ProbeReturn, describeVirtioId} from './device-c
 import {iomapFailureText, pciIomapRange} from './pci-iomap.js'
 import {hex} from '../util/hex.js'
 
+/** The device ids the legacy probe owns ("devices >= 0x1000 and <= 0x103f"). */
+export const LEGACY_DEVICE_ID_FIRST = 0x1000
+export const LEGACY_DEVICE_ID_LAST = 0x103f
+
 export function legacyProbe(ctx: DeviceContext): ProbeReturn {
   const {rec, profile, dev} = ctx
   const fn = profile.rules.legacyProbeFn
   const file = profile.rules.legacyFile
-  if (dev.device < 0x1000 || dev.device > 0x103f) {
+  if (dev.device < LEGACY_DEVICE_ID_FIRST || dev.device > LEGACY_DEVICE_ID_LAST) {
     const basis = rec.readsAt(PCI_VENDOR_ID)
     rec.failCheck({fn, rule: 'device id outside 0x1000..0x103f', detail: `device ${hex(dev.device)}: -ENODEV, silent`, kernelSource: file, check: 'legacy.device-id', facts: {device: dev.device}, basis})
     return {rc: 'ENODEV'}

@@ -27,6 +27,19 @@ import {hex} from '../util/hex.js'
 export const PAGE_SIZE = 4096
 /** sizeof(struct virtio_pci_common_cfg): the minlen of the common map in every profile. */
 export const VIRTIO_PCI_COMMON_CFG_SIZE = 56
+/** The device ids vp_modern_probe owns ("devices >= 0x1000 and <= 0x107f"), and the first modern-only
+ * one: below it the virtio id is the subsystem device id (transitional), from it device id - 0x1040. */
+export const MODERN_DEVICE_ID_FIRST = 0x1000
+export const MODERN_DEVICE_ID_LAST = 0x107f
+export const MODERN_ONLY_DEVICE_ID_FIRST = 0x1040
+/** vp_modern_probe's vp_modern_map_capability arguments per structure (start 0 for all four). The
+ * common map's size is the profile's (commonMapSize), the notify map's the notify length. */
+export const MODERN_MAPS = {
+  common: {minlen: VIRTIO_PCI_COMMON_CFG_SIZE, align: 4},
+  isr: {minlen: 1, align: 1, size: 1},
+  notify: {minlen: 2, align: 2},
+  device: {minlen: 0, align: 4, size: PAGE_SIZE},
+} as const
 
 export interface ModernResult {
   readonly ret: ProbeReturn
@@ -43,18 +56,18 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
   const modernBars: ModernBars = {value: 0}
   const result = (ret: ProbeReturn, extra: Partial<ModernResult> = {}): ModernResult => ({ret, modernBars: modernBars.value, ...extra})
 
-  if (dev.device < 0x1000 || dev.device > 0x107f) {
+  if (dev.device < MODERN_DEVICE_ID_FIRST || dev.device > MODERN_DEVICE_ID_LAST) {
     const basis = rec.readsAt(PCI_VENDOR_ID)
     rec.failCheck({fn, rule: 'device id outside 0x1000..0x107f', detail: `device ${hex(dev.device)}: -ENODEV, silent`, kernelSource: file, check: 'modern.device-id', facts: {device: dev.device}, basis})
     return result({rc: 'ENODEV'})
   }
   rec.step(fn, 'device id outside 0x1000..0x107f', 'pass', hex(dev.device), file)
   let virtioId: VirtioId
-  if (dev.device < 0x1040) {
+  if (dev.device < MODERN_ONLY_DEVICE_ID_FIRST) {
     virtioId = ctx.subsystemDevice()
     rec.step(fn, 'device id < 0x1040 (transitional): virtio id = subsystem device id', 'info', describeVirtioId(virtioId), file)
   } else {
-    virtioId = dev.device - 0x1040
+    virtioId = dev.device - MODERN_ONLY_DEVICE_ID_FIRST
     rec.step(fn, 'device id >= 0x1040: virtio id = device id - 0x1040', 'info', hex(virtioId), file)
   }
 
@@ -118,13 +131,12 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
   const commonMap = vpModernMapCapability(mapCtx, {
     struct: 'common',
     off: common.pos,
-    minlen: VIRTIO_PCI_COMMON_CFG_SIZE,
-    align: 4,
+    ...MODERN_MAPS.common,
     start: 0,
     size: rules.commonMapSize,
   })
   if (!commonMap.ok) return mapFailed('common')
-  if (!vpModernMapCapability(mapCtx, {struct: 'isr', off: isr, minlen: 1, align: 1, start: 0, size: 1}).ok) return mapFailed('isr')
+  if (!vpModernMapCapability(mapCtx, {struct: 'isr', off: isr, ...MODERN_MAPS.isr, start: 0}).ok) return mapFailed('isr')
 
   const at = `cap@${hex(notify)}`
   const multiplier = rec.config(`${at}.notify_off_multiplier`, notify + VIRTIO_PCI_NOTIFY_CAP_MULT, 4)
@@ -141,10 +153,10 @@ export function modernProbe(ctx: DeviceContext): ModernResult {
     file,
   )
   const notifyInfo = {multiplier, mode: whole ? ('whole' as const) : ('per-queue' as const)}
-  if (whole && !vpModernMapCapability(mapCtx, {struct: 'notify', off: notify, minlen: 2, align: 2, start: 0, size: notifyLength}).ok) {
+  if (whole && !vpModernMapCapability(mapCtx, {struct: 'notify', off: notify, ...MODERN_MAPS.notify, start: 0, size: notifyLength}).ok) {
     return {...mapFailed('notify'), notify: notifyInfo}
   }
-  if (device && !vpModernMapCapability(mapCtx, {struct: 'device', off: device, minlen: 0, align: 4, start: 0, size: PAGE_SIZE}).ok) {
+  if (device && !vpModernMapCapability(mapCtx, {struct: 'device', off: device, ...MODERN_MAPS.device, start: 0}).ok) {
     return {...mapFailed('device'), notify: notifyInfo}
   }
   const configOps = device ? 'virtio_pci_config_ops' : 'virtio_pci_config_nodev_ops'

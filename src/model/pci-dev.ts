@@ -13,7 +13,9 @@ import {PCI_CB_SUBSYSTEM_ID, PCI_CLASS_BRIDGE_CARDBUS, PCI_CLASS_BRIDGE_PCI, PCI
 import type {ProbeRecorder} from './recorder.js'
 import {hex} from '../util/hex.js'
 
-const FN = 'pci_setup_device'
+/** The PCI core's enumeration: the steps (and reads) of the cached pci_dev fields, not the driver's. */
+export const PCI_SETUP_DEVICE_FN = 'pci_setup_device'
+const FN = PCI_SETUP_DEVICE_FN
 const SRC = 'drivers/pci/probe.c'
 
 export interface PciDevFields {

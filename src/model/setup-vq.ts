@@ -146,6 +146,10 @@ function setupVq(input: ProbeInput, profile: KernelProfile, predicted: Predicted
   return done(queueVector(rec, q, irq, vectorFn) ?? '0', r.notify)
 }
 
+/** A queue's notification is a 16-bit write: vp_modern_map_vq_notify maps it per queue with minlen 2,
+ * align 2, size 2, and checks (u64)off * multiplier + 2 against notify_len in the whole mapping. */
+export const QUEUE_NOTIFY_MAP = {minlen: 2, align: 2, size: 2} as const
+
 /** What vp_modern_map_vq_notify (5.14+; inline in setup_vq before) gives queue `index`: its notify
  * address, or a failure with its message. The oracle runs the kernel's own for the same queue. */
 export function mapVqNotify(
@@ -162,7 +166,7 @@ export function mapVqNotify(
   if (predicted.notify?.mode === 'whole') {
     const map = predicted.mappings.find((m) => m.what === 'notify' && m.ok)!
     const notifyLen = Number.parseInt(map.kernelLength ?? '0', 16)
-    if (off * mult + 2 > notifyLen) {
+    if (off * mult + QUEUE_NOTIFY_MAP.size > notifyLen) {
       rec.step(fn, '(u64)off * notify_offset_multiplier + 2 > notify_len', 'fail', `-${failErrno}`, FILE)
       rec.devMessage('warn', `bad notification offset ${off} (x ${mult}) for queue ${index} > ${notifyLen}`)
       return {ok: false}
@@ -174,7 +178,7 @@ export function mapVqNotify(
   const modernBars = {value: Number.parseInt(predicted.modernBars ?? '0', 16)}
   try {
     const start = Math.imul(off, mult) >>> 0
-    const r = vpModernMapCapability({rec, profile, modernBars}, {struct: 'notify', queue: index, off: Number.parseInt(cap.offset, 16), minlen: 2, align: 2, start, size: 2})
+    const r = vpModernMapCapability({rec, profile, modernBars}, {struct: 'notify', queue: index, off: Number.parseInt(cap.offset, 16), ...QUEUE_NOTIFY_MAP, start})
     if (!r.ok) {
       rec.step(fn, 'per-queue notify map failed', 'fail', `-${failErrno}`, FILE)
       return {ok: false}

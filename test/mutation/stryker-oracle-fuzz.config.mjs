@@ -1,7 +1,8 @@
 // The oracle as a mutant killer: `npm run mutation:oracle-fuzz` runs Stryker on the kernel-probe files
-// of src/model with a short `fuzz:oracle` (the boundary seeds first, then random inputs, 4 profiles,
-// no corpus) as the whole test command, on the boundary mutants (EqualityOperator: `<` <-> `<=`,
-// `===` <-> `!==`). A mutant is killed when the model then disagrees with the kernel's own code.
+// of src/model with a short `fuzz:oracle` (every boundary seed of boundaries.ts, then 128 generated
+// inputs, 4 profiles, no corpus) as the whole test command, on the boundary mutants (EqualityOperator:
+// `<` <-> `<=`, `===` <-> `!==`); `-- --mutator.excludedMutations ...` widens it (README). A mutant is
+// killed when the model then disagrees with the kernel's own code.
 // Needs the oracle builds (`probediff oracle build --debian 5.10` etc.). Reports: reports/mutation/oracle-fuzz.*
 import base from '../../stryker.config.mjs'
 
@@ -11,7 +12,7 @@ const OTHER_MUTATORS = ['ArithmeticOperator', 'ArrayDeclaration', 'ArrowFunction
 export default {
   ...base,
   testRunner: 'command',
-  commandRunner: {command: 'node_modules/.bin/tsx src/oracle/fuzz/cli.ts --count 250 --corpus none --show 0'},
+  commandRunner: {command: 'node_modules/.bin/tsx src/oracle/fuzz/cli.ts --random 128 --corpus none --show 0'},
   // The command starts a fresh process per mutant: allow for a loaded machine.
   timeoutMS: 60000,
   coverageAnalysis: 'off',

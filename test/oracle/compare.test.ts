@@ -30,8 +30,8 @@ const model = (over: Partial<PredictedOutcome> = {}): PredictedOutcome =>
     path: [],
     capabilities: [],
     mappings: [
-      {what: 'common', bar: 4, offset: '0x0', length: '0x1000', ok: true, mappedLength: '0x3c'},
-      {what: 'isr', bar: 4, offset: '0x1000', length: '0x1000', ok: true, mappedLength: '0x1'},
+      {what: 'common', bar: 4, offset: '0x0', length: '0x1000', ok: true, kernelLength: '0x3c', mappedLength: '0x3c'},
+      {what: 'isr', bar: 4, offset: '0x1000', length: '0x1000', ok: true, kernelLength: '0x1', mappedLength: '0x1'},
       {what: 'device', bar: 4, offset: '0x2000', length: '0x1000', ok: false},
     ],
     configOps: 'virtio_pci_config_ops',
@@ -62,13 +62,49 @@ describe('compareWithModel', () => {
   })
 
   it('compares the mapped length, not the requested one', () => {
-    const cmp = compareWithModel(kernel(), model({mappings: [{what: 'common', bar: 4, offset: '0x0', length: '0x1000', ok: true, mappedLength: '0x38'}, {what: 'isr', bar: 4, offset: '0x1000', length: '0x1000', ok: true, mappedLength: '0x1'}]}))
-    expect(cmp.differences).toEqual([{kind: 'mappings', model: 'BAR 4 +0x0 len 0x38, BAR 4 +0x1000 len 0x1', kernel: 'BAR 4 +0x0 len 0x3c, BAR 4 +0x1000 len 0x1'}])
+    const cmp = compareWithModel(kernel(), model({mappings: [{what: 'common', bar: 4, offset: '0x0', length: '0x1000', ok: true, kernelLength: '0x3c', mappedLength: '0x38'}, {what: 'isr', bar: 4, offset: '0x1000', length: '0x1000', ok: true, kernelLength: '0x1', mappedLength: '0x1'}]}))
+    expect(cmp.differences).toEqual([{kind: 'mappings', model: 'BAR 4 +0x0 maxlen 0x3c len 0x38, BAR 4 +0x1000 maxlen 0x1 len 0x1', kernel: 'BAR 4 +0x0 maxlen 0x3c len 0x3c, BAR 4 +0x1000 maxlen 0x1 len 0x1'}])
+  })
+
+  it('compares the maxlen each established mapping asked pci_iomap_range for', () => {
+    const cmp = compareWithModel(kernel(), model({mappings: [{what: 'common', bar: 4, offset: '0x0', length: '0x1000', ok: true, kernelLength: '0x40', mappedLength: '0x3c'}, {what: 'isr', bar: 4, offset: '0x1000', length: '0x1000', ok: true, kernelLength: '0x1', mappedLength: '0x1'}]}))
+    expect(cmp.differences.map((d) => d.model)).toEqual(['BAR 4 +0x0 maxlen 0x40 len 0x3c, BAR 4 +0x1000 maxlen 0x1 len 0x1'])
+  })
+
+  it("compares the driver's config reads in order, without the PCI core's enumeration reads", () => {
+    const read = (offset: number, width: 1 | 2 | 4, what = 'r') => ({what, offset: `0x${offset.toString(16)}`, width, value: '0x0', sources: []})
+    const path = [
+      {fn: 'pci_setup_device', rule: 'cached', result: 'info', reads: [read(0, 4), read(0xe, 1)]},
+      {fn: 'virtio_pci_find_capability', rule: 'walk', result: 'info', reads: [read(6, 2), read(0x34, 1), {what: 'pci_resource_len(4)', value: '0x4000', sources: []}]},
+    ] as unknown as PredictedOutcome['path']
+    const reads: OracleResult['reads'] = [[6, 2], [0x34, 1]]
+    expect(compareWithModel(kernel({reads}), model({path})).verdict).toBe('agree')
+    const cmp = compareWithModel(kernel({reads: [[6, 2], [0x34, 2]]}), model({path}))
+    expect(cmp.differences).toEqual([{kind: 'reads', model: '0x6/2 0x34/1', kernel: '0x6/2 0x34/2'}])
+    // A recorded outcome without its reads.
+    expect(compareWithModel(kernel(), model({path}), undefined, {reads: false}).verdict).toBe('agree')
+    // A hang: the kernel loops on, the model's reads must be how the kernel's began.
+    const hang = {rc: 'hang', transport: 'none', mappings: [], virtioDeviceId: undefined, configOps: undefined} as const
+    expect(compareWithModel(kernel({...hang, reads: [[6, 2], [0x34, 1], [0x40, 2], [0x40, 2]]}), model({...hang, path})).verdict).toBe('agree')
+    expect(compareWithModel(kernel({...hang, reads: [[6, 2], [0x35, 1], [0x40, 2]]}), model({...hang, path})).differences.map((d) => d.kind)).toEqual(['reads'])
+  })
+
+  it("compares each queue's own established mappings and reads", () => {
+    const queue = {index: 0, notifyOff: 1, mapped: true, messages: [], mappings: [{bar: 4, offset: 0x3004, maxlen: 2, length: 2}], reads: [[0x64, 1]] as const}
+    const kq = {index: 0, notifyOff: 1, mapped: true, messages: [], mappings: [{bar: 4, offset: 0x3004, maxlen: 2, length: 2, ok: true}]}
+    expect(compareWithModel(kernel({queues: [kq], reads: [[0x64, 1]]}), model(), [queue]).verdict).toBe('agree')
+    const cmp = compareWithModel(kernel({queues: [{...kq, mappings: [{...kq.mappings[0]!, offset: 0x3008}]}], reads: [[0x64, 1]]}), model(), [queue])
+    expect(cmp.differences).toEqual([{kind: 'setup-vq', model: 'queue 0 notify_off 1: mapped (BAR 4 +0x3004 maxlen 0x2 len 0x2)', kernel: 'queue 0 notify_off 1: mapped (BAR 4 +0x3008 maxlen 0x2 len 0x2)'}])
+    expect(compareWithModel(kernel({queues: [kq], reads: []}), model(), [queue]).differences.map((d) => d.kind)).toEqual(['reads'])
   })
 
   it('checks the virtio id and config ops of a successful probe', () => {
     const cmp = compareWithModel(kernel({virtioDeviceId: 2, configOps: 'virtio_pci_config_nodev_ops'}), model())
     expect(cmp.differences.map((d) => d.kind)).toEqual(['virtio-id', 'config-ops'])
+    // A model that gives none is a difference; an id hidden by unknown subsystem bytes is not compared.
+    const none = compareWithModel(kernel(), model({virtioDeviceId: undefined, configOps: undefined}))
+    expect(none.differences).toEqual([{kind: 'virtio-id', model: '(none)', kernel: '0x1'}, {kind: 'config-ops', model: '(none)', kernel: 'virtio_pci_config_ops'}])
+    expect(compareWithModel(kernel(), model({virtioDeviceId: undefined, virtioDeviceIdUnknownOffsets: ['0x2e']})).verdict).toBe('agree')
   })
 
   it('treats undetermined on both sides as agreement, and a model that gives up where the kernel did not as a difference', () => {

@@ -2,7 +2,9 @@
  * `npm run fuzz:oracle`: differential fuzzing of the model against the kernel code for every profile
  * (default 10,000 inputs each), seeded from QEMU-shaped images and the shipped corpus. Prints the
  * agreement figures; exits 1 if a disagreement not already known (known-open.ts) turns up.
- *   tsx src/oracle/fuzz/cli.ts [--count N] [--seed S] [--profile P]... [--corpus DIR] [--build] [--show N]
+ *   tsx src/oracle/fuzz/cli.ts [--count N | --random N] [--seed S] [--profile P]... [--corpus DIR] [--build] [--show N]
+ * --count: inputs in all, the boundary seeds (boundaries.ts) first; --random: every boundary seed and
+ * then N generated inputs.
  */
 import {parseArgs} from 'node:util'
 import {profileByName} from '../../model/profiles.js'
@@ -13,6 +15,7 @@ import {imageFromInput, loadCorpus} from '../corpus.js'
 import {ensureDebianTree, type DebianSeries} from '../debian.js'
 import {resolveOracle} from '../resolve.js'
 import {OracleProcess} from '../run.js'
+import {boundaryImages} from './boundaries.js'
 import {checkImage, fuzzProfile} from './fuzz.js'
 import type {ConfigImage} from './image.js'
 import {knownOpenClassOf} from './known-open.js'
@@ -22,6 +25,7 @@ import {rngFrom} from './mutate.js'
 const {values} = parseArgs({
   options: {
     count: {type: 'string', default: '10000'},
+    random: {type: 'string'},
     seed: {type: 'string', default: '1'},
     profile: {type: 'string', multiple: true},
     corpus: {type: 'string', default: 'traces'},
@@ -29,7 +33,7 @@ const {values} = parseArgs({
     show: {type: 'string', default: '3'},
   },
 })
-const count = Number(values.count)
+const count = values.random === undefined ? Number(values.count) : boundaryImages().length + Number(values.random)
 const seed = Number(values.seed)
 const profiles = values.profile?.length ? values.profile : KERNEL_SERIES
 

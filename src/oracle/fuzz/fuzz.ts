@@ -13,7 +13,8 @@ import type {OracleResult} from '../result.js'
 import type {OracleProcess} from '../run.js'
 import {type ConfigImage, barFlags, cloneImage, toProbeInput} from './image.js'
 import {type Rng, mutate, randomImage, rngFrom} from './mutate.js'
-import {SEEDS, boundaryImages, qemuLikeImage} from './seeds.js'
+import {boundaryImages} from './boundaries.js'
+import {SEEDS, qemuLikeImage} from './seeds.js'
 
 export interface FuzzFinding {
   readonly profile: string
