@@ -1,5 +1,6 @@
 /**
- * The edges of the region attribution (src/evidence/regions.ts) not covered by regions-status.test.ts:
+ * The edges of the region attribution (src/evidence/regions.ts) and the status tracker (status.ts) not
+ * covered by regions-status.test.ts:
  * the host bridge I/O window at its ends (the arm64 `virt` window of the real dmesg lines, CPU
  * 0x3eff0000..0x3effffff -> PCI I/O 0), the last BAR index, and the placement cache. Addresses one off
  * a boundary are built and say so.
@@ -7,7 +8,9 @@
 import {describe, expect, it} from 'vitest'
 import {DeviceState} from '../../src/evidence/device-state.js'
 import {RegionAttributor, spaceOfRegion} from '../../src/evidence/regions.js'
-import type {MemOpRecord} from '../../src/ingest/records.js'
+import {StatusTracker} from '../../src/evidence/status.js'
+import type {MemOpRecord, SetStatusRecord} from '../../src/ingest/records.js'
+import {WarningSink} from '../../src/util/errors.js'
 
 const src = (line: number) => ({file: 'trace.log', line})
 const state = (slot: number) => new DeviceState({domain: 0, bus: 0, slot, func: 0}, () => {})
@@ -129,5 +132,69 @@ describe('RegionAttributor: BARs and the placement cache', () => {
     expect(offsetOf(a.attribute(mem(0xfe003fff, 'virtio-pci-notify-virtio-net'), 'notify'))).toBe(0xfff)
     expect(a.attribute(mem(0xfe004000, 'virtio-pci-notify-virtio-net'), 'notify')).toBe('unmapped')
     expect(a.attribute(mem(0xfdffffff, 'virtio-pci-notify-virtio-net'), 'notify')).toBe('unmapped')
+  })
+})
+
+describe('StatusTracker: the window of a PCI_COMMAND write, one byte at a time', () => {
+  const status = (vdev: string, val: number, line = 10): SetStatusRecord => ({kind: 'status', vdev, val, src: src(line)})
+  const tied = (offset: number, value: number, width: number | undefined, qemuDevice?: string) => {
+    const t = new StatusTracker(new WarningSink())
+    const d = state(3)
+    if (qemuDevice) d.qemuDevice = qemuDevice
+    t.cfgWrite(d, offset, value, width)
+    t.status(status('0xa', 0), 1)
+    return d.toEvidence(new WarningSink(), true).status.map((s) => s.cause)
+  }
+
+  it('a byte write at 0x03 ends before PCI_COMMAND; a byte write at 0x04 is it; a word at 0x05 is past it', () => {
+    expect([tied(0x03, 0x00, 1), tied(0x04, 0x03, 1), tied(0x05, 0x00, 2)]).toEqual([[], ['command-write'], []])
+  })
+
+  it('bus mastering is bit 2 of the command byte: 0x03 clears it, 0x04 sets it (built from the capture\'s 0x0007)', () => {
+    expect([tied(0x04, 0x0003, 2), tied(0x04, 0x0004, 2), tied(0x04, 0x00fb, 2), tied(0x04, 0x0300, 2)]).toEqual([['command-write'], [], ['command-write'], ['command-write']])
+  })
+
+  it('only QOM names that start with virtio- or vhost-', () => {
+    expect([tied(0x04, 0, 2, 'virtio-net-pci'), tied(0x04, 0, 2, 'vhost-vsock-pci'), tied(0x04, 0, 2, 'virtio'), tied(0x04, 0, 2, 'pcie-virtio-x'), tied(0x04, 0, 2, 'vhostx-pci')]).toEqual([
+      ['command-write'], ['command-write'], [], [], [],
+    ])
+  })
+
+  it('the event after a command write must be the previous status without DRIVER_OK (15 -> 11), else it is QEMU\'s own', () => {
+    const run = (previous: number, val: number) => {
+      const t = new StatusTracker(new WarningSink())
+      const d = state(3)
+      t.regionWrite(d, {region: 'common', op: 'write', offset: 0x14, size: 1, value: previous, src: src(1), addr: 0, bar: 4})
+      t.status(status('0xa', previous, 1), 1)
+      t.accessSeen()
+      t.cfgWrite(d, 0x04, 0x0003, 2)
+      t.status(status('0xa', val, 2), 2)
+      return d.toEvidence(new WarningSink(), true).status.map((s) => [s.val, s.cause])
+    }
+    expect(run(15, 11)).toEqual([[15, 'status-write'], [11, 'command-write']])
+    expect(run(15, 15)).toEqual([[15, 'status-write'], [15, 'qemu']])
+    expect(run(11, 11)).toEqual([[11, 'status-write'], [11, 'command-write']])
+  })
+
+  it('256 events held for an untied vdev are all kept; the 257th is dropped and said (built counts)', () => {
+    const held = (n: number) => {
+      const w = new WarningSink()
+      const t = new StatusTracker(w)
+      const d = state(3)
+      for (let i = 0; i < n; i++) t.status(status('0xa', 1, i), i)
+      t.regionWrite(d, {region: 'common', op: 'write', offset: 0x14, size: 1, value: 0, src: src(1), addr: 0, bar: 4})
+      t.status(status('0xa', 0, 999), 999)
+      return [d.toEvidence(new WarningSink(), true).status.length, w.warnings.map((x) => x.message)]
+    }
+    expect(held(256)).toEqual([257, []])
+    expect(held(257)).toEqual([257, ['0000:00:03.0: 1 early virtio_set_status events of vdev 0xa were not kept']])
+  })
+
+  it('untied events at the end: counted with the dropped ones, the first held event as the source', () => {
+    const w = new WarningSink()
+    const t = new StatusTracker(w)
+    for (let i = 0; i < 257; i++) t.status(status('0xa', 1, 100 + i), i)
+    t.finish()
+    expect(w.warnings).toEqual([{code: 'status-untied', message: '257 virtio_set_status events could not be tied to a PCI function (no status or command write before them; vdev 0xa)', source: src(100), count: 1}])
   })
 })
