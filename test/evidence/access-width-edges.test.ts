@@ -50,10 +50,18 @@ describe('CfgWidthPairer: CF8', () => {
     expect(disabled.pairer.unpaired).toBe(1)
   })
 
-  it('no CF8 write seen yet: nothing pairs', () => {
+  it('no CF8 write seen yet: nothing pairs, not even 00:00.0 offset 0 (whose fields are all 0)', () => {
     const {widths, conflicts} = pair([cfgRead('virtio-net-pci', NET, 0, 0x1af4), confData('read', 0, 0x1af4, 2)])
     expect(widths).toEqual([['read', 0, undefined, undefined]])
     expect(conflicts).toEqual([])
+    expect(pair([cfgRead('i440FX', {slot: 0}, 0, 0x8086), confData('read', 0, 0x8086, 2)]).widths).toEqual([['read', 0, undefined, undefined]])
+  })
+
+  it('memory events of other regions in between change nothing', () => {
+    const other = mem('read', 'virtio-pci-common-virtio-net', 0xfebf4000, 0x1af4, 2)
+    const {widths, pairer} = pair([cf8(NET, 0), cfgRead('virtio-net-pci', NET, 0, 0x1af4), other, confData('read', 0, 0x1af4, 2)])
+    expect(widths).toEqual([['read', 0, 2, 'cf8']])
+    expect(pairer.unpaired).toBe(0)
   })
 
   it('bus, device, function and register are each compared', () => {
@@ -177,6 +185,11 @@ describe('CfgWidthPairer: MMCONFIG', () => {
     const {widths, conflicts} = mmRead(MMCFG + (1 << 20), 0x1af5, 3)
     expect(widths).toEqual([['read', 0, undefined, undefined]])
     expect(conflicts).toEqual([])
+  })
+
+  it('bus 0, device 2 (devfn 0x10): the address holds devfn << 12', () => {
+    const net = pair([cfgRead('virtio-net-pci', NET, 0x10, 0xc081), mem('read', 'pcie-mmcfg-mmio', MMCFG + (0x10 << 12) + 0x10, 0xc081, 4)])
+    expect(net.widths).toEqual([['read', 0x10, 4, 'mmcfg']])
   })
 
   it('a data write through MMCONFIG then a pci_cfg_write', () => {
