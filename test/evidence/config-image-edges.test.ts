@@ -42,6 +42,10 @@ describe('ConfigImage: where the image ends', () => {
     const inferred = new ConfigImage()
     inferred.observeRead(0xfe, 0, undefined, src(1), 1)
     expect(inferred.size).toBe(256)
+    // a write at 0x1000 is outside: it leaves the image conventional (built)
+    const outside = new ConfigImage()
+    outside.observeWrite(0x1000, 0x1, 1, src(1), 1)
+    expect(outside.size).toBe(256)
   })
 
   it('bytes from 0x1000 on are outside the image: a dword read at 0xffe keeps two (built offsets)', () => {
@@ -148,6 +152,13 @@ describe('ConfigImage.observeRestore: a BAR written back after sizing', () => {
     expect([0x10, 0x11, 0x12, 0x13].map((o) => image.byte(o)?.current.origin)).toEqual(['restored', 'inferred', 'inferred', 'inferred'])
   })
 
+  it('the restore covers its dword only: the next register keeps its read', () => {
+    const image = sized(4)
+    image.observeRead(0x14, 0xfebc0000, 4, src(5), 5)
+    image.observeRestore(0x10, 0xc081, 4, src(6), 6)
+    expect(image.byte(0x14)).toEqual({current: fact(0x00, 'read', 5)})
+  })
+
   it('bytes nobody saw stay unknown', () => {
     const image = new ConfigImage()
     image.observeRead(0x10, 0x81, 1, src(1), 1)
@@ -217,6 +228,18 @@ describe('ConfigImage: read-only bytes by header type', () => {
     expect(on(0x00)).toEqual([[0x2c, fact(0xf4, 'read', 2), fact(0xf5, 'read', 3)]])
     expect(on(0x01)).toEqual([])
     expect(on(undefined)).toEqual([])
+  })
+})
+
+describe('ConfigImage without conflict handlers', () => {
+  it('a changed read-only byte and a decode conflict are only not reported', () => {
+    const image = new ConfigImage()
+    image.observeRead(0x00, 0x1af4, 2, src(1), 1)
+    image.observeRead(0x00, 0x8086, 2, src(2), 2)
+    image.observeDecoded(0x00, 0x87, src(3), 3)
+    image.observeDecoded(0x08, 0x01, src(4), 4)
+    image.observeRead(0x08, 0x00, 1, src(5), 5)
+    expect([image.byte(0x00)?.current, image.byte(0x08)?.current]).toEqual([fact(0x86, 'read', 2), fact(0x00, 'read', 5)])
   })
 })
 
