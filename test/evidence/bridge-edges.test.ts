@@ -117,6 +117,26 @@ describe('bridgeView', () => {
     expect(only([])).toEqual({ioDecode: {enabled: true, src: at(1)}})
   })
 
+  it('a header type Linux rejects (0x7f) is no bridge (built)', () => {
+    expect(viewOf(rootPort({}, 0x7f))).toBeUndefined()
+  })
+
+  it('sources of a sysfs config dump are told apart by their offsets; of two inputs, by their files', () => {
+    const b = new EvidenceBuilder(new WarningSink())
+    const bytes = new Uint8Array(0x40)
+    const v = new DataView(bytes.buffer)
+    // the root port's registers (built into a binary dump)
+    for (const [off, value] of [[0x04, 0x00100407], [0x0c, 0x00010000], [0x18, 0x00010100], [0x1c, 0x1010], [0x20, 0xfe30fe20], [0x24, 0xfe91fe81]] as const) v.setUint32(off, value, true)
+    b.dump({kind: 'dump', src: {file: 'config'}, domain: 0, bus: 0, slot: 1, func: 0, bytes, rowSources: [0, 1, 2, 3].map((r) => ({file: 'config', record: r * 16}))})
+    const view = bridgeView(device(b.finish(), '0000:00:01.0').config)!
+    expect(view.io?.sources).toEqual([{file: 'config', record: 0x1c}, {file: 'config', record: 0x1d}])
+    resetLines()
+    // 0x28 read on line 7 of a second input, as 0x24 is on line 7 of the first
+    const other = {...cfgRead(RP, PORT, 0x28, 0, 4), src: {file: 'second.log', line: 7}}
+    const twoFiles = [...rootPort().filter((r) => r.kind !== 'cfg' || r.offset !== 0x28), other]
+    expect(viewOf(twoFiles)?.pref?.sources).toEqual([at(7), {file: 'second.log', line: 7}, at(9)])
+  })
+
   it('each source once, in register order', () => {
     // 0x24 and 0x26 read separately: the pref window has two sources of its own
     const records = [...rootPort().filter((r) => r.kind !== 'cfg' || r.offset !== 0x24), cfgRead(RP, PORT, 0x24, 0xfe81, 2), cfgRead(RP, PORT, 0x26, 0xfe91, 2)]
@@ -184,6 +204,12 @@ describe('ioBlockOf', () => {
     const stuck = [...rootPort({0x04: 0x00100006}), cfgWrite(RP, PORT, 0x04, 0x0007, 2), cfgRead(RP, PORT, 0x04, 0x0007, 2)]
     const s = withNet(stuck)
     expect(ioBlockOf(s.set, s.net, 0x1000)).toBeUndefined()
+  })
+
+  it('a window write of 0 that reads back closed set no bits: no lost write (built)', () => {
+    const port = [...rootPort({0x1c: 0xf0}), cfgWrite(RP, PORT, 0x1c, 0x0000, 2), cfgRead(RP, PORT, 0x1c, 0x00f0, 2)]
+    const {set, net} = withNet(port)
+    expect(ioBlockOf(set, net, 0x1000)?.reasons.map((r) => r.text)).toEqual(['its I/O window closed (base 0xf000 > limit 0xfff) as read'])
   })
 
   it('only bridges whose secondary..subordinate hold the bus, in the same domain, with secondary > 0', () => {
