@@ -657,3 +657,88 @@ describe('BarTracker.romEvidence', () => {
     expect(dumped.romEvidence(new WarningSink(), 'd', ENDPOINT)).toEqual({index: 6, romEnabled: false, sources: [], how: []})
   })
 })
+
+describe('BarTracker: more edges (inputs built from the capture values, said per test)', () => {
+  it('a header type Linux rejects (0x7f, built): no register is known to be a BAR, and the ROM register is unknown', () => {
+    expect(isSizedRegister(imageWithHeaderType(0x7f), 0x10)).toBe(false)
+    const t = new BarTracker()
+    t.onKernelBar(6, dmesgBar(DMESG_ROM), src(1))
+    t.onCfgRead(0x30, 0xfeb80001, 4, src(2))
+    expect(t.romEvidence(new WarningSink(), 'd', 0x7f)).toEqual({index: 6, size: 0x40000, addr: 0xfeb80000, sources: [src(1)], how: ['dmesg']})
+  })
+
+  it('a resource line with flags but start and end 0 is one byte at 0; start above end 0 is no range (built)', () => {
+    expect(describeResource(0, 0, 0x40101)).toEqual({kind: 'io', is64: false, prefetchable: false, size: 1, start: 0})
+    expect(describeResource(0xc000, 0, 0x40101)).toEqual({kind: 'io', is64: false, prefetchable: false, size: 0, start: 0xc000})
+  })
+
+  it('an empty lspci slot gives no type: the dmesg line does, and comes first', () => {
+    const t = new BarTracker()
+    t.onLspci(1, 'empty', src(1))
+    t.onKernelBar(1, dmesgBar(DMESG_BAR1), src(2))
+    const w = new WarningSink()
+    expect(t.evidence(w, 'd', ENDPOINT)[1]).toEqual({index: 1, kind: 'mem', is64: false, prefetchable: false, size: 0, addr: 0xfebc0000, sources: [src(2), src(1)], how: ['dmesg', 'lspci']})
+    expect(w.warnings.map((x) => x.message)).toEqual(['d BAR 1: dmesg gives size 0x1000, earlier evidence 0x0'])
+  })
+
+  it('an lspci line without a size, then a dmesg line with one: the size is the dmesg one, noted first', () => {
+    const t = new BarTracker()
+    t.onLspci(1, parseBarDescription('Memory at febc0000 (32-bit, non-prefetchable)', false)!, src(1))
+    t.onKernelBar(1, dmesgBar(DMESG_BAR1), src(2))
+    expect(t.evidence(new WarningSink(), 'd', ENDPOINT)[1]).toEqual({index: 1, kind: 'mem', is64: false, prefetchable: false, size: 0x1000, addr: 0xfebc0000, sources: [src(1), src(2)], how: ['lspci', 'dmesg']})
+    const rom = new BarTracker()
+    rom.onLspci(6, lspciRom('Expansion ROM at feb80000 [disabled]'), src(1))
+    rom.onKernelBar(6, dmesgBar(DMESG_ROM), src(2))
+    expect(rom.romEvidence(new WarningSink(), 'd', ENDPOINT)).toEqual({index: 6, size: 0x40000, addr: 0xfeb80000, sources: [src(2), src(1)], how: ['dmesg', 'lspci']})
+  })
+
+  it('an lspci line without a size after a sized BAR says nothing about the size', () => {
+    const t = new BarTracker()
+    size(t, 0x14, 0xfebc0000, 0xfffff000)
+    t.onLspci(1, parseBarDescription('Memory at febc0000 (32-bit, non-prefetchable)', false)!, src(3))
+    const w = new WarningSink()
+    expect(t.evidence(w, 'd', ENDPOINT)[1]).toEqual({index: 1, kind: 'mem', is64: false, prefetchable: false, size: 0x1000, addr: 0xfebc0000, sizingReply: 0xfffff000, sources: [src(2), src(3)], how: ['sizing', 'lspci']})
+    expect(w.warnings).toEqual([])
+  })
+
+  it('the upper half of a 4 GiB BAR read without a width but with all 4 bytes of its reply: not inferred', () => {
+    const t = new BarTracker()
+    size(t, 0x18, 0x0000000c, 0x0000000c)
+    size(t, 0x1c, 0x1, 0xfffffffe, 'width-unknown', 5)
+    const bar = t.evidence(new WarningSink(), 'd', ENDPOINT)[2]!
+    expect([bar.size, bar.inferred]).toEqual([2 ** 33, undefined])
+  })
+
+  it('a 0 reply is size 0 whatever type the register read gives (built: the 64-bit 0xc)', () => {
+    const t = new BarTracker()
+    size(t, 0x18, 0x0000000c, 0)
+    expect(t.evidence(new WarningSink(), 'd', ENDPOINT)[2]).toMatchObject({kind: 'mem', is64: true, size: 0})
+  })
+
+  it('a 64-bit type in BAR 5 has no upper half: no size, no address (built)', () => {
+    const t = new BarTracker()
+    size(t, 0x24, 0x0000000c, 0x0000000c)
+    expect(t.evidence(new WarningSink(), 'd', ENDPOINT)[5]).toEqual({index: 5, kind: 'mem', is64: true, prefetchable: true, sizingReply: 0xc, sources: [src(2)], how: ['sizing']})
+    const read = new BarTracker()
+    read.onCfgRead(0x24, 0xfebf400c, 4, src(1))
+    expect(read.evidence(new WarningSink(), 'd', ENDPOINT)[5]).toEqual({index: 5, kind: 'mem', is64: true, prefetchable: true, sources: [src(1)], how: ['register']})
+  })
+
+  it('a dump of 0x20 bytes reaches BAR 3 (the lspci fixture BAR at 0xfebd1000, put in BAR 3)', () => {
+    const bytes = new Uint8Array(0x20)
+    new DataView(bytes.buffer).setUint32(0x1c, 0xfebd1000, true)
+    const t = new BarTracker()
+    t.onDump(bytes, (off) => src(off))
+    expect(t.evidence(new WarningSink(), 'd', ENDPOINT)[3]).toEqual({index: 3, kind: 'mem', is64: false, prefetchable: false, addr: 0xfebd1000, sources: [src(0x1c)], how: ['register']})
+  })
+
+  it('sources told apart by record (simpletrace) are all kept', () => {
+    const t = new BarTracker()
+    const rec = (record: number) => ({file: 'trace-1234', record})
+    t.onCfgRead(0x14, 0xfebc0000, 4, rec(10))
+    t.onCfgWrite(0x14, 0xffffffff, 4)
+    t.onCfgRead(0x14, 0xfffff000, 4, rec(12))
+    t.onCfgWrite(0x14, 0xfebc0000, 4)
+    expect(t.evidence(new WarningSink(), 'd', ENDPOINT)[1]?.sources).toEqual([rec(12), rec(10)])
+  })
+})
