@@ -388,3 +388,79 @@ describe('EvidenceBuilder: the config path without records', () => {
     expect(device(b.finish(), '0000:00:02.0').status).toEqual([])
   })
 })
+
+describe('EvidenceBuilder: more edges', () => {
+  beforeEach(resetLines)
+
+  it('every record counts in the input order that facts carry (seq)', () => {
+    const b = new EvidenceBuilder(new WarningSink())
+    b.kmsg(kmsg('Command line: console=ttyS0 loglevel=4 panic=-1')) // 1
+    b.resource({kind: 'resource', src: nextSrc(), domain: 0, bus: 0, slot: 2, func: 0, index: 1, start: 0xfebc0000, end: 0xfebc0fff, flags: 0x40200}) // 2
+    b.deviceFact({kind: 'decoded', src: nextSrc(), domain: 0, bus: 0, slot: 2, func: 0, bytes: [{offset: 0x08, value: 0x00, src: at(90)}]}) // 3
+    b.dump({kind: 'dump', src: nextSrc(), domain: 0, bus: 0, slot: 2, func: 0, bytes: new Uint8Array([0xf4, 0x1a, 0x00, 0x10]), rowSources: [at(91)]}) // 4
+    b.configPathAccess('write', 'index', 0xcf8, 0x8000100c, 4, 5) // 5
+    b.trace(cfgRead('virtio-net-pci', NET, 0x0c, 0x0, 4)) // 6
+    b.configPathAccess('read', 'data', 0xcfc, 0x0, 4, 7) // 7
+    const d = device(b.finish(), '0000:00:02.0')
+    expect([d.config.byte(0x08)?.current.seq, d.config.byte(0x00)?.current.seq, d.config.byte(0x0c)?.current.seq]).toEqual([3, 4, 6])
+  })
+
+  it('config-path events count as memory events: a QEMU status event keeps its cause', () => {
+    const b = new EvidenceBuilder(new WarningSink())
+    b.configPathAccess('write', 'index', 0xcf8, 0x80001004, 4, 1)
+    b.configPathAccess('write', 'data', 0xcfc, 0x0003, 2, 2)
+    b.trace(cfgWrite('virtio-net-pci', NET, 0x04, 0x0003))
+    b.trace(setStatus('0xaaa', 0))
+    b.configPathAccess('write', 'index', 0xcf8, 0x80001000, 4, 5)
+    b.trace(setStatus('0xaaa', 0))
+    expect(device(b.finish(), '0000:00:02.0').status.map((s) => s.cause)).toEqual(['command-write', 'qemu'])
+  })
+
+  it('a driver record without modules keeps the modules of an earlier one; endInput without a summary adds none', () => {
+    const set = run([], (b) => {
+      b.deviceFact({kind: 'driver', src: nextSrc(), domain: 0, bus: 0, slot: 2, func: 0, modules: {names: ['virtio_pci'], src: {file: 'lspci.txt', line: 3}}})
+      b.deviceFact({kind: 'driver', src: nextSrc(), domain: 0, bus: 0, slot: 2, func: 0, driver: {name: 'virtio-pci', src: {file: 'lspci.txt', line: 2}}})
+      b.endInput()
+    })
+    expect(device(set, '0000:00:02.0').kernelModules).toEqual({names: ['virtio_pci'], src: {file: 'lspci.txt', line: 3}})
+    expect(set.inputs).toEqual([])
+  })
+
+  it('functions 00:00.1 and 00:08.0 are two devices (built)', () => {
+    const set = run([cfgRead('PIIX3-ide', {slot: 0, func: 1}, 0x08, 0, 1), cfgRead('virtio-net-pci', {slot: 8}, 0x08, 0, 1)])
+    expect(set.devices.map((d) => [d.bdf, d.qemuDevice])).toEqual([['0000:00:00.1', 'PIIX3-ide'], ['0000:00:08.0', 'virtio-net-pci']])
+    expect(set.warnings).toEqual([])
+  })
+
+  it('an MMCONFIG value conflict names MMCONFIG; a memory event without a line names only its file', () => {
+    const at1 = {bus: 1, slot: 0}
+    const cfg = cfgRead('virtio-net-pci', at1, 0, 0x1af4)
+    const set = run([cfg, mem('read', 'pcie-mmcfg-mmio', 0xb0100000, 0x1af5, 2)])
+    expect(set.warnings.find((w) => w.code === 'cfg-value-conflict')?.message).toBe(
+      `pci_cfg_read of 0000:01:00.0 offset 0x0 says 0x1af4, but the MMCONFIG read of the same access (${FILE}:2) says 0x1af5: conflicting evidence, the width stays unknown`,
+    )
+    resetLines()
+    const noLine = {...mem('read', 'pcie-mmcfg-mmio', 0xb0100000, 0x1af5, 2), src: {file: 'trace-1234', record: 7}}
+    const set2 = run([{...cfg, src: {file: 'trace-1234', record: 6}}, noLine])
+    expect(set2.warnings.find((w) => w.code === 'cfg-value-conflict')?.message).toContain('MMCONFIG read of the same access (trace-1234) says 0x1af5')
+  })
+
+  it('an lspci -vv BAR line goes to its BAR', () => {
+    const set = run([], (b) =>
+      b.deviceFact({kind: 'lspci-bar', src: {file: 'lspci.txt', line: 4}, domain: 0, bus: 0, slot: 2, func: 0, index: 1, bar: {kind: 'mem', is64: false, prefetchable: false, start: 0xfebd2000, size: 0x1000}}),
+    )
+    expect(device(set, '0000:00:02.0').bars[1]).toEqual({index: 1, kind: 'mem', is64: false, prefetchable: false, size: 0x1000, addr: 0xfebd2000, sources: [{file: 'lspci.txt', line: 4}], how: ['lspci']})
+  })
+
+  it('unnumbered lines are placed by a dump that ends right after the BAR registers (built: 0x28 bytes)', () => {
+    const registers = new Uint8Array(0x28)
+    new DataView(registers.buffer).setUint32(0x14, 0xfebc0000, true)
+    const lines = [{bar: {kind: 'mem', is64: false, prefetchable: false, start: 0xfebc0000, size: 0x1000} as LspciBar, src: {file: 'lspci.txt', line: 3}}]
+    const set = run([], (b) => {
+      b.deviceFact({kind: 'lspci-unplaced-bars', src: {file: 'lspci.txt', line: 2}, domain: 0, bus: 0, slot: 2, func: 0, lines, slots: 6, emptiesKnown: false})
+      b.dump({kind: 'dump', src: {file: 'lspci.txt', line: 1}, domain: 0, bus: 0, slot: 2, func: 0, bytes: registers, rowSources: [0, 1, 2].map((i) => ({file: 'lspci.txt', line: 10 + i}))})
+    })
+    expect(set.warnings).toEqual([])
+    expect(device(set, '0000:00:02.0').bars[1]).toMatchObject({size: 0x1000, addr: 0xfebc0000, how: ['register', 'lspci']})
+  })
+})
