@@ -267,6 +267,15 @@ describe('ConfigImage.observeDecoded', () => {
     expect(conflicts).toEqual([[0x01, fact(0x1b, 'lspci-decode', 3), fact(0x1a, 'read', 1)]])
   })
 
+  it('a read of another value after a decode: the read wins, the conflict names both in full', () => {
+    const conflicts: [number, ByteFact, ByteFact][] = []
+    const image = new ConfigImage(undefined, (offset, decoded, other) => conflicts.push([offset, decoded, other]))
+    image.observeDecoded(0x08, 0x01, src(1), 1)
+    image.observeRead(0x08, 0x00, 1, src(2), 2)
+    expect(image.byte(0x08)).toEqual({current: fact(0x00, 'read', 2)})
+    expect(conflicts).toEqual([[0x08, fact(0x01, 'lspci-decode', 1), fact(0x00, 'read', 2)]])
+  })
+
   it('a read after a decode of the same value replaces it silently', () => {
     const conflicts: unknown[] = []
     const image = new ConfigImage(undefined, (...c) => conflicts.push(c))
