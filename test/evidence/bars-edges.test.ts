@@ -195,6 +195,15 @@ describe('BarTracker: which index goes where', () => {
     expect(t.kindOf(-1)).toBeUndefined()
   })
 
+  it('BAR lines of lspci, dmesg and resource files, and BAR mappings, say nothing about the ROM', () => {
+    const t = new BarTracker()
+    t.onLspci(1, parseBarDescription('Memory at febd2000 (32-bit, non-prefetchable) [size=4K]', false)!, src(1))
+    t.onKernelBar(1, dmesgBar(DMESG_BAR1), src(2))
+    t.onResource(1, 0xfebc0000, 0xfebc0fff, 0x40200, src(3))
+    t.onMapping(1, 'add', 0xfebc0000, 0x1000, src(4))
+    expect(t.romEvidence(new WarningSink(), 'd', ENDPOINT)).toBeUndefined()
+  })
+
   it('a resource line 7 (index 6) is the ROM', () => {
     const t = new BarTracker()
     t.onResource(6, 0xfeb80000, 0xfebbffff, 0x46200, src(1))
