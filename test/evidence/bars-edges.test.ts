@@ -204,6 +204,22 @@ describe('BarTracker: which index goes where', () => {
     expect(t.romEvidence(new WarningSink(), 'd', ENDPOINT)).toBeUndefined()
   })
 
+  it('an lspci line of another type than the sizing reply warns (built: an I/O line for the memory BAR 1)', () => {
+    const t = new BarTracker()
+    size(t, 0x14, 0xfebc0000, 0xfffff000)
+    t.onLspci(1, parseBarDescription('I/O ports at c080 [size=4K]', false)!, src(3))
+    const w = new WarningSink()
+    t.evidence(w, 'd', ENDPOINT)
+    expect(w.warnings.map((x) => [x.code, x.message, x.source])).toEqual([['bar-type-conflict', 'd BAR 1: lspci disagrees with earlier evidence on its type', src(3)]])
+  })
+
+  it('a ROM reply read without a width whose address bits sit in its low 2 bytes is exact (built: 0xf800)', () => {
+    const t = new BarTracker()
+    t.onCfgWrite(0x30, 0xfffff800, undefined)
+    t.onCfgRead(0x30, 0xf800, undefined, src(2))
+    expect(t.romEvidence(new WarningSink(), 'd', ENDPOINT)).toEqual({index: 6, size: 0x800, sizingReply: 0xf800, sources: [src(2)], how: ['sizing']})
+  })
+
   it('a resource line 7 (index 6) is the ROM', () => {
     const t = new BarTracker()
     t.onResource(6, 0xfeb80000, 0xfebbffff, 0x46200, src(1))
