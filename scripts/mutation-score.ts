@@ -6,7 +6,8 @@
  * With `--tests-before LIST.json` (`vitest list --json` of an earlier commit) it also prints the score
  * those tests alone reach: a mutant counts as killed only if one of them killed it. That needs a run
  * with `disableBail` (every covering test runs, so killedBy is complete); a timeout counts as killed.
- *   tsx scripts/mutation-score.ts [REPORT.json] [--min N] [--tests-before LIST.json]
+ * Several reports (runs of separate files or line ranges) are read as one.
+ *   tsx scripts/mutation-score.ts [REPORT.json ...] [--min N] [--tests-before LIST.json]
  */
 import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
@@ -36,7 +37,23 @@ interface Equivalent {
 }
 
 const {values, positionals} = parseArgs({allowPositionals: true, options: {min: {type: 'string'}, equivalents: {type: 'string', default: 'test/mutation/equivalent.json'}, 'tests-before': {type: 'string'}}})
-const report = JSON.parse(readFileSync(positionals[0] ?? 'reports/mutation/mutation.json', 'utf8')) as Report
+const report = mergeReports((positionals.length > 0 ? positionals : ['reports/mutation/mutation.json']).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Report))
+
+/** Several reports (runs of different files, or line ranges of one file) as one; test ids made unique per run. */
+function mergeReports(reports: Report[]): Report {
+  if (reports.length === 1) return reports[0]!
+  const files: Record<string, {source: string; mutants: Mutant[]}> = {}
+  const testFiles: Record<string, {tests: {id: string; name: string}[]}> = {}
+  reports.forEach((r, i) => {
+    const id = (t: string) => `${i}:${t}`
+    for (const [file, {source, mutants}] of Object.entries(r.files)) {
+      const into = (files[file] ??= {source, mutants: []})
+      into.mutants.push(...mutants.map((m) => ({...m, id: id(m.id), ...(m.killedBy ? {killedBy: m.killedBy.map(id)} : {})})))
+    }
+    for (const [file, {tests}] of Object.entries(r.testFiles ?? {})) (testFiles[file] ??= {tests: []}).tests.push(...tests.map((t) => ({...t, id: id(t.id)})))
+  })
+  return {files, testFiles}
+}
 const equivalents = JSON.parse(readFileSync(values.equivalents!, 'utf8')) as Equivalent[]
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim()

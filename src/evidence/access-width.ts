@@ -96,6 +96,8 @@ export class CfgWidthPairer {
     }
     const paired = this.dataWrite
     this.dataWrite = false
+    // pairedWidth sets it; without a data write it must not stay set from an earlier access
+    this.conflicted = false
     const how = this.dataWriteHow
     const width = paired ? this.pairedWidth(record, how, 'write', this.dataWriteAddr, this.dataWriteValue, this.dataWriteSize, this.dataWriteLine) : undefined
     if (width === undefined && !this.conflicted) this.noteUnpaired()

@@ -1,9 +1,11 @@
 /**
  * End to end on real QEMU 7.2 output (test/fixtures/evidence/README.md says where each file is from):
  * parsers + evidence builder, checked against what the captured guest is known to have.
+ * Built in beforeEach, not beforeAll: mutation testing attributes code run in beforeAll to no test
+ * (a static mutant, run against every test), and a per-test build keeps each mutant's run short.
  */
 import {fileURLToPath} from 'node:url'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 import {buildEvidence} from '../../src/evidence/build.js'
 import {configReader, toProbeInput} from '../../src/model/probe-input.js'
 import type {DeviceEvidence, EvidenceSet} from '../../src/evidence/types.js'
@@ -37,7 +39,7 @@ const EXPECTED_NET_BARS = [
 describe('real capture, memory events on (pc, virtio-net-pci at 00:02.0)', () => {
   let set: EvidenceSet
   let net: DeviceEvidence
-  beforeAll(async () => {
+  beforeEach(async () => {
     set = await buildEvidence([{path: fixture('pc-full-net-excerpt.log')}, {path: fixture('pc-full-dmesg.txt')}], {})
     net = device(set, NET)
   })
@@ -111,7 +113,7 @@ describe('real capture, memory events on (pc, virtio-net-pci at 00:02.0)', () =>
 describe('real capture, pci_cfg_* only (same boot setup)', () => {
   let set: EvidenceSet
   let full: EvidenceSet
-  beforeAll(async () => {
+  beforeEach(async () => {
     set = await buildEvidence([{path: fixture('pc-cfgonly.log')}], {})
     full = await buildEvidence([{path: fixture('pc-full-net-excerpt.log')}], {})
   })
@@ -158,7 +160,7 @@ describe('real capture, pci_cfg_* only (same boot setup)', () => {
 
 describe('real capture, legacy interface (virtio_pci force_legacy=1)', () => {
   let set: EvidenceSet
-  beforeAll(async () => {
+  beforeEach(async () => {
     set = await buildEvidence([{path: fixture('pc-legacy-net-excerpt.log')}], {})
   })
 
