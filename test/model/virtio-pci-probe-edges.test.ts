@@ -215,7 +215,7 @@ describe('the kernel the outcome was computed for', () => {
   it('a named profile has no selection key', () => {
     const out = predict(input(qemuModern(), MODERN_BARS), P612)
     expect(out.kernel).toEqual({profile: '6.12', version: '6.12.117'})
-    expect(Object.keys(out.kernel)).not.toContain('selection')
+    expect(Object.keys(out.kernel!)).not.toContain('selection')
   })
 
   it('a profile picked from a release carries its selection', () => {
