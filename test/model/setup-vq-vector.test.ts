@@ -97,6 +97,12 @@ describe('setup_vq: the silent -ENOENT checks report their facts', () => {
     expect(one(P61, {size: 1, enabled: false}).rc).toBe('0')
   })
 
+  it('up to 6.3, queue_size & (queue_size - 1): the failing step is setup_vq, with the dev_warn', () => {
+    const q = one(P61, {size: 3})
+    expect(q).toMatchObject({rc: 'EINVAL', messages: [{level: 'warn', text: 'virtio-pci 0000:00:03.0: bad queue size 3'}]})
+    expect(q.path.at(-1)).toMatchObject({fn: 'setup_vq', rule: 'queue_size & (queue_size - 1)', result: 'fail', kernelSource: FILE})
+  })
+
   it('queue_notify_off not in the trace: the step says so and nothing is mapped', () => {
     const q = one(P61, {notifyOff: undefined})
     expect(q).toMatchObject({rc: 'undetermined', messages: []})
