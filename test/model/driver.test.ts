@@ -2,7 +2,8 @@
 import {describe, expect, it} from 'vitest'
 import {type Driver, linuxVirtioPci} from '../../src/model/driver.js'
 import {PROFILE_NAMES} from '../../src/model/profiles.js'
-import {probe} from '../../src/model/virtio-pci-probe.js'
+import {setupVqs} from '../../src/model/setup-vq.js'
+import {predict, probe} from '../../src/model/virtio-pci-probe.js'
 import {assessDevice} from '../../src/outcome/assess.js'
 import {device} from '../outcome/builders.js'
 import {input, MODERN_BARS, qemuModern} from './builders.js'
@@ -16,6 +17,16 @@ describe('linuxVirtioPci', () => {
     expect(driver.release).toBe(profile.name)
     const i = input(qemuModern().set(0x4c, 4, 55), MODERN_BARS)
     expect(driver.probe(i)).toEqual(probe(i, profile))
+  })
+
+  it.each(ALL)('sets queues up with setup_vq at profile $name', (profile) => {
+    const i = input(qemuModern(), MODERN_BARS)
+    const predicted = predict(i, profile)
+    const queues = [{index: 0, size: 256, notifyOff: 0}, {index: 1, size: 256, notifyOff: 0x400}]
+    const irq = {msix: 'never-enabled' as const}
+    const got = linuxVirtioPci(profile).setupQueues!(i, predicted, 2, queues, irq)
+    expect(got).toEqual(setupVqs(i, profile, predicted, 2, queues, irq))
+    expect(got.map((q) => q.rc)).toEqual(['0', profile.rules.setupVqBadNotifyErrno])
   })
 })
 
