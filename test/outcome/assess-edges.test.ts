@@ -123,3 +123,12 @@ describe('assessDevice: lines the setup_vq model predicts are set aside before t
     expect(a.setupVq).toBeUndefined()
   })
 })
+
+describe('assessDevice: whether any input is a kernel log', () => {
+  it('a dumped device with no kernel log and no driver line has no observed side; a dmesg input among the inputs gives it one', () => {
+    const dumped = device({traced: false})
+    const LSPCI = {file: 'lspci.txt', format: 'lspci' as const, bytes: 100, records: 1, unknownEvents: {}}
+    expect(assessDevice(set({devices: [dumped], inputs: [LSPCI]}), dumped, driver61, false).observed).toBeUndefined()
+    expect(assessDevice(set({devices: [dumped], inputs: [LSPCI, DMESG]}), dumped, driver61, false).observed).toBeDefined()
+  })
+})
