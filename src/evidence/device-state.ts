@@ -10,6 +10,7 @@
  */
 import type {KernelDriverRecord, KernelMessageRecord, LspciUnplacedBarsRecord} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
+import {VIRTIO_CONFIG_S_ACKNOWLEDGE, VIRTIO_CONFIG_S_DRIVER_OK} from '../pci/layout.js'
 import {formatBdf, type PciAddress} from '../util/pci-address.js'
 import {AccessLog} from './access-log.js'
 import {BarTracker} from './bars.js'
@@ -30,8 +31,6 @@ export const RESET_SLACK = 64
 /** Kernel messages kept per device. */
 export const DEVICE_MESSAGE_CAP = 1000
 
-const STATUS_ACKNOWLEDGE = 1
-const STATUS_DRIVER_OK = 4
 
 export interface SequencedStatus extends StatusChange {
   readonly seq: number
@@ -89,8 +88,8 @@ export class DeviceState {
 
   /** Status changes may arrive late (buffered until the vdev was tied), so keep them in input order. */
   addStatus(change: SequencedStatus): void {
-    if ((change.val & STATUS_ACKNOWLEDGE) !== 0) this.acknowledged = true
-    if ((change.val & STATUS_DRIVER_OK) !== 0) this.driverOk = true
+    if ((change.val & VIRTIO_CONFIG_S_ACKNOWLEDGE) !== 0) this.acknowledged = true
+    if ((change.val & VIRTIO_CONFIG_S_DRIVER_OK) !== 0) this.driverOk = true
     const statuses = this.statuses
     let at = statuses.length
     while (at > 0 && statuses[at - 1]!.seq > change.seq) at--

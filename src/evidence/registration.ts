@@ -4,9 +4,8 @@
  * The outcome takes the last such pair as the kernel's registration (outcome/observed.ts); the
  * evidence keeps what follows it when a long trace makes it bound a device's history.
  */
+import {VIRTIO_CONFIG_S_ACKNOWLEDGE} from '../pci/layout.js'
 import type {StatusChange} from './types.js'
-
-const ACKNOWLEDGE = 1
 
 /**
  * Index of the reset that precedes the last status change setting ACKNOWLEDGE alone (0 then exactly
@@ -18,7 +17,7 @@ export function kernelRegistration(status: readonly StatusChange[]): number {
   for (let k = status.length - 1; k >= 0; k--) {
     const s = status[k]!
     if (s.cause === 'command-write') continue
-    if (next >= 0 && s.val === 0 && status[next]!.val === ACKNOWLEDGE) return k
+    if (next >= 0 && s.val === 0 && status[next]!.val === VIRTIO_CONFIG_S_ACKNOWLEDGE) return k
     next = k
   }
   return -1

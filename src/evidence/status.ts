@@ -17,13 +17,10 @@ import type {SetStatusRecord} from '../ingest/records.js'
 import type {WarningSink} from '../util/errors.js'
 import type {DeviceState, SequencedStatus} from './device-state.js'
 import type {RegionAccess} from './types.js'
-import {VIRTIO_PCI_COMMON_STATUS, VIRTIO_PCI_STATUS} from '../pci/layout.js'
+import {PCI_COMMAND, PCI_COMMAND_MASTER, VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_PCI_COMMON_STATUS, VIRTIO_PCI_STATUS} from '../pci/layout.js'
 
-const PCI_COMMAND = 0x04
-const PCI_COMMAND_MASTER = 0x04
 const VIRTIO_PROXY_NAME = /^(?:virtio|vhost)-/
 const HELD_PER_VDEV = 256
-const STATUS_DRIVER_OK = 4
 
 interface Trigger {
   readonly device: DeviceState
@@ -71,7 +68,7 @@ export class StatusTracker {
     const trigger = this.trigger
     const previous = this.lastVal.get(record.vdev)
     this.lastVal.set(record.vdev, record.val)
-    const expected = trigger?.expected ?? (previous === undefined ? undefined : previous & ~STATUS_DRIVER_OK)
+    const expected = trigger?.expected ?? (previous === undefined ? undefined : previous & ~VIRTIO_CONFIG_S_DRIVER_OK)
     let device = this.byVdev.get(record.vdev)
     // A command write is weak evidence: it cannot move a vdev already tied elsewhere.
     const fits =

@@ -26,10 +26,10 @@ import {formatSource} from '../util/source.js'
 import {hex} from '../util/hex.js'
 import {ioBlockOf} from '../evidence/bridge.js'
 import {kernelRegistration} from '../evidence/registration.js'
+import {VIRTIO_CONFIG_S_DRIVER_OK} from '../pci/layout.js'
 
 export {kernelRegistration}
 
-const DRIVER_OK = 4
 
 const MODERN_REGIONS: ReadonlySet<VirtioRegion> = new Set(['common', 'isr', 'device', 'notify', 'notify-pio'])
 
@@ -142,7 +142,7 @@ export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutc
   return {
     transport: transport ?? 'unknown',
     acknowledged: true,
-    driverOk: dev.status.slice(reg).some((s) => (s.val & DRIVER_OK) !== 0),
+    driverOk: dev.status.slice(reg).some((s) => (s.val & VIRTIO_CONFIG_S_DRIVER_OK) !== 0),
     transportEvidence:
       traced !== undefined
         ? `regions touched from the kernel's reset on: ${regions}`

@@ -9,6 +9,7 @@ export const PCI_VENDOR_ID = 0x00
 export const PCI_DEVICE_ID = 0x02
 export const PCI_COMMAND = 0x04
 export const PCI_COMMAND_IO = 0x1
+export const PCI_COMMAND_MASTER = 0x4
 export const PCI_STATUS = 0x06
 export const PCI_STATUS_CAP_LIST = 0x10
 export const PCI_REVISION_ID = 0x08
@@ -123,5 +124,12 @@ export const VIRTIO_PCI_COMMON_Q_NOFF = 30
 export const VIRTIO_MSI_NO_VECTOR = 0xffff
 /** Legacy I/O BAR: the device status register (VIRTIO_PCI_STATUS). */
 export const VIRTIO_PCI_STATUS = 18
+/** Device status bits (include/uapi/linux/virtio_config.h, VIRTIO_CONFIG_S_*). */
+export const VIRTIO_CONFIG_S_ACKNOWLEDGE = 1
+export const VIRTIO_CONFIG_S_DRIVER = 2
+export const VIRTIO_CONFIG_S_DRIVER_OK = 4
+export const VIRTIO_CONFIG_S_FEATURES_OK = 8
+export const VIRTIO_CONFIG_S_NEEDS_RESET = 0x40
+export const VIRTIO_CONFIG_S_FAILED = 0x80
 /** Revision a legacy (virtio 0.9.5) device must have (VIRTIO_PCI_ABI_VERSION). */
 export const VIRTIO_PCI_ABI_VERSION = 0

@@ -5,6 +5,7 @@
  */
 import {type BridgeView, type BridgeWindow, bridgeView, describeWindow} from '../evidence/bridge.js'
 import type {BarEvidence, DeviceEvidence, EvidenceSet} from '../evidence/types.js'
+import {VIRTIO_CONFIG_S_ACKNOWLEDGE, VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FAILED, VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_NEEDS_RESET} from '../pci/layout.js'
 import {hex} from '../util/hex.js'
 import {formatSource} from '../util/source.js'
 import {sanitizeForTerminal} from '../util/terminal.js'
@@ -15,12 +16,12 @@ import {renderTable} from './table.js'
 const hexOrUnknown = (n: number | undefined) => (n === undefined ? '?' : hex(n))
 
 const STATUS_BITS: [number, string][] = [
-  [1, 'ACKNOWLEDGE'],
-  [2, 'DRIVER'],
-  [8, 'FEATURES_OK'],
-  [4, 'DRIVER_OK'],
-  [64, 'NEEDS_RESET'],
-  [128, 'FAILED'],
+  [VIRTIO_CONFIG_S_ACKNOWLEDGE, 'ACKNOWLEDGE'],
+  [VIRTIO_CONFIG_S_DRIVER, 'DRIVER'],
+  [VIRTIO_CONFIG_S_FEATURES_OK, 'FEATURES_OK'],
+  [VIRTIO_CONFIG_S_DRIVER_OK, 'DRIVER_OK'],
+  [VIRTIO_CONFIG_S_NEEDS_RESET, 'NEEDS_RESET'],
+  [VIRTIO_CONFIG_S_FAILED, 'FAILED'],
 ]
 
 export function statusName(val: number): string {

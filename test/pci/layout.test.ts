@@ -17,6 +17,12 @@ const NOT_IN_UAPI: Readonly<Record<string, string>> = {
   PCI_FIND_CAP_TTL: 'drivers/pci/pci.c (pci.h from 6.18)',
   VIRTIO_PCI_CAP_ID: 'offsetof(struct virtio_pci_cap, id), include/uapi/linux/virtio_pci.h (no macro)',
   VIRTIO_PCI_CAP64_OFFSET_HI: 'offsetof(struct virtio_pci_cap64, offset_hi) (no macro)',
+  VIRTIO_CONFIG_S_ACKNOWLEDGE: 'include/uapi/linux/virtio_config.h (not among the headers the oracle build copies)',
+  VIRTIO_CONFIG_S_DRIVER: 'include/uapi/linux/virtio_config.h (not among the headers the oracle build copies)',
+  VIRTIO_CONFIG_S_DRIVER_OK: 'include/uapi/linux/virtio_config.h (not among the headers the oracle build copies)',
+  VIRTIO_CONFIG_S_FEATURES_OK: 'include/uapi/linux/virtio_config.h (not among the headers the oracle build copies)',
+  VIRTIO_CONFIG_S_NEEDS_RESET: 'include/uapi/linux/virtio_config.h (not among the headers the oracle build copies)',
+  VIRTIO_CONFIG_S_FAILED: 'include/uapi/linux/virtio_config.h (not among the headers the oracle build copies)',
   VIRTIO_PCI_CAP64_LENGTH_HI: 'offsetof(struct virtio_pci_cap64, length_hi) (no macro)',
 }
 
