@@ -28,8 +28,6 @@ import {ioBlockOf} from '../evidence/bridge.js'
 import {kernelRegistration} from '../evidence/registration.js'
 import {VIRTIO_CONFIG_S_DRIVER_OK} from '../pci/layout.js'
 
-export {kernelRegistration}
-
 
 const MODERN_REGIONS: ReadonlySet<VirtioRegion> = new Set(['common', 'isr', 'device', 'notify', 'notify-pio'])
 

@@ -24,7 +24,7 @@ import {
   VIRTIO_PCI_COMMON_Q_SIZE,
 } from '../pci/layout.js'
 import {formatSource} from '../util/source.js'
-import {kernelRegistration} from './observed.js'
+import {kernelRegistration} from '../evidence/registration.js'
 
 /**
  * How the device's interrupts were set up, as the trace shows it: MSI-X enabled by a Message Control

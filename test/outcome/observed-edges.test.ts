@@ -5,7 +5,8 @@
  */
 import {describe, expect, it} from 'vitest'
 import type {DeviceEvidence, EvidenceSet, RegionAccess} from '../../src/evidence/types.js'
-import {kernelRegistration, observe} from '../../src/outcome/observed.js'
+import {kernelRegistration} from '../../src/evidence/registration.js'
+import {observe} from '../../src/outcome/observed.js'
 import {kernelQueues} from '../../src/outcome/queue-facts.js'
 import {isProbeMessage, isUnattributedProbeMessage} from '../../src/outcome/probe-messages.js'
 import {BDF, LINUX_OK, SEABIOS, access, device, kmsg, status} from './builders.js'

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {kernelRegistration, observe} from '../../src/outcome/observed.js'
+import {kernelRegistration} from '../../src/evidence/registration.js'
+import {observe} from '../../src/outcome/observed.js'
 import {isProbeMessage} from '../../src/outcome/probe-messages.js'
 import {BDF, LINUX_OK, SEABIOS, access, device, kmsg, status} from './builders.js'
 
