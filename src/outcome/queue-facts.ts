@@ -38,7 +38,8 @@ export function interruptFacts(dev: DeviceEvidence): InterruptFacts | undefined 
   const line = dev.config.byte(PCI_INTERRUPT_LINE)?.current
   const intx = {
     ...(pin && pin.origin !== 'inferred' ? {pin: pin.value, pinSource: formatSource(pin.src)} : {}),
-    ...(line && line.origin !== 'inferred' ? {line: line.value, lineSource: formatSource(line.src)} : {}),
+    // The line byte starts a dword (0x3c): a read there is never only inferred, as the pin above it can be.
+    ...(line ? {line: line.value, lineSource: formatSource(line.src)} : {}),
   }
   const walk = new CapabilityWalk((at) => knownByte(dev.config, at), {requireCapList: true})
   const msix = [...walk].find((c) => c.id === PCI_CAP_ID_MSIX)

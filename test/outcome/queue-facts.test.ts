@@ -149,6 +149,11 @@ describe('kernelQueues at its edges', () => {
     expect(q).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 64, vector: {written: 3, source: 'trace.log:105', readBack: 0xffff}}]})
   })
 
+  it('a second vector write is not the read-back of the first', () => {
+    const q = queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'write', 0x1a, 3), common(105, 'write', 0x1a, 4)])
+    expect(q).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 64, vector: {written: 3, source: 'trace.log:104'}}]})
+  })
+
   it('a vector written and never read back', () => {
     expect(queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'write', 0x1a, 0)])).toStrictEqual({
       numQueues: 1,
@@ -164,6 +169,14 @@ describe('kernelQueues at its edges', () => {
   it('queue_enable and queue_notify_off writes are not the device\'s values; a non-zero enable is true', () => {
     const q = queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'write', 0x1c, 1), common(105, 'write', 0x1e, 5), common(106, 'read', 0x1c, 2), common(107, 'read', 0x1e, 6)])
     expect(q).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 64, enabled: true, notifyOff: 6}]})
+    // The enable written before the first read: the read (0) is the device's value.
+    const writtenFirst = queues([common(101, 'read', 0x12, 1), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'write', 0x1c, 1), common(105, 'read', 0x1c, 0)])
+    expect(writtenFirst).toStrictEqual({numQueues: 1, queues: [{index: 0, size: 64, enabled: false}]})
+  })
+
+  it('reads of other queue registers (queue_desc) are not queue_notify_off; a read of queue_select does not select', () => {
+    const q = queues([common(101, 'read', 0x12, 2), common(102, 'write', 0x16, 0), common(103, 'read', 0x18, 64), common(104, 'read', 0x20, 0x1234), common(105, 'read', 0x1e, 3), common(106, 'read', 0x16, 1), common(107, 'read', 0x18, 32)])
+    expect(q).toStrictEqual({numQueues: 2, queues: [{index: 0, size: 64, notifyOff: 3}]})
   })
 
   it('accesses at the reset line count, before it or in another input do not', () => {
