@@ -44,8 +44,7 @@ export interface LateIoWindow {
 
 export class EvidenceBuilder implements RecordSink {
   private seq = 0
-  private readonly devices = new Map<string, DeviceState>()
-  /** The same devices by domain:bus:slot.func packed into a number (see device()). */
+  /** The functions by domain:bus:slot.func packed into a number (see device()). */
   private readonly devicesByNumber = new Map<number, DeviceState>()
   private readonly pairer = new CfgWidthPairer(
     (access) => this.cfgAccess(access),
@@ -207,7 +206,7 @@ export class EvidenceBuilder implements RecordSink {
     if (this.omittedOtherMessages > 0) {
       this.warnings.warn('messages-capped', `kept ${OTHER_MESSAGE_CAP} kernel messages naming no device, ${this.omittedOtherMessages} more not kept`)
     }
-    const devices = [...this.devices.values()].sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0))
+    const devices = [...this.devicesByNumber].sort((a, b) => a[0] - b[0]).map(([, device]) => device)
     for (const device of devices) this.placeUnnumberedBars(device)
     for (const device of devices) {
       for (const change of readOnlyCapabilityChanges(device.image)) {
@@ -253,35 +252,31 @@ export class EvidenceBuilder implements RecordSink {
   }
 
   private device(address: Omit<PciAddress, 'domain'> & {readonly domain?: number}): DeviceState {
-    // Called for every config access: look up by a number, format the BDF only for a new device.
+    // Called for every config access: look up by a number, format the BDF only for a new device. The
+    // number is unique because every ingest passes only addresses that isPciAddress accepts.
     const domain = address.domain ?? 0
     const {bus, slot, func} = address
-    const inRange = bus >= 0 && bus <= 0xff && slot >= 0 && slot <= 0x1f && func >= 0 && func <= 7
-    const numeric = inRange ? domain * 0x10000 + bus * 0x100 + slot * 8 + func : undefined
-    const cached = numeric === undefined ? undefined : this.devicesByNumber.get(numeric)
+    const numeric = domain * 0x10000 + bus * 0x100 + slot * 8 + func
+    const cached = this.devicesByNumber.get(numeric)
     if (cached) return cached
     const full: PciAddress = {domain, bus, slot, func}
     const key = formatBdf(full)
-    let device = this.devices.get(key)
-    if (!device) {
-      device = new DeviceState(
-        full,
-        (offset, before, after) =>
-          this.warnings.warn(
-            'config-readonly-changed',
-            `${key}: read-only config byte ${hex(offset)} was ${hex(before.value)} (${formatSource(before.src)}), now ${hex(after.value)}`,
-            after.src,
-          ),
-        (offset, decoded, other) =>
-          this.warnings.warn(
-            'lspci-decode-conflict',
-            `${key}: config byte ${hex(offset)} is ${hex(other.value)} in ${formatSource(other.src)} but lspci decoded ${hex(decoded.value)} in ${formatSource(decoded.src)}`,
-            decoded.src,
-          ),
-      )
-      this.devices.set(key, device)
-    }
-    if (numeric !== undefined) this.devicesByNumber.set(numeric, device)
+    const device = new DeviceState(
+      full,
+      (offset, before, after) =>
+        this.warnings.warn(
+          'config-readonly-changed',
+          `${key}: read-only config byte ${hex(offset)} was ${hex(before.value)} (${formatSource(before.src)}), now ${hex(after.value)}`,
+          after.src,
+        ),
+      (offset, decoded, other) =>
+        this.warnings.warn(
+          'lspci-decode-conflict',
+          `${key}: config byte ${hex(offset)} is ${hex(other.value)} in ${formatSource(other.src)} but lspci decoded ${hex(decoded.value)} in ${formatSource(decoded.src)}`,
+          decoded.src,
+        ),
+    )
+    this.devicesByNumber.set(numeric, device)
     return device
   }
 

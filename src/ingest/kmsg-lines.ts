@@ -5,7 +5,7 @@
  */
 import {PCI_BASE_ADDRESS_0, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS1} from '../pci/layout.js'
 import type {KernelMessageTag} from './records.js'
-import {formatBdf} from '../util/pci-address.js'
+import {formatBdf, isPciAddress} from '../util/pci-address.js'
 
 const BDF = '([0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7])'
 
@@ -96,7 +96,7 @@ export function bdfOfPathNetdevName(name: string): string | undefined {
   const m = /^en(?:P(\d+))?p(\d+)s(\d+)(?:f(\d+))?(?:d\d+)?$/.exec(name)
   if (!m) return undefined
   const [domain, bus, slot, fn] = [Number(m[1] ?? 0), Number(m[2]), Number(m[3]), Number(m[4] ?? 0)]
-  if (domain > 0xffff || bus > 0xff || slot > 0x1f || fn > 7) return undefined
+  if (domain > 0xffff || !isPciAddress(bus, slot, fn)) return undefined
   return formatBdf({domain, bus, slot, func: fn})
 }
 

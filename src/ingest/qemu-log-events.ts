@@ -4,6 +4,7 @@
  * bytes. Also accepts the pre-7.0 pci_cfg_* (`%02u:%u`, slot in decimal, no bus) and
  * pci_update_mappings_* (`d=%p`, no device name) forms.
  */
+import {isPciAddress} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
 import type {TraceRecord} from './records.js'
 import {ByteCursor, literal} from './byte-cursor.js'
@@ -168,7 +169,7 @@ export class QemuEventParser {
       bus = 0
       legacy = true
     }
-    if (Number.isNaN(func) || func > 7 || slot > 31 || bus > 255) return EventStatus.Malformed
+    if (!isPciAddress(bus, slot, func)) return EventStatus.Malformed
     if (!c.lit(SP_AT_0X)) return EventStatus.Malformed
     const offset = c.hex()
     if (Number.isNaN(offset) || offset > 0xfff) return EventStatus.Malformed

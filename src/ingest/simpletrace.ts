@@ -7,6 +7,7 @@
  * of the events probediff uses are known here, so no trace-events file is needed.
  */
 import {InputError} from '../util/errors.js'
+import {isPciAddress} from '../util/pci-address.js'
 import type {SourceRef} from '../util/source.js'
 import type {IngestContext} from './ingest-context.js'
 import {decodeUtf8} from './text-decode.js'
@@ -118,7 +119,10 @@ class ArgReader {
   }
 }
 
-type Decoder = (a: ArgReader, src: SourceRef, time: number) => TraceRecord | undefined
+/** The record, or why the arguments are not this event's: undefined (not its layout) or a reason. */
+type Decoder = (a: ArgReader, src: SourceRef, time: number) => TraceRecord | string | undefined
+
+const NOT_AN_ADDRESS = 'names no PCI function (bus, device or function out of range)'
 
 const cfgDecoder =
   (op: 'read' | 'write'): Decoder =>
@@ -128,12 +132,14 @@ const cfgDecoder =
     if (a.remaining === 40) {
       const [bus, slot, func, offset, value] = [a.u64(), a.u64(), a.u64(), a.u64(), a.u64()]
       if (!allNumbers(bus, slot, func, offset, value)) return undefined
+      if (!isPciAddress(bus!, slot!, func!)) return NOT_AN_ADDRESS
       return {kind: 'cfg', src, time, op, dev, bus: bus!, slot: slot!, func: func!, offset: offset!, value: value!}
     }
     if (a.remaining === 32) {
       // Before 7.0: (dev, devid = slot, fnid, offs, val); no bus.
       const [slot, func, offset, value] = [a.u64(), a.u64(), a.u64(), a.u64()]
       if (!allNumbers(slot, func, offset, value)) return undefined
+      if (!isPciAddress(0, slot!, func!)) return NOT_AN_ADDRESS
       return {kind: 'cfg', src, time, op, dev, bus: 0, slot: slot!, func: func!, offset: offset!, value: value!, busUnknown: true}
     }
     return undefined
@@ -151,6 +157,7 @@ const mappingDecoder =
     else return undefined
     const [bus, slot, func, bar, addr, size] = [a.u64(), a.u64(), a.u64(), a.int(), a.u64(), a.u64()]
     if (!allNumbers(bus, slot, func, bar, addr, size)) return undefined
+    if (!isPciAddress(bus!, slot!, func!)) return NOT_AN_ADDRESS
     const base = {kind: 'mapping' as const, src, time, op, dev, bus: bus!, slot: slot!, func: func!, bar: bar!, addr: addr!, size: size!}
     return devPtr === undefined ? base : {...base, devPtr}
   }
@@ -318,8 +325,8 @@ export class SimpletraceParser {
     const hi = buf.readUInt32LE(pos + 20)
     const time = (hi * 0x1_0000_0000 + lo) / 1e9
     const rec = decode(this.args.at(buf, argsStart, argsEnd), src, time)
-    if (rec === undefined) {
-      this.ctx.warnings.warn('malformed-event', `${name} record does not have the arguments this QEMU event has; skipped`, src)
+    if (rec === undefined || typeof rec === 'string') {
+      this.ctx.warnings.warn('malformed-event', `${name} record ${rec ?? 'does not have the arguments this QEMU event has'}; skipped`, src)
       return 8 + length
     }
     this.ctx.records++

@@ -333,6 +333,28 @@ describe('EvidenceBuilder.finish', () => {
     expect(set.devices.map((d) => d.bdf)).toEqual(['0000:00:00.0', '0000:00:03.0', '0000:00:05.0', '0000:01:00.0'])
   })
 
+  it('domain, bus, slot and function each tell two functions apart; the same address again is the same function (built)', () => {
+    const highest = {bus: 0xff, slot: 0x1f, func: 7}
+    const set = run([
+      cfgRead('a', {slot: 1, func: 0}, 0x08, 1, 1),
+      {...cfgRead('b', {slot: 1, func: 0}, 0x08, 2, 1), domain: 1},
+      cfgRead('c', {bus: 1, slot: 1, func: 0}, 0x08, 3, 1),
+      cfgRead('d', {slot: 0, func: 0}, 0x08, 4, 1),
+      cfgRead('e', {slot: 1, func: 1}, 0x08, 5, 1),
+      cfgRead('f', highest, 0x08, 6, 1),
+      cfgRead('f', highest, 0x09, 7, 1),
+    ])
+    expect(set.devices.map((d) => [d.bdf, d.qemuDevice, d.config.byte(0x08)?.current.value])).toEqual([
+      ['0000:00:00.0', 'd', 4],
+      ['0000:00:01.0', 'a', 1],
+      ['0000:00:01.1', 'e', 5],
+      ['0000:01:01.0', 'c', 3],
+      ['0000:ff:1f.7', 'f', 6],
+      ['0001:00:01.0', 'b', 2],
+    ])
+    expect(device(set, '0000:ff:1f.7').config.byte(0x09)?.current.value).toBe(7)
+  })
+
   it('unpaired config accesses are counted in one warning', () => {
     const set = run([...tracedRead('virtio-net-pci', NET, 0, 0x1af4, 2), cfgRead('virtio-net-pci', NET, 2, 0x1000), cfgRead('virtio-net-pci', NET, 4, 0x7)])
     expect(warnings(set)).toEqual([['cfg-width-unpaired', '2 config accesses had no matching pci-conf-data/MMCONFIG event: their widths are inferred', undefined, 1]])

@@ -79,6 +79,26 @@ describe('simpletrace v4', () => {
     ])
   })
 
+  it('skips a record whose bus, device or function no PCI address holds, with a warning naming it', () => {
+    const one = (id: number, args: (number | string)[]) =>
+      parse(new SimpletraceWriter().header().mapping(0, 'pci_cfg_read').mapping(1, 'pci_update_mappings_add').event(id, 1n, args).toBuffer())
+    const bad: [number, (number | string)[]][] = [
+      [0, ['virtio-net-pci', 0, 32, 0, 0x0, 0x10001af4]],
+      [0, ['virtio-net-pci', 256, 3, 0, 0x0, 0x10001af4]],
+      [0, ['virtio-net-pci', 0, 3, 8, 0x0, 0x10001af4]],
+      [0, ['e1000', 40, 0, 0x0, 0]],
+      [1, ['virtio-net-pci', 0, 3, 9, 4, 0xfe000000, 0x4000]],
+    ]
+    for (const [id, args] of bad) {
+      const {records, warnings} = one(id, args)
+      expect(records).toEqual([])
+      const event = id === 0 ? 'pci_cfg_read' : 'pci_update_mappings_add'
+      expect(warnings).toEqual([{code: 'malformed-event', source: {file: 'trace-4242', record: 2}, message: `${event} record names no PCI function (bus, device or function out of range); skipped`, count: 1}])
+    }
+    // The highest address there is: kept.
+    expect(one(0, ['virtio-net-pci', 0xff, 0x1f, 7, 0x0, 0x10001af4])).toMatchObject({records: [{bus: 0xff, slot: 0x1f, func: 7}], warnings: []})
+  })
+
   it('keeps what precedes a truncation and warns with the record index', () => {
     const full = sampleTrace().toBuffer()
     // Cut inside the last record (kvm_run_exit, record 16) and inside the notify write (record 15).
