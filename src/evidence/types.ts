@@ -51,6 +51,7 @@ export interface ConfigByte {
 export interface ConfigImageView {
   /** 256 for conventional, 4096 when any extended (>= 0x100) byte is known. */
   readonly size: number
+  /** Undefined for a byte no input showed, and for every offset outside [0, size). */
   byte(offset: number): ConfigByte | undefined
   /** Count of bytes with a known current value. */
   readonly knownCount: number

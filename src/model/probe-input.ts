@@ -25,14 +25,15 @@ export function configReader(image: ConfigImageView): ConfigSpaceReader {
       let inferred = false
       for (let i = width - 1; i >= 0; i--) {
         const at = offset + i
-        const byte = at >= 0 && at < image.size ? image.byte(at) : undefined
+        const byte = image.byte(at)
         if (!byte) {
           missing.unshift(at)
           continue
         }
         value = value * 256 + byte.current.value
         inferred ||= byte.current.origin === 'inferred'
-        const key = `${byte.current.src.file}\0${byte.current.src.line ?? ''}\0${byte.current.src.record ?? ''}`
+        const {file, line, record} = byte.current.src
+        const key = `${file}\0${line}\0${record}`
         if (!seen.has(key)) {
           seen.add(key)
           sources.unshift(byte.current.src)
@@ -44,9 +45,10 @@ export function configReader(image: ConfigImageView): ConfigSpaceReader {
   }
 }
 
-/** Linux's view of a BAR: the upper dword of a 64-bit BAR and an unimplemented BAR are empty. */
+/** Linux's view of a BAR: an unimplemented BAR is empty, and so is the upper dword of a 64-bit BAR
+ * (the evidence gives it size 0). Facts the evidence does not have are left out. */
 export function resourceFacts(bar: BarEvidence): ResourceFacts {
-  if (bar.upperHalfOf !== undefined || bar.size === 0) return {index: bar.index, len: 0, type: 'none', start: 0, sources: bar.sources}
+  if (bar.size === 0) return {index: bar.index, len: 0, type: 'none', start: 0, sources: bar.sources}
   return {
     index: bar.index,
     ...(bar.size !== undefined ? {len: bar.size} : {}),

@@ -14,7 +14,7 @@
  *    `virtio-pci BDF: probe with driver virtio-pci failed with error -N` (dev_err) from 6.9.
  */
 import {PCI_VENDOR_ID, PCI_VENDOR_ID_REDHAT_QUMRANET} from '../pci/layout.js'
-import type {DecisionStep, PredictedOutcome, ProbeAttempt, ProbeResult, ProbeRc, Transport} from './types.js'
+import type {DecisionStep, PredictedOutcome, ProbeAttempt, ProbeResult, ProbeRc} from './types.js'
 import {type Errno, ERRNO_VALUE, type ProbeReturn, type VirtioId, deviceContext} from './device-context.js'
 import type {ProbeInput} from './input.js'
 import {legacyProbe} from './legacy-probe.js'
@@ -141,7 +141,7 @@ function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy:
   rec.step('pci_match_device', 'virtio_pci_id_table: PCI_DEVICE(0x1af4, PCI_ANY_ID)', 'pass', `${hex(dev.vendor)}:${hex(dev.device)}`, 'drivers/pci/pci-driver.c')
   rec.step(FN, 'kzalloc, pci_enable_device', 'info', 'assumed to succeed; "enabling device (...)" is not predicted', COMMON_FILE)
   const ctx = deviceContext(rec, profile, dev)
-  const state: {transport: Transport; modern?: ModernResult} = {transport: 'none'}
+  let modern: ModernResult | undefined
   let ret: ProbeReturn
   const attempt = (probe: ProbeAttempt['probe'], run: () => ProbeReturn): ProbeReturn => {
     attempts.push({probe, rc: STARTED})
@@ -151,17 +151,10 @@ function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy:
   }
   const runModern = (): ProbeReturn =>
     attempt('modern', () => {
-      const m = modernProbe(ctx)
-      state.modern = m
-      if (m.ret.rc === 0) state.transport = 'modern'
-      return m.ret
+      modern = modernProbe(ctx)
+      return modern.ret
     })
-  const runLegacy = (): ProbeReturn =>
-    attempt('legacy', () => {
-      const r = legacyProbe(ctx)
-      if (r.rc === 0) state.transport = 'legacy'
-      return r
-    })
+  const runLegacy = (): ProbeReturn => attempt('legacy', () => legacyProbe(ctx))
   if (forceLegacy) {
     rec.step(FN, 'force_legacy: legacy probe first', 'info', 'virtio_pci.force_legacy=1', COMMON_FILE)
     ret = runLegacy()
@@ -174,12 +167,13 @@ function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy:
     rec.step(FN, 'modern rc == -ENODEV: try the legacy probe', fallback ? 'info' : ret.rc === 0 ? 'pass' : 'fail', rcText(ret), COMMON_FILE)
     if (fallback) ret = withEarlierId(runLegacy(), ret)
   }
-  const {transport, modern} = state
-  const configOps = transport === 'legacy' ? 'virtio_pci_config_ops' : transport === 'modern' ? modern?.configOps : undefined
-  const base = {virtioId: ret.virtioId, modern, configOps, driverMatched: true}
+  const base = {virtioId: ret.virtioId, modern, driverMatched: true}
   if (ret.rc === 0) {
+    // The attempt that returned 0 is the last one made: its probe is the transport.
+    const transport = attempts.at(-1)!.probe
+    const configOps = transport === 'legacy' ? 'virtio_pci_config_ops' : modern?.configOps
     rec.step(FN, 'pci_set_master, register_virtio_device', 'pass', `${transport} transport; the device is reset and ACKNOWLEDGE set`, COMMON_FILE)
-    return {...base, transport, rc: '0'}
+    return {...base, configOps, transport, rc: '0'}
   }
   reportFailure(rec, profile, ret.rc)
   return {...base, transport: 'none', rc: ret.rc}
@@ -187,7 +181,7 @@ function virtioPciProbe(rec: ProbeRecorder, profile: KernelProfile, forceLegacy:
 
 /** Keeps the virtio id an earlier attempt computed when the later one did not get that far. */
 function withEarlierId(later: ProbeReturn, earlier: ProbeReturn): ProbeReturn {
-  return later.virtioId === undefined && earlier.virtioId !== undefined ? {...later, virtioId: earlier.virtioId} : later
+  return {...later, virtioId: later.virtioId ?? earlier.virtioId}
 }
 
 function rcText(ret: ProbeReturn): string {

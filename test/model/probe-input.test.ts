@@ -43,6 +43,16 @@ describe('configReader', () => {
     expect(configReader(image).read(0x34, 1)).toMatchObject({known: true, value: 0x98, inferred: false})
   })
 
+  it('bytes of one file told apart by line or by record (simpletrace) are distinct sources', () => {
+    const image = new ConfigImage()
+    image.observeRead(0, 0xf4, 1, {file: 'trace-1', record: 7}, 1)
+    image.observeRead(1, 0x1a, 1, {file: 'trace-1', record: 8}, 2)
+    image.observeRead(2, 0x41, 1, {file: 't', line: 3}, 3)
+    image.observeRead(3, 0x10, 1, {file: 't', line: 4}, 4)
+    const read = configReader(image).read(0, 4)
+    expect(read).toStrictEqual({known: true, value: 0x10411af4, sources: [{file: 'trace-1', record: 7}, {file: 'trace-1', record: 8}, src(3), src(4)], inferred: false})
+  })
+
   it('reads past the image size are unknown', () => {
     const image = new ConfigImage()
     image.observeRead(0xfc, 0x12345678, 4, src(1), 1)
@@ -60,7 +70,7 @@ describe('resourceFacts', () => {
       {index: 4, kind: 'mem', is64: true, size: 0x4000, addr: 0xfebf4000, sources: [src(4)], how: ['mapping']},
       {index: 5, upperHalfOf: 4, size: 0, sources: [], how: ['upper-half']},
     ]
-    expect(bars.map(resourceFacts)).toEqual([
+    expect(bars.map(resourceFacts)).toStrictEqual([
       {index: 0, len: 0x20, type: 'io', start: 0xc080, sources: [src(1)]},
       {index: 1, sources: []},
       {index: 2, len: 0, type: 'none', start: 0, sources: [src(2)]},

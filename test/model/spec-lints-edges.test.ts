@@ -267,3 +267,16 @@ describe('whole-device lints', () => {
     expect(codes(qemuModern({mult: 3}).set(0x06, 2, 0))).toEqual([])
   })
 })
+
+describe('the walk the lints take, and what they could not evaluate', () => {
+  it('a capability id 0xff ends the list, as in the kernel: the vendor capabilities behind it are not judged', () => {
+    expect(codes(qemuModern({mult: 3}))).toEqual(['notify-multiplier'])
+    expect(codes(qemuModern({mult: 3}).set(0x98, 1, 0xff))).toEqual([])
+  })
+
+  it('the offsets not evaluated are listed in ascending order, whichever lint met them first', () => {
+    // The capability walk meets BAR byte 0x44 before the id lints meet the subsystem id at 0x2e.
+    const out = lints(qemuModern({revision: 0}).unknown(0x44, 0x2e, 0x2f))
+    expect(out.at(-1)).toStrictEqual({code: 'not-evaluated', severity: 'info', rule: 'lints need the bytes they check', detail: 'some lints were not evaluated: config bytes unknown or only inferred at 0x2e, 0x2f, 0x44', linux: 'n/a'})
+  })
+})
