@@ -67,15 +67,13 @@ function transportOf(accesses: readonly RegionAccess[]): Transport | undefined {
 
 export function observe(dev: DeviceEvidence, opts: ObserveOptions): ObservedOutcome {
   const messages = opts.kernelLog ? dev.messages.map((m) => m.text).filter((t) => isProbeMessage(t, dev.bdf)) : []
-  const unattributed = opts.kernelLog
-    ? (opts.otherMessages ?? [])
-        .map((m) => m.text)
-        .filter((t) => isUnattributedProbeMessage(t) || isProbeMessage(t, dev.bdf))
-    : []
-  const byDevice = unattributed.filter((t) => isProbeMessage(t, dev.bdf))
+  // Lines that name no device: probe lines naming this function in their text, and the driver core's
+  // lines that name no function at all.
+  const unnamed = opts.kernelLog ? (opts.otherMessages ?? []).map((m) => m.text) : []
+  const byDevice = unnamed.filter((t) => isProbeMessage(t, dev.bdf))
   const base = {
     messages: [...messages, ...byDevice],
-    ...(opts.kernelLog ? {unattributedMessages: unattributed.filter(isUnattributedProbeMessage)} : {messagesKnown: false}),
+    ...(opts.kernelLog ? {unattributedMessages: unnamed.filter(isUnattributedProbeMessage)} : {messagesKnown: false}),
   }
   const set: EvidenceSet = opts.evidence ?? {devices: [dev], otherMessages: opts.otherMessages ?? [], inputs: [], warnings: []}
   const logOptions = {

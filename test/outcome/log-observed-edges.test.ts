@@ -8,6 +8,7 @@ import {describe, expect, it} from 'vitest'
 import type {BarEvidence, DeviceEvidence, EvidenceSet} from '../../src/evidence/types.js'
 import type {KernelMessageRecord} from '../../src/ingest/records.js'
 import {type LogObserveOptions, linkVirtioIndexes, observeFromLog, virtioDeviceFacts} from '../../src/outcome/log-observed.js'
+import {observe} from '../../src/outcome/observed.js'
 import {BDF, device, kmsg} from './builders.js'
 
 const ENUM = (id = '1000') => `pci ${BDF}: [1af4:${id}] type 00 class 0x020000`
@@ -314,5 +315,17 @@ describe('virtioDeviceFacts: the lines of virtioN', () => {
     expect(failed).toMatchObject({registered: true, driverOk: false})
     const neither = observeFromLog(setOf([d], ['virtio_blk virtio0: features 1']), d, OPTS)
     expect(neither.driverOk).toBeUndefined()
+  })
+})
+
+describe('observe without a trace: DRIVER_OK as the log says', () => {
+  it('a bound line: driverOk true; a driver failure: false', () => {
+    const d = dev({vendor: 0x1af4, device: 0x1001, messages: [ENUM('1001')]})
+    const withLine = (line: string) => {
+      const set = setOf([d], [line])
+      return observe(d, {kernelLog: true, evidence: set, otherMessages: set.otherMessages})
+    }
+    expect(withLine('virtio_blk virtio0: [vda] 2048 512-byte logical blocks')).toMatchObject({acknowledged: true, driverOk: true})
+    expect(withLine('virtio_blk virtio0: probe with driver virtio_blk failed with error -5')).toMatchObject({acknowledged: true, driverOk: false})
   })
 })
