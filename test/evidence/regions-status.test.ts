@@ -278,6 +278,22 @@ describe('StatusTracker', () => {
     expect(w.warnings[0]!.message).toBe('3 virtio_set_status events could not be tied to a PCI function (no status or command write before them; vdev 0xa, 0xb)')
   })
 
+  it('offset 0x12 is device_status only in the legacy region; an event without a time gets no time key', () => {
+    const {t} = track()
+    const d = state(3)
+    t.regionWrite(d, write('device', 0x12, 1))
+    t.status(status('0xa', 1), 1)
+    t.accessSeen()
+    t.regionWrite(d, write('common', 0x12, 1))
+    t.status(status('0xa', 1), 2)
+    expect(statuses(d)).toStrictEqual([])
+    const l = state(4)
+    t.accessSeen()
+    t.regionWrite(l, write('legacy', 0x12, 1))
+    t.status(status('0xb', 1), 3)
+    expect(statuses(l)).toStrictEqual([{val: 1, src: src(10), cause: 'status-write'}])
+  })
+
   it('the time of an event is kept', () => {
     const {t} = track()
     const d = state(3)
