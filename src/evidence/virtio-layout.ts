@@ -64,7 +64,8 @@ export function placeRegion(image: ConfigImageView, region: VirtioRegion, bar: n
 
 function placeVirtio(image: ConfigImageView, region: VirtioRegion, bar: number): number | undefined {
   const cfgType = CFG_TYPE_OF[region]
-  if (cfgType === undefined) return region === 'legacy' ? 0 : undefined
+  // Legacy, the one region here without a cfg_type: its header starts the BAR.
+  if (cfgType === undefined) return 0
   for (const cap of capabilityOffsets(image)) {
     if (cap.id !== PCI_CAP_ID_VNDR) continue
     if (knownByte(image, cap.offset + VIRTIO_PCI_CAP_CFG_TYPE) !== cfgType || knownByte(image, cap.offset + VIRTIO_PCI_CAP_BAR) !== bar) continue

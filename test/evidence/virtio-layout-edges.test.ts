@@ -97,6 +97,11 @@ describe('placeRegion', () => {
     expect(placeRegion(capture({0x9c: 0x02, 0x9d: 0x10}), 'msix-table', 2)).toEqual({offset: 0x1000, from: 'caps'})
   })
 
+  it('the MSI-X cap found behind the vendor caps (built: the chain starts at 0x84 and ends at 0x98)', () => {
+    const image = capture({0x34: 0x84, 0x41: 0x98, 0x99: 0x00})
+    expect(placeRegion(image, 'msix-table', 1)).toEqual({offset: 0, from: 'caps'})
+  })
+
   it('no MSI-X cap: QEMU layout', () => {
     expect(placeRegion(capture({0x34: 0x84}), 'msix-table', 1)).toEqual({offset: 0, from: 'qemu-default'})
   })
