@@ -153,6 +153,15 @@ describe('readOnlyCapabilityChanges', () => {
     expect(readOnlyCapabilityChanges(image)).toEqual([])
   })
 
+  it('a byte only inferred 0 by a read without a width had no value: its first real read is no change', () => {
+    const image = capture()
+    // A dword read at 0x40 whose value fits one byte: 0x42 (cap_len, never read) is only inferred 0.
+    image.observeRead(0x40, 0x09, undefined, src(450), 450)
+    expect(image.byte(0x42)?.current.origin).toBe('inferred')
+    image.observeRead(0x42, 0x10, 1, src(500), 500)
+    expect(readOnlyCapabilityChanges(image)).toEqual([])
+  })
+
   it('the first change of each byte, in chain order', () => {
     const image = capture()
     image.observeRead(0x40, 0x11, 1, src(500), 500)
