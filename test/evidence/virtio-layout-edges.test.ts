@@ -153,7 +153,7 @@ describe('readOnlyCapabilityChanges', () => {
     expect(readOnlyCapabilityChanges(image)).toEqual([])
   })
 
-  it('a byte only inferred 0 by a read without a width had no value: its first real read is no change', () => {
+  it('a byte only inferred 0 by a read without a width had no value: its first real read is no change (the inference stays out of the history)', () => {
     const image = capture()
     // A dword read at 0x40 whose value fits one byte: 0x42 (cap_len, never read) is only inferred 0.
     image.observeRead(0x40, 0x09, undefined, src(450), 450)
