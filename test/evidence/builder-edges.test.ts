@@ -333,11 +333,14 @@ describe('EvidenceBuilder.finish', () => {
     expect(set.devices.map((d) => d.bdf)).toEqual(['0000:00:00.0', '0000:00:03.0', '0000:00:05.0', '0000:01:00.0'])
   })
 
-  it('domain, bus, slot and function each tell two functions apart; the same address again is the same function (built)', () => {
+  it('domain (past 0xffff too), bus, slot and function each tell two functions apart; the same address again is the same function (built)', () => {
     const highest = {bus: 0xff, slot: 0x1f, func: 7}
     const set = run([
       cfgRead('a', {slot: 1, func: 0}, 0x08, 1, 1),
       {...cfgRead('b', {slot: 1, func: 0}, 0x08, 2, 1), domain: 1},
+      // A domain past 0xffff (lspci -D prints up to 8 digits, as for a VMD domain 10000).
+      {...cfgRead('g', {slot: 0, func: 0}, 0x08, 8, 1), domain: 0x10000},
+      cfgRead('h', {slot: 0, func: 1}, 0x08, 9, 1),
       cfgRead('c', {bus: 1, slot: 1, func: 0}, 0x08, 3, 1),
       cfgRead('d', {slot: 0, func: 0}, 0x08, 4, 1),
       cfgRead('e', {slot: 1, func: 1}, 0x08, 5, 1),
@@ -346,11 +349,13 @@ describe('EvidenceBuilder.finish', () => {
     ])
     expect(set.devices.map((d) => [d.bdf, d.qemuDevice, d.config.byte(0x08)?.current.value])).toEqual([
       ['0000:00:00.0', 'd', 4],
+      ['0000:00:00.1', 'h', 9],
       ['0000:00:01.0', 'a', 1],
       ['0000:00:01.1', 'e', 5],
       ['0000:01:01.0', 'c', 3],
       ['0000:ff:1f.7', 'f', 6],
       ['0001:00:01.0', 'b', 2],
+      ['10000:00:00.0', 'g', 8],
     ])
     expect(device(set, '0000:ff:1f.7').config.byte(0x09)?.current.value).toBe(7)
   })
