@@ -17,7 +17,7 @@ import type {LineConsumer} from './line-splitter.js'
 import type {LspciBar} from './records.js'
 import {type BarLine, parseBarDescription, resolveUnnumberedBars, withEmptySlots} from './lspci-bars.js'
 import {decodeUtf8} from './text-decode.js'
-import {formatBdf} from '../util/pci-address.js'
+import {formatBdf, isPciAddress} from '../util/pci-address.js'
 import {ListingBound} from './listing-bound.js'
 import {DecodedBytes, parseIdPair, CapabilityDecoder} from './lspci-decode.js'
 import {PCI_CLASS_PROG, PCI_DEVICE_ID, PCI_REVISION_ID, PCI_SUBSYSTEM_ID, PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID} from '../pci/layout.js'
@@ -127,15 +127,16 @@ export class LspciParser implements LineConsumer {
 
   private header(m: RegExpExecArray, src: SourceRef): void {
     this.flush()
-    const slot = Number.parseInt(m[3]!, 16)
-    if (slot > 31) return this.ctx.warnings.warn('lspci-bad-header', 'device header with a slot above 0x1f; ignored', src)
+    const [bus, slot, func] = [Number.parseInt(m[2]!, 16), Number.parseInt(m[3]!, 16), Number(m[4])]
+    // Bus (two hex digits) and function (0-7) always fit: only the slot can be out of range.
+    if (!isPciAddress(bus, slot, func)) return this.ctx.warnings.warn('lspci-bad-header', 'device header with a slot above 0x1f; ignored', src)
     const domain = Number.parseInt(m[1] ?? '0', 16)
     const title = m[5]!
     const dev: OpenDevice = {
       domain,
-      bus: Number.parseInt(m[2]!, 16),
+      bus,
       slot,
-      func: Number(m[4]),
+      func,
       title,
       src,
       bytes: new Uint8Array(CONFIG_SIZE),
