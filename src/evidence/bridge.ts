@@ -115,8 +115,8 @@ function memWindow(image: ConfigImageView, baseOff: number, limitOff: number, up
 
 /** The bridge view of a type 1 function; undefined for any other header type or an unknown one. */
 export function bridgeView(image: ConfigImageView): BridgeView | undefined {
-  const type = headerTypeOf(image)
-  if (type === undefined || headerLayout(type)?.type !== PCI_HEADER_TYPE_BRIDGE) return undefined
+  // An unknown header type has the layout UNKNOWN_HEADER, which is no bridge.
+  if (headerLayout(headerTypeOf(image))?.type !== PCI_HEADER_TYPE_BRIDGE) return undefined
   const primary = byteAt(image, PCI_PRIMARY_BUS)
   const secondary = byteAt(image, PCI_SECONDARY_BUS)
   const subordinate = byteAt(image, PCI_SUBORDINATE_BUS)

@@ -80,7 +80,9 @@ export class DeviceState {
       this.summary.set(access.region, {region: access.region, reads: access.op === 'read' ? 1 : 0, writes: access.op === 'write' ? 1 : 0, first: access.src})
     }
     if (this.accesses.length >= REGION_ACCESS_CAP) this.dropAccessesBeforeRegistration()
-    const afterReset = this.laterResetSeq !== undefined && seq > this.laterResetSeq
+    // Every status change kept came before this access (one arrives at or after its record, an access
+    // at its own), so a reset after the registration is one before this access.
+    const afterReset = this.laterResetSeq !== undefined
     if (this.accesses.length < REGION_ACCESS_CAP || (afterReset && this.accesses.length < REGION_ACCESS_CAP + RESET_SLACK)) {
       this.accesses.push(access, seq)
     } else this.omittedAccesses++

@@ -99,6 +99,13 @@ describe('bridgeView', () => {
     expect(viewOf(rootPort({0x20: 0xfe31fe21, 0x28: 0x1}))?.mem).toMatchObject({base: 0xfe200000, limit: 0xfe3fffff})
   })
 
+  it('a widthless read of the I/O base alone (0xf0, as a trace without memory events has it): the limit only inferred, no window', () => {
+    const port = rootPort().filter((r) => r.kind !== 'cfg' || r.offset !== 0x1c)
+    expect(viewOf([...port, cfgRead(RP, PORT, 0x1c, 0xf0)])).not.toHaveProperty('io')
+    resetLines()
+    expect(viewOf([...port, cfgRead(RP, PORT, 0x1c, 0xf0, 2)])?.io).toMatchObject({base: 0xf000, limit: 0xfff, closed: true})
+  })
+
   it('a register half known, the other not: no window, no bus number', () => {
     const only = (records: TraceRecord[]) => viewOf([...rootPort().filter((r) => r.kind !== 'cfg' || ![0x18, 0x1c, 0x20, 0x24].includes(r.offset)), ...records])
     expect(only([cfgRead(RP, PORT, 0x1c, 0x10, 1)])?.io).toBeUndefined()
@@ -206,6 +213,32 @@ describe('ioBlockOf', () => {
     expect(ioBlockOf(s.set, s.net, 0x1000)).toBeUndefined()
   })
 
+  it('a lost write stays named when a later read, with no write between, changes other bits (built)', () => {
+    const port = [
+      ...rootPort({0x04: 0x00100006}),
+      cfgWrite(RP, PORT, 0x04, 0x0007, 2),
+      cfgRead(RP, PORT, 0x04, 0x0006, 2),
+      cfgRead(RP, PORT, 0x04, 0x0002, 2),
+    ]
+    const {set, net} = withNet(port)
+    expect(ioBlockOf(set, net, 0x1000)?.reasons.map((r) => r.text)).toEqual([
+      `its command register has I/O decoding off (PCI_COMMAND_IO clear as read; the write setting it, ${FILE}:10, did not stick)`,
+    ])
+  })
+
+  it('a write that stuck, undone later by another write, is no lost write', () => {
+    // the kernel sets PCI_COMMAND_IO, it reads back set, then clears it again (pci_disable_device)
+    const port = [
+      ...rootPort({0x04: 0x00100006}),
+      cfgWrite(RP, PORT, 0x04, 0x0007, 2),
+      cfgRead(RP, PORT, 0x04, 0x0007, 2),
+      cfgWrite(RP, PORT, 0x04, 0x0006, 2),
+      cfgRead(RP, PORT, 0x04, 0x0006, 2),
+    ]
+    const {set, net} = withNet(port)
+    expect(ioBlockOf(set, net, 0x1000)?.reasons.map((r) => r.text)).toEqual(['its command register has I/O decoding off (PCI_COMMAND_IO clear as read)'])
+  })
+
   it('a window write of 0 that reads back closed set no bits: no lost write (built)', () => {
     const port = [...rootPort({0x1c: 0xf0}), cfgWrite(RP, PORT, 0x1c, 0x0000, 2), cfgRead(RP, PORT, 0x1c, 0x00f0, 2)]
     const {set, net} = withNet(port)
@@ -227,6 +260,10 @@ describe('ioBlockOf', () => {
     resetLines()
     const below = withNet(rootPort({...closed, 0x18: 0x00000000}))
     expect(ioBlockOf(below.set, below.net, 0x1000)).toBeUndefined()
+    resetLines()
+    // buses 1..1, the device on bus 2 (built): past the subordinate bus
+    const past = build([...rootPort(closed), cfgRead('virtio-net-pci', {bus: 2, slot: 0}, 0, 0x10001af4, 4)])
+    expect(ioBlockOf(past, device(past, '0000:02:00.0'), 0x1000)).toBeUndefined()
   })
 
   it('a bridge in another domain is not on the path', () => {
@@ -237,10 +274,10 @@ describe('ioBlockOf', () => {
     expect(ioBlockOf(set, device(set, '0001:01:00.0'), 0x1000)).toBeUndefined()
   })
 
-  it('the nearest bridge first: a switch port below the root port', () => {
+  it('the nearest bridge first: a switch port below the root port, both forwarding no I/O', () => {
     const switchPort = {bus: 1, slot: 0}
     const records = [
-      ...rootPort({0x18: 0x00020100}),
+      ...rootPort({0x18: 0x00020100, 0x1c: 0xf0}),
       ...rootPort({0x18: 0x00020201, 0x1c: 0xf0}, 0x01, switchPort, 'xio3130-downstream'),
       cfgRead('virtio-net-pci', {bus: 2, slot: 0}, 0, 0x10001af4, 4),
     ]
