@@ -1,12 +1,13 @@
 /**
  * DeviceState's bounded lists at their edges: generated sequences (not captures; bounded-history.test.ts
- * has the real one), each one built to sit on one edge of the caps, and a property run over generated
- * boots checked against the whole history they were cut from.
+ * has the real one), each one built to sit on one edge of the caps, and a property run (fast-check) over
+ * generated boots checked against the whole history they were cut from.
  *
  * Statuses come as the builder gives them: each record has its own sequence number, a status change
  * may arrive late (held until its vdev is tied) but never before its record, a region access arrives at
  * its record. Every status here carries its sequence number as its source line.
  */
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {DeviceState, REGION_ACCESS_CAP, RESET_SLACK, STATUS_CAP, STATUS_HEAD, type SequencedStatus} from '../../src/evidence/device-state.js'
 import {kernelRegistration} from '../../src/evidence/registration.js'
@@ -247,65 +248,72 @@ function expectAccounted(all: readonly SequencedStatus[], e: DeviceEvidence): vo
   expect(kept.every((seq) => history.includes(seq))).toBe(true)
 }
 
-/** A small deterministic generator (mulberry32), so that a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+describe('generated boots, some statuses delivered late (property run, fast-check)', () => {
+  const val = fc.integer({min: 0, max: 3})
+  /** A boot of the driver (reset, ACKNOWLEDGE, ...) after changes QEMU could not tie to a driver write
+   * (now and then a long stretch: firmware, another guest), perhaps a bus-master clear. */
+  interface Boot {
+    readonly noise: readonly number[]
+    readonly busMasterClear: boolean
+    readonly steps: number
+    readonly untied: number
   }
-}
+  const boot: fc.Arbitrary<Boot> = fc.record({
+    noise: fc.oneof({weight: 19, arbitrary: fc.array(val, {maxLength: 3})}, {weight: 1, arbitrary: fc.array(val, {minLength: 100, maxLength: 400})}),
+    busMasterClear: fc.boolean(),
+    steps: fc.integer({min: 0, max: 3}),
+    untied: fc.integer({min: 0, max: 2}),
+  })
+  /** Runs of `length` changes from `start` on, held back until `delay` more were delivered. */
+  const holds = fc.array(fc.record({start: fc.nat({max: 3000}), length: fc.integer({min: 1, max: 6}), delay: fc.integer({min: 1, max: 6})}), {maxLength: 30})
 
-describe('generated boots, some statuses delivered late (property run, 200 seeds)', () => {
-  /** Boots of the driver (reset, ACKNOWLEDGE, ...), firmware changes QEMU could not tie, bus-master clears. */
-  function history(next: () => number): SequencedStatus[] {
+  function history(boots: readonly Boot[]): SequencedStatus[] {
     const out: SequencedStatus[] = []
     let seq = 0
-    const boots = 10 + Math.floor(next() * 150)
-    for (let b = 0; b < boots; b++) {
-      // Now and then a long stretch QEMU could not tie to a driver write (firmware, another guest).
-      const noise = next() < 0.05 ? 100 + Math.floor(next() * 300) : Math.floor(next() * 4)
-      for (let k = noise; k > 0; k--) out.push(change(++seq, Math.floor(next() * 4), 'qemu'))
-      if (next() < 0.3) out.push(change(++seq, 0, 'command-write'))
+    for (const b of boots) {
+      for (const v of b.noise) out.push(change(++seq, v, 'qemu'))
+      if (b.busMasterClear) out.push(change(++seq, 0, 'command-write'))
       out.push(change(++seq, 0), change(++seq, 1))
-      const rest = [3, 11, 15].slice(0, Math.floor(next() * 4))
-      for (const val of rest) out.push(change(++seq, val))
-      for (let k = Math.floor(next() * 3); k > 0; k--) out.push(change(++seq, 15, 'qemu'))
+      for (const v of [3, 11, 15].slice(0, b.steps)) out.push(change(++seq, v))
+      for (let k = b.untied; k > 0; k--) out.push(change(++seq, 15, 'qemu'))
     }
     return out
   }
 
-  /** Input order: runs of a few changes held back and delivered after the next few. */
-  function delivery(all: readonly SequencedStatus[], next: () => number): SequencedStatus[] {
+  function delivery(all: readonly SequencedStatus[], runs: readonly {start: number; length: number; delay: number}[]): SequencedStatus[] {
+    const starts = new Map(runs.map((r) => [r.start, r]))
     const out: SequencedStatus[] = []
     let held: SequencedStatus[] = []
-    let release = -1
-    for (const c of all) {
-      if (held.length === 0 && next() < 0.05) release = out.length + 1 + Math.floor(next() * 6)
-      if (release > out.length) held.push(c)
-      else {
-        out.push(c)
-        if (held.length > 0 && out.length >= release) out.push(...held.splice(0))
+    let holding = 0
+    let release = 0
+    all.forEach((c, i) => {
+      const run = held.length === 0 ? starts.get(i) : undefined
+      if (run) [holding, release] = [run.length, run.length + run.delay]
+      if (holding > 0) {
+        held.push(c)
+        holding--
+      } else out.push(c)
+      if (held.length > 0 && --release <= 0) {
+        out.push(...held)
+        held = []
       }
-    }
+    })
     return [...out, ...held]
   }
 
   it('every change kept in order or counted in its gap, the list bounded, the last registration kept whole', () => {
-    for (let seed = 1; seed <= 200; seed++) {
-      const next = random(seed)
-      const all = history(next)
-      const d = state()
-      for (const c of delivery(all, next)) d.addStatus(c)
-      const e = evidence(d)
-      expectAccounted(all, e)
-      if (all.length <= STATUS_CAP) expect(lines(e.status), `seed ${seed}`).toEqual(lines(all))
-      expect(e.status.length, `seed ${seed}`).toBeLessThanOrEqual(STATUS_CAP + RESET_SLACK)
-      const last = kernelRegistration(all)
-      expect(lines(e.status).slice(kernelRegistration(e.status)), `seed ${seed}`).toEqual(lines(all.slice(last)))
-    }
+    fc.assert(
+      fc.property(fc.array(boot, {minLength: 10, maxLength: 160}), holds, (boots, runs) => {
+        const all = history(boots)
+        const d = state()
+        for (const c of delivery(all, runs)) d.addStatus(c)
+        const e = evidence(d)
+        expectAccounted(all, e)
+        if (all.length <= STATUS_CAP) expect(lines(e.status)).toEqual(lines(all))
+        expect(e.status.length).toBeLessThanOrEqual(STATUS_CAP + RESET_SLACK)
+        expect(lines(e.status).slice(kernelRegistration(e.status))).toEqual(lines(all.slice(kernelRegistration(all))))
+      }),
+      {numRuns: 200},
+    )
   })
 })
