@@ -333,6 +333,6 @@ export class EvidenceBuilder implements RecordSink {
       return
     }
     result.device.addRegionAccess(result.access, seq)
-    if (r.op === 'write') this.status.regionWrite(result.device, result.access)
+    this.status.regionAccess(result.device, result.access)
   }
 }

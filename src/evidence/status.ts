@@ -58,7 +58,8 @@ export class StatusTracker {
     if ((commandLow & PCI_COMMAND_MASTER) === 0 && mayBeVirtio) this.trigger = {device, cause: 'command-write'}
   }
 
-  regionWrite(device: DeviceState, access: RegionAccess): void {
+  /** Every region access a device was given: a write to its status register is what a set_status event may follow. */
+  regionAccess(device: DeviceState, access: RegionAccess): void {
     const isStatus =
       (access.region === 'common' && access.offset === VIRTIO_PCI_COMMON_STATUS) || (access.region === 'legacy' && access.offset === VIRTIO_PCI_STATUS)
     if (isStatus && access.op === 'write') this.trigger = {device, cause: 'status-write', expected: access.value & 0xff}

@@ -316,6 +316,33 @@ describe('EvidenceBuilder: dumps, resources and lspci facts', () => {
     expect(placed.warnings).toEqual([])
   })
 
+  it('a dump that ends inside the BAR registers does not place unnumbered lines (32 bytes: BARs 4 and 5 unknown)', () => {
+    // a legacy virtio device's BAR 0 (I/O) and BAR 1 (MSI-X memory), nothing said about BARs 2..5
+    const lines = [
+      {bar: {kind: 'io', is64: false, prefetchable: false, start: 0xc080, size: 0x20} as LspciBar, src: {file: 'lspci.txt', line: 3}},
+      {bar: {kind: 'mem', is64: false, prefetchable: false, start: 0xfebc0000, size: 0x1000} as LspciBar, src: {file: 'lspci.txt', line: 4}},
+    ]
+    const registers = new Uint8Array(0x20)
+    const v = new DataView(registers.buffer)
+    v.setUint32(0x10, 0xc081, true)
+    v.setUint32(0x14, 0xfebc0000, true)
+    const set = run([], (b) => {
+      b.deviceFact({kind: 'lspci-unplaced-bars', src: {file: 'lspci.txt', line: 2}, domain: 0, bus: 0, slot: 2, func: 0, lines, slots: 6, emptiesKnown: false})
+      b.dump(dump(registers, [0, 1].map((i) => ({file: 'lspci.txt', line: 10 + i}))))
+    })
+    expect(set.warnings.map((w) => w.code)).toEqual(['lspci-bar-index'])
+    expect(device(set, '0000:00:02.0').bars.every((b) => !b.how.includes('lspci'))).toBe(true)
+    // the same dump with BARs 4 and 5 in it (0): the two lines are BARs 0 and 1
+    const whole = new Uint8Array(0x40)
+    whole.set(registers)
+    const placed = run([], (b) => {
+      b.deviceFact({kind: 'lspci-unplaced-bars', src: {file: 'lspci.txt', line: 2}, domain: 0, bus: 0, slot: 2, func: 0, lines, slots: 6, emptiesKnown: false})
+      b.dump(dump(whole, [0, 1, 2, 3].map((i) => ({file: 'lspci.txt', line: 10 + i}))))
+    })
+    expect(placed.warnings).toEqual([])
+    expect(device(placed, '0000:00:02.0').bars.filter((b) => b.how.includes('lspci')).map((b) => b.index)).toEqual([0, 1])
+  })
+
   it('the BAR registers known only by reads do not place unnumbered lines', () => {
     const lines = [{bar: {kind: 'mem', is64: false, prefetchable: false, start: 0xfebc0000, size: 0x1000} as LspciBar, src: {file: 'lspci.txt', line: 3}}]
     const set = run(tracedRead('virtio-net-pci', NET, 0x14, 0xfebc0000, 4).concat(tracedRead('virtio-net-pci', NET, 0x10, 0xc081, 4)), (b) =>

@@ -164,7 +164,7 @@ describe('StatusTracker: the window of a PCI_COMMAND write, one byte at a time',
     const run = (previous: number, val: number) => {
       const t = new StatusTracker(new WarningSink())
       const d = state(3)
-      t.regionWrite(d, {region: 'common', op: 'write', offset: 0x14, size: 1, value: previous, src: src(1), addr: 0, bar: 4})
+      t.regionAccess(d, {region: 'common', op: 'write', offset: 0x14, size: 1, value: previous, src: src(1), addr: 0, bar: 4})
       t.status(status('0xa', previous, 1), 1)
       t.accessSeen()
       t.cfgWrite(d, 0x04, 0x0003, 2)
@@ -182,7 +182,7 @@ describe('StatusTracker: the window of a PCI_COMMAND write, one byte at a time',
       const t = new StatusTracker(w)
       const d = state(3)
       for (let i = 0; i < n; i++) t.status(status('0xa', 1, i), i)
-      t.regionWrite(d, {region: 'common', op: 'write', offset: 0x14, size: 1, value: 0, src: src(1), addr: 0, bar: 4})
+      t.regionAccess(d, {region: 'common', op: 'write', offset: 0x14, size: 1, value: 0, src: src(1), addr: 0, bar: 4})
       t.status(status('0xa', 0, 999), 999)
       return [d.toEvidence(new WarningSink(), true).status.length, w.warnings.map((x) => x.message)]
     }
