@@ -36,6 +36,14 @@ export interface SequencedStatus extends StatusChange {
   readonly seq: number
 }
 
+/** Status changes left out before `statuses[before]`: how many, and the first and last of them. */
+interface StatusSpan {
+  before: number
+  count: number
+  firstSeq: number
+  lastSeq: number
+}
+
 export class DeviceState {
   readonly bdf: string
   qemuDevice?: string
@@ -48,7 +56,7 @@ export class DeviceState {
   private readonly summary = new Map<VirtioRegion, RegionSummary>()
   private readonly statuses: SequencedStatus[] = []
   /** Where status changes were left out, by index into `statuses`, in order. */
-  private statusGaps: {before: number; count: number}[] = []
+  private statusGaps: StatusSpan[] = []
   private acknowledged = false
   private driverOk = false
   /** seq of the last registration's reset, and of a later reset, in the kept statuses (undefined: none). */
@@ -95,8 +103,16 @@ export class DeviceState {
     const statuses = this.statuses
     let at = statuses.length
     while (at > 0 && statuses[at - 1]!.seq > change.seq) at--
+    // A late change from inside a stretch already left out goes with it: which part of the stretch
+    // came before it is not kept.
+    const gap = this.statusGaps.find((g) => g.before === at)
+    if (gap && gap.firstSeq < change.seq && change.seq < gap.lastSeq) {
+      gap.count++
+      return
+    }
     statuses.splice(at, 0, change)
-    for (const gap of this.statusGaps) if (gap.before > at) gap.before++
+    // The gap where it goes stays before it unless what it left out came later.
+    for (const g of this.statusGaps) if (g.before > at || (g === gap && change.seq < g.firstSeq)) g.before++
     if (statuses.length > STATUS_CAP) this.boundStatuses(at)
     this.findRegistration()
   }
@@ -108,15 +124,14 @@ export class DeviceState {
     const reg = kernelRegistration(statuses)
     if (reg > STATUS_HEAD) {
       const dropped = reg - STATUS_HEAD
-      statuses.splice(STATUS_HEAD, dropped)
-      let count = dropped
-      const gaps: {before: number; count: number}[] = []
+      const left = statuses.splice(STATUS_HEAD, dropped)
+      const span: StatusSpan = {before: STATUS_HEAD, count: dropped, firstSeq: left[0]!.seq, lastSeq: left[dropped - 1]!.seq}
+      const gaps = [span]
       for (const gap of this.statusGaps) {
         if (gap.before < STATUS_HEAD) gaps.push(gap)
-        else if (gap.before <= reg) count += gap.count
-        else gaps.push({before: gap.before - dropped, count: gap.count})
+        else if (gap.before <= reg) widen(span, gap.count, gap.firstSeq, gap.lastSeq)
+        else gaps.push({...gap, before: gap.before - dropped})
       }
-      gaps.push({before: STATUS_HEAD, count})
       this.statusGaps = gaps.sort((a, b) => a.before - b.before)
       return
     }
@@ -128,8 +143,8 @@ export class DeviceState {
     statuses.splice(added, 1)
     for (const gap of this.statusGaps) if (gap.before > added) gap.before--
     const same = this.statusGaps.find((g) => g.before === added)
-    if (same) same.count++
-    else this.statusGaps = [...this.statusGaps, {before: added, count: 1}].sort((a, b) => a.before - b.before)
+    if (same) widen(same, 1, change.seq, change.seq)
+    else this.statusGaps = [...this.statusGaps, {before: added, count: 1, firstSeq: change.seq, lastSeq: change.seq}].sort((a, b) => a.before - b.before)
   }
 
   /** The last registration in the kept statuses, and a reset after it (a registration may be starting). */
@@ -201,4 +216,11 @@ export class DeviceState {
     }
     return evidence
   }
+}
+
+/** Adds `count` changes, from `firstSeq` to `lastSeq`, to a stretch left out. */
+function widen(span: StatusSpan, count: number, firstSeq: number, lastSeq: number): void {
+  span.count += count
+  span.firstSeq = Math.min(span.firstSeq, firstSeq)
+  span.lastSeq = Math.max(span.lastSeq, lastSeq)
 }

@@ -191,6 +191,51 @@ describe('status changes at the cap', () => {
     expect(e.statusOmitted).toEqual([{before: STATUS_CAP + 1, count: 5}])
   })
 
+  it('a late reset goes before the changes counted at the end when it came before them, after them when it came after', () => {
+    const before = registeredThen(STATUS_CAP + 3).d
+    before.addStatus(change(STATUS_CAP + 0.5, 0))
+    const b = evidence(before)
+    expect(lines(b.status).slice(-2)).toEqual([STATUS_CAP, STATUS_CAP + 0.5])
+    expect(b.statusOmitted).toEqual([{before: STATUS_CAP + 1, count: 5}])
+    const after = registeredThen(STATUS_CAP + 3).d
+    after.addStatus(change(1000, 0))
+    const a = evidence(after)
+    expect(lines(a.status).slice(-2)).toEqual([STATUS_CAP, 1000])
+    expect(a.statusOmitted).toEqual([{before: STATUS_CAP, count: 5}])
+  })
+
+  it('late changes from inside a stretch already left out are left out with it (counted in its gap)', () => {
+    const d = state()
+    for (const seq of range(1, 254)) d.addStatus(change(seq, 3, 'qemu'))
+    // 255..259 held back (their vdev not yet tied) while 260 and a registration come in: the
+    // registration passes the cap, and 33..254 and 260 go.
+    for (const c of [change(260, 3, 'qemu'), change(261, 0), change(262, 1)]) d.addStatus(c)
+    expect(evidence(d).statusOmitted).toEqual([{before: STATUS_HEAD, count: 223}])
+    for (const seq of range(255, 5)) d.addStatus(change(seq, 3, 'qemu'))
+    const e = evidence(d)
+    expect(lines(e.status)).toEqual([...range(1, STATUS_HEAD), 261, 262])
+    expect(e.statusOmitted).toEqual([{before: STATUS_HEAD, count: 228}])
+  })
+
+  it('a stretch left out spans the gaps folded into it: late changes from any part of it go with it', () => {
+    const d = state()
+    // No registration: 1..256 kept, 257..259 counted at the end; then a registration folds that gap
+    // into the stretch 33..259.
+    for (const seq of range(1, STATUS_CAP + 3)) d.addStatus(change(seq, 3, 'qemu'))
+    for (const c of [change(300, 0), change(301, 1)]) d.addStatus(c)
+    expect(evidence(d).statusOmitted).toEqual([{before: STATUS_HEAD, count: 227}])
+    d.addStatus(change(258.5, 3, 'qemu'))
+    expect(evidence(d).statusOmitted).toEqual([{before: STATUS_HEAD, count: 228}])
+    // A second registration past the cap: the stretch 33..523 (the first one and 300..523).
+    for (const seq of range(302, STATUS_CAP - STATUS_HEAD - 2)) d.addStatus(change(seq, 7))
+    for (const c of [change(600, 0), change(601, 1)]) d.addStatus(c)
+    expect(evidence(d).statusOmitted).toEqual([{before: STATUS_HEAD, count: 228 + 224}])
+    d.addStatus(change(100.5, 3, 'qemu'))
+    const e = evidence(d)
+    expect(lines(e.status)).toEqual([...range(1, STATUS_HEAD), 600, 601])
+    expect(e.statusOmitted).toEqual([{before: STATUS_HEAD, count: 228 + 225}])
+  })
+
   it('a late change just before a registration at STATUS_HEAD goes into the gap at STATUS_HEAD; the gap after the registration moves back', () => {
     const d = state()
     // 40 changes, then a registration past the head and enough after it to pass the cap once: the
