@@ -21,14 +21,26 @@ const access = (seq: number): RegionAccess => ({region: 'common', op: 'read', of
 const evidence = (d: DeviceState) => d.toEvidence(new WarningSink(), true)
 const lines = (list: readonly {src: {line?: number}}[]) => list.map((x) => x.src.line)
 const range = (from: number, count: number) => Array.from({length: count}, (_, i) => from + i)
+/** Region accesses at these sequence numbers, in order. */
+const addAccesses = (d: DeviceState, seqs: readonly number[]) => {
+  for (const seq of seqs) d.addRegionAccess(access(seq), seq)
+}
+/** A registration (reset, ACKNOWLEDGE), then a full access list after it. */
+const registeredWithFullLog = () => {
+  const d = state()
+  d.addStatus(change(1, 0))
+  d.addStatus(change(2, 1))
+  addAccesses(d, range(10, REGION_ACCESS_CAP))
+  return d
+}
 
 describe('region accesses at the cap', () => {
   it('a full list with all of it before the registration: all of it goes for the next access', () => {
     const d = state()
-    for (const seq of range(10, REGION_ACCESS_CAP)) d.addRegionAccess(access(seq), seq)
+    addAccesses(d, range(10, REGION_ACCESS_CAP))
     d.addStatus(change(5000, 0))
     d.addStatus(change(5001, 1))
-    d.addRegionAccess(access(5002), 5002)
+    addAccesses(d, [5002])
     const e = evidence(d)
     expect(lines(e.regionAccesses)).toEqual([5002])
     expect(e.omittedRegionAccesses).toBe(REGION_ACCESS_CAP)
@@ -36,47 +48,41 @@ describe('region accesses at the cap', () => {
 
   it('a full list with the registration inside it: only the accesses before its reset go', () => {
     const d = state()
-    for (const seq of range(10, 100)) d.addRegionAccess(access(seq), seq)
+    addAccesses(d, range(10, 100))
     d.addStatus(change(200, 0))
     d.addStatus(change(201, 1))
     const after = range(300, REGION_ACCESS_CAP - 100)
-    for (const seq of after) d.addRegionAccess(access(seq), seq)
-    d.addRegionAccess(access(10_000), 10_000)
+    addAccesses(d, after)
+    addAccesses(d, [10_000])
     const e = evidence(d)
     expect(lines(e.regionAccesses)).toEqual([...after, 10_000])
     expect(e.omittedRegionAccesses).toBe(100)
   })
 
   it('a third registration after the list grew into its slack and was cut: only the accesses before it go', () => {
-    const d = state()
-    d.addStatus(change(1, 0))
-    d.addStatus(change(2, 1))
-    for (const seq of range(10, REGION_ACCESS_CAP)) d.addRegionAccess(access(seq), seq)
+    const d = registeredWithFullLog()
     // A reset: RESET_SLACK more kept; its ACKNOWLEDGE makes it the registration, and the next access
     // drops what came before it.
     d.addStatus(change(100_000, 0))
-    for (const seq of range(100_001, RESET_SLACK)) d.addRegionAccess(access(seq), seq)
+    addAccesses(d, range(100_001, RESET_SLACK))
     d.addStatus(change(100_100, 1))
     const refill = range(200_000, REGION_ACCESS_CAP - RESET_SLACK)
-    for (const seq of refill) d.addRegionAccess(access(seq), seq)
+    addAccesses(d, refill)
     expect(d.toEvidence(new WarningSink(), true).omittedRegionAccesses).toBe(REGION_ACCESS_CAP)
     // A third registration after all of the list: all of it goes, no more.
     d.addStatus(change(300_000, 0))
     d.addStatus(change(300_001, 1))
-    d.addRegionAccess(access(300_002), 300_002)
+    addAccesses(d, [300_002])
     const e = evidence(d)
     expect(lines(e.regionAccesses)).toEqual([300_002])
     expect(e.omittedRegionAccesses).toBe(2 * REGION_ACCESS_CAP)
   })
 
   it('after a reset past the registration, RESET_SLACK more are kept and the rest counted', () => {
-    const d = state()
-    d.addStatus(change(1, 0))
-    d.addStatus(change(2, 1))
-    for (const seq of range(10, REGION_ACCESS_CAP)) d.addRegionAccess(access(seq), seq)
+    const d = registeredWithFullLog()
     d.addStatus(change(100_000, 0))
     const late = range(100_001, RESET_SLACK + 2)
-    for (const seq of late) d.addRegionAccess(access(seq), seq)
+    addAccesses(d, late)
     const e = evidence(d)
     expect(e.regionAccesses).toHaveLength(REGION_ACCESS_CAP + RESET_SLACK)
     expect(lines(e.regionAccesses).slice(-2)).toEqual([late[RESET_SLACK - 2], late[RESET_SLACK - 1]])
@@ -88,7 +94,7 @@ describe('region accesses at the cap', () => {
     d.addStatus(change(1, 0))
     d.addStatus(change(2, 1))
     d.addStatus(change(3, 0, 'command-write'))
-    for (const seq of range(10, REGION_ACCESS_CAP + 1)) d.addRegionAccess(access(seq), seq)
+    addAccesses(d, range(10, REGION_ACCESS_CAP + 1))
     const e = evidence(d)
     expect(e.regionAccesses).toHaveLength(REGION_ACCESS_CAP)
     expect(e.omittedRegionAccesses).toBe(1)
